@@ -1,0 +1,253 @@
+// The C API: thin handles over kite::Model and kite::Interpreter.
+#include <stdlib.h>
+#include <string.h>
+
+#include <new>
+
+#include "core/error.h"
+#include "executor/interpreter.h"
+#include "kite/kite.h"
+#include "loader/model.h"
+#include "platform/file_map.h"
+
+struct kite_model {
+  kite::Model model;
+  kite::FileMap map;  // set when loaded from a file
+};
+
+// Lives at the top of its arena.
+struct kite_interpreter {
+  kite::Interpreter impl;
+  void* owned_arena;  // non-null when Kite allocated the arena
+};
+
+namespace {
+
+char* MessageOf(kite_error* error) { return error != nullptr ? error->message : nullptr; }
+size_t MessageSizeOf(kite_error* error) { return error != nullptr ? sizeof(error->message) : 0; }
+
+void ClearError(kite_error* error) {
+  if (error != nullptr) error->message[0] = '\0';
+}
+
+kite_status FillInfo(const kite::Tensor& t, const char* name, kite_tensor_info* info) {
+  info->name = name;
+  info->dtype = t.dtype;
+  info->rank = t.shape.rank;
+  for (int32_t i = 0; i < KITE_MAX_RANK; ++i) info->dims[i] = i < t.shape.rank ? t.shape.dims[i] : 0;
+  info->bytes = t.bytes;
+  info->scale = t.scale;
+  info->zero_point = t.zero_point;
+  return KITE_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+kite_status kite_model_load(const void* data, size_t size, kite_model** model,
+                            kite_error* error) {
+  ClearError(error);
+  if (model == nullptr) {
+    return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
+                      "model output pointer is NULL");
+  }
+  *model = nullptr;
+  kite_model* handle = new (std::nothrow) kite_model();
+  if (handle == nullptr) {
+    return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_OUT_OF_MEMORY,
+                      "cannot allocate the model handle");
+  }
+  const kite_status status = handle->model.Init(data, size, MessageOf(error), MessageSizeOf(error));
+  if (status != KITE_OK) {
+    delete handle;
+    return status;
+  }
+  *model = handle;
+  return KITE_OK;
+}
+
+kite_status kite_model_load_file(const char* path, kite_model** model, kite_error* error) {
+  ClearError(error);
+  if (path == nullptr || model == nullptr) {
+    return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
+                      "path or model output pointer is NULL");
+  }
+  *model = nullptr;
+  kite::FileMap map;
+  kite_status status = kite::MapFile(path, &map, MessageOf(error), MessageSizeOf(error));
+  if (status != KITE_OK) return status;
+  // An empty file maps to no bytes; give the verifier a valid pointer.
+  static const uint64_t kEmpty[2] = {0, 0};
+  const void* bytes = map.data != nullptr ? map.data : kEmpty;
+  status = kite_model_load(bytes, map.size, model, error);
+  if (status != KITE_OK) {
+    kite::UnmapFile(&map);
+    return status;
+  }
+  (*model)->map = map;
+  return KITE_OK;
+}
+
+void kite_model_free(kite_model* model) {
+  if (model == nullptr) return;
+  kite::UnmapFile(&model->map);
+  delete model;
+}
+
+kite_status kite_arena_size(const kite_model* model, size_t* bytes, kite_error* error) {
+  ClearError(error);
+  if (model == nullptr || bytes == nullptr) {
+    return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
+                      "model or bytes pointer is NULL");
+  }
+  kite::TailAllocator measure;
+  // The same first allocation a real interpreter makes for its handle.
+  void* self = measure.Allocate(sizeof(kite_interpreter), KITE_ARENA_ALIGNMENT, false);
+  if (self == nullptr) {
+    return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_OUT_OF_MEMORY,
+                      "cannot allocate while measuring the arena");
+  }
+  kite::Interpreter* interpreter = new (self) kite::Interpreter(&model->model, &measure);
+  const kite_status status = interpreter->Prepare();
+  if (status != KITE_OK) {
+    kite::Fail(MessageOf(error), MessageSizeOf(error), status, "%s", interpreter->error());
+  } else {
+    *bytes = interpreter->RequiredArenaBytes();
+  }
+  interpreter->~Interpreter();
+  return status;
+}
+
+kite_status kite_interpreter_create(const kite_model* model, void* arena, size_t arena_size,
+                                    kite_interpreter** interpreter, kite_error* error) {
+  ClearError(error);
+  if (model == nullptr || interpreter == nullptr) {
+    return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
+                      "model or interpreter output pointer is NULL");
+  }
+  *interpreter = nullptr;
+  void* owned = nullptr;
+  if (arena == nullptr) {
+    kite_status status = kite_arena_size(model, &arena_size, error);
+    if (status != KITE_OK) return status;
+    owned = aligned_alloc(KITE_ARENA_ALIGNMENT, arena_size);
+    if (owned == nullptr) {
+      return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_OUT_OF_MEMORY,
+                        "cannot allocate an arena of %zu bytes", arena_size);
+    }
+    arena = owned;
+  }
+  if (reinterpret_cast<uintptr_t>(arena) % KITE_ARENA_ALIGNMENT != 0) {
+    return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_ARENA_MISALIGNED,
+                      "arena must be aligned to %d bytes", KITE_ARENA_ALIGNMENT);
+  }
+  uint8_t* base = static_cast<uint8_t*>(arena);
+  kite::TailAllocator probe(base, arena_size);
+  void* self = probe.Allocate(sizeof(kite_interpreter), KITE_ARENA_ALIGNMENT, false);
+  if (self == nullptr) {
+    free(owned);
+    return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_ARENA_TOO_SMALL,
+                      "arena of %zu bytes cannot even hold the interpreter", arena_size);
+  }
+  kite_interpreter* handle = static_cast<kite_interpreter*>(self);
+  new (&handle->impl) kite::Interpreter(&model->model, base, arena_size, sizeof(kite_interpreter));
+  handle->owned_arena = owned;
+  const kite_status status = handle->impl.BuildTensors();
+  if (status != KITE_OK) {
+    kite::Fail(MessageOf(error), MessageSizeOf(error), status, "%s", handle->impl.error());
+    kite_interpreter_free(handle);
+    return status;
+  }
+  *interpreter = handle;
+  return KITE_OK;
+}
+
+kite_status kite_interpreter_prepare(kite_interpreter* interpreter) {
+  if (interpreter == nullptr) return KITE_ERROR_INVALID_ARGUMENT;
+  return interpreter->impl.Prepare();
+}
+
+kite_status kite_interpreter_invoke(kite_interpreter* interpreter) {
+  if (interpreter == nullptr) return KITE_ERROR_INVALID_ARGUMENT;
+  return interpreter->impl.Invoke();
+}
+
+const char* kite_interpreter_error(const kite_interpreter* interpreter) {
+  return interpreter != nullptr ? interpreter->impl.error() : "interpreter is NULL";
+}
+
+size_t kite_interpreter_input_count(const kite_interpreter* interpreter) {
+  return interpreter != nullptr ? static_cast<size_t>(interpreter->impl.num_inputs()) : 0;
+}
+
+size_t kite_interpreter_output_count(const kite_interpreter* interpreter) {
+  return interpreter != nullptr ? static_cast<size_t>(interpreter->impl.num_outputs()) : 0;
+}
+
+kite_status kite_interpreter_input_info(const kite_interpreter* interpreter, size_t index,
+                                        kite_tensor_info* info) {
+  if (interpreter == nullptr || info == nullptr ||
+      index >= kite_interpreter_input_count(interpreter)) {
+    return KITE_ERROR_INVALID_ARGUMENT;
+  }
+  const int32_t i = static_cast<int32_t>(index);
+  return FillInfo(interpreter->impl.input_tensor(i), interpreter->impl.input_name(i), info);
+}
+
+kite_status kite_interpreter_output_info(const kite_interpreter* interpreter, size_t index,
+                                         kite_tensor_info* info) {
+  if (interpreter == nullptr || info == nullptr ||
+      index >= kite_interpreter_output_count(interpreter)) {
+    return KITE_ERROR_INVALID_ARGUMENT;
+  }
+  const int32_t i = static_cast<int32_t>(index);
+  return FillInfo(interpreter->impl.output_tensor(i), interpreter->impl.output_name(i), info);
+}
+
+kite_status kite_interpreter_set_input(kite_interpreter* interpreter, size_t index,
+                                       const void* data, size_t bytes) {
+  if (interpreter == nullptr) return KITE_ERROR_INVALID_ARGUMENT;
+  if (index >= kite_interpreter_input_count(interpreter)) {
+    return interpreter->impl.SetInput(-1, data, bytes);
+  }
+  return interpreter->impl.SetInput(static_cast<int32_t>(index), data, bytes);
+}
+
+kite_status kite_interpreter_get_output(const kite_interpreter* interpreter, size_t index,
+                                        void* data, size_t bytes) {
+  if (interpreter == nullptr || data == nullptr ||
+      index >= kite_interpreter_output_count(interpreter)) {
+    return KITE_ERROR_INVALID_ARGUMENT;
+  }
+  if (!interpreter->impl.prepared()) return KITE_ERROR_INVALID_STATE;
+  const kite::Tensor& t = interpreter->impl.output_tensor(static_cast<int32_t>(index));
+  if (bytes != t.bytes) return KITE_ERROR_INVALID_ARGUMENT;
+  memcpy(data, t.data, bytes);
+  return KITE_OK;
+}
+
+void* kite_interpreter_input_data(kite_interpreter* interpreter, size_t index) {
+  if (interpreter == nullptr || !interpreter->impl.prepared() ||
+      index >= kite_interpreter_input_count(interpreter)) {
+    return nullptr;
+  }
+  return interpreter->impl.input_tensor(static_cast<int32_t>(index)).data;
+}
+
+const void* kite_interpreter_output_data(const kite_interpreter* interpreter, size_t index) {
+  if (interpreter == nullptr || !interpreter->impl.prepared() ||
+      index >= kite_interpreter_output_count(interpreter)) {
+    return nullptr;
+  }
+  return interpreter->impl.output_tensor(static_cast<int32_t>(index)).data;
+}
+
+void kite_interpreter_free(kite_interpreter* interpreter) {
+  if (interpreter == nullptr) return;
+  void* owned = interpreter->owned_arena;
+  interpreter->impl.~Interpreter();
+  free(owned);
+}
+
+}  // extern "C"

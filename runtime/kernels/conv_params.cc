@@ -1,0 +1,57 @@
+#include "kernels/conv_params.h"
+
+namespace kite {
+
+kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
+                                   const Tensor& weights, const Tensor* bias,
+                                   const Tensor& output, int32_t out_channels, float act_min,
+                                   float act_max, OutputTransform* transform) {
+  KITE_RETURN_IF_ERROR(CheckActivation(ctx, act_min, act_max));
+  transform->act_min = act_min;
+  transform->act_max = act_max;
+  if (!weights.is_constant) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "weights must be a constant tensor");
+  }
+  if (bias != nullptr) {
+    if (!bias->is_constant) {
+      return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "bias must be a constant tensor");
+    }
+    if (bias->shape.rank != 1 || bias->shape.dims[0] != out_channels) {
+      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "bias must have shape [%d]", out_channels);
+    }
+  }
+  if (input.dtype == KITE_FLOAT32) {
+    KITE_RETURN_IF_ERROR(CheckDtype(ctx, weights, KITE_FLOAT32, "weights"));
+    if (bias != nullptr) KITE_RETURN_IF_ERROR(CheckDtype(ctx, *bias, KITE_FLOAT32, "bias"));
+    return CheckDtype(ctx, output, KITE_FLOAT32, "output");
+  }
+  KITE_RETURN_IF_ERROR(CheckDtype(ctx, input, KITE_INT8, "input"));
+  KITE_RETURN_IF_ERROR(CheckDtype(ctx, weights, KITE_INT8, "weights"));
+  KITE_RETURN_IF_ERROR(CheckDtype(ctx, output, KITE_INT8, "output"));
+  if (bias != nullptr) KITE_RETURN_IF_ERROR(CheckDtype(ctx, *bias, KITE_INT32, "bias"));
+  KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, input, "input"));
+  KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, output, "output"));
+  const bool per_channel = weights.channel_count > 1;
+  if (per_channel && (weights.channel_count != out_channels || weights.quantized_dimension != 0)) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID,
+                    "weights have %d scales along dimension %d, expected %d along dimension 0",
+                    weights.channel_count, weights.quantized_dimension, out_channels);
+  }
+  if (weights.zero_point != 0) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "int8 weights must be symmetric (zero point %d)",
+                    weights.zero_point);
+  }
+  float* scales = ctx.AllocateArray<float>(static_cast<size_t>(out_channels));
+  if (scales == nullptr) return ctx.OutOfArena();
+  for (int32_t c = 0; c < out_channels; ++c) {
+    const float weight_scale = per_channel ? weights.channel_scales[c] : weights.scale;
+    // In float, in this order: the XNNPACK qc8 requantization.
+    scales[c] = input.scale * weight_scale / output.scale;
+  }
+  transform->scales = scales;
+  transform->zero_point = output.zero_point;
+  transform->range = QuantizedActivationRange(act_min, act_max, output.scale, output.zero_point);
+  return KITE_OK;
+}
+
+}  // namespace kite

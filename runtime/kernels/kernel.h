@@ -1,0 +1,88 @@
+// The contract between the interpreter and the kernels.
+//
+// Each op has one prepare function. It checks everything the op assumes
+// (input and output counts, dtypes, shapes, quantization, options), precomputes
+// what invoke needs into persistent state, and sets Node::invoke. Invoke then
+// trusts what prepare checked: it never fails and never allocates.
+#ifndef KITE_RUNTIME_KERNELS_KERNEL_H_
+#define KITE_RUNTIME_KERNELS_KERNEL_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/tail_allocator.h"
+#include "core/tensor.h"
+#include "kite/kite.h"
+#include "kite_generated.h"
+
+namespace kite {
+
+struct Node;
+using InvokeFn = void (*)(const Node& node, const Tensor* tensors);
+
+struct Node {
+  const schema::Operator* op = nullptr;
+  const int32_t* inputs = nullptr;  // tensor indices; -1 for an absent optional input
+  int32_t num_inputs = 0;
+  const int32_t* outputs = nullptr;
+  int32_t num_outputs = 0;
+  InvokeFn invoke = nullptr;
+  const void* state = nullptr;        // the kernel's, in the arena
+  const char* kernel_name = nullptr;  // e.g. "reference/conv2d_int8", for profiles
+
+  const Tensor& input(const Tensor* tensors, int32_t i) const { return tensors[inputs[i]]; }
+  const Tensor& output(const Tensor* tensors, int32_t i) const { return tensors[outputs[i]]; }
+  bool has_input(int32_t i) const { return i < num_inputs && inputs[i] >= 0; }
+};
+
+// What a prepare function may use.
+class PrepareContext {
+ public:
+  PrepareContext(Tensor* tensors, TailAllocator* tail, int32_t node_index, Node* node,
+                 char* message, size_t message_size)
+      : tensors_(tensors), tail_(tail), node_index_(node_index), node_(node),
+        message_(message), message_size_(message_size) {}
+
+  Tensor& input(int32_t i) { return tensors_[node_->inputs[i]]; }
+  Tensor& output(int32_t i) { return tensors_[node_->outputs[i]]; }
+  Node& node() { return *node_; }
+
+  template <typename T>
+  const T* options() const { return node_->op->options_as<T>(); }
+
+  // Zeroed persistent memory in the arena; nullptr when the arena is full.
+  void* Allocate(size_t bytes, size_t align) { return tail_->Allocate(bytes, align); }
+  template <typename T>
+  T* AllocateState() { return static_cast<T*>(tail_->Allocate(sizeof(T), alignof(T))); }
+  template <typename T>
+  T* AllocateArray(size_t count) { return tail_->AllocateArray<T>(count); }
+
+  // Formats "operator N (OPCODE, node 'NAME'): <message>" and returns status.
+  kite_status Fail(kite_status status, const char* format, ...)
+#if defined(__GNUC__)
+      __attribute__((format(printf, 3, 4)))
+#endif
+      ;
+  kite_status OutOfArena();
+
+ private:
+  Tensor* tensors_;
+  TailAllocator* tail_;
+  int32_t node_index_;
+  Node* node_;
+  char* message_;
+  size_t message_size_;
+};
+
+using PrepareFn = kite_status (*)(PrepareContext& ctx);
+
+// The prepare function of an op code, or nullptr when there is none.
+PrepareFn LookupPrepare(schema::OpCode opcode);
+
+// True when the op may write its output over input `input` at the same
+// offset, provided that input's last use is this op.
+bool AllowsInPlace(const schema::Operator& op, int32_t input, const Tensor* tensors);
+
+}  // namespace kite
+
+#endif  // KITE_RUNTIME_KERNELS_KERNEL_H_

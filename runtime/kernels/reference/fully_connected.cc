@@ -1,0 +1,98 @@
+// FullyConnected: input [..., in], weights [out, in], optional bias [out],
+// output [..., out]. MatMul with a constant right-hand side becomes this op.
+#include <math.h>
+
+#include "kernels/conv_params.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace kite {
+namespace reference {
+namespace {
+
+constexpr int32_t kInput = 0;
+constexpr int32_t kWeights = 1;
+constexpr int32_t kBias = 2;
+
+struct FullyConnectedState {
+  OutputTransform transform;
+};
+
+void InvokeFloat(const Node& node, const Tensor* tensors) {
+  const OutputTransform& t = static_cast<const FullyConnectedState*>(node.state)->transform;
+  const Tensor& x = node.input(tensors, kInput);
+  const Tensor& w = node.input(tensors, kWeights);
+  const float* bias = node.has_input(kBias) ? node.input(tensors, kBias).As<float>() : nullptr;
+  const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
+  const int64_t rows = x.elements() / in_c;
+  const float* in = x.As<float>();
+  const float* weights = w.As<float>();
+  float* out = node.output(tensors, 0).As<float>();
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int32_t o = 0; o < out_c; ++o) {
+      float acc = bias != nullptr ? bias[o] : 0.0f;
+      for (int32_t i = 0; i < in_c; ++i) acc += in[r * in_c + i] * weights[int64_t{o} * in_c + i];
+      out[r * out_c + o] = ClampFloat(acc, t.act_min, t.act_max);
+    }
+  }
+}
+
+void InvokeInt8(const Node& node, const Tensor* tensors) {
+  const OutputTransform& t = static_cast<const FullyConnectedState*>(node.state)->transform;
+  const Tensor& x = node.input(tensors, kInput);
+  const Tensor& w = node.input(tensors, kWeights);
+  const int32_t* bias =
+      node.has_input(kBias) ? node.input(tensors, kBias).As<int32_t>() : nullptr;
+  const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
+  const int64_t rows = x.elements() / in_c;
+  const int8_t* in = x.As<int8_t>();
+  const int8_t* weights = w.As<int8_t>();
+  int8_t* out = node.output(tensors, 0).As<int8_t>();
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int32_t o = 0; o < out_c; ++o) {
+      int32_t acc = bias != nullptr ? bias[o] : 0;
+      for (int32_t i = 0; i < in_c; ++i) {
+        acc += (static_cast<int32_t>(in[r * in_c + i]) - x.zero_point) *
+               static_cast<int32_t>(weights[int64_t{o} * in_c + i]);
+      }
+      out[r * out_c + o] = Requantize(acc, t.scales[o], t.zero_point, t.range.min, t.range.max);
+    }
+  }
+}
+
+}  // namespace
+
+kite_status PrepareFullyConnected(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(CheckArity(ctx, 2, 3, 1));
+  const auto* o = ctx.options<schema::FullyConnectedOptions>();
+  const float act_min = o != nullptr ? o->activation_min() : -INFINITY;
+  const float act_max = o != nullptr ? o->activation_max() : INFINITY;
+  const Tensor& x = ctx.input(kInput);
+  const Tensor& w = ctx.input(kWeights);
+  const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
+  const Tensor& y = ctx.output(0);
+  KITE_RETURN_IF_ERROR(CheckRank(ctx, w, 2, "weights"));
+  const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
+  if (x.shape.dims[x.shape.rank - 1] != in_c) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "input's last dimension %d differs from weights' %d",
+                    x.shape.dims[x.shape.rank - 1], in_c);
+  }
+  if (x.dtype == KITE_INT8 && in_c > 65536) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "more than 65536 inputs overflow int32");
+  }
+  Shape expected = x.shape;
+  expected.dims[expected.rank - 1] = out_c;
+  KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, y, expected, "output"));
+  FullyConnectedState* s = ctx.AllocateState<FullyConnectedState>();
+  if (s == nullptr) return ctx.OutOfArena();
+  KITE_RETURN_IF_ERROR(
+      PrepareOutputTransform(ctx, x, w, bias, y, out_c, act_min, act_max, &s->transform));
+  Node& node = ctx.node();
+  node.state = s;
+  node.invoke = x.dtype == KITE_INT8 ? InvokeInt8 : InvokeFloat;
+  node.kernel_name = x.dtype == KITE_INT8 ? "reference/fully_connected_int8"
+                                          : "reference/fully_connected_float32";
+  return KITE_OK;
+}
+
+}  // namespace reference
+}  // namespace kite

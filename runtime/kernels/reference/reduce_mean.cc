@@ -1,0 +1,140 @@
+// ReduceMean over a set of axes. The output keeps reduced axes as 1 or drops
+// them; its shape says which. int8: acc = sum(q - zi) over `count` elements,
+// out = Requantize(acc, in_scale / (out_scale * count)).
+#include "core/quantization.h"
+#include "kernels/kernel_util.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace kite {
+namespace reference {
+namespace {
+
+// Two odometers over the input: one over kept axes (one per output element,
+// in output order) and one over reduced axes.
+struct ReduceState {
+  int32_t num_kept, num_reduced;
+  int32_t kept_dims[KITE_MAX_RANK], reduced_dims[KITE_MAX_RANK];
+  int64_t kept_strides[KITE_MAX_RANK], reduced_strides[KITE_MAX_RANK];
+  int64_t count;
+  float int8_scale;
+};
+
+// Calls fn(offset) for every index of the box, last axis fastest.
+template <typename Fn>
+void ForEachOffset(int32_t rank, const int32_t* dims, const int64_t* strides, Fn fn) {
+  int32_t index[KITE_MAX_RANK] = {};
+  int64_t offset = 0;
+  while (true) {
+    fn(offset);
+    int32_t d = rank - 1;
+    for (; d >= 0; --d) {
+      if (++index[d] < dims[d]) {
+        offset += strides[d];
+        break;
+      }
+      offset -= strides[d] * (dims[d] - 1);
+      index[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+void InvokeFloat(const Node& node, const Tensor* tensors) {
+  const ReduceState& s = *static_cast<const ReduceState*>(node.state);
+  const float* in = node.input(tensors, 0).As<float>();
+  float* out = node.output(tensors, 0).As<float>();
+  int64_t o = 0;
+  ForEachOffset(s.num_kept, s.kept_dims, s.kept_strides, [&](int64_t base) {
+    float acc = 0.0f;
+    ForEachOffset(s.num_reduced, s.reduced_dims, s.reduced_strides,
+                  [&](int64_t r) { acc += in[base + r]; });
+    out[o++] = acc / static_cast<float>(s.count);
+  });
+}
+
+void InvokeInt8(const Node& node, const Tensor* tensors) {
+  const ReduceState& s = *static_cast<const ReduceState*>(node.state);
+  const Tensor& x = node.input(tensors, 0);
+  const Tensor& y = node.output(tensors, 0);
+  const int8_t* in = x.As<int8_t>();
+  int8_t* out = y.As<int8_t>();
+  int64_t o = 0;
+  ForEachOffset(s.num_kept, s.kept_dims, s.kept_strides, [&](int64_t base) {
+    int32_t acc = 0;
+    ForEachOffset(s.num_reduced, s.reduced_dims, s.reduced_strides,
+                  [&](int64_t r) { acc += static_cast<int32_t>(in[base + r]) - x.zero_point; });
+    out[o++] = Requantize(acc, s.int8_scale, y.zero_point, kInt8Min, kInt8Max);
+  });
+}
+
+}  // namespace
+
+kite_status PrepareReduceMean(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(CheckArity(ctx, 1, 1, 1));
+  const auto* o = ctx.options<schema::ReduceOptions>();
+  const Tensor& x = ctx.input(0);
+  const Tensor& y = ctx.output(0);
+  const int32_t rank = x.shape.rank;
+  if (o == nullptr || o->axes() == nullptr || o->axes()->size() == 0) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "ReduceOptions need at least one axis");
+  }
+  if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32 or int8");
+  }
+  KITE_RETURN_IF_ERROR(CheckDtype(ctx, y, x.dtype, "output"));
+  KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, x, "input"));
+  KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, y, "output"));
+  bool reduced[KITE_MAX_RANK] = {};
+  for (uint32_t i = 0; i < o->axes()->size(); ++i) {
+    int32_t a = o->axes()->Get(i);
+    if (a < 0) a += rank;
+    if (a < 0 || a >= rank || reduced[a]) {
+      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "axis %d out of range or repeated", o->axes()->Get(i));
+    }
+    reduced[a] = true;
+  }
+  ReduceState* s = ctx.AllocateState<ReduceState>();
+  if (s == nullptr) return ctx.OutOfArena();
+  Shape kept_shape, dropped_shape;
+  kept_shape.rank = rank;
+  int64_t stride = 1;
+  int64_t strides[KITE_MAX_RANK];
+  for (int32_t d = rank - 1; d >= 0; --d) {
+    strides[d] = stride;
+    stride *= x.shape.dims[d];
+  }
+  s->count = 1;
+  for (int32_t d = 0; d < rank; ++d) {
+    kept_shape.dims[d] = reduced[d] ? 1 : x.shape.dims[d];
+    if (reduced[d]) {
+      s->reduced_dims[s->num_reduced] = x.shape.dims[d];
+      s->reduced_strides[s->num_reduced++] = strides[d];
+      s->count *= x.shape.dims[d];
+    } else {
+      dropped_shape.dims[dropped_shape.rank++] = x.shape.dims[d];
+      s->kept_dims[s->num_kept] = x.shape.dims[d];
+      s->kept_strides[s->num_kept++] = strides[d];
+    }
+  }
+  if (y.shape != kept_shape && y.shape != dropped_shape) {
+    return CheckShapeEquals(ctx, y, kept_shape, "output");
+  }
+  if (x.dtype == KITE_INT8 && s->count > (int64_t{1} << 23)) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "reducing %lld elements overflows int32",
+                    static_cast<long long>(s->count));
+  }
+  Node& node = ctx.node();
+  node.state = s;
+  if (x.dtype == KITE_INT8) {
+    s->int8_scale = x.scale / (y.scale * static_cast<float>(s->count));
+    node.invoke = InvokeInt8;
+    node.kernel_name = "reference/reduce_mean_int8";
+  } else {
+    node.invoke = InvokeFloat;
+    node.kernel_name = "reference/reduce_mean_float32";
+  }
+  return KITE_OK;
+}
+
+}  // namespace reference
+}  // namespace kite

@@ -1,0 +1,39 @@
+// The portable reference kernels: readable C++ that is the specification every
+// optimized kernel must match (float within tolerance, int8 bit for bit).
+#ifndef KITE_RUNTIME_KERNELS_REFERENCE_REFERENCE_KERNELS_H_
+#define KITE_RUNTIME_KERNELS_REFERENCE_REFERENCE_KERNELS_H_
+
+#include "kernels/kernel.h"
+
+namespace kite {
+namespace reference {
+
+// The output extent of a strided, dilated, padded window (Conv2D, pooling);
+// 0 when the window does not fit.
+int32_t ConvOutputSize(int32_t in, int32_t kernel, int32_t stride, int32_t dilation,
+                       int32_t pad_before, int32_t pad_after);
+
+kite_status PrepareConv2D(PrepareContext& ctx);
+kite_status PrepareConvTranspose2D(PrepareContext& ctx);
+kite_status PrepareFullyConnected(PrepareContext& ctx);
+kite_status PrepareBinary(PrepareContext& ctx);  // Add, Sub, Mul, Div
+kite_status PrepareUnary(PrepareContext& ctx);   // Relu, Clip, Sigmoid, HardSigmoid,
+                                                 // HardSwish, Tanh, LeakyRelu
+kite_status PreparePool2D(PrepareContext& ctx);  // MaxPool, AveragePool
+kite_status PrepareGlobalAveragePool(PrepareContext& ctx);
+kite_status PreparePad(PrepareContext& ctx);
+kite_status PrepareConcat(PrepareContext& ctx);
+kite_status PrepareSplit(PrepareContext& ctx);
+kite_status PrepareSlice(PrepareContext& ctx);
+kite_status PrepareReshape(PrepareContext& ctx);
+kite_status PrepareTranspose(PrepareContext& ctx);
+kite_status PrepareResize(PrepareContext& ctx);
+kite_status PrepareSoftmax(PrepareContext& ctx);
+kite_status PrepareReduceMean(PrepareContext& ctx);
+kite_status PrepareQuantize(PrepareContext& ctx);
+kite_status PrepareDequantize(PrepareContext& ctx);
+
+}  // namespace reference
+}  // namespace kite
+
+#endif  // KITE_RUNTIME_KERNELS_REFERENCE_REFERENCE_KERNELS_H_

@@ -1,0 +1,73 @@
+// Op code -> prepare function. A switch, not a static-initializer map, so an
+// unused kernel costs nothing and lookup needs no memory.
+#include "kernels/kernel.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace kite {
+
+PrepareFn LookupPrepare(schema::OpCode opcode) {
+  using schema::OpCode;
+  switch (opcode) {
+    case OpCode::OpCode_CONV_2D: return reference::PrepareConv2D;
+    case OpCode::OpCode_CONV_TRANSPOSE_2D: return reference::PrepareConvTranspose2D;
+    case OpCode::OpCode_FULLY_CONNECTED: return reference::PrepareFullyConnected;
+    case OpCode::OpCode_ADD:
+    case OpCode::OpCode_SUB:
+    case OpCode::OpCode_MUL:
+    case OpCode::OpCode_DIV: return reference::PrepareBinary;
+    case OpCode::OpCode_RELU:
+    case OpCode::OpCode_CLIP:
+    case OpCode::OpCode_SIGMOID:
+    case OpCode::OpCode_HARD_SIGMOID:
+    case OpCode::OpCode_HARD_SWISH:
+    case OpCode::OpCode_TANH:
+    case OpCode::OpCode_LEAKY_RELU: return reference::PrepareUnary;
+    case OpCode::OpCode_MAX_POOL_2D:
+    case OpCode::OpCode_AVERAGE_POOL_2D: return reference::PreparePool2D;
+    case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return reference::PrepareGlobalAveragePool;
+    case OpCode::OpCode_PAD: return reference::PreparePad;
+    case OpCode::OpCode_CONCAT: return reference::PrepareConcat;
+    case OpCode::OpCode_SPLIT: return reference::PrepareSplit;
+    case OpCode::OpCode_SLICE: return reference::PrepareSlice;
+    case OpCode::OpCode_RESHAPE: return reference::PrepareReshape;
+    case OpCode::OpCode_TRANSPOSE: return reference::PrepareTranspose;
+    case OpCode::OpCode_RESIZE: return reference::PrepareResize;
+    case OpCode::OpCode_SOFTMAX: return reference::PrepareSoftmax;
+    case OpCode::OpCode_REDUCE_MEAN: return reference::PrepareReduceMean;
+    case OpCode::OpCode_QUANTIZE: return reference::PrepareQuantize;
+    case OpCode::OpCode_DEQUANTIZE: return reference::PrepareDequantize;
+    default: return nullptr;
+  }
+}
+
+bool AllowsInPlace(const schema::Operator& op, int32_t input, const Tensor* tensors) {
+  using schema::OpCode;
+  const int32_t in = op.inputs()->Get(static_cast<uint32_t>(input));
+  const int32_t out = op.outputs()->Get(0);
+  if (in < 0 || tensors[in].bytes != tensors[out].bytes ||
+      tensors[in].dtype != tensors[out].dtype) {
+    return false;
+  }
+  switch (op.opcode()) {
+    case OpCode::OpCode_RESHAPE:
+    case OpCode::OpCode_RELU:
+    case OpCode::OpCode_CLIP:
+    case OpCode::OpCode_SIGMOID:
+    case OpCode::OpCode_HARD_SIGMOID:
+    case OpCode::OpCode_HARD_SWISH:
+    case OpCode::OpCode_TANH:
+    case OpCode::OpCode_LEAKY_RELU:
+      return input == 0;
+    case OpCode::OpCode_ADD:
+    case OpCode::OpCode_SUB:
+    case OpCode::OpCode_MUL:
+    case OpCode::OpCode_DIV:
+      // Element i of the output reads element i of this input (same shape):
+      // writing it in place never clobbers a value still to be read.
+      return (input == 0 || input == 1) && tensors[in].shape == tensors[out].shape;
+    default:
+      return false;
+  }
+}
+
+}  // namespace kite

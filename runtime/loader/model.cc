@@ -1,0 +1,262 @@
+#include "loader/model.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/error.h"
+
+namespace kite {
+namespace {
+
+constexpr size_t kMinModelBytes = 8;  // root offset + file identifier
+
+bool IsKnownDtype(schema::DataType type) {
+  return type >= schema::DataType_MIN && type <= schema::DataType_MAX;
+}
+
+size_t DtypeBytes(schema::DataType type) {
+  return type == schema::DataType_INT8 ? 1 : 4;
+}
+
+const char* TensorName(const schema::Tensor* tensor) {
+  return tensor->name() != nullptr ? tensor->name()->c_str() : "";
+}
+
+kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg, size_t n) {
+  const schema::Quantization* q = t->quantization();
+  const bool required = t->type() == schema::DataType_INT8;
+  if (q == nullptr || q->scale() == nullptr || q->scale()->size() == 0) {
+    if (!required) return KITE_OK;
+    return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
+                "tensor %d '%s' is int8 but has no quantization scale", index, TensorName(t));
+  }
+  const uint32_t count = q->scale()->size();
+  if (q->zero_point() == nullptr || q->zero_point()->size() != count) {
+    return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
+                "tensor %d '%s' has %u scales but %u zero points", index, TensorName(t), count,
+                q->zero_point() != nullptr ? q->zero_point()->size() : 0u);
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    const float scale = q->scale()->Get(i);
+    if (!(scale > 0.0f) || !isfinite(scale)) {
+      return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
+                  "tensor %d '%s': quantization scale %g is not a positive finite number",
+                  index, TensorName(t), static_cast<double>(scale));
+    }
+    const int64_t zp = q->zero_point()->Get(i);
+    if (zp < -128 || zp > 127) {
+      return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
+                  "tensor %d '%s': zero point %lld is outside [-128, 127]", index,
+                  TensorName(t), static_cast<long long>(zp));
+    }
+  }
+  if (count > 1) {
+    const int32_t rank = static_cast<int32_t>(t->shape()->size());
+    const int32_t dim = q->quantized_dimension();
+    if (dim < 0 || dim >= rank || static_cast<uint32_t>(t->shape()->Get(dim)) != count) {
+      return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
+                  "tensor %d '%s': %u per-channel scales do not match quantized dimension %d",
+                  index, TensorName(t), count, dim);
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+      if (q->zero_point()->Get(i) != 0) {
+        return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
+                    "tensor %d '%s': per-channel quantization must be symmetric (zero point 0)",
+                    index, TensorName(t));
+      }
+    }
+  }
+  return KITE_OK;
+}
+
+kite_status CheckIndices(const flatbuffers::Vector<int32_t>* ids, int32_t num_tensors,
+                         bool allow_absent, int32_t op, const char* what, char* msg,
+                         size_t n) {
+  if (ids == nullptr) return KITE_OK;
+  for (uint32_t i = 0; i < ids->size(); ++i) {
+    const int32_t id = ids->Get(i);
+    if ((id == -1 && allow_absent) || (id >= 0 && id < num_tensors)) continue;
+    return Fail(msg, n, KITE_ERROR_MODEL_INDEX,
+                "operator %d: %s %u refers to tensor %d, but the model has %d tensors", op,
+                what, i, id, num_tensors);
+  }
+  return KITE_OK;
+}
+
+kite_status CheckSignature(const flatbuffers::Vector<flatbuffers::Offset<schema::SignatureEntry>>* entries,
+                           int32_t num_tensors, const char* what, char* msg, size_t n) {
+  if (entries == nullptr || entries->size() == 0) {
+    return Fail(msg, n, KITE_ERROR_MODEL_INVALID, "the model declares no graph %ss", what);
+  }
+  for (uint32_t i = 0; i < entries->size(); ++i) {
+    const int32_t id = entries->Get(i)->tensor();
+    if (id < 0 || id >= num_tensors) {
+      return Fail(msg, n, KITE_ERROR_MODEL_INDEX,
+                  "graph %s %u refers to tensor %d, but the model has %d tensors", what, i, id,
+                  num_tensors);
+    }
+  }
+  return KITE_OK;
+}
+
+}  // namespace
+
+uint64_t TensorBytes(const flatbuffers::Vector<int32_t>* shape, schema::DataType type) {
+  if (shape == nullptr || shape->size() > KITE_MAX_RANK) return 0;
+  uint64_t bytes = DtypeBytes(type);
+  for (uint32_t i = 0; i < shape->size(); ++i) {
+    const int32_t d = shape->Get(i);
+    if (d < 1) return 0;
+    bytes *= static_cast<uint64_t>(d);
+    if (bytes > kMaxTensorBytes) return 0;
+  }
+  return bytes;
+}
+
+kite_status Model::Init(const void* data, size_t size, char* msg, size_t n) {
+  if (data == nullptr) {
+    return Fail(msg, n, KITE_ERROR_INVALID_ARGUMENT, "model data is NULL");
+  }
+  if (size < kMinModelBytes) {
+    return Fail(msg, n, KITE_ERROR_MODEL_TOO_SMALL,
+                "model is %zu bytes; a .kite file has at least %zu", size, kMinModelBytes);
+  }
+  if (reinterpret_cast<uintptr_t>(data) % KITE_MODEL_ALIGNMENT != 0) {
+    return Fail(msg, n, KITE_ERROR_MODEL_MISALIGNED,
+                "model bytes start at an address not aligned to %d bytes", KITE_MODEL_ALIGNMENT);
+  }
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  if (!schema::ModelBufferHasIdentifier(bytes)) {
+    return Fail(msg, n, KITE_ERROR_MODEL_IDENTIFIER,
+                "file identifier is '%.4s', expected '%s' (not a .kite file, or an "
+                "incompatible format)",
+                reinterpret_cast<const char*>(bytes + 4), schema::ModelIdentifier());
+  }
+  if (size >= FLATBUFFERS_MAX_BUFFER_SIZE) {
+    return Fail(msg, n, KITE_ERROR_MODEL_MALFORMED, "model is larger than 2 GiB");
+  }
+  flatbuffers::Verifier verifier(bytes, size, /*max_depth=*/64, /*max_tables=*/10000000);
+  if (!schema::VerifyModelBuffer(verifier)) {
+    return Fail(msg, n, KITE_ERROR_MODEL_MALFORMED,
+                "model failed FlatBuffers verification (truncated or corrupt file)");
+  }
+  const schema::Model* model = schema::GetModel(bytes);
+  if (model->version() == 0) {
+    return Fail(msg, n, KITE_ERROR_MODEL_MALFORMED, "model has no format version");
+  }
+  if (model->version() > KITE_FORMAT_VERSION) {
+    return Fail(msg, n, KITE_ERROR_MODEL_VERSION,
+                "model format version %u is newer than this runtime's (%u): upgrade Kite",
+                model->version(), KITE_FORMAT_VERSION);
+  }
+
+  const auto* tensors = model->tensors();
+  const auto* operators = model->operators();
+  if (tensors == nullptr || tensors->size() == 0 || operators == nullptr ||
+      operators->size() == 0) {
+    return Fail(msg, n, KITE_ERROR_MODEL_INVALID, "model has no tensors or no operators");
+  }
+  if (tensors->size() > (1u << 24) || operators->size() > (1u << 24)) {
+    return Fail(msg, n, KITE_ERROR_MODEL_INVALID, "model has too many tensors or operators");
+  }
+  const int32_t num_tensors = static_cast<int32_t>(tensors->size());
+  const uint32_t num_buffers = model->buffers() != nullptr ? model->buffers()->size() : 0;
+  const schema::MemoryPlan* plan = model->plan();
+  const uint64_t arena_size = plan != nullptr ? plan->arena_size() : 0;
+  if (arena_size > kMaxTensorBytes * 8) {
+    return Fail(msg, n, KITE_ERROR_MODEL_PLAN, "planned arena of %llu bytes is too large",
+                static_cast<unsigned long long>(arena_size));
+  }
+  int32_t planned = 0;
+  int32_t unplanned = 0;
+
+  for (int32_t i = 0; i < num_tensors; ++i) {
+    const schema::Tensor* t = tensors->Get(i);
+    if (!IsKnownDtype(t->type())) {
+      return Fail(msg, n, KITE_ERROR_MODEL_INVALID, "tensor %d '%s' has unknown dtype %d", i,
+                  TensorName(t), static_cast<int>(t->type()));
+    }
+    const uint64_t tensor_bytes = TensorBytes(t->shape(), t->type());
+    if (tensor_bytes == 0) {
+      return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
+                  "tensor %d '%s' has an invalid shape (missing, rank above %d, a dimension "
+                  "below 1, or over %llu bytes)",
+                  i, TensorName(t), KITE_MAX_RANK,
+                  static_cast<unsigned long long>(kMaxTensorBytes));
+    }
+    kite_status status = CheckQuantization(t, i, msg, n);
+    if (status != KITE_OK) return status;
+    if (t->buffer() != 0) {
+      if (t->buffer() >= num_buffers) {
+        return Fail(msg, n, KITE_ERROR_MODEL_INDEX,
+                    "tensor %d '%s' refers to buffer %u, but the model has %u buffers", i,
+                    TensorName(t), t->buffer(), num_buffers);
+      }
+      const auto* buffer_data = model->buffers()->Get(t->buffer())->data();
+      const uint64_t have = buffer_data != nullptr ? buffer_data->size() : 0;
+      if (have != tensor_bytes) {
+        return Fail(msg, n, KITE_ERROR_MODEL_BUFFER,
+                    "tensor %d '%s' needs %llu bytes of constant data, its buffer has %llu", i,
+                    TensorName(t), static_cast<unsigned long long>(tensor_bytes),
+                    static_cast<unsigned long long>(have));
+      }
+      if (reinterpret_cast<uintptr_t>(buffer_data->data()) % KITE_MODEL_ALIGNMENT != 0) {
+        return Fail(msg, n, KITE_ERROR_MODEL_MISALIGNED,
+                    "constant buffer of tensor %d '%s' is not aligned to %d bytes", i,
+                    TensorName(t), KITE_MODEL_ALIGNMENT);
+      }
+    } else if (t->arena_offset() >= 0) {
+      ++planned;
+      const uint64_t offset = static_cast<uint64_t>(t->arena_offset());
+      if (offset > arena_size || tensor_bytes > arena_size - offset) {
+        return Fail(msg, n, KITE_ERROR_MODEL_PLAN,
+                    "tensor %d '%s' at arena offset %llu + %llu bytes ends past the planned "
+                    "arena of %llu bytes",
+                    i, TensorName(t), static_cast<unsigned long long>(offset),
+                    static_cast<unsigned long long>(tensor_bytes),
+                    static_cast<unsigned long long>(arena_size));
+      }
+      if (offset % 4 != 0) {
+        return Fail(msg, n, KITE_ERROR_MODEL_PLAN,
+                    "tensor %d '%s': arena offset %llu is not a multiple of 4", i,
+                    TensorName(t), static_cast<unsigned long long>(offset));
+      }
+    } else if (t->arena_offset() == -1) {
+      ++unplanned;
+    } else {
+      return Fail(msg, n, KITE_ERROR_MODEL_PLAN, "tensor %d '%s' has arena offset %lld", i,
+                  TensorName(t), static_cast<long long>(t->arena_offset()));
+    }
+  }
+  if (planned > 0 && (unplanned > 0 || plan == nullptr)) {
+    return Fail(msg, n, KITE_ERROR_MODEL_PLAN,
+                "memory plan is partial: %d activations have arena offsets, %d do not%s",
+                planned, unplanned, plan == nullptr ? ", and there is no plan table" : "");
+  }
+
+  for (uint32_t i = 0; i < operators->size(); ++i) {
+    const schema::Operator* op = operators->Get(i);
+    if (op->outputs() == nullptr || op->outputs()->size() == 0) {
+      return Fail(msg, n, KITE_ERROR_MODEL_INVALID, "operator %u has no outputs", i);
+    }
+    kite_status status = CheckIndices(op->inputs(), num_tensors, true, static_cast<int32_t>(i),
+                                      "input", msg, n);
+    if (status != KITE_OK) return status;
+    status = CheckIndices(op->outputs(), num_tensors, false, static_cast<int32_t>(i), "output",
+                          msg, n);
+    if (status != KITE_OK) return status;
+  }
+  kite_status status = CheckSignature(model->inputs(), num_tensors, "input", msg, n);
+  if (status != KITE_OK) return status;
+  status = CheckSignature(model->outputs(), num_tensors, "output", msg, n);
+  if (status != KITE_OK) return status;
+
+  data_ = bytes;
+  size_ = size;
+  model_ = model;
+  has_plan_ = planned > 0;
+  planned_arena_size_ = arena_size;
+  return KITE_OK;
+}
+
+}  // namespace kite
