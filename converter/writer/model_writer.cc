@@ -1,0 +1,100 @@
+#include "writer/model_writer.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+#include "kite/kite.h"
+#include "loader/model.h"
+#include "planner/greedy_planner.h"
+
+namespace kite {
+namespace converter {
+namespace {
+
+constexpr int32_t kNotProduced = INT32_MAX;
+
+uint64_t BytesOf(const schema::TensorT& t) {
+  uint64_t bytes = t.type == schema::DataType_INT8 ? 1 : 4;
+  for (int32_t d : t.shape) bytes *= static_cast<uint64_t>(d);
+  return bytes;
+}
+
+}  // namespace
+
+void PlanMemory(schema::ModelT& model) {
+  const int32_t num_tensors = static_cast<int32_t>(model.tensors.size());
+  const int32_t num_ops = static_cast<int32_t>(model.operators.size());
+  std::vector<int32_t> first(num_tensors, kNotProduced), last(num_tensors, -1);
+  auto is_constant = [&](int32_t t) { return model.tensors[t]->buffer != 0; };
+  for (const auto& entry : model.inputs) first[entry->tensor] = -1;
+  for (int32_t n = 0; n < num_ops; ++n) {
+    for (int32_t t : model.operators[n]->inputs) {
+      if (t < 0 || is_constant(t)) continue;
+      if (first[t] == kNotProduced) {
+        throw std::runtime_error("operator " + std::to_string(n) + " reads tensor '" +
+                                 model.tensors[t]->name + "' before it is written");
+      }
+      last[t] = std::max(last[t], n);
+    }
+    for (int32_t t : model.operators[n]->outputs) {
+      first[t] = n;
+      last[t] = std::max(last[t], n);
+    }
+  }
+  for (const auto& entry : model.outputs) last[entry->tensor] = num_ops;
+
+  std::vector<PlannedBuffer> buffers;
+  std::vector<int32_t> owner;
+  for (int32_t t = 0; t < num_tensors; ++t) {
+    model.tensors[t]->arena_offset = -1;
+    if (is_constant(t) || first[t] == kNotProduced) continue;
+    PlannedBuffer b;
+    b.bytes = BytesOf(*model.tensors[t]);
+    b.first = first[t];
+    b.last = std::max(last[t], first[t]);
+    buffers.push_back(b);
+    owner.push_back(t);
+  }
+  std::vector<int32_t> scratch(2 * buffers.size() + 1);
+  const int32_t count = static_cast<int32_t>(buffers.size());
+  const uint64_t arena = PlanGreedyBySize(buffers.data(), count, KITE_ARENA_ALIGNMENT, scratch.data());
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    model.tensors[owner[i]]->arena_offset = static_cast<int64_t>(buffers[i].offset);
+  }
+  model.plan = std::make_unique<schema::MemoryPlanT>();
+  model.plan->arena_size = arena;
+  model.plan->alignment = KITE_ARENA_ALIGNMENT;
+  model.plan->lower_bound = LiveBytesLowerBound(buffers.data(), count);
+}
+
+std::vector<uint8_t> SerializeModel(schema::ModelT& model) {
+  if (model.version == 0) model.version = KITE_FORMAT_VERSION;
+  flatbuffers::FlatBufferBuilder builder(1 << 16);
+  builder.Finish(schema::Model::Pack(builder, &model), schema::ModelIdentifier());
+  return std::vector<uint8_t>(builder.GetBufferPointer(),
+                              builder.GetBufferPointer() + builder.GetSize());
+}
+
+void WriteFileAtomically(const std::string& path, const std::vector<uint8_t>& bytes) {
+  const std::string temp = path + ".tmp";
+  std::FILE* f = std::fopen(temp.c_str(), "wb");
+  if (f == nullptr) {
+    throw std::runtime_error("cannot write '" + temp + "': " + std::strerror(errno));
+  }
+  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  const bool closed = std::fclose(f) == 0;
+  if (!written || !closed) {
+    std::remove(temp.c_str());
+    throw std::runtime_error("cannot write '" + temp + "': disk full or I/O error");
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(temp.c_str());
+    throw std::runtime_error("cannot rename '" + temp + "' to '" + path + "': " + reason);
+  }
+}
+
+}  // namespace converter
+}  // namespace kite

@@ -1,0 +1,95 @@
+#include "support/test_util.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+
+namespace kite {
+namespace testing {
+
+RunResult RunModel(const AlignedBytes& bytes, const std::vector<std::vector<uint8_t>>& inputs) {
+  RunResult result;
+  kite_error error;
+  kite_model* model = nullptr;
+  result.status = kite_model_load(bytes.data(), bytes.size(), &model, &error);
+  if (result.status != KITE_OK) {
+    result.error = error.message;
+    return result;
+  }
+  result.status = kite_arena_size(model, &result.arena_bytes, &error);
+  if (result.status != KITE_OK) {
+    result.error = error.message;
+    kite_model_free(model);
+    return result;
+  }
+  void* arena = std::aligned_alloc(KITE_ARENA_ALIGNMENT, result.arena_bytes);
+  kite_interpreter* interpreter = nullptr;
+  result.status = kite_interpreter_create(model, arena, result.arena_bytes, &interpreter, &error);
+  if (result.status != KITE_OK) {
+    result.error = error.message;
+  } else {
+    result.status = kite_interpreter_prepare(interpreter);
+    for (size_t i = 0; result.status == KITE_OK && i < inputs.size(); ++i) {
+      result.status = kite_interpreter_set_input(interpreter, i, inputs[i].data(), inputs[i].size());
+    }
+    if (result.status == KITE_OK) result.status = kite_interpreter_invoke(interpreter);
+    if (result.status == KITE_OK) {
+      for (size_t i = 0; i < kite_interpreter_output_count(interpreter); ++i) {
+        kite_tensor_info info;
+        kite_interpreter_output_info(interpreter, i, &info);
+        std::vector<uint8_t> out(info.bytes);
+        kite_interpreter_get_output(interpreter, i, out.data(), out.size());
+        result.outputs.push_back(std::move(out));
+      }
+    } else {
+      result.error = kite_interpreter_error(interpreter);
+    }
+    kite_interpreter_free(interpreter);
+  }
+  std::free(arena);
+  kite_model_free(model);
+  return result;
+}
+
+uint32_t TestSeed() {
+  const int seed = ::testing::UnitTest::GetInstance()->random_seed();
+  return seed == 0 ? 1u : static_cast<uint32_t>(seed);
+}
+
+int8_t SpecRoundToInt8(float value_over_scale, int32_t zero_point, int32_t qmin, int32_t qmax) {
+  float v = value_over_scale;
+  const float lo = static_cast<float>(qmin - zero_point);
+  const float hi = static_cast<float>(qmax - zero_point);
+  if (!(v >= lo)) v = lo;
+  if (v > hi) v = hi;
+  return static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(v)) + zero_point);
+}
+
+void ExpectNearAll(const std::vector<float>& actual, const std::vector<double>& expected,
+                   double abs_tolerance, double rel_tolerance) {
+  ASSERT_EQ(actual.size(), expected.size());
+  size_t failures = 0;
+  for (size_t i = 0; i < actual.size() && failures < 10; ++i) {
+    const double tolerance = abs_tolerance + rel_tolerance * std::fabs(expected[i]);
+    if (!(std::fabs(actual[i] - expected[i]) <= tolerance)) {
+      ADD_FAILURE() << "element " << i << ": got " << actual[i] << ", expected " << expected[i]
+                    << " (tolerance " << tolerance << ")";
+      ++failures;
+    }
+  }
+}
+
+void ExpectEqualInt8(const std::vector<int8_t>& actual, const std::vector<int8_t>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  size_t failures = 0;
+  for (size_t i = 0; i < actual.size() && failures < 10; ++i) {
+    if (actual[i] != expected[i]) {
+      ADD_FAILURE() << "element " << i << ": got " << int{actual[i]} << ", expected "
+                    << int{expected[i]};
+      ++failures;
+    }
+  }
+}
+
+}  // namespace testing
+}  // namespace kite

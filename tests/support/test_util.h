@@ -1,0 +1,89 @@
+// Running models through the public C API, and seeded random data.
+#ifndef KITE_TESTS_SUPPORT_TEST_UTIL_H_
+#define KITE_TESTS_SUPPORT_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kite/kite.h"
+#include "support/model_builder.h"
+
+namespace kite {
+namespace testing {
+
+struct RunResult {
+  kite_status status = KITE_OK;
+  std::string error;
+  size_t arena_bytes = 0;
+  std::vector<std::vector<uint8_t>> outputs;
+};
+
+template <typename T>
+std::vector<uint8_t> AsBytes(const std::vector<T>& values) {
+  std::vector<uint8_t> bytes(values.size() * sizeof(T));
+  if (!bytes.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
+template <typename T>
+std::vector<T> FromBytes(const std::vector<uint8_t>& bytes) {
+  std::vector<T> values(bytes.size() / sizeof(T));
+  if (!values.empty()) std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
+  return values;
+}
+
+// Loads, sizes the arena exactly (kite_arena_size), prepares in a caller
+// arena of that size, sets inputs, invokes and copies the outputs.
+RunResult RunModel(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs);
+
+// The seed of this test run (--gtest_random_seed, or 1 when it is 0), to pass
+// to the generators; SCOPED_TRACE it so a failure names it.
+uint32_t TestSeed();
+
+class Random {
+ public:
+  explicit Random(uint32_t seed) : engine_(seed) {}
+  std::vector<float> Floats(size_t n, float lo = -1.0f, float hi = 1.0f) {
+    std::uniform_real_distribution<float> d(lo, hi);
+    std::vector<float> v(n);
+    for (float& x : v) x = d(engine_);
+    return v;
+  }
+  std::vector<int8_t> Int8s(size_t n, int lo = -128, int hi = 127) {
+    std::uniform_int_distribution<int> d(lo, hi);
+    std::vector<int8_t> v(n);
+    for (int8_t& x : v) x = static_cast<int8_t>(d(engine_));
+    return v;
+  }
+  std::vector<int32_t> Int32s(size_t n, int lo, int hi) {
+    std::uniform_int_distribution<int> d(lo, hi);
+    std::vector<int32_t> v(n);
+    for (int32_t& x : v) x = d(engine_);
+    return v;
+  }
+  float Uniform(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(engine_); }
+  int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(engine_); }
+
+ private:
+  std::mt19937 engine_;
+};
+
+// The quantization specification, restated independently of the runtime:
+// clamp to the int8 range, round half to even, add the zero point.
+int8_t SpecRoundToInt8(float value_over_scale, int32_t zero_point, int32_t qmin = -128,
+                       int32_t qmax = 127);
+
+// Compares float outputs elementwise within abs + rel * |expected|.
+void ExpectNearAll(const std::vector<float>& actual, const std::vector<double>& expected,
+                   double abs_tolerance, double rel_tolerance = 0.0);
+// Requires int8 outputs to be identical.
+void ExpectEqualInt8(const std::vector<int8_t>& actual, const std::vector<int8_t>& expected);
+
+}  // namespace testing
+}  // namespace kite
+
+#endif  // KITE_TESTS_SUPPORT_TEST_UTIL_H_
