@@ -1,0 +1,221 @@
+// Add/Sub/Mul/Div with broadcasting, and the element-wise functions, against
+// double-precision math (float) and the quantization specification (int8).
+#include <cmath>
+#include <functional>
+
+#include "support/test_util.h"
+
+namespace kite {
+namespace testing {
+namespace {
+
+struct BinaryCase {
+  schema::OpCode op;
+  std::vector<int32_t> a, b, out;
+  const char* name;
+};
+
+std::vector<int64_t> BroadcastIndex(const std::vector<int32_t>& shape, const std::vector<int32_t>& out) {
+  // For every output element, the index into a tensor of `shape`.
+  std::vector<int64_t> result;
+  const size_t rank = out.size();
+  std::vector<int32_t> idx(rank, 0);
+  int64_t total = 1;
+  for (int32_t d : out) total *= d;
+  for (int64_t e = 0; e < total; ++e) {
+    int64_t offset = 0, stride = 1;
+    for (size_t k = 0; k < shape.size(); ++k) {
+      const size_t d = shape.size() - 1 - k;
+      const size_t od = rank - 1 - k;
+      offset += (shape[d] == 1 ? 0 : idx[od]) * stride;
+      stride *= shape[d];
+    }
+    result.push_back(offset);
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < out[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return result;
+}
+
+size_t Count(const std::vector<int32_t>& s) {
+  size_t n = 1;
+  for (int32_t d : s) n *= d;
+  return n;
+}
+
+double Apply(schema::OpCode op, double a, double b) {
+  switch (op) {
+    case schema::OpCode_ADD: return a + b;
+    case schema::OpCode_SUB: return a - b;
+    case schema::OpCode_MUL: return a * b;
+    default: return a / b;
+  }
+}
+
+class Binary : public ::testing::TestWithParam<BinaryCase> {};
+
+TEST_P(Binary, Float32) {
+  const BinaryCase& c = GetParam();
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  auto a = rng.Floats(Count(c.a));
+  auto b = rng.Floats(Count(c.b), 0.5f, 2.0f);  // away from 0 for Div
+  ModelBuilder mb;
+  const int ta = mb.Input("a", schema::DataType_FLOAT32, c.a);
+  const int tb = mb.Input("b", schema::DataType_FLOAT32, c.b);
+  const int ty = mb.Tensor("y", schema::DataType_FLOAT32, c.out);
+  schema::BinaryOptionsT o;
+  o.activation_min = -1.5f;  // a fused clip, exercised by every case
+  mb.Op(c.op, {ta, tb}, {ty}, o);
+  mb.Output(ty);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(a), AsBytes(b)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  const auto ia = BroadcastIndex(c.a, c.out), ib = BroadcastIndex(c.b, c.out);
+  std::vector<double> expected;
+  for (size_t i = 0; i < ia.size(); ++i) expected.push_back(std::max(-1.5, Apply(c.op, a[ia[i]], b[ib[i]])));
+  ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-6, 1e-6);
+}
+
+TEST_P(Binary, Int8) {
+  const BinaryCase& c = GetParam();
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  const auto a = rng.Int8s(Count(c.a));
+  const auto b = rng.Int8s(Count(c.b));
+  const float sa = 0.02f, sb = 0.03f;
+  const int za = 3, zb = c.op == schema::OpCode_DIV ? -128 : -7;  // Div: b > 0 everywhere
+  const float so = c.op == schema::OpCode_MUL ? 0.08f : (c.op == schema::OpCode_DIV ? 0.05f : 0.035f);
+  const int zo = -4;
+  ModelBuilder mb;
+  const int ta = mb.Input("a", schema::DataType_INT8, c.a, PerTensor(sa, za));
+  const int tb = mb.Input("b", schema::DataType_INT8, c.b, PerTensor(sb, zb));
+  const int ty = mb.Tensor("y", schema::DataType_INT8, c.out, PerTensor(so, zo));
+  mb.Op(c.op, {ta, tb}, {ty}, schema::BinaryOptionsT{});
+  mb.Output(ty);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(a), AsBytes(b)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  const auto ia = BroadcastIndex(c.a, c.out), ib = BroadcastIndex(c.b, c.out);
+  std::vector<int8_t> expected;
+  for (size_t i = 0; i < ia.size(); ++i) {
+    const int32_t qa = a[ia[i]] - za, qb = b[ib[i]] - zb;
+    float v;
+    switch (c.op) {
+      case schema::OpCode_ADD: v = static_cast<float>(qa) * (sa / so) + static_cast<float>(qb) * (sb / so); break;
+      case schema::OpCode_SUB: v = static_cast<float>(qa) * (sa / so) - static_cast<float>(qb) * (sb / so); break;
+      case schema::OpCode_MUL: v = static_cast<float>(qa * qb) * (sa * sb / so); break;
+      default: v = (static_cast<float>(qa) * sa) / (static_cast<float>(qb) * sb) / so; break;
+    }
+    expected.push_back(SpecRoundToInt8(v, zo));
+  }
+  ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
+}
+
+std::vector<BinaryCase> BinaryCases() {
+  std::vector<BinaryCase> cases;
+  const std::pair<schema::OpCode, const char*> ops[] = {{schema::OpCode_ADD, "Add"}, {schema::OpCode_SUB, "Sub"},
+                                                          {schema::OpCode_MUL, "Mul"}, {schema::OpCode_DIV, "Div"}};
+  static std::vector<std::string> names;
+  names.reserve(64);
+  for (const auto& op : ops) {
+    const struct { std::vector<int32_t> a, b, out; const char* shape; } shapes[] = {
+        {{1, 4, 5, 8}, {1, 4, 5, 8}, {1, 4, 5, 8}, "Same"},
+        {{1, 4, 5, 8}, {8}, {1, 4, 5, 8}, "PerChannel"},
+        {{1, 4, 5, 8}, {1, 1, 1, 8}, {1, 4, 5, 8}, "SqueezeExcite"},
+        {{2, 1, 5}, {3, 1}, {2, 3, 5}, "BothBroadcast"},
+        {{1, 4, 5, 8}, {1}, {1, 4, 5, 8}, "Scalar"},
+    };
+    for (const auto& s : shapes) {
+      names.push_back(std::string(op.second) + s.shape);
+      cases.push_back({op.first, s.a, s.b, s.out, names.back().c_str()});
+    }
+  }
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, Binary, ::testing::ValuesIn(BinaryCases()),
+                         [](const ::testing::TestParamInfo<BinaryCase>& info) { return info.param.name; });
+
+TEST(Binary, RejectsIncompatibleShapes) {
+  ModelBuilder mb;
+  const int ta = mb.Input("a", schema::DataType_FLOAT32, {2, 3});
+  const int tb = mb.Input("b", schema::DataType_FLOAT32, {4});
+  const int ty = mb.Tensor("y", schema::DataType_FLOAT32, {2, 4});
+  mb.Op(schema::OpCode_ADD, {ta, tb}, {ty}, nullptr, "my_add");
+  mb.Output(ty);
+  const RunResult r = RunModel(mb.Build(), {});
+  EXPECT_EQ(r.status, KITE_ERROR_MODEL_INVALID);
+  EXPECT_NE(r.error.find("my_add"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("do not broadcast"), std::string::npos) << r.error;
+}
+
+// ---- element-wise functions ----
+
+struct UnaryCase {
+  schema::OpCode op;
+  std::function<float(float)> f;  // the ONNX definition, in float
+  const char* name;
+};
+
+void SetOptions(ModelBuilder& mb, schema::OpCode op, int in, int out) {
+  switch (op) {
+    case schema::OpCode_CLIP: { schema::ClipOptionsT o; o.min = -0.5f; o.max = 1.25f; mb.Op(op, {in}, {out}, o); return; }
+    case schema::OpCode_HARD_SIGMOID: { schema::HardSigmoidOptionsT o; o.alpha = 0.1666667f; o.beta = 0.5f; mb.Op(op, {in}, {out}, o); return; }
+    case schema::OpCode_LEAKY_RELU: { schema::LeakyReluOptionsT o; o.alpha = 0.1f; mb.Op(op, {in}, {out}, o); return; }
+    default: mb.Op(op, {in}, {out}); return;
+  }
+}
+
+class Unary : public ::testing::TestWithParam<UnaryCase> {};
+
+TEST_P(Unary, Float32) {
+  const UnaryCase& c = GetParam();
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  const auto x = rng.Floats(3 * 7 * 11, -6.0f, 6.0f);
+  ModelBuilder mb;
+  const int in = mb.Input("x", schema::DataType_FLOAT32, {3, 7, 11});
+  const int out = mb.Tensor("y", schema::DataType_FLOAT32, {3, 7, 11});
+  SetOptions(mb, c.op, in, out);
+  mb.Output(out);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<double> expected;
+  for (float v : x) expected.push_back(c.f(v));
+  ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-6, 1e-6);
+}
+
+TEST_P(Unary, Int8AllValues) {
+  const UnaryCase& c = GetParam();
+  std::vector<int8_t> x;
+  for (int q = -128; q <= 127; ++q) x.push_back(static_cast<int8_t>(q));
+  const float si = 6.0f / 128.0f, so = 1.0f / 64.0f;
+  const int zi = 5, zo = -30;
+  ModelBuilder mb;
+  const int in = mb.Input("x", schema::DataType_INT8, {256}, PerTensor(si, zi));
+  const int out = mb.Tensor("y", schema::DataType_INT8, {256}, PerTensor(so, zo));
+  SetOptions(mb, c.op, in, out);
+  mb.Output(out);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<int8_t> expected;
+  for (int8_t q : x) expected.push_back(SpecRoundToInt8(c.f(si * static_cast<float>(q - zi)) / so, zo));
+  ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ops, Unary,
+    ::testing::Values(
+        UnaryCase{schema::OpCode_RELU, [](float x) { return x > 0 ? x : 0.0f; }, "Relu"},
+        UnaryCase{schema::OpCode_CLIP, [](float x) { return std::min(std::max(x, -0.5f), 1.25f); }, "Clip"},
+        UnaryCase{schema::OpCode_SIGMOID, [](float x) { return 1.0f / (1.0f + std::exp(-x)); }, "Sigmoid"},
+        UnaryCase{schema::OpCode_HARD_SIGMOID, [](float x) { return std::max(0.0f, std::min(1.0f, 0.1666667f * x + 0.5f)); }, "HardSigmoid"},
+        UnaryCase{schema::OpCode_HARD_SWISH, [](float x) { return x * std::max(0.0f, std::min(1.0f, x * (1.0f / 6.0f) + 0.5f)); }, "HardSwish"},
+        UnaryCase{schema::OpCode_TANH, [](float x) { return std::tanh(x); }, "Tanh"},
+        UnaryCase{schema::OpCode_LEAKY_RELU, [](float x) { return x >= 0 ? x : 0.1f * x; }, "LeakyRelu"}),
+    [](const ::testing::TestParamInfo<UnaryCase>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace testing
+}  // namespace kite
