@@ -53,14 +53,17 @@ kite_status kite_model_load(const void* data, size_t size, kite_model** model,
                       "model output pointer is NULL");
   }
   *model = nullptr;
-  kite_model* handle = new (std::nothrow) kite_model();
+  // malloc + placement new: the runtime needs nothing from libstdc++.
+  void* memory = malloc(sizeof(kite_model));
+  kite_model* handle = memory != nullptr ? new (memory) kite_model() : nullptr;
   if (handle == nullptr) {
     return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_OUT_OF_MEMORY,
                       "cannot allocate the model handle");
   }
   const kite_status status = handle->model.Init(data, size, MessageOf(error), MessageSizeOf(error));
   if (status != KITE_OK) {
-    delete handle;
+    handle->~kite_model();
+    free(handle);
     return status;
   }
   *model = handle;
@@ -92,7 +95,8 @@ kite_status kite_model_load_file(const char* path, kite_model** model, kite_erro
 void kite_model_free(kite_model* model) {
   if (model == nullptr) return;
   kite::UnmapFile(&model->map);
-  delete model;
+  model->~kite_model();
+  free(model);
 }
 
 kite_status kite_arena_size(const kite_model* model, size_t* bytes, kite_error* error) {

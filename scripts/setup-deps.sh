@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Kite's build and tests need. Idempotent and
+# quick when everything is present; otherwise needs root (apt-get).
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  flatbuffers-compiler libflatbuffers-dev   # the .kite format
+  libgtest-dev                              # tests
+)
+if [[ "${1:-}" == "--sanitize" ]]; then
+  packages+=(libclang-rt-14-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+echo "setup-deps: installing ${missing[*]}"
+sudo_cmd=()
+[[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
