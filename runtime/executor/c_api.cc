@@ -152,7 +152,7 @@ kite_status kite_interpreter_create(const kite_model* model, void* arena, size_t
   if (self == nullptr) {
     free(owned);
     return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_ARENA_TOO_SMALL,
-                      "arena of %zu bytes cannot even hold the interpreter", arena_size);
+                      "arena of %zu bytes is too small to hold the interpreter", arena_size);
   }
   kite_interpreter* handle = static_cast<kite_interpreter*>(self);
   new (&handle->impl) kite::Interpreter(&model->model, base, arena_size, sizeof(kite_interpreter));
