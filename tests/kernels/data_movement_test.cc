@@ -1,0 +1,190 @@
+// Pad, Concat, Split, Slice, Transpose, Reshape: every output element checked
+// against the index arithmetic of the ONNX definition.
+#include "support/test_util.h"
+
+namespace kite {
+namespace testing {
+namespace {
+
+std::vector<float> Iota(size_t n) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(i);
+  return v;
+}
+
+TEST(Pad, Float32AndInt8) {
+  // [2,3,4] padded by begin {0,1,2}, end {1,0,1}.
+  ModelBuilder mb;
+  const int xf = mb.Input("xf", schema::DataType_FLOAT32, {2, 3, 4});
+  const int xq = mb.Input("xq", schema::DataType_INT8, {2, 3, 4}, PerTensor(0.5f, 3));
+  const int yf = mb.Tensor("yf", schema::DataType_FLOAT32, {3, 4, 7});
+  const int yq = mb.Tensor("yq", schema::DataType_INT8, {3, 4, 7}, PerTensor(0.5f, 3));
+  schema::PadOptionsT o;
+  o.pads_begin = {0, 1, 2};
+  o.pads_end = {1, 0, 1};
+  o.value = -1.0f;
+  mb.Op(schema::OpCode_PAD, {xf}, {yf}, o);
+  mb.Op(schema::OpCode_PAD, {xq}, {yq}, o);
+  mb.Output(yf);
+  mb.Output(yq);
+  const auto in = Iota(24);
+  std::vector<int8_t> inq(24);
+  for (int i = 0; i < 24; ++i) inq[i] = static_cast<int8_t>(i * 5 - 60);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(in), AsBytes(inq)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<double> ef;
+  std::vector<int8_t> eq;
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 4; ++b)
+      for (int c = 0; c < 7; ++c) {
+        const int ia = a, ib = b - 1, ic = c - 2;
+        const bool inside = ia < 2 && ib >= 0 && ic >= 0 && ic < 4;
+        ef.push_back(inside ? in[(ia * 3 + ib) * 4 + ic] : -1.0);
+        eq.push_back(inside ? inq[(ia * 3 + ib) * 4 + ic] : static_cast<int8_t>(-2 + 3));  // -1 / 0.5 + 3
+      }
+  ExpectNearAll(FromBytes<float>(r.outputs[0]), ef, 0);
+  ExpectEqualInt8(FromBytes<int8_t>(r.outputs[1]), eq);
+}
+
+TEST(Concat, ChannelsWithRequantizedInput) {
+  // Two int8 inputs along the last axis; the second has other parameters.
+  ModelBuilder mb;
+  const int a = mb.Input("a", schema::DataType_INT8, {1, 2, 2, 3}, PerTensor(0.1f, 0));
+  const int b = mb.Input("b", schema::DataType_INT8, {1, 2, 2, 2}, PerTensor(0.2f, 5));
+  const int y = mb.Tensor("y", schema::DataType_INT8, {1, 2, 2, 5}, PerTensor(0.1f, 0));
+  schema::ConcatOptionsT o;
+  o.axis = -1;
+  mb.Op(schema::OpCode_CONCAT, {a, b}, {y}, o);
+  mb.Output(y);
+  std::vector<int8_t> va(12), vb(8);
+  for (int i = 0; i < 12; ++i) va[i] = static_cast<int8_t>(i - 6);
+  for (int i = 0; i < 8; ++i) vb[i] = static_cast<int8_t>(i * 30 - 100);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(va), AsBytes(vb)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<int8_t> expected;
+  for (int p = 0; p < 4; ++p) {
+    for (int c = 0; c < 3; ++c) expected.push_back(va[p * 3 + c]);
+    for (int c = 0; c < 2; ++c) expected.push_back(SpecRoundToInt8(static_cast<float>(vb[p * 2 + c] - 5) * (0.2f / 0.1f), 0));
+  }
+  ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
+}
+
+TEST(ConcatSplit, RoundTripAlongMiddleAxis) {
+  ModelBuilder mb;
+  const int a = mb.Input("a", schema::DataType_FLOAT32, {2, 3, 4});
+  const int b = mb.Input("b", schema::DataType_FLOAT32, {2, 1, 4});
+  const int joined = mb.Tensor("joined", schema::DataType_FLOAT32, {2, 4, 4});
+  schema::ConcatOptionsT co;
+  co.axis = 1;
+  mb.Op(schema::OpCode_CONCAT, {a, b}, {joined}, co);
+  const int p0 = mb.Tensor("p0", schema::DataType_FLOAT32, {2, 1, 4});
+  const int p1 = mb.Tensor("p1", schema::DataType_FLOAT32, {2, 3, 4});
+  schema::SplitOptionsT so;
+  so.axis = 1;
+  mb.Op(schema::OpCode_SPLIT, {joined}, {p0, p1}, so);
+  mb.Output(joined);
+  mb.Output(p0);
+  mb.Output(p1);
+  const auto va = Iota(24);
+  std::vector<float> vb = {100, 101, 102, 103, 200, 201, 202, 203};
+  const RunResult r = RunModel(mb.Build(), {AsBytes(va), AsBytes(vb)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<double> ej, e0, e1;
+  for (int n = 0; n < 2; ++n)
+    for (int k = 0; k < 4; ++k)
+      for (int c = 0; c < 4; ++c) ej.push_back(k < 3 ? va[(n * 3 + k) * 4 + c] : vb[n * 4 + c]);
+  for (int n = 0; n < 2; ++n)
+    for (int k = 0; k < 4; ++k)
+      for (int c = 0; c < 4; ++c) (k == 0 ? e0 : e1).push_back(ej[(n * 4 + k) * 4 + c]);
+  ExpectNearAll(FromBytes<float>(r.outputs[0]), ej, 0);
+  ExpectNearAll(FromBytes<float>(r.outputs[1]), e0, 0);
+  ExpectNearAll(FromBytes<float>(r.outputs[2]), e1, 0);
+}
+
+TEST(Slice, StepsIncludingNegative) {
+  // x[1:3, ::-2, 1:7:3] of a [4,5,8] tensor.
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {4, 5, 8});
+  const int y = mb.Tensor("y", schema::DataType_FLOAT32, {2, 3, 2});
+  schema::SliceOptionsT o;
+  o.begin = {1, 4, 1};
+  o.step = {1, -2, 3};
+  mb.Op(schema::OpCode_SLICE, {x}, {y}, o);
+  mb.Output(y);
+  const auto in = Iota(160);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(in)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<double> expected;
+  for (int a = 1; a < 3; ++a)
+    for (int b = 4; b >= 0; b -= 2)
+      for (int c = 1; c < 7; c += 3) expected.push_back(in[(a * 5 + b) * 8 + c]);
+  ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 0);
+}
+
+TEST(Slice, OutOfRangeIsRejected) {
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {4, 5});
+  const int y = mb.Tensor("y", schema::DataType_FLOAT32, {2, 5});
+  schema::SliceOptionsT o;
+  o.begin = {3, 0};
+  o.step = {1, 1};
+  mb.Op(schema::OpCode_SLICE, {x}, {y}, o, "bad_slice");
+  mb.Output(y);
+  const RunResult r = RunModel(mb.Build(), {});
+  EXPECT_EQ(r.status, KITE_ERROR_MODEL_INVALID);
+  EXPECT_NE(r.error.find("bad_slice"), std::string::npos) << r.error;
+}
+
+TEST(Transpose, NchwToNhwcAndInt8) {
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {2, 3, 4, 5});
+  const int y = mb.Tensor("y", schema::DataType_FLOAT32, {2, 4, 5, 3});
+  const int xq = mb.Input("xq", schema::DataType_INT8, {3, 7}, PerTensor(1.0f, 0));
+  const int yq = mb.Tensor("yq", schema::DataType_INT8, {7, 3}, PerTensor(1.0f, 0));
+  schema::TransposeOptionsT o;
+  o.perm = {0, 2, 3, 1};
+  mb.Op(schema::OpCode_TRANSPOSE, {x}, {y}, o);
+  schema::TransposeOptionsT o2;
+  o2.perm = {1, 0};
+  mb.Op(schema::OpCode_TRANSPOSE, {xq}, {yq}, o2);
+  mb.Output(y);
+  mb.Output(yq);
+  const auto in = Iota(120);
+  std::vector<int8_t> inq(21);
+  for (int i = 0; i < 21; ++i) inq[i] = static_cast<int8_t>(i);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(in), AsBytes(inq)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<double> expected;
+  for (int n = 0; n < 2; ++n)
+    for (int h = 0; h < 4; ++h)
+      for (int w = 0; w < 5; ++w)
+        for (int c = 0; c < 3; ++c) expected.push_back(in[((n * 3 + c) * 4 + h) * 5 + w]);
+  ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 0);
+  std::vector<int8_t> eq;
+  for (int j = 0; j < 7; ++j)
+    for (int i = 0; i < 3; ++i) eq.push_back(inq[i * 7 + j]);
+  ExpectEqualInt8(FromBytes<int8_t>(r.outputs[1]), eq);
+}
+
+TEST(Reshape, KeepsBytesAndChecksElementCount) {
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {2, 6});
+  const int y = mb.Tensor("y", schema::DataType_FLOAT32, {3, 4});
+  mb.Op(schema::OpCode_RESHAPE, {x}, {y}, schema::ReshapeOptionsT{});
+  mb.Output(y);
+  const auto in = Iota(12);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(in)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  EXPECT_EQ(FromBytes<float>(r.outputs[0]), in);
+
+  ModelBuilder bad;
+  const int bx = bad.Input("x", schema::DataType_FLOAT32, {2, 6});
+  const int by = bad.Tensor("y", schema::DataType_FLOAT32, {5});
+  bad.Op(schema::OpCode_RESHAPE, {bx}, {by}, schema::ReshapeOptionsT{});
+  bad.Output(by);
+  EXPECT_EQ(RunModel(bad.Build(), {}).status, KITE_ERROR_MODEL_INVALID);
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace kite
