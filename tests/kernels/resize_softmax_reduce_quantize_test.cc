@@ -1,0 +1,191 @@
+// Resize (nearest, bilinear; ONNX coordinate transforms), Softmax, ReduceMean,
+// Quantize and Dequantize, against direct computation and the quantization
+// specification.
+#include <cmath>
+
+#include "support/test_util.h"
+
+namespace kite {
+namespace testing {
+namespace {
+
+TEST(Resize, NearestAsymmetricFloor2x) {
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {1, 3, 2, 2});
+  const int y = mb.Tensor("y", schema::DataType_FLOAT32, {1, 6, 4, 2});
+  schema::ResizeOptionsT o;
+  o.mode = schema::ResizeMode_NEAREST;
+  o.coordinate_transform = schema::CoordinateTransform_ASYMMETRIC;
+  o.nearest_rounding = schema::NearestRounding_FLOOR;
+  o.scale_h = o.scale_w = 2.0f;
+  mb.Op(schema::OpCode_RESIZE, {x}, {y}, o);
+  mb.Output(y);
+  std::vector<float> in(12);
+  for (int i = 0; i < 12; ++i) in[i] = static_cast<float>(i);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(in)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<double> expected;
+  for (int oy = 0; oy < 6; ++oy)
+    for (int ox = 0; ox < 4; ++ox)
+      for (int c = 0; c < 2; ++c) expected.push_back(in[((oy / 2) * 2 + ox / 2) * 2 + c]);
+  ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 0);
+}
+
+// ONNX's own test (test_resize_upsample_scales_linear, half_pixel): input
+// [[1,2],[3,4]] scaled 2x gives these values.
+TEST(Resize, BilinearHalfPixelMatchesOnnxTestData) {
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {1, 2, 2, 1});
+  const int y = mb.Tensor("y", schema::DataType_FLOAT32, {1, 4, 4, 1});
+  schema::ResizeOptionsT o;
+  o.mode = schema::ResizeMode_BILINEAR;
+  o.coordinate_transform = schema::CoordinateTransform_HALF_PIXEL;
+  o.scale_h = o.scale_w = 2.0f;
+  mb.Op(schema::OpCode_RESIZE, {x}, {y}, o);
+  mb.Output(y);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(std::vector<float>{1, 2, 3, 4})});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  ExpectNearAll(FromBytes<float>(r.outputs[0]),
+                {1.0, 1.25, 1.75, 2.0, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3.0, 3.25, 3.75, 4.0}, 1e-6);
+}
+
+// ONNX test_resize_upsample_sizes_linear_align_corners-style: align_corners.
+TEST(Resize, BilinearAlignCornersAndInt8) {
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {1, 2, 2, 1});
+  const int y = mb.Tensor("y", schema::DataType_FLOAT32, {1, 3, 3, 1});
+  const int xq = mb.Input("xq", schema::DataType_INT8, {1, 2, 2, 1}, PerTensor(0.25f, 0));
+  const int yq = mb.Tensor("yq", schema::DataType_INT8, {1, 3, 3, 1}, PerTensor(0.25f, 0));
+  schema::ResizeOptionsT o;
+  o.mode = schema::ResizeMode_BILINEAR;
+  o.coordinate_transform = schema::CoordinateTransform_ALIGN_CORNERS;
+  o.scale_h = o.scale_w = 1.5f;
+  mb.Op(schema::OpCode_RESIZE, {x}, {y}, o);
+  mb.Op(schema::OpCode_RESIZE, {xq}, {yq}, o);
+  mb.Output(y);
+  mb.Output(yq);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(std::vector<float>{1, 2, 3, 4}),
+                                            AsBytes(std::vector<int8_t>{4, 8, 12, 16})});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  const std::vector<double> expected = {1.0, 1.5, 2.0, 2.0, 2.5, 3.0, 3.0, 3.5, 4.0};
+  ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-6);
+  // Same values at scale 0.25: q = 4 * v.
+  ExpectEqualInt8(FromBytes<int8_t>(r.outputs[1]), std::vector<int8_t>{4, 6, 8, 8, 10, 12, 12, 14, 16});
+}
+
+TEST(Softmax, InnerAndOuterAxes) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  const auto in = Random(TestSeed()).Floats(2 * 3 * 5, -4.0f, 4.0f);
+  for (int axis : {1, -1}) {
+    SCOPED_TRACE("axis " + std::to_string(axis));
+    ModelBuilder mb;
+    const int x = mb.Input("x", schema::DataType_FLOAT32, {2, 3, 5});
+    const int y = mb.Tensor("y", schema::DataType_FLOAT32, {2, 3, 5});
+    schema::SoftmaxOptionsT o;
+    o.axis = axis;
+    mb.Op(schema::OpCode_SOFTMAX, {x}, {y}, o);
+    mb.Output(y);
+    const RunResult r = RunModel(mb.Build(), {AsBytes(in)});
+    ASSERT_EQ(r.status, KITE_OK) << r.error;
+    std::vector<double> expected(30);
+    for (int n = 0; n < 2; ++n)
+      for (int other = 0; other < (axis == 1 ? 5 : 3); ++other) {
+        const int len = axis == 1 ? 3 : 5;
+        auto at = [&](int k) { return axis == 1 ? (n * 3 + k) * 5 + other : (n * 3 + other) * 5 + k; };
+        double sum = 0;
+        for (int k = 0; k < len; ++k) sum += std::exp(double{in[at(k)]});
+        for (int k = 0; k < len; ++k) expected[at(k)] = std::exp(double{in[at(k)]}) / sum;
+      }
+    ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-6, 1e-5);
+  }
+}
+
+TEST(Softmax, Int8) {
+  std::vector<int8_t> in;
+  for (int i = 0; i < 40; ++i) in.push_back(static_cast<int8_t>(i * 6 - 120));
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_INT8, {4, 10}, PerTensor(0.05f, 0));
+  const int y = mb.Tensor("y", schema::DataType_INT8, {4, 10}, PerTensor(1.0f / 256.0f, -128));
+  mb.Op(schema::OpCode_SOFTMAX, {x}, {y}, schema::SoftmaxOptionsT{});
+  mb.Output(y);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(in)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<int8_t> expected;
+  for (int row = 0; row < 4; ++row) {
+    float mx = -INFINITY, sum = 0;
+    for (int k = 0; k < 10; ++k) mx = std::max(mx, 0.05f * in[row * 10 + k]);
+    for (int k = 0; k < 10; ++k) sum += std::exp(0.05f * in[row * 10 + k] - mx);
+    for (int k = 0; k < 10; ++k) {
+      expected.push_back(SpecRoundToInt8(std::exp(0.05f * in[row * 10 + k] - mx) / sum / (1.0f / 256.0f), -128));
+    }
+  }
+  ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
+}
+
+TEST(ReduceMean, KeepDimsDropDimsAndInt8) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  const auto xf = rng.Floats(2 * 3 * 4);
+  const auto xq = rng.Int8s(2 * 3 * 4);
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {2, 3, 4});
+  const int q = mb.Input("q", schema::DataType_INT8, {2, 3, 4}, PerTensor(0.1f, 7));
+  const int keep = mb.Tensor("keep", schema::DataType_FLOAT32, {2, 1, 4});
+  const int drop = mb.Tensor("drop", schema::DataType_FLOAT32, {3});
+  const int qout = mb.Tensor("qout", schema::DataType_INT8, {2, 1, 4}, PerTensor(0.03f, -1));
+  schema::ReduceOptionsT middle;
+  middle.axes = {1};
+  schema::ReduceOptionsT outer;
+  outer.axes = {0, -1};
+  mb.Op(schema::OpCode_REDUCE_MEAN, {x}, {keep}, middle);
+  mb.Op(schema::OpCode_REDUCE_MEAN, {x}, {drop}, outer);
+  mb.Op(schema::OpCode_REDUCE_MEAN, {q}, {qout}, middle);
+  mb.Output(keep);
+  mb.Output(drop);
+  mb.Output(qout);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(xf), AsBytes(xq)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<double> ek, ed(3, 0.0);
+  std::vector<int8_t> eq;
+  for (int n = 0; n < 2; ++n)
+    for (int c = 0; c < 4; ++c) {
+      double s = 0;
+      int sq = 0;
+      for (int k = 0; k < 3; ++k) { s += xf[(n * 3 + k) * 4 + c]; sq += xq[(n * 3 + k) * 4 + c] - 7; }
+      ek.push_back(s / 3);
+      eq.push_back(SpecRoundToInt8(static_cast<float>(sq) * (0.1f / (0.03f * 3.0f)), -1));
+    }
+  for (int k = 0; k < 3; ++k) {
+    for (int n = 0; n < 2; ++n)
+      for (int c = 0; c < 4; ++c) ed[k] += xf[(n * 3 + k) * 4 + c];
+    ed[k] /= 8;
+  }
+  ExpectNearAll(FromBytes<float>(r.outputs[0]), ek, 1e-6, 1e-6);
+  ExpectNearAll(FromBytes<float>(r.outputs[1]), ed, 1e-6, 1e-6);
+  ExpectEqualInt8(FromBytes<int8_t>(r.outputs[2]), eq);
+}
+
+// ONNX QuantizeLinear rounds half to even and saturates.
+TEST(Quantize, RoundsHalfToEvenAndSaturates) {
+  const std::vector<float> in = {0.0f, 0.25f, 0.75f, -0.25f, -0.75f, 1.25f, 1000.0f, -1000.0f, 63.5f};
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {9});
+  const int q = mb.Tensor("q", schema::DataType_INT8, {9}, PerTensor(0.5f, 1));
+  const int d = mb.Tensor("d", schema::DataType_FLOAT32, {9});
+  mb.Op(schema::OpCode_QUANTIZE, {x}, {q});
+  mb.Op(schema::OpCode_DEQUANTIZE, {q}, {d});
+  mb.Output(q);
+  mb.Output(d);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(in)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  // x / 0.5 = 0, 0.5, 1.5, -0.5, -1.5, 2.5, 2000, -2000, 127 -> even rounding, + 1.
+  const std::vector<int8_t> expected = {1, 1, 3, 1, -1, 3, 127, -128, 127};
+  ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
+  std::vector<double> back;
+  for (int8_t v : expected) back.push_back(0.5 * (v - 1));
+  ExpectNearAll(FromBytes<float>(r.outputs[1]), back, 0);
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace kite
