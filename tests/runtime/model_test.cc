@@ -2,6 +2,7 @@
 // in-place reuse, the exact arena size, and API misuse.
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 
 #include "kite/kite.hpp"
 #include "support/test_util.h"
@@ -111,9 +112,12 @@ TEST(Model, ArenaSizeIsExact) {
       ASSERT_EQ(status, KITE_ERROR_ARENA_TOO_SMALL) << "arena of " << size << " of " << exact;
       EXPECT_NE(std::string(it.error()).find("too small"), std::string::npos) << it.error();
     }
-    InterpreterHandle it;
-    ASSERT_EQ(it.Create(model, arena, exact), KITE_OK) << it.error();
-    EXPECT_EQ(it.Prepare(), KITE_OK) << it.error();
+    {
+      // The interpreter lives in the arena: it must go before the arena does.
+      InterpreterHandle it;
+      ASSERT_EQ(it.Create(model, arena, exact), KITE_OK) << it.error();
+      EXPECT_EQ(it.Prepare(), KITE_OK) << it.error();
+    }
     std::free(arena);
   }
 }
@@ -126,7 +130,12 @@ TEST(Model, ApiMisuseGetsAStatus) {
   EXPECT_EQ(kite_interpreter_invoke(nullptr), KITE_ERROR_INVALID_ARGUMENT);
   size_t exact = 0;
   ASSERT_EQ(model.ArenaSize(&exact), KITE_OK);
-  void* arena = std::aligned_alloc(KITE_ARENA_ALIGNMENT, exact + 64);
+  struct Free {
+    void operator()(void* p) const { std::free(p); }
+  };
+  // Declared before the interpreter, so it is freed after it.
+  std::unique_ptr<void, Free> arena_owner(std::aligned_alloc(KITE_ARENA_ALIGNMENT, exact + 64));
+  void* arena = arena_owner.get();
   {
     InterpreterHandle misaligned;
     EXPECT_EQ(misaligned.Create(model, static_cast<uint8_t*>(arena) + 8, exact), KITE_ERROR_ARENA_MISALIGNED);
@@ -145,7 +154,6 @@ TEST(Model, ApiMisuseGetsAStatus) {
   EXPECT_EQ(it.OutputInfo(0, &info), KITE_OK);
   EXPECT_STREQ(info.name, "mean");
   EXPECT_EQ(it.OutputInfo(1, &info), KITE_ERROR_INVALID_ARGUMENT);
-  std::free(arena);
 }
 
 TEST(Model, KiteAllocatedArena) {
