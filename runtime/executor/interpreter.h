@@ -31,8 +31,6 @@ class Interpreter {
 
   bool prepared() const { return prepared_; }
   const char* error() const { return error_; }
-  char* error_buffer() { return error_; }
-  size_t error_buffer_size() const { return sizeof(error_); }
 
   int32_t num_inputs() const;
   int32_t num_outputs() const;
