@@ -212,10 +212,7 @@ kite_status kite_interpreter_output_info(const kite_interpreter* interpreter, si
 kite_status kite_interpreter_set_input(kite_interpreter* interpreter, size_t index,
                                        const void* data, size_t bytes) {
   if (interpreter == nullptr) return KITE_ERROR_INVALID_ARGUMENT;
-  if (index >= kite_interpreter_input_count(interpreter)) {
-    return interpreter->impl.SetInput(-1, data, bytes);
-  }
-  return interpreter->impl.SetInput(static_cast<int32_t>(index), data, bytes);
+  return interpreter->impl.SetInput(index, data, bytes);
 }
 
 kite_status kite_interpreter_get_output(const kite_interpreter* interpreter, size_t index,

@@ -314,16 +314,17 @@ const char* Interpreter::output_name(int32_t index) const {
   return entry->name() != nullptr ? entry->name()->c_str() : NameOf(model_->fb(), entry->tensor());
 }
 
-kite_status Interpreter::SetInput(int32_t index, const void* data, size_t bytes) {
+kite_status Interpreter::SetInput(size_t index, const void* data, size_t bytes) {
   if (!prepared_) return Fail(KITE_ERROR_INVALID_STATE, "set_input called before prepare");
-  if (index < 0 || index >= num_inputs()) {
-    return Fail(KITE_ERROR_INVALID_ARGUMENT, "input index %d out of range (model has %d)",
+  if (index >= static_cast<size_t>(num_inputs())) {
+    return Fail(KITE_ERROR_INVALID_ARGUMENT, "input index %zu out of range (model has %d)",
                 index, num_inputs());
   }
-  const Tensor& t = input_tensor(index);
+  const int32_t i = static_cast<int32_t>(index);
+  const Tensor& t = input_tensor(i);
   if (data == nullptr || bytes != t.bytes) {
-    return Fail(KITE_ERROR_INVALID_ARGUMENT, "input %d ('%s') takes %zu bytes, got %zu%s",
-                index, input_name(index), t.bytes, bytes, data == nullptr ? " (NULL)" : "");
+    return Fail(KITE_ERROR_INVALID_ARGUMENT, "input %d ('%s') takes %zu bytes, got %zu%s", i,
+                input_name(i), t.bytes, bytes, data == nullptr ? " (NULL)" : "");
   }
   memcpy(t.data, data, bytes);
   return KITE_OK;

@@ -39,7 +39,7 @@ class Interpreter {
   const Tensor& output_tensor(int32_t index) const;
   const char* input_name(int32_t index) const;
   const char* output_name(int32_t index) const;
-  kite_status SetInput(int32_t index, const void* data, size_t bytes);
+  kite_status SetInput(size_t index, const void* data, size_t bytes);
 
   int32_t num_nodes() const { return num_nodes_; }
   const Node& node(int32_t i) const { return nodes_[i]; }

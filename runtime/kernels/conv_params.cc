@@ -54,4 +54,23 @@ kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
   return KITE_OK;
 }
 
+kite_status CheckGroupedWeights(PrepareContext& ctx, const Tensor& input, const Tensor& weights,
+                                int32_t groups) {
+  KITE_RETURN_IF_ERROR(CheckRank(ctx, input, 4, "input"));
+  KITE_RETURN_IF_ERROR(CheckRank(ctx, weights, 4, "weights"));
+  const int32_t in_c = input.shape.dims[3], out_c = weights.shape.dims[0];
+  if (groups < 1 || in_c % groups != 0 || out_c % groups != 0 ||
+      weights.shape.dims[3] != in_c / groups) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID,
+                    "%d input channels, %d output channels and %d groups do not match weights "
+                    "with %d input channels per group",
+                    in_c, out_c, groups, weights.shape.dims[3]);
+  }
+  if (input.dtype == KITE_INT8 &&
+      int64_t{weights.shape.dims[1]} * weights.shape.dims[2] * weights.shape.dims[3] > 65536) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "more than 65536 taps per output overflow int32");
+  }
+  return KITE_OK;
+}
+
 }  // namespace kite

@@ -28,6 +28,25 @@ kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
                                    const Tensor& output, int32_t out_channels, float act_min,
                                    float act_max, OutputTransform* transform);
 
+// What Conv2D and ConvTranspose2D check alike: rank-4 input and weights
+// [out, kh, kw, in / groups], groups >= 1 dividing both channel counts, and,
+// for int8, at most 65536 taps per output so the int32 accumulator is exact
+// (|sum| <= 255 * 127 * taps < 2^31).
+kite_status CheckGroupedWeights(PrepareContext& ctx, const Tensor& input, const Tensor& weights,
+                                int32_t groups);
+
+// The end of every output element: add the bias, then clamp (float) or
+// requantize into the activation range (int8).
+inline float FinishFloat(const OutputTransform& t, float acc, const float* bias, int32_t c) {
+  if (bias != nullptr) acc += bias[c];
+  return ClampFloat(acc, t.act_min, t.act_max);
+}
+
+inline int8_t FinishInt8(const OutputTransform& t, int32_t acc, const int32_t* bias, int32_t c) {
+  if (bias != nullptr) acc += bias[c];
+  return Requantize(acc, t.scales[c], t.zero_point, t.range.min, t.range.max);
+}
+
 }  // namespace kite
 
 #endif  // KITE_RUNTIME_KERNELS_CONV_PARAMS_H_

@@ -64,10 +64,7 @@ struct FloatFinish {
   const OutputTransform& t;
   const float* bias;
   static float Product(float x, float w) { return x * w; }
-  float Output(float acc, int32_t c) const {
-    if (bias != nullptr) acc += bias[c];
-    return ClampFloat(acc, t.act_min, t.act_max);
-  }
+  float Output(float acc, int32_t c) const { return FinishFloat(t, acc, bias, c); }
 };
 
 struct Int8Finish {
@@ -77,10 +74,7 @@ struct Int8Finish {
   int32_t Product(int8_t x, int8_t w) const {
     return (static_cast<int32_t>(x) - input_zero_point) * static_cast<int32_t>(w);
   }
-  int8_t Output(int32_t acc, int32_t c) const {
-    if (bias != nullptr) acc += bias[c];
-    return Requantize(acc, t.scales[c], t.zero_point, t.range.min, t.range.max);
-  }
+  int8_t Output(int32_t acc, int32_t c) const { return FinishInt8(t, acc, bias, c); }
 };
 
 void InvokeFloat(const Node& node, const Tensor* tensors) {
@@ -115,25 +109,12 @@ kite_status PrepareConv2D(PrepareContext& ctx) {
   const Tensor& w = ctx.input(kWeights);
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
   const Tensor& y = ctx.output(0);
-  KITE_RETURN_IF_ERROR(CheckRank(ctx, x, 4, "input"));
-  KITE_RETURN_IF_ERROR(CheckRank(ctx, w, 4, "weights"));
   if (o->stride_h() < 1 || o->stride_w() < 1 || o->dilation_h() < 1 || o->dilation_w() < 1 ||
-      o->pad_top() < 0 || o->pad_left() < 0 || o->pad_bottom() < 0 || o->pad_right() < 0 ||
-      o->groups() < 1) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID,
-                    "strides, dilations and groups must be >= 1 and pads >= 0");
+      o->pad_top() < 0 || o->pad_left() < 0 || o->pad_bottom() < 0 || o->pad_right() < 0) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "strides and dilations must be >= 1 and pads >= 0");
   }
-  const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], groups = o->groups();
-  if (in_c % groups != 0 || out_c % groups != 0 || w.shape.dims[3] != in_c / groups) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID,
-                    "%d input channels, %d output channels and %d groups do not match weights "
-                    "with %d input channels per group",
-                    in_c, out_c, groups, w.shape.dims[3]);
-  }
-  // int8 accumulators stay exact while |sum| <= 255 * 127 * taps < 2^31.
-  if (x.dtype == KITE_INT8 && int64_t{w.shape.dims[1]} * w.shape.dims[2] * w.shape.dims[3] > 65536) {
-    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "more than 65536 taps per output overflow int32");
-  }
+  KITE_RETURN_IF_ERROR(CheckGroupedWeights(ctx, x, w, o->groups()));
+  const int32_t out_c = w.shape.dims[0], groups = o->groups();
   Shape expected;
   expected.rank = 4;
   expected.dims[0] = x.shape.dims[0];

@@ -75,10 +75,7 @@ void InvokeFloat(const Node& node, const Tensor* tensors) {
   const float* bias = node.has_input(kBias) ? node.input(tensors, kBias).As<float>() : nullptr;
   DeconvLoop<float, float>(
       node, tensors, [](float x, float w) { return x * w; },
-      [&](float acc, int32_t c) {
-        if (bias != nullptr) acc += bias[c];
-        return ClampFloat(acc, t.act_min, t.act_max);
-      });
+      [&](float acc, int32_t c) { return FinishFloat(t, acc, bias, c); });
 }
 
 void InvokeInt8(const Node& node, const Tensor* tensors) {
@@ -89,10 +86,7 @@ void InvokeInt8(const Node& node, const Tensor* tensors) {
   DeconvLoop<int8_t, int32_t>(
       node, tensors,
       [zx](int8_t x, int8_t w) { return (static_cast<int32_t>(x) - zx) * static_cast<int32_t>(w); },
-      [&](int32_t acc, int32_t c) {
-        if (bias != nullptr) acc += bias[c];
-        return Requantize(acc, t.scales[c], t.zero_point, t.range.min, t.range.max);
-      });
+      [&](int32_t acc, int32_t c) { return FinishInt8(t, acc, bias, c); });
 }
 
 }  // namespace
@@ -105,26 +99,16 @@ kite_status PrepareConvTranspose2D(PrepareContext& ctx) {
   const Tensor& w = ctx.input(kWeights);
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
   const Tensor& y = ctx.output(0);
-  KITE_RETURN_IF_ERROR(CheckRank(ctx, x, 4, "input"));
-  KITE_RETURN_IF_ERROR(CheckRank(ctx, w, 4, "weights"));
   if (o->stride_h() < 1 || o->stride_w() < 1 || o->dilation_h() < 1 || o->dilation_w() < 1 ||
       o->pad_top() < 0 || o->pad_left() < 0 || o->pad_bottom() < 0 || o->pad_right() < 0 ||
-      o->groups() < 1 || o->output_padding_h() < 0 || o->output_padding_w() < 0 ||
+      o->output_padding_h() < 0 || o->output_padding_w() < 0 ||
       o->output_padding_h() >= o->stride_h() || o->output_padding_w() >= o->stride_w()) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID,
-                    "strides, dilations and groups must be >= 1, pads >= 0 and output padding "
-                    "in [0, stride)");
+                    "strides and dilations must be >= 1, pads >= 0 and output padding in "
+                    "[0, stride)");
   }
-  const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], groups = o->groups();
-  if (in_c % groups != 0 || out_c % groups != 0 || w.shape.dims[3] != in_c / groups) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID,
-                    "%d input channels, %d output channels and %d groups do not match weights "
-                    "with %d input channels per group",
-                    in_c, out_c, groups, w.shape.dims[3]);
-  }
-  if (x.dtype == KITE_INT8 && int64_t{w.shape.dims[1]} * w.shape.dims[2] * w.shape.dims[3] > 65536) {
-    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "more than 65536 taps per output overflow int32");
-  }
+  KITE_RETURN_IF_ERROR(CheckGroupedWeights(ctx, x, w, o->groups()));
+  const int32_t out_c = w.shape.dims[0], groups = o->groups();
   Shape expected;
   expected.rank = 4;
   expected.dims[0] = x.shape.dims[0];

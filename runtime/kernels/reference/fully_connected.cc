@@ -29,9 +29,9 @@ void InvokeFloat(const Node& node, const Tensor* tensors) {
   float* out = node.output(tensors, 0).As<float>();
   for (int64_t r = 0; r < rows; ++r) {
     for (int32_t o = 0; o < out_c; ++o) {
-      float acc = bias != nullptr ? bias[o] : 0.0f;
+      float acc = 0.0f;
       for (int32_t i = 0; i < in_c; ++i) acc += in[r * in_c + i] * weights[int64_t{o} * in_c + i];
-      out[r * out_c + o] = ClampFloat(acc, t.act_min, t.act_max);
+      out[r * out_c + o] = FinishFloat(t, acc, bias, o);
     }
   }
 }
@@ -49,12 +49,12 @@ void InvokeInt8(const Node& node, const Tensor* tensors) {
   int8_t* out = node.output(tensors, 0).As<int8_t>();
   for (int64_t r = 0; r < rows; ++r) {
     for (int32_t o = 0; o < out_c; ++o) {
-      int32_t acc = bias != nullptr ? bias[o] : 0;
+      int32_t acc = 0;
       for (int32_t i = 0; i < in_c; ++i) {
         acc += (static_cast<int32_t>(in[r * in_c + i]) - x.zero_point) *
                static_cast<int32_t>(weights[int64_t{o} * in_c + i]);
       }
-      out[r * out_c + o] = Requantize(acc, t.scales[o], t.zero_point, t.range.min, t.range.max);
+      out[r * out_c + o] = FinishInt8(t, acc, bias, o);
     }
   }
 }
