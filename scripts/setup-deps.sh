@@ -7,7 +7,14 @@ packages=(
   cmake ninja-build g++ pkg-config
   flatbuffers-compiler libflatbuffers-dev   # the .kite format
   libgtest-dev                              # tests
+  libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev   # ONNX import (converter)
+  libcli11-dev nlohmann-json3-dev libstb-dev                 # the kite command line
+  libonnx-testdata                                           # ONNX conformance data
 )
+# Models and ONNX Runtime come from npm: use the machine's node/npm when present.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 if [[ "${1:-}" == "--sanitize" ]]; then
   packages+=(libclang-rt-14-dev)
 fi

@@ -1,0 +1,141 @@
+// `kite inspect`: what a .kite file holds and what the runtime makes of it.
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "core/tail_allocator.h"
+#include "executor/interpreter.h"
+#include "kite/kite.hpp"
+#include "loader/model.h"
+
+namespace kite {
+namespace cli {
+namespace {
+
+std::string Shape(const flatbuffers::Vector<int32_t>* s) {
+  std::string out = "[";
+  for (uint32_t i = 0; s != nullptr && i < s->size(); ++i) out += (i ? "," : "") + std::to_string(s->Get(i));
+  return out + "]";
+}
+
+std::string Quant(const schema::Tensor* t) {
+  const auto* q = t->quantization();
+  if (q == nullptr || q->scale() == nullptr || q->scale()->size() == 0) return "";
+  if (q->scale()->size() == 1) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "scale %.6g zp %lld", q->scale()->Get(0), static_cast<long long>(q->zero_point()->Get(0)));
+    return buf;
+  }
+  return std::to_string(q->scale()->size()) + " per-channel scales (dim " + std::to_string(q->quantized_dimension()) + ")";
+}
+
+}  // namespace
+
+void InspectModel(const InspectArgs& args) {
+  std::ifstream f(args.model, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot open '" + args.model + "'");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string raw = ss.str();
+  std::vector<uint64_t> aligned((raw.size() + 7) / 8 + 1);
+  std::memcpy(aligned.data(), raw.data(), raw.size());
+  kite::Model model;
+  char message[256] = {};
+  kite_status status = model.Init(aligned.data(), raw.size(), message, sizeof(message));
+  if (status != KITE_OK) throw std::runtime_error(args.model + ": " + kite_status_string(status) + ": " + message);
+  // A measuring prepare: every check and kernel choice, no arena needed.
+  TailAllocator measure;
+  Interpreter interpreter(&model, &measure);
+  status = interpreter.Prepare();
+  if (status != KITE_OK) throw std::runtime_error(args.model + ": " + kite_status_string(status) + ": " + interpreter.error());
+  const schema::Model* fb = model.fb();
+  const uint64_t planned = fb->plan() != nullptr ? fb->plan()->arena_size() : interpreter.activation_bytes();
+  const uint64_t lower = fb->plan() != nullptr ? fb->plan()->lower_bound() : 0;
+  uint64_t constant_bytes = 0;
+  for (const auto* t : *fb->tensors()) {
+    if (t->buffer() != 0) constant_bytes += fb->buffers()->Get(t->buffer())->data()->size();
+  }
+
+  nlohmann::json j;
+  j["file"] = args.model;
+  j["file_bytes"] = raw.size();
+  j["format_version"] = fb->version();
+  j["producer"] = fb->producer() ? fb->producer()->str() : "";
+  j["source_hash"] = fb->source_hash() ? fb->source_hash()->str() : "";
+  j["constant_bytes"] = constant_bytes;
+  j["arena"] = {{"planned_activation_bytes", planned},
+                {"lower_bound_bytes", lower},
+                {"plan_to_lower_bound", lower > 0 ? static_cast<double>(planned) / static_cast<double>(lower) : 0.0},
+                {"offline_plan", model.has_plan()},
+                {"total_bytes", interpreter.RequiredArenaBytes()},
+                {"persistent_bytes", interpreter.persistent_bytes()}};
+  auto signature = [&](const auto* entries) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto* e : *entries) {
+      const auto* t = fb->tensors()->Get(e->tensor());
+      list.push_back({{"name", e->name() ? e->name()->str() : ""},
+                      {"shape", Shape(t->shape())},
+                      {"dtype", schema::EnumNameDataType(t->type())},
+                      {"quantization", Quant(t)}});
+    }
+    return list;
+  };
+  j["inputs"] = signature(fb->inputs());
+  j["outputs"] = signature(fb->outputs());
+  nlohmann::json ops = nlohmann::json::array();
+  for (int32_t i = 0; i < interpreter.num_nodes(); ++i) {
+    const Node& node = interpreter.node(i);
+    const auto* op = node.op;
+    const auto* out = fb->tensors()->Get(op->outputs()->Get(0));
+    std::string in_shapes;
+    for (uint32_t k = 0; op->inputs() != nullptr && k < op->inputs()->size(); ++k) {
+      const int32_t id = op->inputs()->Get(k);
+      if (id < 0) continue;
+      const auto* t = fb->tensors()->Get(id);
+      in_shapes += (in_shapes.empty() ? "" : " ") + std::string(t->buffer() != 0 ? "const" : "") + Shape(t->shape());
+    }
+    ops.push_back({{"index", i},
+                   {"op", schema::EnumNameOpCode(op->opcode())},
+                   {"node", op->source_node() ? op->source_node()->str() : ""},
+                   {"dtype", schema::EnumNameDataType(out->type())},
+                   {"inputs", in_shapes},
+                   {"output", Shape(out->shape())},
+                   {"output_quantization", Quant(out)},
+                   {"arena_offset", out->arena_offset()},
+                   {"kernel", node.kernel_name}});
+  }
+  j["operators"] = ops;
+  if (args.json) {
+    std::printf("%s\n", j.dump(2).c_str());
+    return;
+  }
+  std::printf("%s: %zu bytes, format version %u, producer '%s'\n", args.model.c_str(), raw.size(), fb->version(),
+              j["producer"].get<std::string>().c_str());
+  std::printf("source sha256 %s\n", j["source_hash"].get<std::string>().c_str());
+  for (const char* side : {"inputs", "outputs"}) {
+    for (const auto& e : j[side]) {
+      std::printf("%-7s %-24s %-16s %s %s\n", side, e["name"].get<std::string>().c_str(), e["shape"].get<std::string>().c_str(),
+                  e["dtype"].get<std::string>().c_str(), e["quantization"].get<std::string>().c_str());
+    }
+  }
+  std::printf("\n%4s  %-20s %-8s %-34s %-18s %-34s %s\n", "#", "op", "dtype", "node", "output", "kernel", "inputs");
+  for (const auto& o : ops) {
+    std::printf("%4d  %-20s %-8s %-34.34s %-18s %-34s %s\n", o["index"].get<int>(), o["op"].get<std::string>().c_str(),
+                o["dtype"].get<std::string>().c_str(), o["node"].get<std::string>().c_str(), o["output"].get<std::string>().c_str(),
+                o["kernel"].get<std::string>().c_str(), o["inputs"].get<std::string>().c_str());
+  }
+  std::printf("\n%d operators, %zu tensors, %llu bytes of constants\n", interpreter.num_nodes(), static_cast<size_t>(fb->tensors()->size()),
+              static_cast<unsigned long long>(constant_bytes));
+  std::printf("arena: activations %llu bytes planned (%s), lower bound %llu (ratio %.3f); with interpreter state %zu bytes\n",
+              static_cast<unsigned long long>(planned), model.has_plan() ? "offline" : "planned at runtime",
+              static_cast<unsigned long long>(lower), lower > 0 ? static_cast<double>(planned) / lower : 0.0,
+              interpreter.RequiredArenaBytes());
+}
+
+}  // namespace cli
+}  // namespace kite

@@ -1,0 +1,109 @@
+#include "cli/npy.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "writer/model_writer.h"
+
+namespace kite {
+namespace cli {
+namespace {
+
+// The value of 'key' in the header's Python dict literal, as text.
+std::string Field(const std::string& header, const std::string& key, const std::string& path) {
+  const size_t k = header.find("'" + key + "'");
+  if (k == std::string::npos) throw std::runtime_error(path + ": .npy header has no '" + key + "'");
+  size_t v = header.find(':', k);
+  if (v == std::string::npos) throw std::runtime_error(path + ": malformed .npy header");
+  ++v;
+  while (v < header.size() && header[v] == ' ') ++v;
+  size_t end = v;
+  if (header[v] == '(') {
+    end = header.find(')', v);
+    if (end == std::string::npos) throw std::runtime_error(path + ": malformed shape in .npy header");
+    return header.substr(v + 1, end - v - 1);
+  }
+  if (header[v] == '\'') {
+    end = header.find('\'', v + 1);
+    return header.substr(v + 1, end - v - 1);
+  }
+  while (end < header.size() && header[end] != ',' && header[end] != '}') ++end;
+  return header.substr(v, end - v);
+}
+
+size_t ItemSize(const std::string& dtype, const std::string& path) {
+  if (dtype.size() < 3 || (dtype[0] != '<' && dtype[0] != '|')) {
+    throw std::runtime_error(path + ": dtype '" + dtype + "' is not little-endian");
+  }
+  return static_cast<size_t>(std::stoi(dtype.substr(2)));
+}
+
+}  // namespace
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+NpyArray ReadNpy(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot open '" + path + "'");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string bytes = ss.str();
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw std::runtime_error(path + ": not a .npy file");
+  const int major = static_cast<unsigned char>(bytes[6]);
+  size_t header_len, offset;
+  if (major == 1) {
+    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+    offset = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) throw std::runtime_error(path + ": truncated .npy header");
+    header_len = 0;
+    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    offset = 12;
+  } else {
+    throw std::runtime_error(path + ": unsupported .npy version " + std::to_string(major));
+  }
+  if (offset + header_len > bytes.size()) throw std::runtime_error(path + ": truncated .npy header");
+  const std::string header = bytes.substr(offset, header_len);
+  NpyArray a;
+  a.dtype = Field(header, "descr", path);
+  if (Field(header, "fortran_order", path).find("True") != std::string::npos) {
+    throw std::runtime_error(path + ": Fortran-ordered arrays are not supported (save with C order)");
+  }
+  std::stringstream shape(Field(header, "shape", path));
+  std::string dim;
+  while (std::getline(shape, dim, ',')) {
+    if (dim.find_first_not_of(" ") == std::string::npos) continue;
+    a.shape.push_back(std::stoll(dim));
+  }
+  size_t count = 1;
+  for (int64_t d : a.shape) count *= static_cast<size_t>(d);
+  const size_t need = count * ItemSize(a.dtype, path);
+  if (bytes.size() - offset - header_len != need) {
+    throw std::runtime_error(path + ": holds " + std::to_string(bytes.size() - offset - header_len) + " data bytes, shape " +
+                             ShapeText(a.shape) + " of " + a.dtype + " needs " + std::to_string(need));
+  }
+  a.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(offset + header_len), bytes.end());
+  return a;
+}
+
+void WriteNpy(const std::string& path, const NpyArray& a) {
+  std::string header = "{'descr': '" + a.dtype + "', 'fortran_order': False, 'shape': " + ShapeText(a.shape) + ", }";
+  // Pad so the data starts at a multiple of 64 bytes, ending with a newline.
+  const size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(header.size() & 0xff),
+                              static_cast<uint8_t>(header.size() >> 8)};
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), a.data.begin(), a.data.end());
+  converter::WriteFileAtomically(path, out);
+}
+
+}  // namespace cli
+}  // namespace kite

@@ -1,0 +1,76 @@
+#include "convert.h"
+
+#include <chrono>
+
+#include "lower/lower_to_kite.h"
+#include "passes/passes.h"
+#include "writer/model_builder.h"
+
+namespace kite {
+namespace converter {
+namespace {
+
+int LiveNodes(const Graph& g) {
+  int n = 0;
+  for (const Node& node : g.nodes) n += node.removed ? 0 : 1;
+  return n;
+}
+
+// Removes nodes whose outputs nothing reads (after folding, whole shape
+// computations are dead).
+void RemoveDeadNodes(Graph& g) {
+  std::vector<bool> needed(g.values.size(), false);
+  for (int out : g.outputs) needed[out] = true;
+  for (size_t i = g.nodes.size(); i-- > 0;) {
+    Node& n = g.nodes[i];
+    if (n.removed) continue;
+    bool used = false;
+    for (int out : n.outputs) used = used || (out >= 0 && needed[out]);
+    if (!used) {
+      n.removed = true;
+      continue;
+    }
+    for (int in : n.inputs) {
+      if (in >= 0) needed[in] = true;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOptions& options, ConvertReport* report) {
+  const auto start = std::chrono::steady_clock::now();
+  Graph graph = ImportOnnx(onnx_path, options.import);
+  ConvertReport r;
+  r.onnx_nodes = LiveNodes(graph);
+  FoldConstantsAndInferShapes(graph);
+  FuseNodes(graph);
+  RemoveDeadNodes(graph);
+  r.nodes_after_passes = LiveNodes(graph);
+  ModelBuilder builder;
+  r.transposes_inserted = LowerToKite(graph, builder).transposes_inserted;
+  schema::ModelT& model = builder.model();
+  model.producer = "kite convert 0.1";
+  model.source_hash = graph.source_hash;
+  std::vector<uint8_t> bytes = builder.Build(options.plan_memory);
+  r.kite_ops = static_cast<int>(model.operators.size());
+  for (const auto& op : model.operators) r.transposes_in_kite += op->opcode == schema::OpCode_TRANSPOSE ? 1 : 0;
+  if (model.plan) {
+    r.arena_bytes = model.plan->arena_size;
+    r.lower_bound_bytes = model.plan->lower_bound;
+  }
+  r.file_bytes = bytes.size();
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (report != nullptr) *report = r;
+  return bytes;
+}
+
+ConvertReport ConvertOnnxFile(const std::string& onnx_path, const std::string& out_path, const ConvertOptions& options) {
+  ConvertReport report;
+  const std::vector<uint8_t> bytes = ConvertOnnx(onnx_path, options, &report);
+  WriteFileAtomically(out_path, bytes);
+  return report;
+}
+
+}  // namespace converter
+}  // namespace kite

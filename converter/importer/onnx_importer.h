@@ -1,0 +1,27 @@
+// Reading an ONNX model into the converter's graph.
+#ifndef KITE_CONVERTER_IMPORTER_ONNX_IMPORTER_H_
+#define KITE_CONVERTER_IMPORTER_ONNX_IMPORTER_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace kite {
+namespace converter {
+
+struct ImportOptions {
+  // Fixed dimensions for graph inputs, by name: --input-shape x:1,3,640,640.
+  std::map<std::string, std::vector<int64_t>> input_shapes;
+};
+
+// Parses the file, fixes input shapes, runs ONNX shape inference, and turns
+// initializers and Constant nodes into constants. Throws ConversionError with
+// a clear message (file unreadable, not ONNX, dynamic input without a shape).
+Graph ImportOnnx(const std::string& path, const ImportOptions& options);
+
+}  // namespace converter
+}  // namespace kite
+
+#endif  // KITE_CONVERTER_IMPORTER_ONNX_IMPORTER_H_

@@ -1,0 +1,111 @@
+// The converter's graph: ONNX semantics (NCHW, ONNX attributes), static
+// shapes, constants held as data. The importer builds it, the passes rewrite
+// it, and lowering turns it into Kite operators.
+#ifndef KITE_CONVERTER_IR_GRAPH_H_
+#define KITE_CONVERTER_IR_GRAPH_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace kite {
+namespace converter {
+
+enum class ElementType { kFloat, kInt64, kBool };
+
+// A constant's data: floats for kFloat, int64 for kInt64 and kBool.
+struct ConstantData {
+  std::vector<float> floats;
+  std::vector<int64_t> ints;
+};
+
+struct Value {
+  std::string name;
+  ElementType type = ElementType::kFloat;
+  std::vector<int64_t> shape;
+  bool shape_known = false;
+  std::optional<ConstantData> constant;
+  int producer = -1;  // node index, -1 for graph inputs and constants
+
+  bool is_constant() const { return constant.has_value(); }
+  int64_t elements() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+  }
+};
+
+struct Attribute {
+  enum Kind { kNone, kInt, kFloat, kString, kInts, kFloats, kTensor } kind = kNone;
+  int64_t i = 0;
+  float f = 0;
+  std::string s;
+  std::vector<int64_t> ints;
+  std::vector<float> floats;
+  // kTensor: the tensor as a constant value (ConstantOfShape's `value`).
+  std::shared_ptr<Value> tensor;
+};
+
+struct Node {
+  std::string name;
+  std::string op_type;
+  std::vector<int> inputs;  // value ids; -1 for an omitted optional input
+  std::vector<int> outputs;
+  std::map<std::string, Attribute> attributes;
+  bool removed = false;
+
+  bool has(const std::string& key) const { return attributes.count(key) > 0; }
+  int64_t Int(const std::string& key, int64_t fallback) const {
+    auto it = attributes.find(key);
+    return it == attributes.end() ? fallback : it->second.i;
+  }
+  float Float(const std::string& key, float fallback) const {
+    auto it = attributes.find(key);
+    return it == attributes.end() ? fallback : it->second.f;
+  }
+  std::string String(const std::string& key, const std::string& fallback) const {
+    auto it = attributes.find(key);
+    return it == attributes.end() ? fallback : it->second.s;
+  }
+  std::vector<int64_t> Ints(const std::string& key, std::vector<int64_t> fallback = {}) const {
+    auto it = attributes.find(key);
+    return it == attributes.end() ? fallback : it->second.ints;
+  }
+  bool has_input(size_t i) const { return i < inputs.size() && inputs[i] >= 0; }
+};
+
+struct Graph {
+  std::vector<Value> values;
+  std::vector<Node> nodes;  // in a valid execution order
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  int64_t opset = 0;
+  std::string source_hash;
+
+  int AddValue(Value v) {
+    values.push_back(std::move(v));
+    return static_cast<int>(values.size() - 1);
+  }
+  // The nodes (indices) that read value v.
+  std::vector<int> Consumers(int v) const;
+  bool IsGraphOutput(int v) const;
+};
+
+// An error in the model that names the node and its op type.
+class ConversionError : public std::runtime_error {
+ public:
+  ConversionError(const Node& node, const std::string& what)
+      : std::runtime_error("node '" + node.name + "' (" + node.op_type + "): " + what) {}
+  explicit ConversionError(const std::string& what) : std::runtime_error(what) {}
+};
+
+std::string ShapeString(const std::vector<int64_t>& shape);
+
+}  // namespace converter
+}  // namespace kite
+
+#endif  // KITE_CONVERTER_IR_GRAPH_H_

@@ -1,0 +1,165 @@
+// Fusions that remove whole ops before lowering.
+#include <algorithm>
+#include <cmath>
+
+#include "passes/passes.h"
+
+namespace kite {
+namespace converter {
+namespace {
+
+void ReplaceUses(Graph& g, int from, int to) {
+  for (Node& n : g.nodes) {
+    if (n.removed) continue;
+    for (int& in : n.inputs) {
+      if (in == from) in = to;
+    }
+  }
+  for (int& out : g.outputs) {
+    if (out == from) out = to;
+  }
+}
+
+// The live node that produces v, if v has exactly one reader (`reader`) and
+// is not a graph output.
+Node* SoleProducer(Graph& g, int v, int reader) {
+  const Value& value = g.values[v];
+  if (value.producer < 0 || g.IsGraphOutput(v)) return nullptr;
+  Node& p = g.nodes[value.producer];
+  if (p.removed) return nullptr;
+  const auto readers = g.Consumers(v);
+  if (readers.size() != 1 || readers[0] != reader) return nullptr;
+  return &p;
+}
+
+int AddConstant(Graph& g, const std::string& name, std::vector<int64_t> shape, std::vector<float> data) {
+  Value v;
+  v.name = name;
+  v.type = ElementType::kFloat;
+  v.shape = std::move(shape);
+  v.shape_known = true;
+  v.constant = ConstantData{std::move(data), {}};
+  return g.AddValue(std::move(v));
+}
+
+const std::vector<float>& Floats(const Graph& g, int v) { return g.values[v].constant->floats; }
+
+bool IsConstFloat(const Graph& g, const Node& n, size_t i) {
+  return n.has_input(i) && g.values[n.inputs[i]].is_constant() && g.values[n.inputs[i]].type == ElementType::kFloat;
+}
+
+void DropIdentities(Graph& g) {
+  for (Node& n : g.nodes) {
+    if (n.removed || (n.op_type != "Identity" && n.op_type != "Dropout")) continue;
+    const int in = n.inputs[0], out = n.outputs[0];
+    if (g.IsGraphOutput(out) && (g.IsGraphOutput(in) || std::find(g.inputs.begin(), g.inputs.end(), in) != g.inputs.end())) {
+      continue;  // an output that is another output or an input: keep a copy
+    }
+    n.removed = true;
+    ReplaceUses(g, out, in);
+  }
+}
+
+void FoldBatchNorm(Graph& g) {
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& bn = g.nodes[i];
+    if (bn.removed || bn.op_type != "BatchNormalization") continue;
+    for (size_t k = 1; k <= 4; ++k) {
+      if (!IsConstFloat(g, bn, k)) throw ConversionError(bn, "scale, bias, mean and variance must be constants");
+    }
+    Node* conv = SoleProducer(g, bn.inputs[0], static_cast<int>(i));
+    if (conv == nullptr || (conv->op_type != "Conv" && conv->op_type != "ConvTranspose") || !IsConstFloat(g, *conv, 1) ||
+        (conv->has_input(2) && !IsConstFloat(g, *conv, 2))) {
+      continue;  // lowered as a per-channel multiply-add
+    }
+    const float eps = bn.Float("epsilon", 1e-5f);
+    const auto &gamma = Floats(g, bn.inputs[1]), &beta = Floats(g, bn.inputs[2]), &mean = Floats(g, bn.inputs[3]),
+               &var = Floats(g, bn.inputs[4]);
+    const Value& w = g.values[conv->inputs[1]];
+    std::vector<float> weights = w.constant->floats;
+    const int64_t groups = conv->Int("group", 1);
+    const bool transpose = conv->op_type == "ConvTranspose";
+    // Output channels: Conv weights [O, I/g, kh, kw]; ConvTranspose [I, O/g, kh, kw].
+    const int64_t out_c = transpose ? w.shape[1] * groups : w.shape[0];
+    std::vector<float> bias(out_c, 0.0f);
+    if (conv->has_input(2)) bias = Floats(g, conv->inputs[2]);
+    std::vector<float> scale(out_c);
+    for (int64_t c = 0; c < out_c; ++c) {
+      scale[c] = gamma[c] / std::sqrt(var[c] + eps);
+      bias[c] = (bias[c] - mean[c]) * scale[c] + beta[c];
+    }
+    const int64_t kernel = w.shape[2] * w.shape[3];
+    if (!transpose) {
+      const int64_t per_out = w.elements() / w.shape[0];
+      for (int64_t o = 0; o < out_c; ++o)
+        for (int64_t j = 0; j < per_out; ++j) weights[o * per_out + j] *= scale[o];
+    } else {
+      const int64_t in_c = w.shape[0], out_per_group = w.shape[1], in_per_group = in_c / groups;
+      for (int64_t ic = 0; ic < in_c; ++ic)
+        for (int64_t o = 0; o < out_per_group; ++o)
+          for (int64_t k = 0; k < kernel; ++k)
+            weights[(ic * out_per_group + o) * kernel + k] *= scale[(ic / in_per_group) * out_per_group + o];
+    }
+    const std::vector<int64_t> w_shape = w.shape;
+    conv->inputs[1] = AddConstant(g, g.values[conv->inputs[1]].name + "_bn", w_shape, std::move(weights));
+    const int b = AddConstant(g, bn.name + "_bias", {out_c}, std::move(bias));
+    if (conv->inputs.size() < 3) conv->inputs.resize(3, -1);
+    conv->inputs[2] = b;
+    bn.removed = true;
+    ReplaceUses(g, bn.outputs[0], conv->outputs[0]);
+  }
+}
+
+void FuseActivations(Graph& g) {
+  static const char* kFusable[] = {"Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div"};
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& act = g.nodes[i];
+    if (act.removed || (act.op_type != "Relu" && act.op_type != "Clip")) continue;
+    Node* p = SoleProducer(g, act.inputs[0], static_cast<int>(i));
+    if (p == nullptr || std::none_of(std::begin(kFusable), std::end(kFusable), [&](const char* op) { return p->op_type == op; })) {
+      continue;
+    }
+    float lo = 0.0f, hi = INFINITY;
+    if (act.op_type == "Clip") {
+      lo = act.attributes.at("kite_clip").floats[0];
+      hi = act.attributes.at("kite_clip").floats[1];
+    }
+    Attribute range;
+    range.kind = Attribute::kFloats;
+    range.floats = {-INFINITY, INFINITY};
+    if (p->has("kite_activation")) range = p->attributes.at("kite_activation");
+    range.floats[0] = std::max(range.floats[0], lo);
+    range.floats[1] = std::min(range.floats[1], hi);
+    p->attributes["kite_activation"] = range;
+    act.removed = true;
+    ReplaceUses(g, act.outputs[0], p->outputs[0]);
+  }
+}
+
+void FuseHardSwish(Graph& g) {
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& mul = g.nodes[i];
+    if (mul.removed || mul.op_type != "Mul") continue;
+    for (int side = 0; side < 2; ++side) {
+      Node* hs = SoleProducer(g, mul.inputs[side], static_cast<int>(i));
+      if (hs == nullptr || hs->op_type != "HardSigmoid" || hs->inputs[0] != mul.inputs[1 - side]) continue;
+      if (std::fabs(hs->Float("alpha", 0.2f) - 1.0f / 6.0f) > 1e-6f || std::fabs(hs->Float("beta", 0.5f) - 0.5f) > 1e-6f) continue;
+      hs->removed = true;
+      mul.op_type = "HardSwish";
+      mul.inputs = {hs->inputs[0]};
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+void FuseNodes(Graph& graph) {
+  DropIdentities(graph);
+  FoldBatchNorm(graph);
+  FuseHardSwish(graph);
+  FuseActivations(graph);
+}
+
+}  // namespace converter
+}  // namespace kite
