@@ -336,9 +336,15 @@ void Lowering::Lower(const Node& n) {
   if (op == "GlobalAveragePool") {
     return Emit(n, schema::OpCode_GLOBAL_AVERAGE_POOL, {Tensor(n.inputs[0], kNhwc)}, out, kNhwc);
   }
-  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+  if (op == "Equal" && g_.values[out].type != ElementType::kFloat) {
+    throw ConversionError(n, "a boolean result is supported only when cast to float32");
+  }
+  if (op == "Cast") {
+    if (g_.values[n.inputs[0]].type != ElementType::kFloat) throw ConversionError(n, "only float32 to float32 casts are supported");
+  }
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Equal") {
     const schema::OpCode code = op == "Add" ? schema::OpCode_ADD : op == "Sub" ? schema::OpCode_SUB
-                              : op == "Mul" ? schema::OpCode_MUL : schema::OpCode_DIV;
+                              : op == "Mul" ? schema::OpCode_MUL : op == "Div" ? schema::OpCode_DIV : schema::OpCode_EQUAL;
     return LowerBinary(n, code, n.inputs[0], n.inputs[1], out, Activation(n));
   }
   if (op == "BatchNormalization") return LowerBatchNorm(n);
@@ -463,7 +469,8 @@ void Lowering::Lower(const Node& n) {
     for (int64_t a : axes) o.axes.push_back(PhysicalAxis(layout, a));
     return Emit(n, schema::OpCode_REDUCE_MEAN, {Tensor(n.inputs[0], layout)}, out, keep ? layout : Identity(g_.values[out].shape.size()), Options(o));
   }
-  if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" || op == "Identity" || op == "Dropout") {
+  if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" || op == "Identity" || op == "Dropout" ||
+      op == "Cast") {
     return Emit(n, schema::OpCode_RESHAPE, {Tensor(n.inputs[0], Identity(perm.size()))}, out,
                 Identity(g_.values[out].shape.size()), Options(schema::ReshapeOptionsT{}));
   }

@@ -240,6 +240,26 @@ bool FoldNode(Graph& g, int index) {
     SetConstant(out, a->type, out.shape, Select(Doubles(*a), a->shape, picks));
     return true;
   }
+  if (op == "Split") {
+    InferNodeShapes(g, index);  // the pieces' shapes
+    const int64_t axis = NormalizeAxis(n, n.Int("axis", 0), static_cast<int64_t>(a->shape.size()));
+    const int64_t outer = Product(Shape64(a->shape.begin(), a->shape.begin() + axis));
+    const int64_t inner = Product(Shape64(a->shape.begin() + axis + 1, a->shape.end()));
+    const auto data = Doubles(*a);
+    int64_t offset = 0;
+    for (int o : n.outputs) {
+      Value& piece = g.values[o];
+      const int64_t run = piece.shape[axis] * inner;
+      std::vector<double> d;
+      for (int64_t r = 0; r < outer; ++r) {
+        const auto begin = data.begin() + r * a->shape[axis] * inner + offset;
+        d.insert(d.end(), begin, begin + run);
+      }
+      offset += run;
+      SetConstant(piece, a->type, piece.shape, d);
+    }
+    return true;
+  }
   if (op == "Range") {
     const double start = Doubles(*a)[0], limit = Doubles(*In(g, n, 1))[0], delta = Doubles(*In(g, n, 2))[0];
     std::vector<double> data;

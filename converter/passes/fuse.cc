@@ -152,9 +152,23 @@ void FuseHardSwish(Graph& g) {
   }
 }
 
+// Equal followed by Cast to float becomes one Equal with a float output.
+void FuseEqualCast(Graph& g) {
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& cast = g.nodes[i];
+    if (cast.removed || cast.op_type != "Cast" || cast.Int("to", 1) != 1) continue;
+    Node* eq = SoleProducer(g, cast.inputs[0], static_cast<int>(i));
+    if (eq == nullptr || eq->op_type != "Equal") continue;
+    eq->outputs[0] = cast.outputs[0];
+    g.values[cast.outputs[0]].producer = eq - g.nodes.data();
+    cast.removed = true;
+  }
+}
+
 }  // namespace
 
 void FuseNodes(Graph& graph) {
+  FuseEqualCast(graph);
   DropIdentities(graph);
   FoldBatchNorm(graph);
   FuseHardSwish(graph);

@@ -18,11 +18,25 @@ const Value& In(const Graph& g, const Node& n, size_t i) {
   return v;
 }
 
+// Why a parameter input is not constant: the node computing it.
+std::string NotConstant(const Graph& g, const Node& n, const Value& v, const char* what) {
+  std::string why = std::string(what) + " (input '" + v.name + "') must be a constant after folding";
+  if (v.producer >= 0) {
+    const Node& p = g.nodes[v.producer];
+    why += "; it is computed by node '" + p.name + "' (" + p.op_type + ")";
+    for (int in : p.inputs) {
+      if (in >= 0 && !g.values[in].is_constant()) {
+        why += " from non-constant '" + g.values[in].name + "'";
+        break;
+      }
+    }
+  }
+  return why;
+}
+
 std::vector<int64_t> ConstInts(const Graph& g, const Node& n, size_t i, const char* what) {
   const Value& v = In(g, n, i);
-  if (!v.is_constant()) {
-    throw ConversionError(n, std::string(what) + " (input '" + v.name + "') must be a constant after folding");
-  }
+  if (!v.is_constant()) throw ConversionError(n, NotConstant(g, n, v, what));
   if (v.type == ElementType::kFloat) {
     std::vector<int64_t> out;
     for (float f : v.constant->floats) out.push_back(static_cast<int64_t>(f));
@@ -33,9 +47,7 @@ std::vector<int64_t> ConstInts(const Graph& g, const Node& n, size_t i, const ch
 
 std::vector<float> ConstFloats(const Graph& g, const Node& n, size_t i, const char* what) {
   const Value& v = In(g, n, i);
-  if (!v.is_constant()) {
-    throw ConversionError(n, std::string(what) + " (input '" + v.name + "') must be a constant after folding");
-  }
+  if (!v.is_constant()) throw ConversionError(n, NotConstant(g, n, v, what));
   if (v.type == ElementType::kFloat) return v.constant->floats;
   return std::vector<float>(v.constant->ints.begin(), v.constant->ints.end());
 }
@@ -154,10 +166,17 @@ void InferNodeShapes(Graph& g, int index) {
     SetOutput(g, n, 0, x.type, x.shape);
     return;
   }
-  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Equal") {
     const Value& a = In(g, n, 0);
     const Value& b = In(g, n, 1);
-    SetOutput(g, n, 0, a.type, Broadcast(n, a.shape, b.shape));
+    SetOutput(g, n, 0, op == "Equal" ? ElementType::kBool : a.type, Broadcast(n, a.shape, b.shape));
+    return;
+  }
+  if (op == "Cast") {
+    const Value& x = In(g, n, 0);
+    const int64_t to = n.Int("to", 1);
+    if (to != 1) throw ConversionError(n, "only casts to float32 are supported on computed values");
+    SetOutput(g, n, 0, ElementType::kFloat, x.shape);
     return;
   }
   if (op == "Conv") {

@@ -68,7 +68,7 @@ kite_status Interpreter::BuildTensors() {
     const schema::Tensor* src = fb->tensors()->Get(static_cast<uint32_t>(i));
     Tensor* t = new (&tensors_[i]) Tensor();
     t->dtype = static_cast<kite_dtype>(src->type());
-    t->shape.rank = static_cast<int32_t>(src->shape()->size());
+    t->shape.rank = src->shape() != nullptr ? static_cast<int32_t>(src->shape()->size()) : 0;
     for (int32_t d = 0; d < t->shape.rank; ++d) {
       t->shape.dims[d] = src->shape()->Get(static_cast<uint32_t>(d));
     }

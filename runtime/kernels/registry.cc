@@ -14,7 +14,8 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
     case OpCode::OpCode_ADD:
     case OpCode::OpCode_SUB:
     case OpCode::OpCode_MUL:
-    case OpCode::OpCode_DIV: return reference::PrepareBinary;
+    case OpCode::OpCode_DIV:
+    case OpCode::OpCode_EQUAL: return reference::PrepareBinary;
     case OpCode::OpCode_RELU:
     case OpCode::OpCode_CLIP:
     case OpCode::OpCode_SIGMOID:
@@ -62,6 +63,7 @@ bool AllowsInPlace(const schema::Operator& op, int32_t input, const Tensor* tens
     case OpCode::OpCode_SUB:
     case OpCode::OpCode_MUL:
     case OpCode::OpCode_DIV:
+    case OpCode::OpCode_EQUAL:
       // Element i of the output reads element i of this input (same shape):
       // writing it in place never clobbers a value still to be read.
       return (input == 0 || input == 1) && tensors[in].shape == tensors[out].shape;

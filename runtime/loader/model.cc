@@ -51,7 +51,7 @@ kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg,
     }
   }
   if (count > 1) {
-    const int32_t rank = static_cast<int32_t>(t->shape()->size());
+    const int32_t rank = t->shape() != nullptr ? static_cast<int32_t>(t->shape()->size()) : 0;
     const int32_t dim = q->quantized_dimension();
     if (dim < 0 || dim >= rank || static_cast<uint32_t>(t->shape()->Get(dim)) != count) {
       return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
@@ -102,8 +102,9 @@ kite_status CheckSignature(const flatbuffers::Vector<flatbuffers::Offset<schema:
 }  // namespace
 
 uint64_t TensorBytes(const flatbuffers::Vector<int32_t>* shape, schema::DataType type) {
-  if (shape == nullptr || shape->size() > KITE_MAX_RANK) return 0;
   uint64_t bytes = DtypeBytes(type);
+  if (shape == nullptr) return bytes;  // a scalar: writers omit empty vectors
+  if (shape->size() > KITE_MAX_RANK) return 0;
   for (uint32_t i = 0; i < shape->size(); ++i) {
     const int32_t d = shape->Get(i);
     if (d < 1) return 0;
@@ -179,7 +180,7 @@ kite_status Model::Init(const void* data, size_t size, char* msg, size_t n) {
     const uint64_t tensor_bytes = TensorBytes(t->shape(), t->type());
     if (tensor_bytes == 0) {
       return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
-                  "tensor %d '%s' has an invalid shape (missing, rank above %d, a dimension "
+                  "tensor %d '%s' has an invalid shape (rank above %d, a dimension "
                   "below 1, or over %llu bytes)",
                   i, TensorName(t), KITE_MAX_RANK,
                   static_cast<unsigned long long>(kMaxTensorBytes));

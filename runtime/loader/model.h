@@ -37,7 +37,8 @@ class Model {
 constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 31;
 
 // The bytes a tensor of this shape and dtype occupies, or 0 when the shape is
-// invalid (rank above KITE_MAX_RANK, a dimension below 1, or too large).
+// invalid (rank above KITE_MAX_RANK, a dimension below 1, or too large). A
+// missing shape is a scalar (rank 0).
 uint64_t TensorBytes(const flatbuffers::Vector<int32_t>* shape, schema::DataType type);
 
 }  // namespace kite

@@ -6,6 +6,8 @@
 //   Div:     v = ((qa - za) * sa) / ((qb - zb) * sb) / so
 // then out = RoundClampToInt8(v, zo, activation range); ratios computed once,
 // in float, at prepare.
+//   Equal:   inputs share quantization; out = qa == qb ? quantize(1) : quantize(0)
+//            (float: 1.0 or 0.0).
 #include <math.h>
 
 #include "core/quantization.h"
@@ -28,6 +30,7 @@ struct BinaryState {
   float a_multiplier, b_multiplier, product_multiplier;  // see the header comment
   float sa, sb, so;
   Int8Range range;
+  int8_t equal_one, equal_zero;
 };
 
 inline float ApplyFloat(schema::OpCode op, float a, float b) {
@@ -35,11 +38,13 @@ inline float ApplyFloat(schema::OpCode op, float a, float b) {
     case schema::OpCode_ADD: return a + b;
     case schema::OpCode_SUB: return a - b;
     case schema::OpCode_MUL: return a * b;
+    case schema::OpCode_EQUAL: return a == b ? 1.0f : 0.0f;
     default: return a / b;
   }
 }
 
 inline int8_t ApplyInt8(const BinaryState& s, int8_t qa, int8_t qb) {
+  if (s.opcode == schema::OpCode_EQUAL) return qa == qb ? s.equal_one : s.equal_zero;
   const int32_t a = static_cast<int32_t>(qa) - s.za;
   const int32_t b = static_cast<int32_t>(qb) - s.zb;
   float v;
@@ -162,6 +167,11 @@ kite_status PrepareBinary(PrepareContext& ctx) {
   s->b_multiplier = b.scale / y.scale;
   s->product_multiplier = a.scale * b.scale / y.scale;
   s->range = QuantizedActivationRange(act_min, act_max, y.scale, y.zero_point);
+  if (s->opcode == schema::OpCode_EQUAL) {
+    KITE_RETURN_IF_ERROR(CheckSameQuantization(ctx, a, b));
+    s->equal_one = QuantizeToInt8(1.0f, y.scale, y.zero_point);
+    s->equal_zero = QuantizeToInt8(0.0f, y.scale, y.zero_point);
+  }
   node.invoke = InvokeInt8;
   node.kernel_name = "reference/binary_int8";
   return KITE_OK;

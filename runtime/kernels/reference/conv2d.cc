@@ -63,8 +63,8 @@ void ConvLoop(const Node& node, const Tensor* tensors, Finish finish) {
 struct FloatFinish {
   const OutputTransform& t;
   const float* bias;
-  static float Product(float x, float w) { return x * w; }
-  float Output(float acc, int32_t c) const { return FinishFloat(t, acc, bias, c); }
+  static double Product(float x, float w) { return static_cast<double>(x) * w; }
+  float Output(double acc, int32_t c) const { return FinishFloat(t, static_cast<float>(acc), bias, c); }
 };
 
 struct Int8Finish {
@@ -80,7 +80,7 @@ struct Int8Finish {
 void InvokeFloat(const Node& node, const Tensor* tensors) {
   const ConvState& s = *static_cast<const ConvState*>(node.state);
   const float* bias = node.has_input(kBias) ? node.input(tensors, kBias).As<float>() : nullptr;
-  ConvLoop<float, float>(node, tensors, FloatFinish{s.transform, bias});
+  ConvLoop<float, double>(node, tensors, FloatFinish{s.transform, bias});
 }
 
 void InvokeInt8(const Node& node, const Tensor* tensors) {
