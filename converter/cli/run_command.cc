@@ -10,11 +10,15 @@
 #include <stdexcept>
 
 #include "cli/commands.h"
-#include "cli/npy.h"
+#include "data/npy.h"
 #include "kite/kite.hpp"
 
 namespace kite {
 namespace cli {
+using converter::NpyArray;
+using converter::ReadNpy;
+using converter::ShapeText;
+using converter::WriteNpy;
 namespace {
 
 std::string NpyDtype(kite_dtype t) { return t == KITE_FLOAT32 ? "<f4" : t == KITE_INT8 ? "|i1" : "<i4"; }

@@ -1,14 +1,14 @@
 // NumPy .npy files (format versions 1-3, little-endian, C order): the input
 // and output format of `kite run` and `kite compare`.
-#ifndef KITE_CONVERTER_CLI_NPY_H_
-#define KITE_CONVERTER_CLI_NPY_H_
+#ifndef KITE_CONVERTER_DATA_NPY_H_
+#define KITE_CONVERTER_DATA_NPY_H_
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace kite {
-namespace cli {
+namespace converter {
 
 struct NpyArray {
   std::string dtype;  // numpy descr: "<f4", "|i1", ...
@@ -21,7 +21,7 @@ NpyArray ReadNpy(const std::string& path);
 void WriteNpy(const std::string& path, const NpyArray& array);
 std::string ShapeText(const std::vector<int64_t>& shape);
 
-}  // namespace cli
+}  // namespace converter
 }  // namespace kite
 
-#endif  // KITE_CONVERTER_CLI_NPY_H_
+#endif  // KITE_CONVERTER_DATA_NPY_H_

@@ -1,4 +1,4 @@
-#include "cli/npy.h"
+#include "data/npy.h"
 
 #include <cstring>
 #include <fstream>
@@ -8,7 +8,7 @@
 #include "writer/model_writer.h"
 
 namespace kite {
-namespace cli {
+namespace converter {
 namespace {
 
 // The value of 'key' in the header's Python dict literal, as text.
@@ -102,8 +102,8 @@ void WriteNpy(const std::string& path, const NpyArray& a) {
                               static_cast<uint8_t>(header.size() >> 8)};
   out.insert(out.end(), header.begin(), header.end());
   out.insert(out.end(), a.data.begin(), a.data.end());
-  converter::WriteFileAtomically(path, out);
+  WriteFileAtomically(path, out);
 }
 
-}  // namespace cli
+}  // namespace converter
 }  // namespace kite
