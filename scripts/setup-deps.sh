@@ -9,7 +9,7 @@ packages=(
   libgtest-dev                              # tests
   libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev   # ONNX import (converter)
   libcli11-dev nlohmann-json3-dev libstb-dev                 # the kite command line
-  libonnx-testdata                                           # ONNX conformance data
+  libonnx-testdata python3-skimage                           # ONNX conformance data; photographs
 )
 # Models and ONNX Runtime come from npm: use the machine's node/npm when present.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -348,13 +348,29 @@ void Lowering::Lower(const Node& n) {
     return LowerBinary(n, code, n.inputs[0], n.inputs[1], out, Activation(n));
   }
   if (op == "BatchNormalization") return LowerBatchNorm(n);
+  if (op == "MatMul" && !(g_.values[n.inputs[1]].is_constant() && g_.values[n.inputs[1]].shape.size() == 2)) {
+    if (n.has("kite_activation")) throw ConversionError(n, "a fused activation on a batched MatMul is not supported");
+    const size_t ra = g_.values[n.inputs[0]].shape.size(), rb = g_.values[n.inputs[1]].shape.size();
+    return Emit(n, schema::OpCode_BATCH_MATMUL, {Tensor(n.inputs[0], Identity(ra)), Tensor(n.inputs[1], Identity(rb))}, out,
+                Identity(g_.values[out].shape.size()));
+  }
   if (op == "MatMul" || op == "Gemm") return LowerFullyConnected(n);
+  if (op == "Pow") {
+    const float exponent = g_.values[n.inputs[1]].constant->floats.empty()
+                               ? static_cast<float>(g_.values[n.inputs[1]].constant->ints[0])
+                               : g_.values[n.inputs[1]].constant->floats[0];
+    const Perm perm = LayoutOf(n.inputs[0]);
+    const int x = Tensor(n.inputs[0], perm);
+    if (exponent == 2.0f) return Emit(n, schema::OpCode_MUL, {x, x}, out, perm, Options(schema::BinaryOptionsT{}));
+    if (exponent == 0.5f) return Emit(n, schema::OpCode_SQRT, {x}, out, perm);
+    return Emit(n, schema::OpCode_RESHAPE, {x}, out, perm, Options(schema::ReshapeOptionsT{}));
+  }
   if (op == "Softmax") return LowerSoftmax(n);
 
   const Perm perm = LayoutOf(n.inputs[0]);
-  if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "HardSwish") {
+  if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "HardSwish" || op == "Sqrt") {
     const auto code = op == "Relu" ? schema::OpCode_RELU : op == "Sigmoid" ? schema::OpCode_SIGMOID
-                    : op == "Tanh" ? schema::OpCode_TANH : schema::OpCode_HARD_SWISH;
+                    : op == "Tanh" ? schema::OpCode_TANH : op == "Sqrt" ? schema::OpCode_SQRT : schema::OpCode_HARD_SWISH;
     return Emit(n, code, {Tensor(n.inputs[0], perm)}, out, perm);
   }
   if (op == "Clip") {

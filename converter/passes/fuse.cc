@@ -119,6 +119,8 @@ void FuseActivations(Graph& g) {
     if (p == nullptr || std::none_of(std::begin(kFusable), std::end(kFusable), [&](const char* op) { return p->op_type == op; })) {
       continue;
     }
+    // Only a MatMul that becomes FullyConnected (constant 2-D right side) has a fused clamp.
+    if (p->op_type == "MatMul" && !(g.values[p->inputs[1]].is_constant() && g.values[p->inputs[1]].shape.size() == 2)) continue;
     float lo = 0.0f, hi = INFINITY;
     if (act.op_type == "Clip") {
       lo = act.attributes.at("kite_clip").floats[0];

@@ -149,7 +149,7 @@ Shape64 ReshapeTarget(const Node& n, const Value& in, std::vector<int64_t> targe
 void InferNodeShapes(Graph& g, int index) {
   Node& n = g.nodes[index];
   const std::string& op = n.op_type;
-  static const char* kSameShape[] = {"Relu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "LeakyRelu",
+  static const char* kSameShape[] = {"Relu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "LeakyRelu", "Sqrt",
                                      "Identity", "Dropout", "Softmax", "BatchNormalization"};
   for (const char* name : kSameShape) {
     if (op != name) continue;
@@ -399,6 +399,28 @@ void InferNodeShapes(Graph& g, int index) {
       else if (keep) shape.push_back(1);
     }
     SetOutput(g, n, 0, x.type, shape);
+    return;
+  }
+  if (op == "Pow") {
+    const Value& x = In(g, n, 0);
+    const auto exponent = ConstFloats(g, n, 1, "exponent");
+    if (exponent.size() != 1 || (exponent[0] != 2.0f && exponent[0] != 0.5f && exponent[0] != 1.0f)) {
+      throw ConversionError(n, "only exponents 2, 1 and 0.5 are supported");
+    }
+    SetOutput(g, n, 0, x.type, Broadcast(n, x.shape, In(g, n, 1).shape));
+    return;
+  }
+  if (op == "MatMul" && !(In(g, n, 1).is_constant() && In(g, n, 1).shape.size() == 2)) {
+    // Two computed operands (attention): numpy matmul with batch broadcasting.
+    const Value& a = In(g, n, 0);
+    const Value& b = In(g, n, 1);
+    if (a.shape.size() < 2 || b.shape.size() < 2) throw ConversionError(n, "1-D operands are not supported");
+    if (a.shape.size() > 6 || b.shape.size() > 6) throw ConversionError(n, "rank above 6");
+    Shape64 batch = Broadcast(n, Shape64(a.shape.begin(), a.shape.end() - 2), Shape64(b.shape.begin(), b.shape.end() - 2));
+    if (a.shape.back() != b.shape[b.shape.size() - 2]) throw ConversionError(n, "inner dimensions differ");
+    batch.push_back(a.shape[a.shape.size() - 2]);
+    batch.push_back(b.shape.back());
+    SetOutput(g, n, 0, ElementType::kFloat, batch);
     return;
   }
   if (op == "MatMul" || op == "Gemm") {

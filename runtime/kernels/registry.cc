@@ -11,6 +11,7 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
     case OpCode::OpCode_CONV_2D: return reference::PrepareConv2D;
     case OpCode::OpCode_CONV_TRANSPOSE_2D: return reference::PrepareConvTranspose2D;
     case OpCode::OpCode_FULLY_CONNECTED: return reference::PrepareFullyConnected;
+    case OpCode::OpCode_BATCH_MATMUL: return reference::PrepareBatchMatMul;
     case OpCode::OpCode_ADD:
     case OpCode::OpCode_SUB:
     case OpCode::OpCode_MUL:
@@ -22,7 +23,8 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
     case OpCode::OpCode_HARD_SIGMOID:
     case OpCode::OpCode_HARD_SWISH:
     case OpCode::OpCode_TANH:
-    case OpCode::OpCode_LEAKY_RELU: return reference::PrepareUnary;
+    case OpCode::OpCode_LEAKY_RELU:
+    case OpCode::OpCode_SQRT: return reference::PrepareUnary;
     case OpCode::OpCode_MAX_POOL_2D:
     case OpCode::OpCode_AVERAGE_POOL_2D: return reference::PreparePool2D;
     case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return reference::PrepareGlobalAveragePool;
@@ -58,6 +60,7 @@ bool AllowsInPlace(const schema::Operator& op, int32_t input, const Tensor* tens
     case OpCode::OpCode_HARD_SWISH:
     case OpCode::OpCode_TANH:
     case OpCode::OpCode_LEAKY_RELU:
+    case OpCode::OpCode_SQRT:
       return input == 0;
     case OpCode::OpCode_ADD:
     case OpCode::OpCode_SUB:

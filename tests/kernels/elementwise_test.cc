@@ -150,6 +150,27 @@ TEST(Binary, RejectsIncompatibleShapes) {
   EXPECT_NE(r.error.find("do not broadcast"), std::string::npos) << r.error;
 }
 
+TEST(Binary, EqualFloatAndInt8) {
+  // Values on a coarse grid so that equal elements occur.
+  std::vector<float> a = {0, 1, 2, 3, 1, 1, 2, 0}, b = {0, 2, 2, 1};
+  std::vector<int8_t> qa = {0, 4, 8, 12, 4, 4, 8, 0}, qb = {0, 8, 8, 4};
+  ModelBuilder mb;
+  const int ta = mb.Input("a", schema::DataType_FLOAT32, {2, 4});
+  const int tb = mb.Input("b", schema::DataType_FLOAT32, {4});
+  const int qta = mb.Input("qa", schema::DataType_INT8, {2, 4}, PerTensor(0.25f, 0));
+  const int qtb = mb.Input("qb", schema::DataType_INT8, {4}, PerTensor(0.25f, 0));
+  const int y = mb.Tensor("y", schema::DataType_FLOAT32, {2, 4});
+  const int qy = mb.Tensor("qy", schema::DataType_INT8, {2, 4}, PerTensor(1.0f / 255.0f, -128));
+  mb.Op(schema::OpCode_EQUAL, {ta, tb}, {y}, schema::BinaryOptionsT{});
+  mb.Op(schema::OpCode_EQUAL, {qta, qtb}, {qy}, schema::BinaryOptionsT{});
+  mb.Output(y);
+  mb.Output(qy);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(a), AsBytes(b), AsBytes(qa), AsBytes(qb)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  ExpectNearAll(FromBytes<float>(r.outputs[0]), {1, 0, 1, 0, 0, 0, 1, 0}, 0);
+  ExpectEqualInt8(FromBytes<int8_t>(r.outputs[1]), {127, -128, 127, -128, -128, -128, 127, -128});
+}
+
 // ---- element-wise functions ----
 
 struct UnaryCase {
@@ -213,6 +234,7 @@ INSTANTIATE_TEST_SUITE_P(
         UnaryCase{schema::OpCode_HARD_SIGMOID, [](float x) { return std::max(0.0f, std::min(1.0f, 0.1666667f * x + 0.5f)); }, "HardSigmoid"},
         UnaryCase{schema::OpCode_HARD_SWISH, [](float x) { return x * std::max(0.0f, std::min(1.0f, x * (1.0f / 6.0f) + 0.5f)); }, "HardSwish"},
         UnaryCase{schema::OpCode_TANH, [](float x) { return std::tanh(x); }, "Tanh"},
+        UnaryCase{schema::OpCode_SQRT, [](float x) { return std::sqrt(x); }, "Sqrt"},
         UnaryCase{schema::OpCode_LEAKY_RELU, [](float x) { return x >= 0 ? x : 0.1f * x; }, "LeakyRelu"}),
     [](const ::testing::TestParamInfo<UnaryCase>& info) { return info.param.name; });
 

@@ -72,8 +72,7 @@ std::vector<RealModel> Models() {
        // absolute error there (5.2e-7) is 1.5e-4 of that largest value.
        1e-3},
       {"PpOcrCls", "ocr/package/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx", "x", {1, 3, 48, 192}, Prep(192, 48, true, 3, half, half)},
-      // TODO(issue 3): PP-OCR rec needs Pow, Sqrt and MatMul of two activations.
-      // {"PpOcrRec", "ocr/package/assets/ch_PP-OCRv4_rec_infer.onnx", "x", {1, 3, 48, 320}, Prep(320, 48, true, 3, half, half)},
+      {"PpOcrRec", "ocr/package/assets/ch_PP-OCRv4_rec_infer.onnx", "x", {1, 3, 48, 320}, Prep(320, 48, true, 3, half, half)},
   };
 }
 

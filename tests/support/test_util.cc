@@ -71,6 +71,7 @@ void ExpectNearAll(const std::vector<float>& actual, const std::vector<double>& 
   size_t failures = 0;
   for (size_t i = 0; i < actual.size() && failures < 10; ++i) {
     const double tolerance = abs_tolerance + rel_tolerance * std::fabs(expected[i]);
+    if (std::isnan(expected[i]) && std::isnan(actual[i])) continue;
     if (!(std::fabs(actual[i] - expected[i]) <= tolerance)) {
       ADD_FAILURE() << "element " << i << ": got " << actual[i] << ", expected " << expected[i]
                     << " (tolerance " << tolerance << ")";

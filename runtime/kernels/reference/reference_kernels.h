@@ -16,9 +16,10 @@ int32_t ConvOutputSize(int32_t in, int32_t kernel, int32_t stride, int32_t dilat
 kite_status PrepareConv2D(PrepareContext& ctx);
 kite_status PrepareConvTranspose2D(PrepareContext& ctx);
 kite_status PrepareFullyConnected(PrepareContext& ctx);
+kite_status PrepareBatchMatMul(PrepareContext& ctx);
 kite_status PrepareBinary(PrepareContext& ctx);  // Add, Sub, Mul, Div
 kite_status PrepareUnary(PrepareContext& ctx);   // Relu, Clip, Sigmoid, HardSigmoid,
-                                                 // HardSwish, Tanh, LeakyRelu
+                                                 // HardSwish, Tanh, LeakyRelu, Sqrt
 kite_status PreparePool2D(PrepareContext& ctx);  // MaxPool, AveragePool
 kite_status PrepareGlobalAveragePool(PrepareContext& ctx);
 kite_status PreparePad(PrepareContext& ctx);

@@ -1,5 +1,5 @@
 // Element-wise functions of one input: Relu, Clip, Sigmoid, HardSigmoid,
-// HardSwish, Tanh, LeakyRelu. Float applies the function; int8 looks every
+// HardSwish, Tanh, LeakyRelu, Sqrt. Float applies the function; int8 looks every
 // value up in a 256-entry table built at prepare from the same float function
 // (BuildInt8Table), which is the int8 specification of these ops.
 #include <math.h>
@@ -38,6 +38,7 @@ float HardSwish(float x, const void*) {
   return x * fmaxf(0.0f, fminf(1.0f, x * (1.0f / 6.0f) + 0.5f));
 }
 float Tanh(float x, const void*) { return tanhf(x); }
+float Sqrt(float x, const void*) { return sqrtf(x); }
 float LeakyRelu(float x, const void* p) {
   return x >= 0.0f ? x : x * static_cast<const UnaryParams*>(p)->a;
 }
@@ -93,6 +94,7 @@ kite_status PrepareUnary(PrepareContext& ctx) {
     }
     case schema::OpCode_HARD_SWISH: s->f = HardSwish; break;
     case schema::OpCode_TANH: s->f = Tanh; break;
+    case schema::OpCode_SQRT: s->f = Sqrt; break;
     case schema::OpCode_LEAKY_RELU: {
       const auto* o = ctx.options<schema::LeakyReluOptions>();
       s->f = LeakyRelu;
