@@ -76,6 +76,7 @@ void InspectModel(const InspectArgs& args) {
                 {"persistent_bytes", interpreter.persistent_bytes()}};
   auto signature = [&](const auto* entries) {
     nlohmann::json list = nlohmann::json::array();
+    if (entries == nullptr) return list;
     for (const auto* e : *entries) {
       const auto* t = fb->tensors()->Get(e->tensor());
       list.push_back({{"name", e->name() ? e->name()->str() : ""},

@@ -46,9 +46,20 @@ class Lowering {
     for (const Node& n : g_.nodes) {
       if (!n.removed) Lower(n);
     }
+    std::vector<int> used;
+    for (const auto& entry : b_.model().inputs) used.push_back(entry->tensor);
     for (int out : g_.outputs) {
-      const int t = Tensor(out, Identity(g_.values[out].shape.size()));
-      b_.model().tensors[t]->name = g_.values[out].name;
+      const Value& v = g_.values[out];
+      int t = Tensor(out, Identity(v.shape.size()));
+      // A graph output must be computed into its own tensor: copy one that is
+      // a constant (a fully folded graph), a graph input or another output.
+      if (v.is_constant() || std::find(used.begin(), used.end(), t) != used.end()) {
+        const int copy = b_.Tensor(v.name, schema::DataType_FLOAT32, To32(v.shape));
+        b_.Op(schema::OpCode_RESHAPE, {t}, {copy}, schema::ReshapeOptionsT{}, v.name + "/copy");
+        t = copy;
+      }
+      used.push_back(t);
+      b_.model().tensors[t]->name = v.name;
       b_.Output(t);
     }
     return stats_;

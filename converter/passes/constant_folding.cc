@@ -324,11 +324,6 @@ void FoldConstantsAndInferShapes(Graph& graph) {
     }
     InferNodeShapes(graph, static_cast<int>(i));
   }
-  for (int out : graph.outputs) {
-    if (graph.values[out].is_constant()) {
-      throw ConversionError("graph output '" + graph.values[out].name + "' is a constant; Kite needs it computed");
-    }
-  }
 }
 
 }  // namespace converter

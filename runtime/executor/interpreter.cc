@@ -94,7 +94,7 @@ kite_status Interpreter::BuildTensors() {
 kite_status Interpreter::ComputeLifetimes() {
   const schema::Model* fb = model_->fb();
   const int32_t num_ops = static_cast<int32_t>(fb->operators()->size());
-  for (uint32_t i = 0; i < fb->inputs()->size(); ++i) {
+  for (uint32_t i = 0; fb->inputs() != nullptr && i < fb->inputs()->size(); ++i) {
     const int32_t id = fb->inputs()->Get(i)->tensor();
     Tensor& t = tensors_[id];
     if (t.is_constant) {
@@ -289,7 +289,8 @@ kite_status Interpreter::Invoke() {
 }
 
 int32_t Interpreter::num_inputs() const {
-  return static_cast<int32_t>(model_->fb()->inputs()->size());
+  const auto* inputs = model_->fb()->inputs();
+  return inputs != nullptr ? static_cast<int32_t>(inputs->size()) : 0;
 }
 
 int32_t Interpreter::num_outputs() const {

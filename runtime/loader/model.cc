@@ -84,8 +84,9 @@ kite_status CheckIndices(const flatbuffers::Vector<int32_t>* ids, int32_t num_te
 }
 
 kite_status CheckSignature(const flatbuffers::Vector<flatbuffers::Offset<schema::SignatureEntry>>* entries,
-                           int32_t num_tensors, const char* what, char* msg, size_t n) {
+                           int32_t num_tensors, const char* what, bool may_be_empty, char* msg, size_t n) {
   if (entries == nullptr || entries->size() == 0) {
+    if (may_be_empty) return KITE_OK;
     return Fail(msg, n, KITE_ERROR_MODEL_INVALID, "the model declares no graph %ss", what);
   }
   for (uint32_t i = 0; i < entries->size(); ++i) {
@@ -247,9 +248,11 @@ kite_status Model::Init(const void* data, size_t size, char* msg, size_t n) {
                           msg, n);
     if (status != KITE_OK) return status;
   }
-  kite_status status = CheckSignature(model->inputs(), num_tensors, "input", msg, n);
+  // A model without inputs (it computes from constants) is valid; one without
+  // outputs is not.
+  kite_status status = CheckSignature(model->inputs(), num_tensors, "input", true, msg, n);
   if (status != KITE_OK) return status;
-  status = CheckSignature(model->outputs(), num_tensors, "output", msg, n);
+  status = CheckSignature(model->outputs(), num_tensors, "output", false, msg, n);
   if (status != KITE_OK) return status;
 
   data_ = bytes;
