@@ -171,6 +171,7 @@ class Lowering {
   }
 
   void Lower(const Node& n);
+  bool LowerConcatAsPad(const Node& n, int64_t axis);
   void LowerConv(const Node& n, bool transpose);
   void LowerPool(const Node& n);
   void LowerBinary(const Node& n, schema::OpCode opcode, int a, int b, int out, std::pair<float, float> act);
@@ -228,6 +229,41 @@ void Lowering::LowerConv(const Node& n, bool transpose) {
     o.groups = groups; o.activation_min = lo; o.activation_max = hi;
     Emit(n, schema::OpCode_CONV_TRANSPOSE_2D, inputs, n.outputs[0], kNhwc, Options(o));
   }
+}
+
+// Concat of one computed tensor with constants that hold a single value
+// (BlazeFace pads channels with ConstantOfShape zeros) is a Pad: nothing to
+// store in the file, nothing to read at run time.
+bool Lowering::LowerConcatAsPad(const Node& n, int64_t axis) {
+  int activation = -1;
+  int64_t before = 0, after = 0;
+  float value = 0.0f;
+  bool have_value = false;
+  for (int in : n.inputs) {
+    const Value& v = g_.values[in];
+    if (!v.is_constant()) {
+      if (activation >= 0) return false;
+      activation = in;
+      continue;
+    }
+    if (v.type != ElementType::kFloat || v.constant->floats.empty()) return false;
+    const float first = v.constant->floats[0];
+    if (std::any_of(v.constant->floats.begin(), v.constant->floats.end(), [&](float f) { return f != first; })) return false;
+    if (have_value && first != value) return false;
+    value = first;
+    have_value = true;
+    (activation < 0 ? before : after) += v.shape[axis];
+  }
+  if (activation < 0 || !have_value) return false;
+  const Perm perm = LayoutOf(activation);
+  schema::PadOptionsT o;
+  for (int64_t p : perm) {
+    o.pads_begin.push_back(p == axis ? static_cast<int32_t>(before) : 0);
+    o.pads_end.push_back(p == axis ? static_cast<int32_t>(after) : 0);
+  }
+  o.value = value;
+  Emit(n, schema::OpCode_PAD, {Tensor(activation, perm)}, n.outputs[0], perm, Options(o));
+  return true;
 }
 
 void Lowering::LowerPool(const Node& n) {
@@ -414,6 +450,7 @@ void Lowering::Lower(const Node& n) {
   }
   if (op == "Concat") {
     const int64_t axis = NormalizeAxis(n, n.Int("axis", 0), static_cast<int64_t>(g_.values[out].shape.size()));
+    if (LowerConcatAsPad(n, axis)) return;
     Perm layout = Identity(g_.values[out].shape.size());
     for (int in : n.inputs) {
       if (IsActivation(in)) { layout = LayoutOf(in); break; }

@@ -45,27 +45,57 @@ void PlanMemory(schema::ModelT& model) {
   }
   for (const auto& entry : model.outputs) last[entry->tensor] = num_ops;
 
+  // In place: an op's output shares its input's bytes when the input dies at
+  // that op and the op allows it (the runtime's plan check accepts exactly
+  // this). Tensors that share bytes form one buffer.
+  std::vector<int32_t> owner(num_tensors);
+  for (int32_t t = 0; t < num_tensors; ++t) owner[t] = t;
+  for (int32_t n = 0; n < num_ops; ++n) {
+    const auto& op = *model.operators[n];
+    if (op.outputs.size() != 1) continue;
+    const int32_t out = op.outputs[0];
+    for (size_t k = 0; k < op.inputs.size(); ++k) {
+      const int32_t in = op.inputs[k];
+      if (in < 0 || is_constant(in) || last[in] != n || first[in] == kNotProduced) continue;
+      const auto& ti = *model.tensors[in];
+      const auto& to = *model.tensors[out];
+      if (ti.type != to.type || BytesOf(ti) != BytesOf(to)) continue;
+      if (!OpAllowsInPlace(op.opcode, static_cast<int>(k), ti.shape == to.shape)) continue;
+      owner[out] = owner[in];
+      break;
+    }
+  }
+
   std::vector<PlannedBuffer> buffers;
-  std::vector<int32_t> owner;
+  std::vector<int32_t> buffer_of(num_tensors, -1);
   for (int32_t t = 0; t < num_tensors; ++t) {
     model.tensors[t]->arena_offset = -1;
     if (is_constant(t) || first[t] == kNotProduced) continue;
-    PlannedBuffer b;
-    b.bytes = BytesOf(*model.tensors[t]);
-    b.first = first[t];
-    b.last = std::max(last[t], first[t]);
-    buffers.push_back(b);
-    owner.push_back(t);
+    const int32_t root = owner[t];
+    if (buffer_of[root] < 0) {
+      buffer_of[root] = static_cast<int32_t>(buffers.size());
+      PlannedBuffer b;
+      b.bytes = BytesOf(*model.tensors[t]);
+      b.first = first[t];
+      b.last = std::max(last[t], first[t]);
+      buffers.push_back(b);
+    }
+    PlannedBuffer& b = buffers[buffer_of[root]];
+    b.first = std::min(b.first, first[t]);
+    b.last = std::max(b.last, std::max(last[t], first[t]));
+    buffer_of[t] = buffer_of[root];
   }
   std::vector<int32_t> scratch(2 * buffers.size() + 1);
   const int32_t count = static_cast<int32_t>(buffers.size());
   const uint64_t arena = PlanGreedyBySize(buffers.data(), count, KITE_ARENA_ALIGNMENT, scratch.data());
-  for (size_t i = 0; i < buffers.size(); ++i) {
-    model.tensors[owner[i]]->arena_offset = static_cast<int64_t>(buffers[i].offset);
+  for (int32_t t = 0; t < num_tensors; ++t) {
+    if (buffer_of[t] >= 0) model.tensors[t]->arena_offset = static_cast<int64_t>(buffers[buffer_of[t]].offset);
   }
   model.plan = std::make_unique<schema::MemoryPlanT>();
   model.plan->arena_size = arena;
   model.plan->alignment = KITE_ARENA_ALIGNMENT;
+  // The lower bound counts every tensor alive at each op, shared bytes once:
+  // the in-place groups are what the plan can at best reuse.
   model.plan->lower_bound = LiveBytesLowerBound(buffers.data(), count);
 }
 

@@ -2,6 +2,7 @@
 // unused kernel costs nothing and lookup needs no memory.
 #include "kernels/kernel.h"
 #include "kernels/reference/reference_kernels.h"
+#include "planner/greedy_planner.h"
 
 namespace kite {
 
@@ -44,35 +45,10 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
 }
 
 bool AllowsInPlace(const schema::Operator& op, int32_t input, const Tensor* tensors) {
-  using schema::OpCode;
   const int32_t in = op.inputs()->Get(static_cast<uint32_t>(input));
   const int32_t out = op.outputs()->Get(0);
-  if (in < 0 || tensors[in].bytes != tensors[out].bytes ||
-      tensors[in].dtype != tensors[out].dtype) {
-    return false;
-  }
-  switch (op.opcode()) {
-    case OpCode::OpCode_RESHAPE:
-    case OpCode::OpCode_RELU:
-    case OpCode::OpCode_CLIP:
-    case OpCode::OpCode_SIGMOID:
-    case OpCode::OpCode_HARD_SIGMOID:
-    case OpCode::OpCode_HARD_SWISH:
-    case OpCode::OpCode_TANH:
-    case OpCode::OpCode_LEAKY_RELU:
-    case OpCode::OpCode_SQRT:
-      return input == 0;
-    case OpCode::OpCode_ADD:
-    case OpCode::OpCode_SUB:
-    case OpCode::OpCode_MUL:
-    case OpCode::OpCode_DIV:
-    case OpCode::OpCode_EQUAL:
-      // Element i of the output reads element i of this input (same shape):
-      // writing it in place never clobbers a value still to be read.
-      return (input == 0 || input == 1) && tensors[in].shape == tensors[out].shape;
-    default:
-      return false;
-  }
+  if (in < 0 || tensors[in].bytes != tensors[out].bytes || tensors[in].dtype != tensors[out].dtype) return false;
+  return OpAllowsInPlace(op.opcode(), input, tensors[in].shape == tensors[out].shape);
 }
 
 }  // namespace kite

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kite_generated.h"
+
 namespace kite {
 
 uint64_t PlanGreedyBySize(PlannedBuffer* buffers, int32_t count, uint32_t alignment,
@@ -37,6 +39,29 @@ uint64_t PlanGreedyBySize(PlannedBuffer* buffers, int32_t count, uint32_t alignm
     arena = std::max(arena, candidate + current.bytes);
   }
   return arena;
+}
+
+bool OpAllowsInPlace(int opcode, int input, bool input_has_output_shape) {
+  switch (static_cast<schema::OpCode>(opcode)) {
+    case schema::OpCode_RESHAPE:
+    case schema::OpCode_RELU:
+    case schema::OpCode_CLIP:
+    case schema::OpCode_SIGMOID:
+    case schema::OpCode_HARD_SIGMOID:
+    case schema::OpCode_HARD_SWISH:
+    case schema::OpCode_TANH:
+    case schema::OpCode_LEAKY_RELU:
+    case schema::OpCode_SQRT:
+      return input == 0;
+    case schema::OpCode_ADD:
+    case schema::OpCode_SUB:
+    case schema::OpCode_MUL:
+    case schema::OpCode_DIV:
+    case schema::OpCode_EQUAL:
+      return (input == 0 || input == 1) && input_has_output_shape;
+    default:
+      return false;
+  }
 }
 
 uint64_t LiveBytesLowerBound(const PlannedBuffer* buffers, int32_t count) {

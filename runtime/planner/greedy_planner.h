@@ -31,6 +31,12 @@ inline bool BytesOverlap(uint64_t a_offset, uint64_t a_bytes, uint64_t b_offset,
 uint64_t PlanGreedyBySize(PlannedBuffer* buffers, int32_t count, uint32_t alignment,
                           int32_t* scratch);
 
+// Whether an op may write its output over input `input` (same offset) when
+// that input's last use is this op and both have the same dtype and bytes:
+// element-wise ops read element i before writing element i. Binary ops need
+// the input to have the output's shape (not a broadcast operand).
+bool OpAllowsInPlace(int opcode, int input, bool input_has_output_shape);
+
 // The largest total of bytes alive at one op: no plan can be smaller.
 uint64_t LiveBytesLowerBound(const PlannedBuffer* buffers, int32_t count);
 
