@@ -238,6 +238,7 @@ Graph ImportOnnx(const std::string& path, const ImportOptions& options) {
   for (const auto& output : g->output()) {
     take_type(output);
     graph.outputs.push_back(value_of(output.name()));
+    graph.output_names.push_back(output.name());
   }
 
   int unnamed = 0;

@@ -83,6 +83,9 @@ struct Graph {
   std::vector<Node> nodes;  // in a valid execution order
   std::vector<int> inputs;
   std::vector<int> outputs;
+  // The ONNX names of the graph outputs: passes may re-point `outputs` at
+  // other values, the names the user sees stay.
+  std::vector<std::string> output_names;
   int64_t opset = 0;
   std::string source_hash;
 

@@ -48,18 +48,20 @@ class Lowering {
     }
     std::vector<int> used;
     for (const auto& entry : b_.model().inputs) used.push_back(entry->tensor);
-    for (int out : g_.outputs) {
+    for (size_t i = 0; i < g_.outputs.size(); ++i) {
+      const int out = g_.outputs[i];
       const Value& v = g_.values[out];
+      const std::string& name = i < g_.output_names.size() ? g_.output_names[i] : v.name;
       int t = Tensor(out, Identity(v.shape.size()));
       // A graph output must be computed into its own tensor: copy one that is
       // a constant (a fully folded graph), a graph input or another output.
       if (v.is_constant() || std::find(used.begin(), used.end(), t) != used.end()) {
-        const int copy = b_.Tensor(v.name, schema::DataType_FLOAT32, To32(v.shape));
-        b_.Op(schema::OpCode_RESHAPE, {t}, {copy}, schema::ReshapeOptionsT{}, v.name + "/copy");
+        const int copy = b_.Tensor(name, schema::DataType_FLOAT32, To32(v.shape));
+        b_.Op(schema::OpCode_RESHAPE, {t}, {copy}, schema::ReshapeOptionsT{}, name + "/copy");
         t = copy;
       }
       used.push_back(t);
-      b_.model().tensors[t]->name = v.name;
+      b_.model().tensors[t]->name = name;
       b_.Output(t);
     }
     return stats_;

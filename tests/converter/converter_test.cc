@@ -1,0 +1,246 @@
+// The converter on small ONNX graphs built here with the ONNX protobuf API:
+// folding, fusion, layout, errors that name the node, atomic writes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include <onnx/onnx_pb.h>
+
+#include "convert.h"
+#include "kite/kite.hpp"
+#include "kite_generated.h"
+#include "support/model_builder.h"
+
+namespace kite {
+namespace testing {
+namespace {
+
+class OnnxBuilder {
+ public:
+  OnnxBuilder() {
+    model_.set_ir_version(8);
+    model_.add_opset_import()->set_version(13);
+  }
+  void Input(const std::string& name, const std::vector<int64_t>& dims) { Info(graph()->add_input(), name, dims); }
+  void Output(const std::string& name) { graph()->add_output()->set_name(name); }
+  void Initializer(const std::string& name, const std::vector<int64_t>& dims, const std::vector<float>& values) {
+    auto* t = graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : dims) t->add_dims(d);
+    for (float v : values) t->add_float_data(v);
+  }
+  void IntInitializer(const std::string& name, const std::vector<int64_t>& values) {
+    auto* t = graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(static_cast<int64_t>(values.size()));
+    for (int64_t v : values) t->add_int64_data(v);
+  }
+  onnx::NodeProto* Node(const std::string& op, const std::vector<std::string>& in, const std::vector<std::string>& out,
+                        const std::string& name = "") {
+    auto* n = graph()->add_node();
+    n->set_op_type(op);
+    n->set_name(name.empty() ? op + std::to_string(graph()->node_size()) : name);
+    for (const auto& i : in) n->add_input(i);
+    for (const auto& o : out) n->add_output(o);
+    return n;
+  }
+  static void IntsAttr(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v) a->add_ints(x);
+  }
+  static void FloatAttr(onnx::NodeProto* n, const std::string& name, float v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(v);
+  }
+  std::string Save(const std::string& file) {
+    const std::string path = std::string(KITE_TEST_WORK_DIR) + "/" + file;
+    std::ofstream f(path, std::ios::binary);
+    model_.SerializeToOstream(&f);
+    return path;
+  }
+
+ private:
+  onnx::GraphProto* graph() { return model_.mutable_graph(); }
+  static void Info(onnx::ValueInfoProto* v, const std::string& name, const std::vector<int64_t>& dims) {
+    v->set_name(name);
+    auto* tt = v->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    auto* shape = tt->mutable_shape();
+    for (int64_t d : dims) {
+      if (d < 0) shape->add_dim()->set_dim_param("N");
+      else shape->add_dim()->set_dim_value(d);
+    }
+  }
+  onnx::ModelProto model_;
+};
+
+schema::ModelT Unpack(const std::vector<uint8_t>& bytes) {
+  schema::ModelT m;
+  schema::GetModel(bytes.data())->UnPackTo(&m);
+  return m;
+}
+
+std::vector<float> RunFirstOutput(const std::vector<uint8_t>& bytes, const std::vector<float>& input) {
+  const AlignedBytes aligned(bytes);
+  ModelHandle model;
+  EXPECT_EQ(model.Load(aligned.data(), aligned.size()), KITE_OK) << model.error();
+  InterpreterHandle it;
+  EXPECT_EQ(it.Create(model, nullptr, 0), KITE_OK) << it.error();
+  EXPECT_EQ(it.Prepare(), KITE_OK) << it.error();
+  EXPECT_EQ(it.SetInput(0, input.data(), input.size() * 4), KITE_OK) << it.error();
+  EXPECT_EQ(it.Invoke(), KITE_OK) << it.error();
+  kite_tensor_info info;
+  it.OutputInfo(0, &info);
+  std::vector<float> out(info.bytes / 4);
+  it.GetOutput(0, out.data(), info.bytes);
+  return out;
+}
+
+// Conv -> BatchNormalization -> Relu becomes one CONV_2D with a fused clamp,
+// in NHWC between the two transposes the NCHW graph input and output need,
+// and computes the same as the three ops.
+TEST(Converter, FoldsBatchNormAndReluIntoConv) {
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 3, 3});
+  b.Initializer("w", {2, 2, 1, 1}, {1, 2, 3, 4});
+  b.Initializer("gamma", {2}, {2, 0.5});
+  b.Initializer("beta", {2}, {0.1f, -1});
+  b.Initializer("mean", {2}, {1, 0});
+  b.Initializer("var", {2}, {4, 0.25});
+  b.Node("Conv", {"x", "w"}, {"c"});
+  b.Node("BatchNormalization", {"c", "gamma", "beta", "mean", "var"}, {"bn"});
+  b.Node("Relu", {"bn"}, {"y"});
+  b.Output("y");
+  const auto bytes = converter::ConvertOnnx(b.Save("bn.onnx"), {}, nullptr);
+  const schema::ModelT m = Unpack(bytes);
+  ASSERT_EQ(m.operators.size(), 3u);
+  EXPECT_EQ(m.operators[0]->opcode, schema::OpCode_TRANSPOSE);
+  EXPECT_EQ(m.operators[1]->opcode, schema::OpCode_CONV_2D);
+  EXPECT_EQ(m.operators[2]->opcode, schema::OpCode_TRANSPOSE);
+  EXPECT_EQ(m.operators[1]->options.AsConv2DOptions()->activation_min, 0.0f);
+  EXPECT_EQ(m.tensors[m.outputs[0]->tensor]->name, "y");  // the ONNX output name survives fusion
+  // Input NCHW [1,2,3,3]: channel 0 = 1..9, channel 1 = 0.5 everywhere.
+  std::vector<float> x(18);
+  for (int i = 0; i < 9; ++i) x[i] = static_cast<float>(i + 1);
+  for (int i = 9; i < 18; ++i) x[i] = 0.5f;
+  const auto y = RunFirstOutput(bytes, x);
+  for (int p = 0; p < 9; ++p) {
+    const float c0 = 1 * x[p] + 2 * x[9 + p], c1 = 3 * x[p] + 4 * x[9 + p];
+    const float bn0 = (c0 - 1) / std::sqrt(4 + 1e-5f) * 2 + 0.1f, bn1 = (c1 - 0) / std::sqrt(0.25f + 1e-5f) * 0.5f - 1;
+    EXPECT_NEAR(y[p], std::max(0.0f, bn0), 1e-4);
+    EXPECT_NEAR(y[9 + p], std::max(0.0f, bn1), 1e-4);
+  }
+}
+
+// Shape -> Gather -> Concat computing a Reshape target folds away; the
+// NCHW->NHWC transposes of a layout round trip cancel.
+TEST(Converter, FoldsShapeChainsAndCancelsTransposes) {
+  OnnxBuilder b;
+  b.Input("x", {1, 4, 4, 3});  // NHWC input, as BlazeFace
+  auto* t1 = b.Node("Transpose", {"x"}, {"nchw"});
+  OnnxBuilder::IntsAttr(t1, "perm", {0, 3, 1, 2});
+  b.Node("Relu", {"nchw"}, {"r"});
+  auto* t2 = b.Node("Transpose", {"r"}, {"nhwc"});
+  OnnxBuilder::IntsAttr(t2, "perm", {0, 2, 3, 1});
+  b.Node("Shape", {"nhwc"}, {"shape"});
+  b.IntInitializer("idx", {0});
+  b.Node("Gather", {"shape", "idx"}, {"batch"});
+  b.IntInitializer("minus_one", {-1});
+  auto* concat = b.Node("Concat", {"batch", "minus_one"}, {"target"});
+  auto* axis = concat->add_attribute();
+  axis->set_name("axis");
+  axis->set_type(onnx::AttributeProto::INT);
+  axis->set_i(0);
+  b.Node("Reshape", {"nhwc", "target"}, {"y"});
+  b.Output("y");
+  converter::ConvertReport report;
+  const auto bytes = converter::ConvertOnnx(b.Save("fold.onnx"), {}, &report);
+  const schema::ModelT m = Unpack(bytes);
+  ASSERT_EQ(m.operators.size(), 2u);
+  EXPECT_EQ(m.operators[0]->opcode, schema::OpCode_RELU);
+  EXPECT_EQ(m.operators[1]->opcode, schema::OpCode_RESHAPE);
+  EXPECT_EQ(report.transposes_in_kite, 0);
+  std::vector<float> x(48);
+  for (int i = 0; i < 48; ++i) x[i] = static_cast<float>(i % 7) - 3.0f;
+  const auto y = RunFirstOutput(bytes, x);
+  ASSERT_EQ(y.size(), 48u);
+  for (int i = 0; i < 48; ++i) EXPECT_EQ(y[i], std::max(0.0f, x[i]));
+}
+
+TEST(Converter, HardSigmoidTimesInputBecomesHardSwish) {
+  OnnxBuilder b;
+  b.Input("x", {1, 8});
+  auto* hs = b.Node("HardSigmoid", {"x"}, {"h"});
+  OnnxBuilder::FloatAttr(hs, "alpha", 1.0f / 6.0f);
+  OnnxBuilder::FloatAttr(hs, "beta", 0.5f);
+  b.Node("Mul", {"x", "h"}, {"y"});
+  b.Output("y");
+  const auto bytes = converter::ConvertOnnx(b.Save("hswish.onnx"), {}, nullptr);
+  const schema::ModelT m = Unpack(bytes);
+  ASSERT_EQ(m.operators.size(), 1u);
+  EXPECT_EQ(m.operators[0]->opcode, schema::OpCode_HARD_SWISH);
+}
+
+TEST(Converter, UnsupportedOperatorNamesNodeAndOp) {
+  OnnxBuilder b;
+  b.Input("x", {1, 8});
+  b.Node("Relu", {"x"}, {"r"});
+  b.Node("Erf", {"r"}, {"y"}, "my_erf_node");
+  b.Output("y");
+  try {
+    converter::ConvertOnnx(b.Save("erf.onnx"), {}, nullptr);
+    FAIL() << "conversion should fail";
+  } catch (const converter::ConversionError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("my_erf_node"), std::string::npos) << what;
+    EXPECT_NE(what.find("Erf"), std::string::npos) << what;
+  }
+}
+
+TEST(Converter, DynamicInputNeedsAShape) {
+  OnnxBuilder b;
+  b.Input("x", {-1, 8});
+  b.Node("Relu", {"x"}, {"y"});
+  b.Output("y");
+  const std::string path = b.Save("dynamic.onnx");
+  try {
+    converter::ConvertOnnx(path, {}, nullptr);
+    FAIL() << "conversion should fail";
+  } catch (const converter::ConversionError& e) {
+    EXPECT_NE(std::string(e.what()).find("--input-shape x:"), std::string::npos) << e.what();
+  }
+  converter::ConvertOptions options;
+  options.import.input_shapes["x"] = {3, 8};
+  const schema::ModelT m = Unpack(converter::ConvertOnnx(path, options, nullptr));
+  EXPECT_EQ(m.tensors[m.inputs[0]->tensor]->shape, (std::vector<int32_t>{3, 8}));
+}
+
+TEST(Converter, FailedConversionLeavesNoFile) {
+  OnnxBuilder b;
+  b.Input("x", {1, 8});
+  b.Node("Erf", {"x"}, {"y"});
+  b.Output("y");
+  const std::string out = std::string(KITE_TEST_WORK_DIR) + "/never.kite";
+  std::remove(out.c_str());
+  EXPECT_THROW(converter::ConvertOnnxFile(b.Save("never.onnx"), out, {}), converter::ConversionError);
+  EXPECT_EQ(std::fopen(out.c_str(), "rb"), nullptr);
+  EXPECT_EQ(std::fopen((out + ".tmp").c_str(), "rb"), nullptr);
+}
+
+TEST(Converter, NotAnOnnxFile) {
+  const std::string path = std::string(KITE_TEST_WORK_DIR) + "/garbage.onnx";
+  std::ofstream(path) << "this is not a protobuf";
+  EXPECT_THROW(converter::ConvertOnnx(path, {}, nullptr), converter::ConversionError);
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace kite
