@@ -78,16 +78,17 @@ void RunModel(const RunArgs& args) {
       }
       continue;
     }
-    NpyArray a = ReadNpy(file->second);
+    const std::string path = file->second;
     files.erase(file);
+    NpyArray a = ReadNpy(path);
     const std::string expected = NpyDtype(info.dtype);
     if (a.dtype != expected) {
-      throw std::runtime_error(file->second + ": dtype " + a.dtype + ", input '" + info.name + "' expects " + expected);
+      throw std::runtime_error(path + ": dtype " + a.dtype + ", input '" + info.name + "' expects " + expected);
     }
     bool fits = a.shape.size() == dims.size() && !dims.empty() && a.shape[0] % dims[0] == 0 && a.shape[0] > 0;
     for (size_t d = 1; fits && d < dims.size(); ++d) fits = a.shape[d] == dims[d];
     if (!fits) {
-      throw std::runtime_error(file->second + ": shape " + ShapeText(a.shape) + ", input '" + info.name + "' expects " +
+      throw std::runtime_error(path + ": shape " + ShapeText(a.shape) + ", input '" + info.name + "' expects " +
                                ShapeText(dims) + " or k samples stacked along the first dimension");
     }
     const int64_t k = a.shape[0] / dims[0];

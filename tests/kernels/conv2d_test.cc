@@ -158,6 +158,9 @@ std::vector<Conv2DCase> Cases() {
   return cases;
 }
 
+// gtest prints a parameter by name, not as bytes.
+void PrintTo(const Conv2DCase& c, std::ostream* os) { *os << c.name; }
+
 class Conv2D : public ::testing::TestWithParam<Conv2DCase> {};
 
 TEST_P(Conv2D, Float32) {

@@ -13,6 +13,9 @@ struct DeconvCase {
   const char* name;
 };
 
+// gtest prints a parameter by name, not as bytes.
+void PrintTo(const DeconvCase& c, std::ostream* os) { *os << c.name; }
+
 class ConvTranspose2D : public ::testing::TestWithParam<DeconvCase> {
  protected:
   int out_size(int in) const {

@@ -54,6 +54,9 @@ double Apply(schema::OpCode op, double a, double b) {
   }
 }
 
+// gtest prints a parameter by name, not as bytes.
+void PrintTo(const BinaryCase& c, std::ostream* os) { *os << c.name; }
+
 class Binary : public ::testing::TestWithParam<BinaryCase> {};
 
 TEST_P(Binary, Float32) {
@@ -187,6 +190,8 @@ void SetOptions(ModelBuilder& mb, schema::OpCode op, int in, int out) {
     default: mb.Op(op, {in}, {out}); return;
   }
 }
+
+void PrintTo(const UnaryCase& c, std::ostream* os) { *os << c.name; }
 
 class Unary : public ::testing::TestWithParam<UnaryCase> {};
 

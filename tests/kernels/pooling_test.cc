@@ -15,6 +15,9 @@ struct PoolCase {
   const char* name;
 };
 
+// gtest prints a parameter by name, not as bytes.
+void PrintTo(const PoolCase& c, std::ostream* os) { *os << c.name; }
+
 class Pool2D : public ::testing::TestWithParam<PoolCase> {
  protected:
   int out(int in) const {

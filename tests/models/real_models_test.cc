@@ -97,6 +97,9 @@ std::vector<converter::NpyArray> RunOnnxRuntime(const std::string& onnx, const s
   return outputs;
 }
 
+// gtest prints a parameter by name, not as bytes.
+void PrintTo(const RealModel& c, std::ostream* os) { *os << c.name; }
+
 class RealModels : public ::testing::TestWithParam<RealModel> {};
 
 TEST_P(RealModels, ConvertsAndMatchesOnnxRuntime) {
