@@ -67,13 +67,6 @@ const Value* In(const Graph& g, const Node& n, size_t i) {
   return n.has_input(i) ? &g.values[n.inputs[i]] : nullptr;
 }
 
-// Axes from the attribute (older opsets) or the second input (newer ones).
-std::vector<int64_t> AxesOf(const Graph& g, const Node& n, size_t input) {
-  if (n.has("axes")) return n.Ints("axes");
-  const Value* v = In(g, n, input);
-  return v != nullptr && v->is_constant() ? Ints(*v) : std::vector<int64_t>{};
-}
-
 using Binary = std::function<double(double, double)>;
 
 bool FoldBinary(Graph& g, Node& n, const Binary& f, bool boolean_result = false) {
@@ -158,28 +151,8 @@ bool FoldNode(Graph& g, int index) {
     SetConstant(out, type, shape, std::vector<double>(static_cast<size_t>(Product(shape)), value));
     return true;
   }
-  if (op == "Unsqueeze" || op == "Squeeze") {
-    Shape64 shape = a->shape;
-    std::vector<int64_t> axes = AxesOf(g, n, 1);
-    if (op == "Unsqueeze") {
-      const int64_t rank = static_cast<int64_t>(shape.size() + axes.size());
-      for (auto& ax : axes) ax = NormalizeAxis(n, ax, rank);
-      std::sort(axes.begin(), axes.end());
-      for (int64_t ax : axes) shape.insert(shape.begin() + ax, 1);
-    } else {
-      const int64_t rank = static_cast<int64_t>(shape.size());
-      Shape64 kept;
-      for (int64_t d = 0; d < rank; ++d) {
-        const bool listed = std::any_of(axes.begin(), axes.end(), [&](int64_t ax) { return NormalizeAxis(n, ax, rank) == d; });
-        if (!(axes.empty() ? shape[d] == 1 : listed)) kept.push_back(shape[d]);
-      }
-      shape = kept;
-    }
-    SetConstant(out, a->type, shape, Doubles(*a));
-    return true;
-  }
-  if (op == "Reshape" || op == "Flatten") {
-    InferNodeShapes(g, index);
+  if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze") {
+    InferNodeShapes(g, index);  // same data, new shape
     const Shape64 shape = out.shape;
     SetConstant(out, a->type, shape, Doubles(*a));
     return true;
