@@ -21,9 +21,21 @@ struct InspectArgs {
   bool json = false;
 };
 
+struct BenchArgs {
+  std::string model;
+  int threads = 1;
+  int warmup = 3;
+  int runs = 10;
+  double min_time_s = 0;
+  int top = 20;
+  uint32_t seed = 0;
+  bool json = false;
+};
+
 // Each throws std::runtime_error with a one-line reason on failure.
 void RunModel(const RunArgs& args);
 void InspectModel(const InspectArgs& args);
+void BenchModel(const BenchArgs& args);
 
 // A graph input/output name made safe as a file name: every character outside
 // [A-Za-z0-9_.-] becomes '_'.

@@ -56,6 +56,17 @@ int main(int argc, char** argv) {
   inspect->add_option("model", inspect_args.model, ".kite model")->required()->check(CLI::ExistingFile);
   inspect->add_flag("--json", inspect_args.json, "machine-readable output");
 
+  kite::cli::BenchArgs bench_args;
+  auto* bench = app.add_subcommand("bench", "Time a .kite model: init, arena, latency min/median/p90 and a per-operator profile");
+  bench->add_option("model", bench_args.model, ".kite model")->required()->check(CLI::ExistingFile);
+  bench->add_option("--threads", bench_args.threads, "threads (this build: 1, the reference kernels)");
+  bench->add_option("--warmup", bench_args.warmup, "untimed runs first (default 3)");
+  bench->add_option("--runs", bench_args.runs, "timed runs (default 10)");
+  bench->add_option("--min-time", bench_args.min_time_s, "keep running until this many seconds have passed too");
+  bench->add_option("--top", bench_args.top, "operators shown in the profile (0: all; default 20)");
+  bench->add_option("--seed", bench_args.seed, "seed of the random inputs");
+  bench->add_flag("--json", bench_args.json, "machine-readable output (all operators)");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*convert) {
@@ -74,6 +85,8 @@ int main(int argc, char** argv) {
       kite::cli::RunModel(run_args);
     } else if (*inspect) {
       kite::cli::InspectModel(inspect_args);
+    } else if (*bench) {
+      kite::cli::BenchModel(bench_args);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kite: error: %s\n", e.what());

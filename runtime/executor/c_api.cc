@@ -5,21 +5,8 @@
 #include <new>
 
 #include "core/error.h"
-#include "executor/interpreter.h"
+#include "executor/c_api_internal.h"
 #include "kite/kite.h"
-#include "loader/model.h"
-#include "platform/file_map.h"
-
-struct kite_model {
-  kite::Model model;
-  kite::FileMap map;  // set when loaded from a file
-};
-
-// Lives at the top of its arena.
-struct kite_interpreter {
-  kite::Interpreter impl;
-  void* owned_arena;  // non-null when Kite allocated the arena
-};
 
 namespace {
 

@@ -24,6 +24,9 @@ class Interpreter {
 
   kite_status Prepare();
   kite_status Invoke();
+  // Runs operator i alone, for profilers (kite bench); after a successful
+  // Prepare, with 0 <= i < num_nodes().
+  void InvokeNode(int32_t i) { nodes_[i].invoke(nodes_[i], tensors_); }
 
   // The bytes Prepare needed: activations (rounded to the arena alignment)
   // plus persistent state. Exact after a Prepare in measure mode.

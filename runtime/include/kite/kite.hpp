@@ -63,6 +63,7 @@ class InterpreterHandle {
   kite_status InputInfo(size_t i, kite_tensor_info* info) const { return kite_interpreter_input_info(interpreter_, i, info); }
   kite_status OutputInfo(size_t i, kite_tensor_info* info) const { return kite_interpreter_output_info(interpreter_, i, info); }
   size_t input_count() const { return kite_interpreter_input_count(interpreter_); }
+  kite_interpreter* get() const { return interpreter_; }
   size_t output_count() const { return kite_interpreter_output_count(interpreter_); }
   // The last failure: the interpreter's message, or create's.
   const char* error() const { return interpreter_ != nullptr ? kite_interpreter_error(interpreter_) : error_.message; }
