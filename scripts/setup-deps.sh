@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   flatbuffers-compiler libflatbuffers-dev   # the .kite format
-  libgtest-dev                              # tests
+  libgtest-dev libbenchmark-dev             # tests, benchmarks
   libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev   # ONNX import (converter)
   libcli11-dev nlohmann-json3-dev libstb-dev                 # the kite command line
   libonnx-testdata python3-skimage                           # ONNX conformance data; photographs

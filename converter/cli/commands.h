@@ -19,6 +19,7 @@ struct RunArgs {
 struct InspectArgs {
   std::string model;
   bool json = false;
+  bool kernel_shapes = false;
 };
 
 struct BenchArgs {

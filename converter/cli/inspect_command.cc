@@ -1,4 +1,5 @@
 // `kite inspect`: what a .kite file holds and what the runtime makes of it.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -34,6 +35,52 @@ std::string Quant(const schema::Tensor* t) {
   return std::to_string(q->scale()->size()) + " per-channel scales (dim " + std::to_string(q->quantized_dimension()) + ")";
 }
 
+std::string Dims(const schema::Tensor* t) {
+  std::string out;
+  for (uint32_t i = 0; t->shape() != nullptr && i < t->shape()->size(); ++i) out += (i ? "x" : "") + std::to_string(t->shape()->Get(i));
+  return out.empty() ? "1" : out;
+}
+
+// The kernel-benchmark line of an op, or "" for ops the benchmarks do not cover.
+std::string KernelShape(const schema::Model& fb, const schema::Operator& op) {
+  const auto* tensors = fb.tensors();
+  auto t = [&](int i) { return tensors->Get(op.inputs()->Get(i)); };
+  const std::string out = "out=" + Dims(tensors->Get(op.outputs()->Get(0)));
+  char buf[256];
+  switch (op.opcode()) {
+    case schema::OpCode_CONV_2D: {
+      const auto* o = op.options_as_Conv2DOptions();
+      std::snprintf(buf, sizeof(buf), " stride=%d,%d dilation=%d,%d pad=%d,%d,%d,%d groups=%d", o->stride_h(), o->stride_w(),
+                    o->dilation_h(), o->dilation_w(), o->pad_top(), o->pad_left(), o->pad_bottom(), o->pad_right(), o->groups());
+      return "CONV_2D in=" + Dims(t(0)) + " w=" + Dims(t(1)) + " " + out + buf;
+    }
+    case schema::OpCode_FULLY_CONNECTED:
+      return "FULLY_CONNECTED in=" + Dims(t(0)) + " w=" + Dims(t(1)) + " " + out;
+    case schema::OpCode_ADD:
+      return "ADD a=" + Dims(t(0)) + " b=" + Dims(t(1)) + " " + out;
+    case schema::OpCode_MAX_POOL_2D:
+    case schema::OpCode_AVERAGE_POOL_2D: {
+      const auto* o = op.options_as_Pool2DOptions();
+      std::snprintf(buf, sizeof(buf), " kernel=%d,%d stride=%d,%d pad=%d,%d,%d,%d", o->kernel_h(), o->kernel_w(), o->stride_h(),
+                    o->stride_w(), o->pad_top(), o->pad_left(), o->pad_bottom(), o->pad_right());
+      return std::string(schema::EnumNameOpCode(op.opcode())) + " in=" + Dims(t(0)) + " " + out + buf;
+    }
+    case schema::OpCode_GLOBAL_AVERAGE_POOL:
+      return "GLOBAL_AVERAGE_POOL in=" + Dims(t(0)) + " " + out;
+    case schema::OpCode_RESIZE: {
+      const auto* o = op.options_as_ResizeOptions();
+      return std::string("RESIZE in=") + Dims(t(0)) + " " + out + " mode=" + schema::EnumNameResizeMode(o->mode());
+    }
+    case schema::OpCode_CONCAT: {
+      std::string line = "CONCAT";
+      for (uint32_t i = 0; i < op.inputs()->size(); ++i) line += " in=" + Dims(t(static_cast<int>(i)));
+      return line + " " + out + " axis=" + std::to_string(op.options_as_ConcatOptions()->axis());
+    }
+    default:
+      return "";
+  }
+}
+
 }  // namespace
 
 void InspectModel(const InspectArgs& args) {
@@ -54,6 +101,16 @@ void InspectModel(const InspectArgs& args) {
   status = interpreter.Prepare();
   if (status != KITE_OK) throw std::runtime_error(args.model + ": " + kite_status_string(status) + ": " + interpreter.error());
   const schema::Model* fb = model.fb();
+  if (args.kernel_shapes) {
+    std::vector<std::string> seen;
+    for (const auto* op : *fb->operators()) {
+      const std::string line = KernelShape(*fb, *op);
+      if (line.empty() || std::find(seen.begin(), seen.end(), line) != seen.end()) continue;
+      seen.push_back(line);
+      std::printf("%s\n", line.c_str());
+    }
+    return;
+  }
   const uint64_t planned = fb->plan() != nullptr ? fb->plan()->arena_size() : interpreter.activation_bytes();
   const uint64_t lower = fb->plan() != nullptr ? fb->plan()->lower_bound() : 0;
   uint64_t constant_bytes = 0;

@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
   auto* inspect = app.add_subcommand("inspect", "Show a .kite model's ops, tensors, kernels and memory plan");
   inspect->add_option("model", inspect_args.model, ".kite model")->required()->check(CLI::ExistingFile);
   inspect->add_flag("--json", inspect_args.json, "machine-readable output");
+  inspect->add_flag("--kernel-shapes", inspect_args.kernel_shapes,
+                    "one line per distinct Conv2D/FC/Add/pool/Resize/Concat configuration, for benchmarks/kernels");
 
   kite::cli::BenchArgs bench_args;
   auto* bench = app.add_subcommand("bench", "Time a .kite model: init, arena, latency min/median/p90 and a per-operator profile");
