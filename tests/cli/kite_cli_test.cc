@@ -94,6 +94,22 @@ TEST(KiteCli, InspectJson) {
   EXPECT_GT(j["arena"]["total_bytes"].get<size_t>(), 0u);
 }
 
+TEST(KiteCli, BenchJsonHasLatencyArenaAndProfile) {
+  const std::string model = WriteReluModel();
+  std::string out;
+  ASSERT_EQ(Shell("'" KITE_CLI "' bench --json --runs 4 --warmup 1 '" + model + "'", &out), 0) << out;
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["latency_ms"]["all"].size(), 4u);
+  EXPECT_LE(j["latency_ms"]["min"].get<double>(), j["latency_ms"]["median"].get<double>());
+  EXPECT_LE(j["latency_ms"]["median"].get<double>(), j["latency_ms"]["p90"].get<double>());
+  EXPECT_EQ(j["arena_bytes"]["total"].get<size_t>() >= j["arena_bytes"]["activations"].get<size_t>(), true);
+  ASSERT_EQ(j["profile"].size(), 1u);
+  EXPECT_EQ(j["profile"][0]["kernel"], "reference/unary_float32");
+  EXPECT_NEAR(j["profile"][0]["share"].get<double>(), 1.0, 1e-9);
+  EXPECT_NE(Shell("'" KITE_CLI "' bench --threads 2 '" + model + "'", &out), 0);
+  EXPECT_NE(out.find("one thread"), std::string::npos) << out;
+}
+
 TEST(KiteCli, BadFilesGetOneLineErrors) {
   std::string out;
   std::ofstream(Work() + "/junk.kite") << "not a model";
