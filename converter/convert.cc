@@ -4,6 +4,7 @@
 
 #include "lower/lower_to_kite.h"
 #include "passes/passes.h"
+#include "quantize/calibrate.h"
 #include "writer/model_builder.h"
 
 namespace kite {
@@ -53,6 +54,19 @@ std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOpti
   model.producer = "kite convert 0.1";
   model.source_hash = graph.source_hash;
   std::vector<uint8_t> bytes = builder.Build(options.plan_memory);
+  if (options.quantization.int8) {
+    const QuantizationSettings& q = options.quantization;
+    if (q.calibration.empty() && q.quantize.activation_params.empty()) {
+      throw ConversionError("--quantize int8 needs calibration data (--calibration)");
+    }
+    TracedRun probe(bytes);
+    CalibrationData data(q.calibration, probe.inputs(), q.images);
+    r.calibration = data.Describe();
+    std::vector<RangeObserver> stats = Calibrate(bytes, data, q.progress, q.max_samples);
+    bytes = QuantizeKiteModel(bytes, stats, q.quantize, &r.quantization);
+    std::unique_ptr<schema::ModelT> quantized = schema::UnPackModel(bytes.data());
+    model = std::move(*quantized);
+  }
   r.kite_ops = static_cast<int>(model.operators.size());
   for (const auto& op : model.operators) r.transposes_in_kite += op->opcode == schema::OpCode_TRANSPOSE ? 1 : 0;
   if (model.plan) {
@@ -63,6 +77,16 @@ std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOpti
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (report != nullptr) *report = r;
   return bytes;
+}
+
+std::vector<uint8_t> QuantizeKiteModel(const std::vector<uint8_t>& float_model, const std::vector<RangeObserver>& stats,
+                                       const QuantizeOptions& options, QuantizeReport* report) {
+  std::unique_ptr<schema::ModelT> model = schema::UnPackModel(float_model.data());
+  const bool planned = model->plan != nullptr;
+  const QuantizeReport r = QuantizeModel(*model, stats, options);
+  if (report != nullptr) *report = r;
+  if (planned) PlanMemory(*model);
+  return SerializeModel(*model);
 }
 
 ConvertReport ConvertOnnxFile(const std::string& onnx_path, const std::string& out_path, const ConvertOptions& options) {

@@ -8,13 +8,26 @@
 #include <vector>
 
 #include "importer/onnx_importer.h"
+#include "quantize/calibration_data.h"
+#include "quantize/quantize_model.h"
 
 namespace kite {
 namespace converter {
 
+struct QuantizationSettings {
+  bool int8 = false;
+  std::string calibration;  // .npy file, folder of .npy, or folder of images
+  size_t max_samples = 0;   // 0: all
+  ImageCalibrationOptions images;
+  QuantizeOptions quantize;
+  // Called after each calibration sample (done, total).
+  std::function<void(size_t, size_t)> progress;
+};
+
 struct ConvertOptions {
   ImportOptions import;
   bool plan_memory = true;
+  QuantizationSettings quantization;
 };
 
 struct ConvertReport {
@@ -27,12 +40,20 @@ struct ConvertReport {
   uint64_t lower_bound_bytes = 0;
   uint64_t file_bytes = 0;
   double seconds = 0;
+  // int8 only:
+  std::string calibration;  // what calibrated it
+  QuantizeReport quantization;
 };
 
 // Converts and returns the .kite bytes. Throws ConversionError on anything
 // unsupported, naming the node and op.
 std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOptions& options,
                                  ConvertReport* report);
+
+// Quantizes a float .kite model given calibration statistics of its tensors
+// (see Calibrate), plans its memory and returns the int8 .kite bytes.
+std::vector<uint8_t> QuantizeKiteModel(const std::vector<uint8_t>& float_model, const std::vector<RangeObserver>& stats,
+                                       const QuantizeOptions& options, QuantizeReport* report);
 
 // Converts and writes `out_path` atomically.
 ConvertReport ConvertOnnxFile(const std::string& onnx_path, const std::string& out_path,

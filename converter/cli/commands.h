@@ -3,8 +3,11 @@
 #define KITE_CONVERTER_CLI_COMMANDS_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "quantize/calibration_data.h"
 
 namespace kite {
 namespace cli {
@@ -33,14 +36,25 @@ struct BenchArgs {
   bool json = false;
 };
 
+struct CompareArgs {
+  std::string a, b;     // .onnx or .kite
+  std::string input;    // as --calibration: .npy, folder of .npy, folder of images
+  converter::ImageCalibrationOptions images;
+  std::map<std::string, std::vector<int64_t>> input_shapes;  // for .onnx
+  size_t max_samples = 0;
+  int top = 25;
+  bool json = false;
+  std::string svg;
+};
+
 // Each throws std::runtime_error with a one-line reason on failure.
 void RunModel(const RunArgs& args);
 void InspectModel(const InspectArgs& args);
 void BenchModel(const BenchArgs& args);
+void CompareModels(const CompareArgs& args);
 
-// A graph input/output name made safe as a file name: every character outside
-// [A-Za-z0-9_.-] becomes '_'.
-std::string SafeFileName(const std::string& name);
+// "\rWHAT: done/total" on a terminal (stderr), nothing otherwise.
+void ProgressBar(const char* what, size_t done, size_t total);
 
 }  // namespace cli
 }  // namespace kite

@@ -28,20 +28,56 @@ std::pair<std::string, std::vector<int64_t>> ParseInputShape(const std::string& 
   return {spec.substr(0, colon), dims};
 }
 
+// "0.5,0.5,0.5" or one value for all three channels.
+void ParseTriple(const std::string& option, const std::string& text, float out[3]) {
+  std::vector<float> v;
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    try {
+      v.push_back(std::stof(part));
+    } catch (const std::exception&) {
+      throw std::runtime_error(option + " '" + text + "': '" + part + "' is not a number");
+    }
+  }
+  if (v.size() != 1 && v.size() != 3) throw std::runtime_error(option + " '" + text + "' needs 1 or 3 values");
+  for (int c = 0; c < 3; ++c) out[c] = v[v.size() == 1 ? 0 : c];
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"kite: convert ONNX models to .kite, inspect them and run them"};
+  CLI::App app{"kite: convert ONNX models to .kite (float32 or int8), inspect, run, benchmark and compare them"};
   app.require_subcommand(1);
 
   std::string onnx_path, out_path;
   std::vector<std::string> input_shapes;
   bool no_plan = false;
-  auto* convert = app.add_subcommand("convert", "Convert an ONNX model to a float32 .kite file (memory planned offline)");
+  auto* convert = app.add_subcommand("convert", "Convert an ONNX model to a .kite file: float32, or int8 with --quantize int8 (memory planned offline)");
   convert->add_option("model", onnx_path, "ONNX model")->required()->check(CLI::ExistingFile);
   convert->add_option("-o,--output", out_path, "the .kite file to write (written atomically)")->required();
   convert->add_option("--input-shape", input_shapes, "fix a graph input's shape, NAME:D0,D1,... (repeatable)");
   convert->add_flag("--no-plan", no_plan, "leave memory planning to the runtime");
+  std::string quantize = "none", method = "auto", resize, mean, stddev, layout;
+  std::vector<std::string> keep_float;
+  kite::converter::QuantizationSettings q;
+  convert->add_option("--quantize", quantize, "int8: post-training quantization calibrated on --calibration (default: none, float32)")
+      ->check(CLI::IsMember({"none", "int8"}));
+  convert->add_option("--calibration", q.calibration,
+                      "calibration inputs: a .npy file (samples stacked along the first dimension), a folder with "
+                      "one NAME.npy per input, or a folder of PNG/JPEG images");
+  convert->add_option("--method", method,
+                      "activation ranges: minmax, percentile, entropy (KL), mse, or auto (per tensor: min-max where it "
+                      "reaches an output, elsewhere the lowest estimated error; default)")
+      ->check(CLI::IsMember({"minmax", "percentile", "entropy", "mse", "auto"}));
+  convert->add_option("--percentile", q.quantize.percentile, "the percentile method's quantile (default 99.99)");
+  convert->add_flag("--per-tensor", q.quantize.per_tensor_weights, "one weight scale per tensor instead of per output channel");
+  convert->add_option("--keep-float", keep_float, "run this ONNX node in float (repeatable)");
+  convert->add_option("--max-samples", q.max_samples, "calibrate on at most this many samples (default: all)");
+  convert->add_option("--resize", resize, "images: WxH, must match the model input (default: the input's size)");
+  convert->add_option("--mean", mean, "images: value = (pixel / 255 - mean) / std; 1 or 3 values (default 0)");
+  convert->add_option("--std", stddev, "images: see --mean (default 1)");
+  convert->add_option("--layout", layout, "images: nchw or nhwc (default: inferred from the input shape)");
 
   kite::cli::RunArgs run_args;
   auto* run = app.add_subcommand("run", "Run a .kite model on .npy inputs (or seeded random ones) and write .npy outputs");
@@ -69,12 +105,46 @@ int main(int argc, char** argv) {
   bench->add_option("--seed", bench_args.seed, "seed of the random inputs");
   bench->add_flag("--json", bench_args.json, "machine-readable output (all operators)");
 
+  kite::cli::CompareArgs compare_args;
+  std::vector<std::string> compare_shapes;
+  std::string compare_mean, compare_std;
+  auto* compare = app.add_subcommand("compare", "Compare two versions of a model layer by layer (SQNR, cosine, max error per ONNX node)");
+  compare->add_option("a", compare_args.a, "reference: the .onnx model or a .kite file")->required()->check(CLI::ExistingFile);
+  compare->add_option("b", compare_args.b, "compared: a .kite file (float or int8) or .onnx")->required()->check(CLI::ExistingFile);
+  compare->add_option("--input", compare_args.input,
+                      "inputs: a .npy file (samples stacked along the first dimension), a folder with one NAME.npy per "
+                      "input, or a folder of PNG/JPEG images")->required();
+  compare->add_option("--input-shape", compare_shapes, "fix an .onnx model's input shape, NAME:D0,D1,... (repeatable)");
+  compare->add_option("--mean", compare_mean, "images: value = (pixel / 255 - mean) / std; 1 or 3 values (default 0)");
+  compare->add_option("--std", compare_std, "images: see --mean (default 1)");
+  compare->add_option("--layout", compare_args.images.layout, "images: nchw or nhwc (default: inferred from the input shape)");
+  compare->add_option("--max-samples", compare_args.max_samples, "use at most this many samples (default: all)");
+  compare->add_option("--top", compare_args.top, "layers shown, worst first (0: all; default 25)");
+  compare->add_flag("--json", compare_args.json, "machine-readable output (all layers, worst first)");
+  compare->add_option("--svg", compare_args.svg, "also plot SQNR along the network into this SVG file");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*convert) {
       kite::converter::ConvertOptions options;
       for (const auto& spec : input_shapes) options.import.input_shapes.insert(ParseInputShape(spec));
       options.plan_memory = !no_plan;
+      if (quantize == "int8") {
+        q.int8 = true;
+        q.quantize.method = kite::converter::ParseRangeMethod(method);
+        q.quantize.keep_float.insert(keep_float.begin(), keep_float.end());
+        if (!mean.empty()) ParseTriple("--mean", mean, q.images.mean);
+        if (!stddev.empty()) ParseTriple("--std", stddev, q.images.std);
+        q.images.layout = layout;
+        if (!resize.empty() && std::sscanf(resize.c_str(), "%dx%d", &q.images.width, &q.images.height) != 2) {
+          throw std::runtime_error("--resize '" + resize + "' is not WxH");
+        }
+        if (q.calibration.empty()) throw std::runtime_error("--quantize int8 needs --calibration");
+        q.progress = [](size_t done, size_t total) { kite::cli::ProgressBar("calibrating", done, total); };
+        options.quantization = q;
+      } else if (!q.calibration.empty() || !keep_float.empty()) {
+        throw std::runtime_error("--calibration and --keep-float need --quantize int8");
+      }
       std::fprintf(stderr, "kite convert: %s ...\n", onnx_path.c_str());
       const auto r = kite::converter::ConvertOnnxFile(onnx_path, out_path, options);
       std::printf("%s: %d ONNX nodes -> %d after folding and fusion -> %d Kite ops (%d transposes); %llu bytes; arena %llu bytes "
@@ -83,12 +153,23 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(r.file_bytes), static_cast<unsigned long long>(r.arena_bytes),
                   static_cast<unsigned long long>(r.lower_bound_bytes),
                   r.lower_bound_bytes ? static_cast<double>(r.arena_bytes) / r.lower_bound_bytes : 0.0, r.seconds);
+      if (options.quantization.int8) {
+        const auto& qr = r.quantization;
+        std::printf("int8 (%s ranges, calibrated on %s): %d int8 ops, %d float ops, %d quantize, %d dequantize\n",
+                    method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.float_ops, qr.quantize_ops, qr.dequantize_ops);
+        for (const auto& f : qr.kept_float) std::printf("  float: %s (%s): %s\n", f.node.c_str(), f.op.c_str(), f.reason.c_str());
+      }
     } else if (*run) {
       kite::cli::RunModel(run_args);
     } else if (*inspect) {
       kite::cli::InspectModel(inspect_args);
     } else if (*bench) {
       kite::cli::BenchModel(bench_args);
+    } else if (*compare) {
+      for (const auto& spec : compare_shapes) compare_args.input_shapes.insert(ParseInputShape(spec));
+      if (!compare_mean.empty()) ParseTriple("--mean", compare_mean, compare_args.images.mean);
+      if (!compare_std.empty()) ParseTriple("--std", compare_std, compare_args.images.std);
+      kite::cli::CompareModels(compare_args);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kite: error: %s\n", e.what());

@@ -17,6 +17,7 @@ namespace kite {
 namespace cli {
 using converter::NpyArray;
 using converter::ReadNpy;
+using converter::SafeFileName;
 using converter::ShapeText;
 using converter::WriteNpy;
 namespace {
@@ -30,15 +31,6 @@ void Check(kite_status status, const std::string& what, const char* message) {
 }
 
 }  // namespace
-
-std::string SafeFileName(const std::string& name) {
-  std::string out = name;
-  for (char& c : out) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-    if (!ok) c = '_';
-  }
-  return out;
-}
 
 void RunModel(const RunArgs& args) {
   ModelHandle model;

@@ -105,5 +105,14 @@ void WriteNpy(const std::string& path, const NpyArray& a) {
   WriteFileAtomically(path, out);
 }
 
+std::string SafeFileName(const std::string& name) {
+  std::string out = name;
+  for (char& c : out) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    if (!ok) c = '_';
+  }
+  return out;
+}
+
 }  // namespace converter
 }  // namespace kite

@@ -21,6 +21,10 @@ NpyArray ReadNpy(const std::string& path);
 void WriteNpy(const std::string& path, const NpyArray& array);
 std::string ShapeText(const std::vector<int64_t>& shape);
 
+// A graph input/output name made safe as a file name: every character outside
+// [A-Za-z0-9_.-] becomes '_' (`kite run` writes NAME.npy; calibration reads it).
+std::string SafeFileName(const std::string& name);
+
 }  // namespace converter
 }  // namespace kite
 

@@ -46,6 +46,10 @@ class Interpreter {
 
   int32_t num_nodes() const { return num_nodes_; }
   const Node& node(int32_t i) const { return nodes_[i]; }
+  // Tensor i of the model (0 <= i < num_tensors()), after BuildTensors: the
+  // calibrator and `kite compare` read every activation between operators.
+  int32_t num_tensors() const { return num_tensors_; }
+  const Tensor& tensor(int32_t i) const { return tensors_[i]; }
   uint64_t activation_bytes() const { return activation_bytes_; }
   uint64_t persistent_bytes() const { return tail_->used(); }
 

@@ -1,0 +1,25 @@
+// Calibration: runs the float model over every sample and streams each
+// activation into its RangeObserver.
+#ifndef KITE_CONVERTER_QUANTIZE_CALIBRATE_H_
+#define KITE_CONVERTER_QUANTIZE_CALIBRATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "quantize/calibration_data.h"
+#include "quantize/range_observer.h"
+
+namespace kite {
+namespace converter {
+
+// Observers indexed by tensor of the float model in `model_bytes` (constants'
+// stay empty). Uses the first `max_samples` samples (0: all);
+// `progress(done, total)` is called after each.
+std::vector<RangeObserver> Calibrate(const std::vector<uint8_t>& model_bytes, const CalibrationData& data,
+                                     const std::function<void(size_t, size_t)>& progress, size_t max_samples = 0);
+
+}  // namespace converter
+}  // namespace kite
+
+#endif  // KITE_CONVERTER_QUANTIZE_CALIBRATE_H_

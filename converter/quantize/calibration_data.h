@@ -1,0 +1,48 @@
+// Where calibration samples come from: a .npy file (samples stacked along the
+// first dimension, as `kite run` reads them), a folder of .npy files (one per
+// input, named as `kite run` names its files), or a folder of images
+// (PNG/JPEG, decoded one at a time).
+#ifndef KITE_CONVERTER_QUANTIZE_CALIBRATION_DATA_H_
+#define KITE_CONVERTER_QUANTIZE_CALIBRATION_DATA_H_
+
+#include <string>
+#include <vector>
+
+#include "data/npy.h"
+#include "quantize/traced_run.h"
+
+namespace kite {
+namespace converter {
+
+struct ImageCalibrationOptions {
+  int width = 0, height = 0;  // 0: the model input's size
+  std::string layout;         // "nchw", "nhwc", or "" to infer from the input shape
+  float mean[3] = {0, 0, 0};
+  float std[3] = {1, 1, 1};
+};
+
+class CalibrationData {
+ public:
+  // Throws std::runtime_error naming the file and what does not fit the model.
+  CalibrationData(const std::string& path, const std::vector<InputInfo>& inputs, const ImageCalibrationOptions& images);
+
+  size_t size() const { return samples_; }
+  // Sample i for every model input, in model input order.
+  std::vector<std::vector<float>> Sample(size_t i) const;
+  // "12 images from FOLDER" and the like.
+  std::string Describe() const;
+
+ private:
+  std::vector<InputInfo> inputs_;
+  size_t samples_ = 0;
+  std::string path_;
+  std::vector<NpyArray> arrays_;     // .npy sources, one per input
+  std::vector<std::string> images_;  // image sources, sorted by name
+  ImageCalibrationOptions image_options_;
+  bool nchw_ = false;
+};
+
+}  // namespace converter
+}  // namespace kite
+
+#endif  // KITE_CONVERTER_QUANTIZE_CALIBRATION_DATA_H_

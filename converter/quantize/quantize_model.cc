@@ -1,0 +1,402 @@
+#include "quantize/quantize_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+#include "ir/graph.h"
+
+namespace kite {
+namespace converter {
+namespace {
+
+using schema::OpCode;
+
+bool HasInt8Kernel(OpCode op) {
+  return op != schema::OpCode_BATCH_MATMUL && op != schema::OpCode_QUANTIZE && op != schema::OpCode_DEQUANTIZE;
+}
+
+// Ops whose int8 output takes its input's parameters (the kernels require it
+// or the values cannot leave the input's range).
+bool PassesParamsThrough(OpCode op) {
+  switch (op) {
+    case schema::OpCode_RESHAPE:
+    case schema::OpCode_TRANSPOSE:
+    case schema::OpCode_SLICE:
+    case schema::OpCode_SPLIT:
+    case schema::OpCode_PAD:
+    case schema::OpCode_MAX_POOL_2D:
+    case schema::OpCode_RESIZE: return true;
+    default: return false;
+  }
+}
+
+bool FixedOutputRange(OpCode op, Range* range) {
+  switch (op) {
+    case schema::OpCode_SIGMOID:
+    case schema::OpCode_HARD_SIGMOID:
+    case schema::OpCode_SOFTMAX:
+    case schema::OpCode_EQUAL: *range = {0.0f, 1.0f}; return true;
+    case schema::OpCode_TANH: *range = {-1.0f, 1.0f}; return true;
+    default: return false;
+  }
+}
+
+bool IsConvFamily(OpCode op) {
+  return op == schema::OpCode_CONV_2D || op == schema::OpCode_CONV_TRANSPOSE_2D || op == schema::OpCode_FULLY_CONNECTED;
+}
+
+std::vector<float> FloatData(const schema::ModelT& m, const schema::TensorT& t) {
+  const std::vector<uint8_t>& bytes = m.buffers[t.buffer]->data;
+  std::vector<float> out(bytes.size() / sizeof(float));
+  if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * sizeof(float));
+  return out;
+}
+
+template <typename T>
+std::unique_ptr<schema::BufferT> BufferOf(const std::vector<T>& values) {
+  auto b = std::make_unique<schema::BufferT>();
+  b->data.resize(values.size() * sizeof(T));
+  if (!values.empty()) std::memcpy(b->data.data(), values.data(), b->data.size());
+  return b;
+}
+
+bool SameParams(const AffineParams& a, const AffineParams& b) {
+  return a.scale == b.scale && a.zero_point == b.zero_point;
+}
+
+class Quantizer {
+ public:
+  Quantizer(schema::ModelT& m, const std::vector<RangeObserver>& stats, const QuantizeOptions& o)
+      : m_(m), stats_(stats), o_(o), params_(m.tensors.size()), has_params_(m.tensors.size(), false) {}
+
+  QuantizeReport Run();
+
+ private:
+  bool IsConstant(int32_t t) const { return m_.tensors[t]->buffer != 0; }
+  bool IsGraphOutput(int32_t t) const {
+    for (const auto& e : m_.outputs) {
+      if (e->tensor == t) return true;
+    }
+    return false;
+  }
+  AffineParams Calibrated(int32_t t, bool near_output);
+  void AssignParams();
+  int32_t NewTensor(const std::string& name, schema::DataType type, const std::vector<int32_t>& shape);
+  void SetQuant(int32_t t, const std::vector<float>& scales, const std::vector<int64_t>& zero_points, int32_t dim);
+  int32_t Converted(int32_t t, bool to_int8, std::vector<std::unique_ptr<schema::OperatorT>>& ops);
+  int32_t QuantizedConstant(int32_t t, const schema::OperatorT& op, size_t slot);
+  void Compact();
+
+  schema::ModelT& m_;
+  const std::vector<RangeObserver>& stats_;
+  const QuantizeOptions& o_;
+  std::vector<bool> int8_op_;
+  std::vector<int32_t> producer_;
+  std::vector<std::vector<int32_t>> consumers_;
+  std::vector<AffineParams> params_;
+  std::vector<bool> has_params_;
+  std::vector<bool> near_output_;
+  std::map<std::pair<int32_t, bool>, int32_t> converted_;
+  std::map<std::pair<int32_t, int>, int32_t> quantized_constants_;
+  std::vector<float> last_weight_scales_;
+  QuantizeReport report_;
+};
+
+AffineParams Quantizer::Calibrated(int32_t t, bool near_output) {
+  const schema::TensorT& tensor = *m_.tensors[t];
+  auto given = o_.activation_params.find(tensor.name);
+  if (given != o_.activation_params.end()) return given->second;
+  if (IsConstant(t)) {
+    const std::vector<float> v = FloatData(m_, tensor);
+    Range r;
+    if (!v.empty()) r = {*std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end())};
+    return Int8ParamsForRange(r);
+  }
+  const RangeObserver& o = stats_[t];
+  if (o.empty()) throw ConversionError("tensor '" + tensor.name + "' was never observed during calibration");
+  if (o_.method != RangeMethod::kAuto) return Int8ParamsForRange(ChooseRange(o, o_.method, o_.percentile));
+  if (near_output) return Int8ParamsForRange(MinMaxRange(o));
+  Range best = MseRange(o);
+  double best_error = QuantizationMse(o, best);
+  for (const Range r : {MinMaxRange(o), PercentileRange(o, o_.percentile), EntropyRange(o)}) {
+    const double error = QuantizationMse(o, r);
+    if (error < best_error) {
+      best_error = error;
+      best = r;
+    }
+  }
+  return Int8ParamsForRange(best);
+}
+
+void Quantizer::AssignParams() {
+  const size_t n = m_.operators.size();
+  // Which tensors reach a graph output through pass-through ops only.
+  near_output_.assign(m_.tensors.size(), false);
+  for (const auto& e : m_.outputs) near_output_[e->tensor] = true;
+  for (size_t i = n; i-- > 0;) {
+    const schema::OperatorT& op = *m_.operators[i];
+    if (!PassesParamsThrough(op.opcode) || op.inputs.empty() || op.inputs[0] < 0) continue;
+    for (int32_t out : op.outputs) {
+      if (near_output_[out]) near_output_[op.inputs[0]] = true;
+    }
+  }
+  const auto set = [&](int32_t t, AffineParams p) {
+    params_[t] = p;
+    has_params_[t] = true;
+  };
+  for (const auto& e : m_.inputs) set(e->tensor, Calibrated(e->tensor, near_output_[e->tensor]));
+  for (size_t i = 0; i < n; ++i) {
+    const schema::OperatorT& op = *m_.operators[i];
+    for (int32_t out : op.outputs) {
+      Range fixed;
+      const bool given = o_.activation_params.count(m_.tensors[out]->name) > 0;
+      if (int8_op_[i] && !given && PassesParamsThrough(op.opcode)) {
+        const int32_t in = op.inputs[0];
+        set(out, has_params_[in] ? params_[in] : Calibrated(in, false));
+      } else if (int8_op_[i] && !given && FixedOutputRange(op.opcode, &fixed)) {
+        set(out, Int8ParamsForRange(fixed));
+      } else if (!stats_[out].empty() || given) {
+        set(out, Calibrated(out, near_output_[out]));
+      }
+    }
+    // Concat: inputs nothing else reads take the output's parameters, so
+    // the concat is a copy instead of a requantization.
+    if (int8_op_[i] && op.opcode == schema::OpCode_CONCAT) {
+      for (int32_t in : op.inputs) {
+        const int32_t p = producer_[in];
+        if (p < 0 || !int8_op_[p] || consumers_[in].size() != 1 || IsGraphOutput(in)) continue;
+        Range fixed;
+        const OpCode pc = m_.operators[p]->opcode;
+        if (PassesParamsThrough(pc) || FixedOutputRange(pc, &fixed) || o_.activation_params.count(m_.tensors[in]->name)) continue;
+        set(in, params_[op.outputs[0]]);
+      }
+    }
+  }
+}
+
+int32_t Quantizer::NewTensor(const std::string& name, schema::DataType type, const std::vector<int32_t>& shape) {
+  auto t = std::make_unique<schema::TensorT>();
+  t->name = name;
+  t->type = type;
+  t->shape = shape;
+  m_.tensors.push_back(std::move(t));
+  return static_cast<int32_t>(m_.tensors.size() - 1);
+}
+
+void Quantizer::SetQuant(int32_t t, const std::vector<float>& scales, const std::vector<int64_t>& zero_points, int32_t dim) {
+  auto q = std::make_unique<schema::QuantizationT>();
+  q->scale = scales;
+  q->zero_point = zero_points;
+  q->quantized_dimension = dim;
+  m_.tensors[t]->quantization = std::move(q);
+}
+
+// The tensor holding activation t in the other precision, converting once.
+int32_t Quantizer::Converted(int32_t t, bool to_int8, std::vector<std::unique_ptr<schema::OperatorT>>& ops) {
+  auto it = converted_.find({t, to_int8});
+  if (it != converted_.end()) return it->second;
+  const schema::TensorT& src = *m_.tensors[t];
+  const std::string name = src.name + (to_int8 ? "/quantized" : "/dequantized");
+  const int32_t c = NewTensor(name, to_int8 ? schema::DataType_INT8 : schema::DataType_FLOAT32, src.shape);
+  if (to_int8) {
+    if (!has_params_[t]) throw ConversionError("tensor '" + src.name + "' was never observed during calibration");
+    SetQuant(c, {params_[t].scale}, {params_[t].zero_point}, 0);
+  }
+  auto op = std::make_unique<schema::OperatorT>();
+  op->opcode = to_int8 ? schema::OpCode_QUANTIZE : schema::OpCode_DEQUANTIZE;
+  op->inputs = {t};
+  op->outputs = {c};
+  op->source_node = name;
+  ops.push_back(std::move(op));
+  (to_int8 ? report_.quantize_ops : report_.dequantize_ops) += 1;
+  converted_[{t, to_int8}] = c;
+  return c;
+}
+
+int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, size_t slot) {
+  const bool weights = IsConvFamily(op.opcode) && slot == 1;
+  const bool bias = IsConvFamily(op.opcode) && slot == 2;
+  const schema::TensorT& src = *m_.tensors[t];
+  const std::vector<float> v = FloatData(m_, src);
+  if (bias) {
+    // Bias depends on the input's scale: never shared across ops. The input
+    // slot already holds the int8 tensor (maybe an inserted Quantize's).
+    const float in_scale = m_.tensors[op.inputs[0]]->quantization->scale[0];
+    std::vector<int32_t> q(v.size());
+    std::vector<float> scales(v.size());
+    for (size_t c = 0; c < v.size(); ++c) {
+      const float w_scale = last_weight_scales_.size() == 1 ? last_weight_scales_[0] : last_weight_scales_[c];
+      scales[c] = in_scale * w_scale;
+      const double x = std::nearbyint(static_cast<double>(v[c]) / scales[c]);
+      q[c] = static_cast<int32_t>(std::clamp(x, -2147483647.0, 2147483647.0));
+    }
+    const int32_t out = NewTensor(src.name + "/int32", schema::DataType_INT32, src.shape);
+    m_.buffers.push_back(BufferOf(q));
+    m_.tensors[out]->buffer = static_cast<uint32_t>(m_.buffers.size() - 1);
+    SetQuant(out, scales, std::vector<int64_t>(scales.size(), 0), 0);
+    return out;
+  }
+  const int kind = weights ? 1 : 0;
+  auto cached = quantized_constants_.find({t, kind});
+  if (cached != quantized_constants_.end()) {
+    if (weights) {
+      const auto& q = m_.tensors[cached->second]->quantization;
+      last_weight_scales_ = q->scale;
+    }
+    return cached->second;
+  }
+  std::vector<int8_t> q(v.size());
+  const int32_t out = NewTensor(src.name + "/int8", schema::DataType_INT8, src.shape);
+  if (weights) {
+    const int64_t channels = src.shape.empty() ? 1 : src.shape[0];
+    auto given = o_.weight_scales.find(src.name);
+    std::vector<float> scales = given != o_.weight_scales.end() ? given->second
+                                                                 : SymmetricWeightScales(v, channels, o_.per_tensor_weights);
+    const size_t per_channel = v.size() / static_cast<size_t>(channels);
+    for (size_t i = 0; i < v.size(); ++i) {
+      const float s = scales.size() == 1 ? scales[0] : scales[i / per_channel];
+      q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(v[i] / s), -127.0f, 127.0f));
+    }
+    SetQuant(out, scales, std::vector<int64_t>(scales.size(), 0), 0);
+    last_weight_scales_ = scales;
+  } else {
+    const AffineParams p = Calibrated(t, false);
+    for (size_t i = 0; i < v.size(); ++i) {
+      q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(v[i] / p.scale) + p.zero_point, -128.0f, 127.0f));
+    }
+    SetQuant(out, {p.scale}, {p.zero_point}, 0);
+  }
+  m_.buffers.push_back(BufferOf(q));
+  m_.tensors[out]->buffer = static_cast<uint32_t>(m_.buffers.size() - 1);
+  quantized_constants_[{t, kind}] = out;
+  return out;
+}
+
+// Drops tensors and buffers nothing refers to any more (the float weights).
+void Quantizer::Compact() {
+  std::vector<bool> used(m_.tensors.size(), false);
+  for (const auto& op : m_.operators) {
+    for (int32_t t : op->inputs) if (t >= 0) used[t] = true;
+    for (int32_t t : op->outputs) used[t] = true;
+  }
+  for (const auto& e : m_.inputs) used[e->tensor] = true;
+  for (const auto& e : m_.outputs) used[e->tensor] = true;
+  std::vector<int32_t> tensor_map(m_.tensors.size(), -1);
+  std::vector<std::unique_ptr<schema::TensorT>> tensors;
+  std::vector<std::unique_ptr<schema::BufferT>> buffers;
+  buffers.push_back(std::move(m_.buffers[0]));
+  for (size_t t = 0; t < m_.tensors.size(); ++t) {
+    if (!used[t]) continue;
+    tensor_map[t] = static_cast<int32_t>(tensors.size());
+    if (m_.tensors[t]->buffer != 0) {
+      buffers.push_back(std::move(m_.buffers[m_.tensors[t]->buffer]));
+      m_.tensors[t]->buffer = static_cast<uint32_t>(buffers.size() - 1);
+    }
+    tensors.push_back(std::move(m_.tensors[t]));
+  }
+  for (auto& op : m_.operators) {
+    for (int32_t& t : op->inputs) if (t >= 0) t = tensor_map[t];
+    for (int32_t& t : op->outputs) t = tensor_map[t];
+  }
+  for (auto& e : m_.inputs) e->tensor = tensor_map[e->tensor];
+  for (auto& e : m_.outputs) e->tensor = tensor_map[e->tensor];
+  m_.tensors = std::move(tensors);
+  m_.buffers = std::move(buffers);
+}
+
+QuantizeReport Quantizer::Run() {
+  const size_t n = m_.operators.size();
+  producer_.assign(m_.tensors.size(), -1);
+  consumers_.assign(m_.tensors.size(), {});
+  int8_op_.assign(n, false);
+  for (size_t i = 0; i < n; ++i) {
+    const schema::OperatorT& op = *m_.operators[i];
+    for (int32_t t : op.outputs) producer_[t] = static_cast<int32_t>(i);
+    for (int32_t t : op.inputs) if (t >= 0) consumers_[t].push_back(static_cast<int32_t>(i));
+    bool float_io = true;
+    for (int32_t t : op.inputs) float_io = float_io && (t < 0 || m_.tensors[t]->type == schema::DataType_FLOAT32);
+    const bool keep = o_.keep_float.count(op.source_node) > 0;
+    int8_op_[i] = HasInt8Kernel(op.opcode) && float_io && !keep;
+    if (!int8_op_[i]) {
+      report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode),
+                                    keep ? "--keep-float" : !float_io ? "non-float inputs" : "no int8 kernel"});
+    }
+  }
+  AssignParams();
+  // Equal compares int8 codes: both sides must be activations with the same parameters.
+  for (size_t i = 0; i < n; ++i) {
+    const schema::OperatorT& op = *m_.operators[i];
+    if (!int8_op_[i] || op.opcode != schema::OpCode_EQUAL) continue;
+    const int32_t a = op.inputs[0], b = op.inputs[1];
+    if (IsConstant(a) || IsConstant(b) || !SameParams(params_[a], params_[b])) {
+      int8_op_[i] = false;
+      report_.kept_float.push_back({op.source_node, "EQUAL", "inputs quantized differently"});
+    }
+  }
+
+  std::vector<bool> is_int8(m_.tensors.size(), false);
+  std::vector<std::unique_ptr<schema::OperatorT>> ops;
+  std::vector<std::unique_ptr<schema::OperatorT>> original = std::move(m_.operators);
+  for (size_t i = 0; i < n; ++i) {
+    std::unique_ptr<schema::OperatorT> op = std::move(original[i]);
+    const bool int8 = int8_op_[i];
+    for (size_t slot = 0; slot < op->inputs.size(); ++slot) {
+      const int32_t t = op->inputs[slot];
+      if (t < 0) continue;
+      if (IsConstant(t)) {
+        if (int8) op->inputs[slot] = QuantizedConstant(t, *op, slot);
+      } else if (is_int8[t] != int8) {
+        op->inputs[slot] = Converted(t, int8, ops);
+      }
+    }
+    (int8 ? report_.int8_ops : report_.float_ops) += 1;
+    std::vector<int32_t> int8_outputs;
+    for (int32_t t : op->outputs) {
+      if (!int8) continue;
+      if (!has_params_[t]) throw ConversionError("tensor '" + m_.tensors[t]->name + "' was never observed during calibration");
+      m_.tensors[t]->type = schema::DataType_INT8;
+      SetQuant(t, {params_[t].scale}, {params_[t].zero_point}, 0);
+      is_int8[t] = true;
+      int8_outputs.push_back(t);
+    }
+    ops.push_back(std::move(op));
+    // A graph output stays float32 under its name: dequantize right away.
+    for (int32_t t : int8_outputs) {
+      for (auto& e : m_.outputs) {
+        if (e->tensor != t) continue;
+        const std::string name = m_.tensors[t]->name;
+        m_.tensors[t]->name = name + "/int8";
+        const int32_t f = Converted(t, false, ops);
+        m_.tensors[f]->name = name;
+        e->tensor = f;
+      }
+    }
+  }
+  m_.operators = std::move(ops);
+  Compact();
+  return report_;
+}
+
+}  // namespace
+
+std::vector<float> SymmetricWeightScales(const std::vector<float>& weights, int64_t channels, bool per_tensor) {
+  const size_t per_channel = weights.size() / static_cast<size_t>(std::max<int64_t>(channels, 1));
+  std::vector<float> max_abs(per_tensor ? 1 : static_cast<size_t>(channels), 0.0f);
+  for (size_t i = 0; i < weights.size(); ++i) {
+    float& m = max_abs[per_tensor ? 0 : i / per_channel];
+    m = std::max(m, std::fabs(weights[i]));
+  }
+  for (float& m : max_abs) m = m > 0 ? m / 127.0f : 1.0f;  // an all-zero channel: any scale
+  return max_abs;
+}
+
+QuantizeReport QuantizeModel(schema::ModelT& model, const std::vector<RangeObserver>& stats, const QuantizeOptions& options) {
+  if (stats.size() != model.tensors.size()) throw ConversionError("calibration statistics do not match the model");
+  return Quantizer(model, stats, options).Run();
+}
+
+}  // namespace converter
+}  // namespace kite

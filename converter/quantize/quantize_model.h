@@ -1,0 +1,68 @@
+// Post-training int8 quantization of a float .kite model (schema::ModelT),
+// given calibration statistics for its activations.
+//
+// Every op with an int8 kernel runs in int8 unless the user keeps it float:
+// activations per-tensor asymmetric, conv/FC weights per-channel symmetric
+// (or per-tensor), bias int32 at in_scale * w_scale[c]. Ops that move values
+// without changing them (Reshape, Transpose, Slice, Split, Pad, MaxPool,
+// Resize) pass their input's parameters to their output, Concat's inputs take
+// the Concat's parameters when nothing else reads them, and Sigmoid,
+// HardSigmoid, Softmax, Equal ([0, 1]) and Tanh ([-1, 1]) have fixed output
+// ranges, so no needless requantization is left. Where precision changes, a
+// Quantize or Dequantize op is inserted; graph inputs and outputs stay float32.
+#ifndef KITE_CONVERTER_QUANTIZE_QUANTIZE_MODEL_H_
+#define KITE_CONVERTER_QUANTIZE_QUANTIZE_MODEL_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kite_generated.h"
+#include "quantize/range_observer.h"
+
+namespace kite {
+namespace converter {
+
+struct QuantizeOptions {
+  // kAuto: min-max for tensors that reach a graph output unchanged (the large
+  // values there are the answer: scores, box offsets), elsewhere the range of
+  // the other four methods with the lowest estimated quantization error.
+  RangeMethod method = RangeMethod::kAuto;
+  double percentile = 99.99;
+  bool per_tensor_weights = false;
+  std::set<std::string> keep_float;  // ONNX node names to run in float
+  // Parameters given by a pre-quantized (QDQ) model, by tensor name; they take
+  // precedence over calibration.
+  std::map<std::string, AffineParams> activation_params;
+  std::map<std::string, std::vector<float>> weight_scales;
+};
+
+struct FloatOp {
+  std::string node;
+  std::string op;
+  std::string reason;
+};
+
+struct QuantizeReport {
+  int int8_ops = 0;
+  int float_ops = 0;  // excluding the inserted Quantize/Dequantize
+  int quantize_ops = 0;
+  int dequantize_ops = 0;
+  std::vector<FloatOp> kept_float;
+};
+
+// Rewrites `model` in place. `stats[t]` holds the calibration of tensor t
+// (indexed as in `model`; constants' are empty). Throws ConversionError when a
+// tensor the int8 model needs was never observed.
+QuantizeReport QuantizeModel(schema::ModelT& model, const std::vector<RangeObserver>& stats,
+                             const QuantizeOptions& options);
+
+// Per-channel (dimension 0) symmetric scales of a weight tensor: max|w| / 127
+// per channel, or one scale for the whole tensor with `per_tensor`.
+std::vector<float> SymmetricWeightScales(const std::vector<float>& weights, int64_t channels, bool per_tensor);
+
+}  // namespace converter
+}  // namespace kite
+
+#endif  // KITE_CONVERTER_QUANTIZE_QUANTIZE_MODEL_H_
