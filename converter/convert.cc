@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "export/qdq_export.h"
 #include "lower/lower_to_kite.h"
 #include "passes/passes.h"
 #include "quantize/calibrate.h"
@@ -66,6 +67,7 @@ std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOpti
     bytes = QuantizeKiteModel(bytes, stats, q.quantize, &r.quantization);
     std::unique_ptr<schema::ModelT> quantized = schema::UnPackModel(bytes.data());
     model = std::move(*quantized);
+    if (!q.emit_qdq.empty()) WriteQdqOnnx(graph, model, q.emit_qdq, q.qdq_expose_activations);
   }
   r.kite_ops = static_cast<int>(model.operators.size());
   for (const auto& op : model.operators) r.transposes_in_kite += op->opcode == schema::OpCode_TRANSPOSE ? 1 : 0;

@@ -20,6 +20,9 @@ struct QuantizationSettings {
   size_t max_samples = 0;   // 0: all
   ImageCalibrationOptions images;
   QuantizeOptions quantize;
+  // Also write the int8 model as QDQ ONNX here (empty: do not).
+  std::string emit_qdq;
+  bool qdq_expose_activations = false;  // tests: every int8 activation as an output
   // Called after each calibration sample (done, total).
   std::function<void(size_t, size_t)> progress;
 };

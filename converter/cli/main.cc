@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
   convert->add_option("--percentile", q.quantize.percentile, "the percentile method's quantile (default 99.99)");
   convert->add_flag("--per-tensor", q.quantize.per_tensor_weights, "one weight scale per tensor instead of per output channel");
   convert->add_option("--keep-float", keep_float, "run this ONNX node in float (repeatable)");
+  convert->add_option("--emit-qdq", q.emit_qdq,
+                      "also write the int8 model as a QDQ ONNX model (QuantizeLinear/DequantizeLinear), which ONNX "
+                      "Runtime runs with exactly Kite's quantization");
   convert->add_option("--max-samples", q.max_samples, "calibrate on at most this many samples (default: all)");
   convert->add_option("--resize", resize, "images: WxH, must match the model input (default: the input's size)");
   convert->add_option("--mean", mean, "images: value = (pixel / 255 - mean) / std; 1 or 3 values (default 0)");
@@ -142,8 +145,8 @@ int main(int argc, char** argv) {
         if (q.calibration.empty()) throw std::runtime_error("--quantize int8 needs --calibration");
         q.progress = [](size_t done, size_t total) { kite::cli::ProgressBar("calibrating", done, total); };
         options.quantization = q;
-      } else if (!q.calibration.empty() || !keep_float.empty()) {
-        throw std::runtime_error("--calibration and --keep-float need --quantize int8");
+      } else if (!q.calibration.empty() || !keep_float.empty() || !q.emit_qdq.empty()) {
+        throw std::runtime_error("--calibration, --keep-float and --emit-qdq need --quantize int8");
       }
       std::fprintf(stderr, "kite convert: %s ...\n", onnx_path.c_str());
       const auto r = kite::converter::ConvertOnnxFile(onnx_path, out_path, options);

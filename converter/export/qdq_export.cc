@@ -1,0 +1,417 @@
+#include "export/qdq_export.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <onnx/onnx_pb.h>
+
+#include "ir/shape_util.h"
+#include "writer/model_writer.h"
+
+namespace kite {
+namespace converter {
+namespace {
+
+struct Params {
+  float scale;
+  int64_t zero_point;
+};
+
+struct ConvQuant {
+  std::vector<float> weight_scales;
+  bool per_channel = false;
+  const schema::TensorT* bias = nullptr;  // int32, with its scales
+};
+
+class QdqWriter {
+ public:
+  QdqWriter(const Graph& g, const schema::ModelT& m, bool expose) : g_(g), m_(m), expose_(expose) {
+    // Activation parameters by graph value name: Kite names int8 tensors
+    // after the value, or value + "/int8" (graph outputs), + "/quantized"
+    // (where a float value is quantized for an int8 consumer).
+    for (const auto& t : m.tensors) {
+      if (t->type != schema::DataType_INT8 || !t->quantization) continue;
+      if (t->buffer != 0) {
+        // A constant operand of an int8 op (not conv weights, which are
+        // written per channel from the float weights).
+        if (t->quantization->scale.size() == 1 && t->name.size() > 5) constants_[t->name.substr(0, t->name.size() - 5)] = t.get();
+        continue;
+      }
+      std::string name = t->name;
+      for (const char* suffix : {"/int8", "/quantized"}) {
+        const std::string s = suffix;
+        if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) name.resize(name.size() - s.size());
+      }
+      params_[name] = {t->quantization->scale[0], t->quantization->zero_point[0]};
+    }
+    for (const auto& op : m.operators) {
+      if (op->opcode != schema::OpCode_CONV_2D && op->opcode != schema::OpCode_CONV_TRANSPOSE_2D &&
+          op->opcode != schema::OpCode_FULLY_CONNECTED) continue;
+      const schema::TensorT& w = *m.tensors[op->inputs[1]];
+      if (w.type != schema::DataType_INT8) continue;
+      ConvQuant q;
+      q.weight_scales = w.quantization->scale;
+      q.per_channel = q.weight_scales.size() > 1;
+      if (op->inputs.size() > 2 && op->inputs[2] >= 0) q.bias = m.tensors[op->inputs[2]].get();
+      conv_[op->source_node] = q;
+    }
+    for (const std::string& name : g.output_names) output_names_.insert(name);
+  }
+
+  onnx::ModelProto Write();
+
+ private:
+  bool Quantized(const Value& v) const { return !v.is_constant() && params_.count(v.name) > 0; }
+  // The name consumers read `value` under (after QDQ when it is int8 in Kite).
+  std::string Read(int value);
+  // The name the producer writes `value` under.
+  std::string Written(int value) const {
+    const Value& v = g_.values[value];
+    return Quantized(v) && output_names_.count(v.name) ? v.name + "/float" : v.name;
+  }
+  void Produced(int value);
+  std::string Initializer(const std::string& name, const std::vector<int64_t>& dims, onnx::TensorProto_DataType type,
+                          const void* data, size_t bytes);
+  std::string FloatConstant(const std::string& name, const std::vector<int64_t>& dims, const std::vector<float>& v) {
+    return Initializer(name, dims, onnx::TensorProto_DataType_FLOAT, v.data(), v.size() * 4);
+  }
+  std::string IntsConstant(const std::string& name, const std::vector<int64_t>& v) {
+    return Initializer(name, {static_cast<int64_t>(v.size())}, onnx::TensorProto_DataType_INT64, v.data(), v.size() * 8);
+  }
+  onnx::NodeProto* AddNode(const std::string& op, const std::string& name, std::vector<std::string> inputs,
+                           std::vector<std::string> outputs);
+  void SetInts(onnx::NodeProto* n, const std::string& key, const std::vector<int64_t>& v);
+  void SetInt(onnx::NodeProto* n, const std::string& key, int64_t v);
+  void SetFloat(onnx::NodeProto* n, const std::string& key, float v);
+  void SetString(onnx::NodeProto* n, const std::string& key, const std::string& v);
+  void EmitNode(const Node& n);
+  void EmitConv(const Node& n, const std::string& out);
+  void EmitMatMul(const Node& n, const std::string& out);
+  std::string QuantizedWeights(const Node& n, const Value& w, const ConvQuant& q, int64_t axis);
+
+  const Graph& g_;
+  const schema::ModelT& m_;
+  bool expose_;
+  std::vector<std::pair<std::string, Shape64>> exposed_;
+  onnx::ModelProto model_;
+  onnx::GraphProto* graph_ = nullptr;
+  std::map<std::string, Params> params_;
+  std::map<std::string, ConvQuant> conv_;
+  std::map<std::string, const schema::TensorT*> constants_;
+  std::set<std::string> output_names_;
+  std::map<int, std::string> read_names_;
+  std::set<std::string> initializers_;
+};
+
+std::string QdqWriter::Initializer(const std::string& name, const std::vector<int64_t>& dims,
+                                   onnx::TensorProto_DataType type, const void* data, size_t bytes) {
+  if (initializers_.insert(name).second) {
+    onnx::TensorProto* t = graph_->add_initializer();
+    t->set_name(name);
+    t->set_data_type(type);
+    for (int64_t d : dims) t->add_dims(d);
+    t->set_raw_data(data, bytes);
+  }
+  return name;
+}
+
+onnx::NodeProto* QdqWriter::AddNode(const std::string& op, const std::string& name, std::vector<std::string> inputs,
+                                    std::vector<std::string> outputs) {
+  onnx::NodeProto* n = graph_->add_node();
+  n->set_op_type(op);
+  n->set_name(name);
+  for (const auto& i : inputs) n->add_input(i);
+  for (const auto& o : outputs) n->add_output(o);
+  return n;
+}
+
+void QdqWriter::SetInts(onnx::NodeProto* n, const std::string& key, const std::vector<int64_t>& v) {
+  onnx::AttributeProto* a = n->add_attribute();
+  a->set_name(key);
+  a->set_type(onnx::AttributeProto_AttributeType_INTS);
+  for (int64_t x : v) a->add_ints(x);
+}
+void QdqWriter::SetInt(onnx::NodeProto* n, const std::string& key, int64_t v) {
+  onnx::AttributeProto* a = n->add_attribute();
+  a->set_name(key);
+  a->set_type(onnx::AttributeProto_AttributeType_INT);
+  a->set_i(v);
+}
+void QdqWriter::SetFloat(onnx::NodeProto* n, const std::string& key, float v) {
+  onnx::AttributeProto* a = n->add_attribute();
+  a->set_name(key);
+  a->set_type(onnx::AttributeProto_AttributeType_FLOAT);
+  a->set_f(v);
+}
+void QdqWriter::SetString(onnx::NodeProto* n, const std::string& key, const std::string& v) {
+  onnx::AttributeProto* a = n->add_attribute();
+  a->set_name(key);
+  a->set_type(onnx::AttributeProto_AttributeType_STRING);
+  a->set_s(v);
+}
+
+// After the producer: Q -> DQ when Kite holds the value in int8.
+void QdqWriter::Produced(int value) {
+  const Value& v = g_.values[value];
+  if (!Quantized(v)) return;
+  const Params p = params_.at(v.name);
+  const int8_t zp = static_cast<int8_t>(p.zero_point);
+  const std::string scale = FloatConstant(v.name + "/scale", {}, {p.scale});
+  const std::string zero = Initializer(v.name + "/zero_point", {}, onnx::TensorProto_DataType_INT8, &zp, 1);
+  const std::string dq = output_names_.count(v.name) ? v.name : v.name + "/dq";
+  AddNode("QuantizeLinear", v.name + "/quantize", {Written(value), scale, zero}, {v.name + "/q"});
+  AddNode("DequantizeLinear", v.name + "/dequantize", {v.name + "/q", scale, zero}, {dq});
+  read_names_[value] = dq;
+  if (expose_ && dq != v.name) exposed_.push_back({dq, v.shape});
+}
+
+std::string QdqWriter::Read(int value) {
+  const Value& v = g_.values[value];
+  if (v.is_constant()) {
+    auto q = constants_.find(v.name);
+    if (q != constants_.end()) {
+      // Kite computes with the int8 constant: so does the QDQ model.
+      const schema::TensorT& t = *q->second;
+      const std::vector<uint8_t>& data = m_.buffers[t.buffer]->data;
+      const int8_t zp = static_cast<int8_t>(t.quantization->zero_point[0]);
+      Initializer(v.name + "/int8", v.shape, onnx::TensorProto_DataType_INT8, data.data(), data.size());
+      FloatConstant(v.name + "/scale", {}, {t.quantization->scale[0]});
+      Initializer(v.name + "/zero_point", {}, onnx::TensorProto_DataType_INT8, &zp, 1);
+      if (initializers_.insert(v.name + "/dq").second) {
+        AddNode("DequantizeLinear", v.name + "/dequantize", {v.name + "/int8", v.name + "/scale", v.name + "/zero_point"}, {v.name + "/dq"});
+      }
+      return v.name + "/dq";
+    }
+    if (v.type == ElementType::kFloat) return FloatConstant(v.name, v.shape, v.constant->floats);
+    return IntsConstant(v.name, v.constant->ints);
+  }
+  auto it = read_names_.find(value);
+  return it != read_names_.end() ? it->second : Written(value);
+}
+
+std::string QdqWriter::QuantizedWeights(const Node& n, const Value& w, const ConvQuant& q, int64_t axis) {
+  // The same rounding as the quantizer: q = clamp(round(w / s), -127, 127).
+  const std::vector<int64_t>& shape = w.shape;
+  const Shape64 strides = Strides(shape);
+  std::vector<int8_t> ints(w.constant->floats.size());
+  for (size_t i = 0; i < ints.size(); ++i) {
+    const size_t c = q.per_channel ? (i / strides[axis]) % shape[axis] : 0;
+    if (q.per_channel && q.weight_scales.size() != static_cast<size_t>(shape[axis])) {
+      throw ConversionError(n, "per-channel weights of a grouped transposed convolution cannot be written as QDQ");
+    }
+    ints[i] = static_cast<int8_t>(std::clamp(std::nearbyint(w.constant->floats[i] / q.weight_scales[c]), -127.0f, 127.0f));
+  }
+  const std::string name = w.name + "/" + n.name;
+  Initializer(name + "/int8", shape, onnx::TensorProto_DataType_INT8, ints.data(), ints.size());
+  const std::vector<int64_t> scale_dims = q.per_channel ? std::vector<int64_t>{static_cast<int64_t>(q.weight_scales.size())} : std::vector<int64_t>{};
+  FloatConstant(name + "/scale", scale_dims, q.weight_scales);
+  const std::vector<int8_t> zeros(q.weight_scales.size(), 0);
+  Initializer(name + "/zero_point", scale_dims, onnx::TensorProto_DataType_INT8, zeros.data(), zeros.size());
+  onnx::NodeProto* dq = AddNode("DequantizeLinear", name + "/dequantize", {name + "/int8", name + "/scale", name + "/zero_point"}, {name + "/dq"});
+  if (q.per_channel) SetInt(dq, "axis", axis);
+  return name + "/dq";
+}
+
+
+void QdqWriter::EmitConv(const Node& n, const std::string& out) {
+  const bool transpose = n.op_type == "ConvTranspose";
+  auto q = conv_.find(n.name);
+  std::vector<std::string> inputs = {Read(n.inputs[0])};
+  if (q == conv_.end()) {
+    inputs.push_back(Read(n.inputs[1]));
+    if (n.has_input(2)) inputs.push_back(Read(n.inputs[2]));
+  } else {
+    const int64_t groups = n.Int("group", 1);
+    inputs.push_back(QuantizedWeights(n, g_.values[n.inputs[1]], q->second, transpose ? 1 : 0));
+    (void)groups;
+    if (q->second.bias != nullptr) {
+      const schema::TensorT& b = *q->second.bias;
+      const std::string name = g_.values[n.inputs[2]].name + "/" + n.name;
+      const int64_t count = static_cast<int64_t>(b.quantization->scale.size());
+      Initializer(name + "/int32", {count}, onnx::TensorProto_DataType_INT32, m_.buffers[b.buffer]->data.data(),
+                  m_.buffers[b.buffer]->data.size());
+      FloatConstant(name + "/scale", {count}, b.quantization->scale);
+      const std::vector<int32_t> zeros(count, 0);
+      Initializer(name + "/zero_point", {count}, onnx::TensorProto_DataType_INT32, zeros.data(), zeros.size() * 4);
+      onnx::NodeProto* dq = AddNode("DequantizeLinear", name + "/dequantize", {name + "/int32", name + "/scale", name + "/zero_point"}, {name + "/dq"});
+      SetInt(dq, "axis", 0);
+      inputs.push_back(name + "/dq");
+    }
+  }
+  onnx::NodeProto* node = AddNode(n.op_type, n.name, inputs, {out});
+  SetInt(node, "group", n.Int("group", 1));
+  const std::vector<int64_t> w = g_.values[n.inputs[1]].shape;
+  SetInts(node, "kernel_shape", {w[2], w[3]});
+  SetInts(node, "strides", n.Ints("kite_strides"));
+  SetInts(node, "dilations", n.Ints("kite_dilations"));
+  SetInts(node, "pads", n.Ints("kite_pads"));  // explicit: [top, left, bottom, right]
+  if (transpose) SetInts(node, "output_padding", n.Ints("kite_output_padding"));
+}
+
+void QdqWriter::EmitMatMul(const Node& n, const std::string& out) {
+  auto q = conv_.find(n.name);
+  if (n.op_type == "Gemm" && (n.Float("alpha", 1.0f) != 1.0f || n.Float("beta", 1.0f) != 1.0f || n.Int("transA", 0) != 0)) {
+    throw ConversionError(n, "--emit-qdq writes Gemm only with alpha = beta = 1 and transA = 0");
+  }
+  const bool trans_b = n.op_type == "Gemm" && n.Int("transB", 0) != 0;
+  std::vector<std::string> inputs = {Read(n.inputs[0])};
+  if (q == conv_.end()) {
+    inputs.push_back(Read(n.inputs[1]));
+  } else {
+    inputs.push_back(QuantizedWeights(n, g_.values[n.inputs[1]], q->second, trans_b ? 0 : 1));
+  }
+  if (n.op_type == "Gemm" && n.has_input(2)) inputs.push_back(Read(n.inputs[2]));
+  onnx::NodeProto* node = AddNode(n.op_type, n.name, inputs, {out});
+  if (trans_b) SetInt(node, "transB", 1);
+}
+
+void QdqWriter::EmitNode(const Node& n) {
+  const std::string& op = n.op_type;
+  const int out_value = n.outputs.empty() ? -1 : n.outputs[0];
+  const bool fused = n.has("kite_activation");
+  const std::string out = fused ? Written(out_value) + "/preact" : Written(out_value);
+  std::vector<std::string> in;
+  const auto read = [&](size_t i) { return Read(n.inputs[i]); };
+  const Shape64& out_shape = g_.values[out_value].shape;
+  if (op == "Conv" || op == "ConvTranspose") {
+    EmitConv(n, out);
+  } else if (op == "MatMul" || op == "Gemm") {
+    EmitMatMul(n, out);
+  } else if (op == "MaxPool" || op == "AveragePool") {
+    onnx::NodeProto* node = AddNode(op, n.name, {read(0)}, {out});
+    SetInts(node, "kernel_shape", n.Ints("kernel_shape"));
+    SetInts(node, "strides", n.Ints("kite_strides"));
+    SetInts(node, "pads", n.Ints("kite_pads"));
+    if (op == "AveragePool") SetInt(node, "count_include_pad", n.Int("count_include_pad", 0));
+  } else if (op == "GlobalAveragePool" || op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "HardSwish" ||
+             op == "Sqrt") {
+    AddNode(op, n.name, {read(0)}, {out});
+  } else if (op == "HardSigmoid" || op == "LeakyRelu") {
+    onnx::NodeProto* node = AddNode(op, n.name, {read(0)}, {out});
+    SetFloat(node, "alpha", n.Float("alpha", op == "HardSigmoid" ? 0.2f : 0.01f));
+    if (op == "HardSigmoid") SetFloat(node, "beta", n.Float("beta", 0.5f));
+  } else if (op == "Clip") {
+    const auto& c = n.attributes.at("kite_clip").floats;
+    AddNode("Clip", n.name, {read(0), FloatConstant(n.name + "/min", {}, {c[0]}), FloatConstant(n.name + "/max", {}, {c[1]})}, {out});
+  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+    AddNode(op, n.name, {read(0), read(1)}, {out});
+  } else if (op == "Equal") {
+    AddNode("Equal", n.name, {read(0), read(1)}, {out + "/bool"});
+    SetInt(AddNode("Cast", n.name + "/cast", {out + "/bool"}, {out}), "to", onnx::TensorProto_DataType_FLOAT);
+  } else if (op == "Pow") {
+    const Value& e = g_.values[n.inputs[1]];
+    const float exponent = e.constant->floats.empty() ? static_cast<float>(e.constant->ints[0]) : e.constant->floats[0];
+    if (exponent == 2.0f) AddNode("Mul", n.name, {read(0), read(0)}, {out});
+    else if (exponent == 0.5f) AddNode("Sqrt", n.name, {read(0)}, {out});
+    else AddNode("Identity", n.name, {read(0)}, {out});
+  } else if (op == "Softmax") {
+    const int64_t rank = static_cast<int64_t>(out_shape.size());
+    int64_t axis = n.Int("axis", g_.opset >= 13 ? -1 : 1);
+    if (axis < 0) axis += rank;
+    if (g_.opset < 13 && axis != rank - 1) throw ConversionError(n, "--emit-qdq: a pre-opset-13 Softmax over several axes");
+    SetInt(AddNode("Softmax", n.name, {read(0)}, {out}), "axis", axis);
+  } else if (op == "Transpose") {
+    SetInts(AddNode("Transpose", n.name, {read(0)}, {out}), "perm", n.Ints("perm"));
+  } else if (op == "Concat") {
+    for (size_t i = 0; i < n.inputs.size(); ++i) in.push_back(read(i));
+    SetInt(AddNode("Concat", n.name, in, {out}), "axis", n.Int("axis", 0));
+  } else if (op == "Split") {
+    int64_t axis = n.Int("axis", 0);
+    if (axis < 0) axis += static_cast<int64_t>(g_.values[n.inputs[0]].shape.size());
+    std::vector<int64_t> sizes;
+    std::vector<std::string> outs;
+    for (int o : n.outputs) {
+      sizes.push_back(g_.values[o].shape[axis]);
+      outs.push_back(Written(o));
+    }
+    SetInt(AddNode("Split", n.name, {read(0), IntsConstant(n.name + "/split", sizes)}, outs), "axis", axis);
+  } else if (op == "Slice") {
+    const auto begin = n.Ints("kite_begin"), step = n.Ints("kite_step");
+    std::vector<int64_t> ends, axes;
+    for (size_t d = 0; d < begin.size(); ++d) {
+      const int64_t end = begin[d] + out_shape[d] * step[d];
+      ends.push_back(end < 0 ? INT64_MIN : end);  // a negative end would count from the back
+      axes.push_back(static_cast<int64_t>(d));
+    }
+    AddNode("Slice", n.name, {read(0), IntsConstant(n.name + "/starts", begin), IntsConstant(n.name + "/ends", ends),
+                              IntsConstant(n.name + "/axes", axes), IntsConstant(n.name + "/steps", step)}, {out});
+  } else if (op == "Pad") {
+    AddNode("Pad", n.name, {read(0), IntsConstant(n.name + "/pads", n.Ints("kite_pads")),
+                            FloatConstant(n.name + "/value", {}, {n.attributes.at("kite_value").floats[0]})}, {out});
+  } else if (op == "Resize" || op == "Upsample") {
+    onnx::NodeProto* node = AddNode("Resize", n.name, {read(0), "", "", IntsConstant(n.name + "/sizes", out_shape)}, {out});
+    const bool legacy = op == "Upsample" || g_.opset < 11;
+    const std::string mode = n.String("mode", "nearest");
+    SetString(node, "mode", mode == "bilinear" ? "linear" : mode);
+    SetString(node, "coordinate_transformation_mode", legacy ? "asymmetric" : n.String("coordinate_transformation_mode", "half_pixel"));
+    SetString(node, "nearest_mode", legacy ? "floor" : n.String("nearest_mode", "round_prefer_floor"));
+  } else if (op == "ReduceMean") {
+    onnx::NodeProto* node = AddNode("ReduceMean", n.name, {read(0)}, {out});
+    SetInts(node, "axes", n.Ints("kite_axes"));
+    SetInt(node, "keepdims", n.Int("keepdims", 1));
+  } else if (op == "BatchNormalization") {
+    for (size_t i = 0; i < 5; ++i) in.push_back(read(i));
+    SetFloat(AddNode(op, n.name, in, {out}), "epsilon", n.Float("epsilon", 1e-5f));
+  } else if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" || op == "Identity" ||
+             op == "Dropout" || op == "Cast") {
+    AddNode("Reshape", n.name, {read(0), IntsConstant(n.name + "/shape", out_shape)}, {out});
+  } else {
+    throw ConversionError(n, "--emit-qdq cannot write operator " + op);
+  }
+  if (fused) {
+    const auto& r = n.attributes.at("kite_activation").floats;
+    if (r[0] == 0.0f && std::isinf(r[1])) {
+      AddNode("Relu", n.name + "/relu", {out}, {Written(out_value)});
+    } else {
+      AddNode("Clip", n.name + "/clip", {out, FloatConstant(n.name + "/min", {}, {r[0]}), FloatConstant(n.name + "/max", {}, {r[1]})},
+              {Written(out_value)});
+    }
+  }
+  for (int o : n.outputs) Produced(o);
+}
+
+onnx::ModelProto QdqWriter::Write() {
+  model_.set_ir_version(8);
+  model_.set_producer_name("kite convert --emit-qdq");
+  onnx::OperatorSetIdProto* opset = model_.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(14);
+  graph_ = model_.mutable_graph();
+  graph_->set_name("kite_int8");
+  const auto value_info = [&](onnx::ValueInfoProto* info, const std::string& name, const Shape64& shape) {
+    info->set_name(name);
+    auto* type = info->mutable_type()->mutable_tensor_type();
+    type->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+    for (int64_t d : shape) type->mutable_shape()->add_dim()->set_dim_value(d);
+  };
+  for (int in : g_.inputs) {
+    value_info(graph_->add_input(), g_.values[in].name, g_.values[in].shape);
+    Produced(in);
+  }
+  for (const Node& n : g_.nodes) {
+    if (!n.removed) EmitNode(n);
+  }
+  for (size_t i = 0; i < g_.outputs.size(); ++i) {
+    const Value& v = g_.values[g_.outputs[i]];
+    const std::string& name = i < g_.output_names.size() ? g_.output_names[i] : v.name;
+    const std::string read = Read(g_.outputs[i]);
+    if (read != name) AddNode("Identity", name + "/output", {read}, {name});
+    value_info(graph_->add_output(), name, v.shape);
+  }
+  for (const auto& [name, shape] : exposed_) value_info(graph_->add_output(), name, shape);
+  return model_;
+}
+
+}  // namespace
+
+void WriteQdqOnnx(const Graph& graph, const schema::ModelT& int8_model, const std::string& path, bool expose_activations) {
+  const onnx::ModelProto model = QdqWriter(graph, int8_model, expose_activations).Write();
+  std::string bytes;
+  if (!model.SerializeToString(&bytes)) throw ConversionError("cannot serialize the QDQ model");
+  WriteFileAtomically(path, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+}
+
+}  // namespace converter
+}  // namespace kite

@@ -1,0 +1,47 @@
+// The nine real models of ARCHITECTURE.md (fetched by scripts/fetch-models.sh
+// into the build folder) and ONNX Runtime, the reference they are checked
+// against: shared by the float and the int8 model tests.
+#ifndef KITE_TESTS_MODELS_REAL_MODELS_H_
+#define KITE_TESTS_MODELS_REAL_MODELS_H_
+
+#include <string>
+#include <vector>
+
+#include "data/image_input.h"
+#include "data/npy.h"
+
+namespace kite {
+namespace testing {
+
+struct RealModel {
+  const char* name;
+  const char* path;  // under the models folder
+  const char* input;
+  std::vector<int64_t> shape;
+  converter::ImagePreprocessing photo;
+  // Max error allowed, relative to the output's largest magnitude.
+  double tolerance = 1e-4;
+  // Outputs computed by a discrete test (M-LSD's scores keep a pixel only
+  // where it equals its 3x3 max): float noise may flip a few elements
+  // entirely, so at most 0.1% of them may exceed the tolerance.
+  std::vector<std::string> discrete_outputs = {};
+  // BlazeFace is NHWC end to end: its NHWC->NCHW->NHWC transposes must cancel.
+  int max_transposes = 1000;
+};
+
+std::vector<RealModel> RealModels();
+// The models folder, and the folder of Debian's skimage photographs.
+std::string ModelsDir();
+std::string PhotosDir();
+
+// Runs ONNX Runtime on one input file and reads the named outputs.
+std::vector<converter::NpyArray> RunOnnxRuntime(const std::string& onnx, const std::string& input, const std::string& npy,
+                                                const std::string& out_dir, const std::vector<std::string>& names);
+
+// gtest prints a parameter by name, not as bytes.
+void PrintTo(const RealModel& c, std::ostream* os);
+
+}  // namespace testing
+}  // namespace kite
+
+#endif  // KITE_TESTS_MODELS_REAL_MODELS_H_
