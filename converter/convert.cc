@@ -48,6 +48,7 @@ std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOpti
   FoldConstantsAndInferShapes(graph);
   FuseNodes(graph);
   RemoveDeadNodes(graph);
+  if (options.quantization.int8 && options.quantization.equalize) r.equalized_pairs = EqualizeDepthwisePairs(graph);
   r.nodes_after_passes = LiveNodes(graph);
   ModelBuilder builder;
   r.transposes_inserted = LowerToKite(graph, builder).transposes_inserted;

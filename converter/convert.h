@@ -22,7 +22,8 @@ struct QuantizationSettings {
   QuantizeOptions quantize;
   // Also write the int8 model as QDQ ONNX here (empty: do not).
   std::string emit_qdq;
-  bool qdq_expose_activations = false;  // tests: every int8 activation as an output
+  bool qdq_expose_activations = false;
+  bool equalize = true;  // cross-layer equalization of depthwise -> conv pairs  // tests: every int8 activation as an output
   // Called after each calibration sample (done, total).
   std::function<void(size_t, size_t)> progress;
 };
@@ -45,6 +46,7 @@ struct ConvertReport {
   double seconds = 0;
   // int8 only:
   std::string calibration;  // what calibrated it
+  int equalized_pairs = 0;
   QuantizeReport quantization;
 };
 

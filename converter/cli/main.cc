@@ -76,6 +76,10 @@ int main(int argc, char** argv) {
   convert->add_option("--emit-qdq", q.emit_qdq,
                       "also write the int8 model as a QDQ ONNX model (QuantizeLinear/DequantizeLinear), which ONNX "
                       "Runtime runs with exactly Kite's quantization");
+  bool no_equalize = false, no_bias_correction = false;
+  convert->add_flag("--no-equalize", no_equalize, "skip cross-layer equalization of depthwise -> conv pairs");
+  convert->add_flag("--no-bias-correction", no_bias_correction,
+                    "skip correcting each conv/FC bias for the mean shift its weight rounding causes");
   convert->add_option("--max-samples", q.max_samples, "calibrate on at most this many samples (default: all)");
   convert->add_option("--resize", resize, "images: WxH, must match the model input (default: the input's size)");
   convert->add_option("--mean", mean, "images: value = (pixel / 255 - mean) / std; 1 or 3 values (default 0)");
@@ -134,6 +138,8 @@ int main(int argc, char** argv) {
       options.plan_memory = !no_plan;
       if (quantize == "int8") {
         q.int8 = true;
+        q.equalize = !no_equalize;
+        q.quantize.bias_correction = !no_bias_correction;
         q.quantize.method = kite::converter::ParseRangeMethod(method);
         q.quantize.keep_float.insert(keep_float.begin(), keep_float.end());
         if (!mean.empty()) ParseTriple("--mean", mean, q.images.mean);

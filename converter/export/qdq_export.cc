@@ -228,7 +228,7 @@ void QdqWriter::EmitConv(const Node& n, const std::string& out) {
     (void)groups;
     if (q->second.bias != nullptr) {
       const schema::TensorT& b = *q->second.bias;
-      const std::string name = g_.values[n.inputs[2]].name + "/" + n.name;
+      const std::string name = n.name + "/bias";
       const int64_t count = static_cast<int64_t>(b.quantization->scale.size());
       Initializer(name + "/int32", {count}, onnx::TensorProto_DataType_INT32, m_.buffers[b.buffer]->data.data(),
                   m_.buffers[b.buffer]->data.size());

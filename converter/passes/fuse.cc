@@ -154,6 +154,40 @@ void FuseHardSwish(Graph& g) {
   }
 }
 
+// A single constant equal to `value` (any shape of one element).
+bool IsScalar(const Graph& g, int v, float value) {
+  const Value& c = g.values[v];
+  return c.is_constant() && c.type == ElementType::kFloat && c.constant->floats.size() == 1 &&
+         std::fabs(c.constant->floats[0] - value) <= 1e-6f * std::max(1.0f, std::fabs(value));
+}
+
+// Paddle's hard-swish, x * Clip(x + 3, 0, 6) / 6 (Div by 6 or Mul by 1/6),
+// becomes one HardSwish: in int8 the three intermediates would each be
+// quantized, and the product's range is wide.
+void FusePaddleHardSwish(Graph& g) {
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& scale = g.nodes[i];
+    if (scale.removed || !(scale.op_type == "Div" && IsScalar(g, scale.inputs[1], 6.0f)) &&
+                             !(scale.op_type == "Mul" && IsScalar(g, scale.inputs[1], 1.0f / 6.0f))) continue;
+    Node* mul = SoleProducer(g, scale.inputs[0], static_cast<int>(i));
+    if (mul == nullptr || mul->op_type != "Mul") continue;
+    for (int side = 0; side < 2; ++side) {
+      Node* clip = SoleProducer(g, mul->inputs[side], static_cast<int>(mul - g.nodes.data()));
+      if (clip == nullptr || clip->op_type != "Clip" || !clip->has("kite_clip")) continue;
+      const auto& range = clip->attributes.at("kite_clip").floats;
+      if (range[0] != 0.0f || range[1] != 6.0f) continue;
+      Node* add = SoleProducer(g, clip->inputs[0], static_cast<int>(clip - g.nodes.data()));
+      if (add == nullptr || add->op_type != "Add" || add->has("kite_activation")) continue;
+      const int x = mul->inputs[1 - side];
+      if (!((add->inputs[0] == x && IsScalar(g, add->inputs[1], 3.0f)) || (add->inputs[1] == x && IsScalar(g, add->inputs[0], 3.0f)))) continue;
+      add->removed = clip->removed = mul->removed = true;
+      scale.op_type = "HardSwish";
+      scale.inputs = {x};
+      break;
+    }
+  }
+}
+
 // Equal followed by Cast to float becomes one Equal with a float output.
 void FuseEqualCast(Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -174,6 +208,7 @@ void FuseNodes(Graph& graph) {
   DropIdentities(graph);
   FoldBatchNorm(graph);
   FuseHardSwish(graph);
+  FusePaddleHardSwish(graph);
   FuseActivations(graph);
 }
 

@@ -22,8 +22,18 @@ void InferNodeShapes(Graph& graph, int n);
 
 // BatchNormalization into the preceding Conv/ConvTranspose; Relu/Clip into
 // Conv, ConvTranspose, Gemm/MatMul and Add (fused activation); x * HardSigmoid(x)
-// (alpha 1/6, beta 1/2) into HardSwish; Identity and Dropout dropped.
+// (alpha 1/6, beta 1/2) and x * Clip(x + 3, 0, 6) / 6 into HardSwish; Identity
+// and Dropout dropped.
 void FuseNodes(Graph& graph);
+
+// Cross-layer equalization (Nagel et al., "Data-Free Quantization", 2019),
+// before int8 quantization: for a depthwise Conv with no activation feeding
+// only a Conv, channel c of the depthwise weights and bias is divided by s_c
+// and input channel c of the next weights multiplied by it, with
+// s_c = sqrt(r1_c * r2_c) / r2_c (r = max |w| of the channel on each side).
+// Exact in real arithmetic; it evens out the channel ranges one per-tensor
+// activation scale must cover. Returns the number of pairs equalized.
+int EqualizeDepthwisePairs(Graph& graph);
 
 }  // namespace converter
 }  // namespace kite

@@ -14,6 +14,10 @@ std::vector<RangeObserver> Calibrate(const std::vector<uint8_t>& model_bytes, co
     const Tensor& tensor = it.tensor(t);
     if (tensor.dtype == KITE_FLOAT32 && !tensor.is_constant) {
       observers[t].Add(tensor.As<const float>(), static_cast<size_t>(tensor.elements()));
+      if (tensor.shape.rank > 0) {
+        observers[t].AddChannelMeans(tensor.As<const float>(), static_cast<size_t>(tensor.elements()),
+                                     static_cast<size_t>(tensor.shape.dims[tensor.shape.rank - 1]));
+      }
     }
   };
   const size_t total = max_samples == 0 ? data.size() : std::min(max_samples, data.size());

@@ -89,6 +89,7 @@ class Quantizer {
   int32_t Converted(int32_t t, bool to_int8, std::vector<std::unique_ptr<schema::OperatorT>>& ops);
   int32_t QuantizedConstant(int32_t t, const schema::OperatorT& op, size_t slot);
   void Compact();
+  void CorrectBias(schema::OperatorT& op, int32_t float_input, int32_t float_weights);
 
   schema::ModelT& m_;
   const std::vector<RangeObserver>& stats_;
@@ -147,7 +148,10 @@ void Quantizer::AssignParams() {
     params_[t] = p;
     has_params_[t] = true;
   };
-  for (const auto& e : m_.inputs) set(e->tensor, Calibrated(e->tensor, near_output_[e->tensor]));
+  // Graph inputs keep their whole calibrated range under auto: preprocessing
+  // bounds them, and an image region brighter than the calibration set's
+  // common case must not clip (a white page would lose 6% everywhere).
+  for (const auto& e : m_.inputs) set(e->tensor, Calibrated(e->tensor, true));
   for (size_t i = 0; i < n; ++i) {
     const schema::OperatorT& op = *m_.operators[i];
     for (int32_t out : op.outputs) {
@@ -275,6 +279,47 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
   return out;
 }
 
+void Quantizer::CorrectBias(schema::OperatorT& op, int32_t float_input, int32_t float_weights) {
+  if (float_input < 0 || IsConstant(float_input) || stats_[float_input].channel_means().empty()) return;
+  const std::vector<double>& mean = stats_[float_input].channel_means();
+  const schema::TensorT& wq = *m_.tensors[op.inputs[1]];
+  const std::vector<float> w = FloatData(m_, *m_.tensors[float_weights]);
+  const int8_t* q = reinterpret_cast<const int8_t*>(m_.buffers[wq.buffer]->data.data());
+  const int64_t out = wq.shape[0];
+  const int64_t per_out = static_cast<int64_t>(w.size()) / out;
+  const int64_t in_per_group = wq.shape.back();
+  const int64_t in = static_cast<int64_t>(mean.size());
+  if (in % in_per_group != 0 || out % (in / in_per_group) != 0) return;
+  const int64_t outs_per_group = out / (in / in_per_group);
+  std::vector<double> shift(out, 0.0);
+  for (int64_t o = 0; o < out; ++o) {
+    const float s = wq.quantization->scale.size() == 1 ? wq.quantization->scale[0] : wq.quantization->scale[o];
+    const int64_t first_channel = (o / outs_per_group) * in_per_group;
+    for (int64_t k = 0; k < per_out; ++k) {
+      const double e = static_cast<double>(q[o * per_out + k]) * s - w[o * per_out + k];
+      shift[o] += e * mean[first_channel + k % in_per_group];
+    }
+  }
+  if (op.inputs.size() < 3 || op.inputs[2] < 0) {
+    // No bias yet: add a zero one in the int8 form (scale in_scale * w_scale).
+    const float in_scale = m_.tensors[op.inputs[0]]->quantization->scale[0];
+    std::vector<float> scales(out);
+    for (int64_t o = 0; o < out; ++o) scales[o] = in_scale * (wq.quantization->scale.size() == 1 ? wq.quantization->scale[0] : wq.quantization->scale[o]);
+    const int32_t b = NewTensor(op.source_node + "/bias", schema::DataType_INT32, {static_cast<int32_t>(out)});
+    m_.buffers.push_back(BufferOf(std::vector<int32_t>(out, 0)));
+    m_.tensors[b]->buffer = static_cast<uint32_t>(m_.buffers.size() - 1);
+    SetQuant(b, scales, std::vector<int64_t>(out, 0), 0);
+    op.inputs.resize(3);
+    op.inputs[2] = b;
+  }
+  const schema::TensorT& bias = *m_.tensors[op.inputs[2]];
+  int32_t* qb = reinterpret_cast<int32_t*>(m_.buffers[bias.buffer]->data.data());
+  for (int64_t o = 0; o < out; ++o) {
+    const double corrected = static_cast<double>(qb[o]) - std::nearbyint(shift[o] / bias.quantization->scale[o]);
+    qb[o] = static_cast<int32_t>(std::clamp(corrected, -2147483647.0, 2147483647.0));
+  }
+}
+
 // Drops tensors and buffers nothing refers to any more (the float weights).
 void Quantizer::Compact() {
   std::vector<bool> used(m_.tensors.size(), false);
@@ -343,6 +388,7 @@ QuantizeReport Quantizer::Run() {
   for (size_t i = 0; i < n; ++i) {
     std::unique_ptr<schema::OperatorT> op = std::move(original[i]);
     const bool int8 = int8_op_[i];
+    const std::vector<int32_t> float_inputs = op->inputs;
     for (size_t slot = 0; slot < op->inputs.size(); ++slot) {
       const int32_t t = op->inputs[slot];
       if (t < 0) continue;
@@ -351,6 +397,9 @@ QuantizeReport Quantizer::Run() {
       } else if (is_int8[t] != int8) {
         op->inputs[slot] = Converted(t, int8, ops);
       }
+    }
+    if (int8 && o_.bias_correction && (op->opcode == schema::OpCode_CONV_2D || op->opcode == schema::OpCode_FULLY_CONNECTED)) {
+      CorrectBias(*op, float_inputs[0], float_inputs[1]);
     }
     (int8 ? report_.int8_ops : report_.float_ops) += 1;
     std::vector<int32_t> int8_outputs;

@@ -25,12 +25,17 @@ namespace kite {
 namespace converter {
 
 struct QuantizeOptions {
-  // kAuto: min-max for tensors that reach a graph output unchanged (the large
-  // values there are the answer: scores, box offsets), elsewhere the range of
-  // the other four methods with the lowest estimated quantization error.
+  // kAuto: min-max for graph inputs and for tensors that reach a graph output
+  // unchanged (the large values there are the answer: scores, box offsets),
+  // elsewhere the range of the other four methods with the lowest estimated
+  // quantization error.
   RangeMethod method = RangeMethod::kAuto;
   double percentile = 99.99;
   bool per_tensor_weights = false;
+  // Bias correction (Nagel et al. 2019, section 4.2): int8 weights w~ = w + e
+  // shift a conv's output channel o by sum e[o, ...] * E[x[c]]; subtract that
+  // from the bias, E[x] per input channel taken from calibration.
+  bool bias_correction = true;
   std::set<std::string> keep_float;  // ONNX node names to run in float
   // Parameters given by a pre-quantized (QDQ) model, by tensor name; they take
   // precedence over calibration.

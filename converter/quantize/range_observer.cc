@@ -40,6 +40,22 @@ void RangeObserver::Add(const float* values, size_t count) {
   count_ += static_cast<double>(finite);
 }
 
+void RangeObserver::AddChannelMeans(const float* values, size_t count, size_t channels) {
+  if (channels == 0 || count % channels != 0) return;
+  if (channel_means_.size() != channels) {
+    channel_means_.assign(channels, 0.0);
+    channel_rows_ = 0;
+  }
+  std::vector<double> sums(channels, 0.0);
+  for (size_t i = 0; i < count; ++i) sums[i % channels] += values[i];
+  const double rows = static_cast<double>(count / channels);
+  // A running mean: stays exact enough over any number of samples.
+  for (size_t c = 0; c < channels; ++c) {
+    channel_means_[c] = (channel_means_[c] * channel_rows_ + sums[c]) / (channel_rows_ + rows);
+  }
+  channel_rows_ += rows;
+}
+
 // Doubles the bin width (merging neighbouring pairs) until [batch_min,
 // batch_max] fits; growing to the left also moves `lo` so old bins stay whole.
 void RangeObserver::Grow(float batch_min, float batch_max) {

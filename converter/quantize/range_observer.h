@@ -19,6 +19,10 @@ class RangeObserver {
   static constexpr int kBins = 2048;
 
   void Add(const float* values, size_t count);
+  // Also accumulates the mean of each of `channels` interleaved channels
+  // (the last dimension), for bias correction.
+  void AddChannelMeans(const float* values, size_t count, size_t channels);
+  const std::vector<double>& channel_means() const { return channel_means_; }
 
   bool empty() const { return count_ == 0; }
   double count() const { return count_; }
@@ -36,6 +40,8 @@ class RangeObserver {
   float min_ = 0, max_ = 0;
   double lo_ = 0, width_ = 0;
   std::vector<double> bins_;
+  std::vector<double> channel_means_;
+  double channel_rows_ = 0;
 };
 
 enum class RangeMethod { kMinMax, kPercentile, kEntropy, kMse, kAuto };

@@ -37,7 +37,8 @@ void TracedRun::Free::operator()(uint8_t* p) const { std::free(p); }
 const Interpreter& TracedRun::interpreter() const { return interpreter_.get()->impl; }
 const schema::Model& TracedRun::model() const { return *model_.get()->model.fb(); }
 
-void TracedRun::Run(const std::vector<std::vector<float>>& inputs, const std::function<void(int32_t)>& after_op) {
+void TracedRun::Run(const std::vector<std::vector<float>>& inputs, const std::function<void(int32_t)>& after_op,
+                    const std::function<void(int32_t)>& before_op) {
   if (inputs.size() != inputs_.size()) throw std::runtime_error("wrong number of inputs");
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].size() != inputs_[i].elements) {
@@ -51,6 +52,7 @@ void TracedRun::Run(const std::vector<std::vector<float>>& inputs, const std::fu
   Interpreter& it = interpreter_.get()->impl;
   after_op(-1);
   for (int32_t op = 0; op < it.num_nodes(); ++op) {
+    if (before_op) before_op(op);
     it.InvokeNode(op);
     after_op(op);
   }

@@ -35,8 +35,10 @@ class TracedRun {
   // Sets the float inputs (in model input order, each inputs()[i].elements
   // long) and runs every operator; `after_op(i)` is called after operator i
   // while its outputs are valid. Graph inputs are valid before op 0, when
-  // `after_op(-1)` is called.
-  void Run(const std::vector<std::vector<float>>& inputs, const std::function<void(int32_t)>& after_op);
+  // `after_op(-1)` is called. `before_op(i)` may overwrite operator i's
+  // inputs (tests feed another engine's values to check one kernel alone).
+  void Run(const std::vector<std::vector<float>>& inputs, const std::function<void(int32_t)>& after_op,
+           const std::function<void(int32_t)>& before_op = nullptr);
 
   // A tensor's values as floats (int8 dequantized, int32 converted).
   std::vector<float> TensorValues(int32_t tensor) const;
