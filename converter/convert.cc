@@ -64,7 +64,9 @@ std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOpti
     TracedRun probe(bytes);
     CalibrationData data(q.calibration, probe.inputs(), q.images);
     r.calibration = data.Describe();
-    std::vector<RangeObserver> stats = Calibrate(bytes, data, q.progress, q.max_samples);
+    std::vector<RangeObserver> stats = q.stats != nullptr && !q.stats->empty() ? *q.stats
+                                                                                : Calibrate(bytes, data, q.progress, q.max_samples);
+    if (q.stats != nullptr) *q.stats = stats;
     bytes = QuantizeKiteModel(bytes, stats, q.quantize, &r.quantization);
     std::unique_ptr<schema::ModelT> quantized = schema::UnPackModel(bytes.data());
     model = std::move(*quantized);

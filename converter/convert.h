@@ -23,7 +23,10 @@ struct QuantizationSettings {
   // Also write the int8 model as QDQ ONNX here (empty: do not).
   std::string emit_qdq;
   bool qdq_expose_activations = false;
-  bool equalize = true;  // cross-layer equalization of depthwise -> conv pairs  // tests: every int8 activation as an output
+  bool equalize = true;  // cross-layer equalization of depthwise -> conv pairs
+  // In/out: calibration statistics reused when non-empty (the same model and
+  // settings quantized with another method), filled otherwise.
+  std::vector<RangeObserver>* stats = nullptr;  // tests: every int8 activation as an output
   // Called after each calibration sample (done, total).
   std::function<void(size_t, size_t)> progress;
 };

@@ -29,7 +29,8 @@ std::string Quant(const schema::Tensor* t) {
   if (q == nullptr || q->scale() == nullptr || q->scale()->size() == 0) return "";
   if (q->scale()->size() == 1) {
     char buf[64];
-    std::snprintf(buf, sizeof(buf), "scale %.6g zp %lld", q->scale()->Get(0), static_cast<long long>(q->zero_point()->Get(0)));
+    const long long zp = q->zero_point() != nullptr && q->zero_point()->size() > 0 ? q->zero_point()->Get(0) : 0;
+    std::snprintf(buf, sizeof(buf), "scale %.6g zp %lld", q->scale()->Get(0), zp);
     return buf;
   }
   return std::to_string(q->scale()->size()) + " per-channel scales (dim " + std::to_string(q->quantized_dimension()) + ")";

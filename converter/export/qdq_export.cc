@@ -22,7 +22,8 @@ struct Params {
 struct ConvQuant {
   std::vector<float> weight_scales;
   bool per_channel = false;
-  const schema::TensorT* bias = nullptr;  // int32, with its scales
+  const schema::TensorT* bias = nullptr;  // int32
+  float input_scale = 0;                  // the bias scale is input_scale * weight_scales[c]
 };
 
 class QdqWriter {
@@ -36,7 +37,7 @@ class QdqWriter {
       if (t->buffer != 0) {
         // A constant operand of an int8 op (not conv weights, which are
         // written per channel from the float weights).
-        if (t->quantization->scale.size() == 1 && t->name.size() > 5) constants_[t->name.substr(0, t->name.size() - 5)] = t.get();
+        if (t->quantization->scale.size() == 1 && !t->quantization->zero_point.empty() && t->name.size() > 5) constants_[t->name.substr(0, t->name.size() - 5)] = t.get();
         continue;
       }
       std::string name = t->name;
@@ -55,6 +56,7 @@ class QdqWriter {
       q.weight_scales = w.quantization->scale;
       q.per_channel = q.weight_scales.size() > 1;
       if (op->inputs.size() > 2 && op->inputs[2] >= 0) q.bias = m.tensors[op->inputs[2]].get();
+      q.input_scale = m.tensors[op->inputs[0]]->quantization->scale[0];
       conv_[op->source_node] = q;
     }
     for (const std::string& name : g.output_names) output_names_.insert(name);
@@ -229,10 +231,13 @@ void QdqWriter::EmitConv(const Node& n, const std::string& out) {
     if (q->second.bias != nullptr) {
       const schema::TensorT& b = *q->second.bias;
       const std::string name = n.name + "/bias";
-      const int64_t count = static_cast<int64_t>(b.quantization->scale.size());
+      const int64_t count = b.shape[0];
       Initializer(name + "/int32", {count}, onnx::TensorProto_DataType_INT32, m_.buffers[b.buffer]->data.data(),
                   m_.buffers[b.buffer]->data.size());
-      FloatConstant(name + "/scale", {count}, b.quantization->scale);
+      std::vector<float> scales(count);
+      const std::vector<float>& ws = q->second.weight_scales;
+      for (int64_t c = 0; c < count; ++c) scales[c] = q->second.input_scale * ws[ws.size() == 1 ? 0 : c];
+      FloatConstant(name + "/scale", {count}, scales);
       const std::vector<int32_t> zeros(count, 0);
       Initializer(name + "/zero_point", {count}, onnx::TensorProto_DataType_INT32, zeros.data(), zeros.size() * 4);
       onnx::NodeProto* dq = AddNode("DequantizeLinear", name + "/dequantize", {name + "/int32", name + "/scale", name + "/zero_point"}, {name + "/dq"});

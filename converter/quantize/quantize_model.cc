@@ -264,7 +264,7 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
       const float s = scales.size() == 1 ? scales[0] : scales[i / per_channel];
       q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(v[i] / s), -127.0f, 127.0f));
     }
-    SetQuant(out, scales, std::vector<int64_t>(scales.size(), 0), 0);
+    SetQuant(out, scales, {}, 0);  // symmetric: no zero points stored
     last_weight_scales_ = scales;
   } else {
     const AffineParams p = Calibrated(t, false);
@@ -425,6 +425,11 @@ QuantizeReport Quantizer::Run() {
     }
   }
   m_.operators = std::move(ops);
+  // Kernels take an int32 bias as is (its scale is in_scale * w_scale by
+  // construction): its quantization parameters would only cost bytes.
+  for (auto& t : m_.tensors) {
+    if (t->type == schema::DataType_INT32 && t->buffer != 0) t->quantization.reset();
+  }
   Compact();
   return report_;
 }

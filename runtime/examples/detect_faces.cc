@@ -14,39 +14,12 @@
 #include <cstdlib>
 #include <vector>
 
+#include "blazeface_decode.h"
 #include "kite/kite.hpp"
 
 namespace {
 
-struct Face {
-  float cx, cy, w, h;  // normalized to [0, 1], y down
-  float score;
-};
-
-float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-
-float IoU(const Face& a, const Face& b) {
-  const float x0 = std::max(a.cx - a.w / 2, b.cx - b.w / 2), y0 = std::max(a.cy - a.h / 2, b.cy - b.h / 2);
-  const float x1 = std::min(a.cx + a.w / 2, b.cx + b.w / 2), y1 = std::min(a.cy + a.h / 2, b.cy + b.h / 2);
-  const float inner = std::max(0.0f, x1 - x0) * std::max(0.0f, y1 - y0);
-  return inner / (a.w * a.h + b.w * b.h - inner);
-}
-
-// BlazeFace's two anchor grids: 16x16 cells with 2 anchors, 8x8 with 6.
-// Each anchor has a score logit and 16 box values (x, y, w, h, 6 key points)
-// in input pixels relative to the cell centre.
-void Decode(const std::vector<float>& scores, const std::vector<float>& boxes, int cells, int anchors, float size,
-            float threshold, std::vector<Face>* faces) {
-  for (int y = 0; y < cells; ++y)
-    for (int x = 0; x < cells; ++x)
-      for (int a = 0; a < anchors; ++a) {
-        const int i = (y * cells + x) * anchors + a;
-        const float score = Sigmoid(scores[i]);
-        if (score <= threshold) continue;
-        const float* b = &boxes[static_cast<size_t>(i) * 16];
-        faces->push_back({(x + 0.5f) / cells + b[0] / size, (y + 0.5f) / cells + b[1] / size, b[2] / size, b[3] / size, score});
-      }
-}
+using kite_example::Face;
 
 void DrawBox(std::vector<unsigned char>& rgb, int width, int height, const Face& f) {
   const int x0 = std::max(0, static_cast<int>((f.cx - f.w / 2) * width)), x1 = std::min(width - 1, static_cast<int>((f.cx + f.w / 2) * width));
@@ -121,15 +94,8 @@ int main(int argc, char** argv) {
       out[o].resize(info.bytes / 4);
       it.GetOutput(o, out[o].data(), info.bytes);
     }
-    std::vector<Face> faces;
-    Decode(out[0], out[2], size / 8, 2, static_cast<float>(size), 0.75f, &faces);
-    Decode(out[1], out[3], size / 16, 6, static_cast<float>(size), 0.75f, &faces);
-    // Keep the best of every group of overlapping boxes.
-    std::sort(faces.begin(), faces.end(), [](const Face& a, const Face& b) { return a.score > b.score; });
-    std::vector<Face> kept;
-    for (const Face& f : faces) {
-      if (std::none_of(kept.begin(), kept.end(), [&](const Face& k) { return IoU(k, f) > 0.3f; })) kept.push_back(f);
-    }
+    // Faces above 0.75, the best of every group of overlapping boxes.
+    const std::vector<Face> kept = kite_example::DetectFaces(out, size, 0.75f);
     std::printf("%zu face(s) in %s (%dx%d):\n", kept.size(), argv[2], width, height);
     for (const Face& f : kept) {
       std::printf("  score %.3f  box x %d..%d  y %d..%d (pixels)\n", f.score, static_cast<int>((f.cx - f.w / 2) * width),

@@ -80,7 +80,8 @@ kite_status Interpreter::BuildTensors() {
     const schema::Quantization* q = src->quantization();
     if (q != nullptr && q->scale() != nullptr && q->scale()->size() > 0) {
       t->scale = q->scale()->Get(0);
-      t->zero_point = static_cast<int32_t>(q->zero_point()->Get(0));
+      // No zero points means all are zero (symmetric weights).
+      t->zero_point = q->zero_point() != nullptr && q->zero_point()->size() > 0 ? static_cast<int32_t>(q->zero_point()->Get(0)) : 0;
       t->channel_scales = q->scale()->data();
       t->channel_count = static_cast<int32_t>(q->scale()->size());
       t->quantized_dimension = q->quantized_dimension();

@@ -31,7 +31,10 @@ kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg,
                 "tensor %d '%s' is int8 but has no quantization scale", index, TensorName(t));
   }
   const uint32_t count = q->scale()->size();
-  if (q->zero_point() == nullptr || q->zero_point()->size() != count) {
+  // No zero points means all are zero (what symmetric weights need: they then
+  // cost no 8-byte zero per channel).
+  const uint32_t zero_points = q->zero_point() != nullptr ? q->zero_point()->size() : 0u;
+  if (zero_points != 0 && zero_points != count) {
     return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
                 "tensor %d '%s' has %u scales but %u zero points", index, TensorName(t), count,
                 q->zero_point() != nullptr ? q->zero_point()->size() : 0u);
@@ -43,7 +46,7 @@ kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg,
                   "tensor %d '%s': quantization scale %g is not a positive finite number",
                   index, TensorName(t), static_cast<double>(scale));
     }
-    const int64_t zp = q->zero_point()->Get(i);
+    const int64_t zp = zero_points != 0 ? q->zero_point()->Get(i) : 0;
     if (zp < -128 || zp > 127) {
       return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
                   "tensor %d '%s': zero point %lld is outside [-128, 127]", index,
@@ -58,7 +61,7 @@ kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg,
                   "tensor %d '%s': %u per-channel scales do not match quantized dimension %d",
                   index, TensorName(t), count, dim);
     }
-    for (uint32_t i = 0; i < count; ++i) {
+    for (uint32_t i = 0; i < zero_points; ++i) {
       if (q->zero_point()->Get(i) != 0) {
         return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
                     "tensor %d '%s': per-channel quantization must be symmetric (zero point 0)",

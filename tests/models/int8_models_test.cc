@@ -15,6 +15,7 @@
 #include <map>
 
 #include "analysis/layer_compare.h"
+#include "blazeface_decode.h"
 #include "convert.h"
 #include "models/real_models.h"
 #include "quantize/calibrate.h"
@@ -292,6 +293,109 @@ TEST_P(Int8Models, MatchesOnnxRuntimeOnTheQdqExportAndKeepsFidelity) {
     std::printf("[ fidelity ] %-15s %-28s SQNR %.1f dB\n", m.name, output_names[o].c_str(), sqnr);
   }
   EXPECT_GE(worst, c.min_sqnr_db);
+}
+
+// The task-level checks: BlazeFace finds the same faces; PP-OCR det's text
+// map, binarized at 0.3 as PP-OCR's post-processing does, covers the same pixels.
+std::string TaskCheck(const std::string& model, const std::vector<std::vector<float>>& f, const std::vector<std::vector<float>>& q) {
+  char buf[256];
+  if (model == "BlazeFaceFront") {
+    const auto a = kite_example::DetectFaces(f, 128, 0.75f), b = kite_example::DetectFaces(q, 128, 0.75f);
+    double worst_iou = 1, worst_score = 0;
+    for (const auto& face : a) {
+      double best = 0, score = 1;
+      for (const auto& g : b) {
+        if (kite_example::IoU(face, g) > best) {
+          best = kite_example::IoU(face, g);
+          score = std::fabs(face.score - g.score);
+        }
+      }
+      worst_iou = std::min(worst_iou, best);
+      worst_score = std::max(worst_score, score);
+    }
+    std::snprintf(buf, sizeof(buf), "faces %zu vs %zu, min IoU %.3f, max score diff %.3f", a.size(), b.size(), worst_iou, worst_score);
+    EXPECT_EQ(a.size(), b.size());
+    EXPECT_GE(worst_iou, 0.9);
+    EXPECT_LE(worst_score, 0.05);
+    return buf;
+  }
+  if (model == "PpOcrDet") {
+    size_t both = 0, either = 0;
+    for (size_t i = 0; i < f[0].size(); ++i) {
+      both += f[0][i] > 0.3f && q[0][i] > 0.3f;
+      either += f[0][i] > 0.3f || q[0][i] > 0.3f;
+    }
+    const double iou = either ? static_cast<double>(both) / either : 1.0;
+    std::snprintf(buf, sizeof(buf), "text map IoU %.3f (%zu pixels)", iou, either);
+    EXPECT_GE(iou, 0.95);
+    return buf;
+  }
+  return "";
+}
+
+// The closing table: every model, every calibration method. Minutes with the
+// reference kernels: run with --gtest_also_run_disabled_tests.
+TEST(Int8Table, DISABLED_NineModelsFiveMethods) {
+  std::vector<Int8Case> cases = QuickCases();
+  for (const Int8Case& c : HeavyCases()) cases.push_back(c);
+  const std::string out_path = std::string(KITE_TEST_WORK_DIR) + "/table.md";
+  std::FILE* out = std::fopen(out_path.c_str(), "w");
+  ASSERT_NE(out, nullptr);
+  std::fprintf(out, "| model | ONNX bytes | int8 .kite bytes | ratio | float ops kept | minmax | percentile | entropy | mse | auto | task check (auto) |\n"
+                    "|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const Int8Case& c : cases) {
+    const RealModel& m = c.model;
+    const std::string work = Work(m.name);
+    const std::string onnx = ModelsDir() + "/" + m.path;
+    const std::string calib = work + "/calibration.npy";
+    WriteSamples(calib, m.shape, CalibrationSamples(c));
+    const std::vector<float> photo = converter::ImageToTensor(converter::LoadImage(PhotosDir() + "/" + c.evaluation), m.photo);
+    converter::ConvertOptions float_options;
+    float_options.import.input_shapes[m.input] = m.shape;
+    converter::TracedRun reference(converter::ConvertOnnx(onnx, float_options, nullptr));
+    std::vector<std::vector<float>> want;
+    reference.Run({photo}, [](int32_t) {});
+    for (size_t o = 0; o < reference.model().outputs()->size(); ++o) want.push_back(reference.TensorValues(reference.model().outputs()->Get(o)->tensor()));
+    std::vector<converter::RangeObserver> stats;
+    std::string row = std::string("| ") + m.name;
+    std::string task, kept;
+    for (const converter::RangeMethod method : {converter::RangeMethod::kMinMax, converter::RangeMethod::kPercentile, converter::RangeMethod::kEntropy,
+                                                converter::RangeMethod::kMse, converter::RangeMethod::kAuto}) {
+      converter::ConvertOptions options = float_options;
+      options.quantization.int8 = true;
+      options.quantization.calibration = calib;
+      options.quantization.quantize.method = method;
+      options.quantization.stats = &stats;
+      converter::ConvertReport report;
+      const std::vector<uint8_t> bytes = converter::ConvertOnnx(onnx, options, &report);
+      converter::TracedRun run(bytes);
+      run.Run({photo}, [](int32_t) {});
+      std::vector<std::vector<float>> got;
+      double worst = INFINITY;
+      for (size_t o = 0; o < want.size(); ++o) {
+        got.push_back(run.TensorValues(run.model().outputs()->Get(o)->tensor()));
+        worst = std::min(worst, Sqnr(want[o], got[o]));
+      }
+      if (method == converter::RangeMethod::kMinMax) {
+        const size_t onnx_bytes = std::filesystem::file_size(onnx);
+        char buf[128];
+        std::snprintf(buf, sizeof(buf), " | %zu | %zu | %.3f", onnx_bytes, bytes.size(), static_cast<double>(bytes.size()) / onnx_bytes);
+        row += buf;
+        EXPECT_LE(static_cast<double>(bytes.size()) / onnx_bytes, 0.27) << m.name;
+        for (const auto& f : report.quantization.kept_float) kept += (kept.empty() ? "" : ", ") + f.op + " (" + f.reason + ")";
+        row += " | " + (kept.empty() ? std::string("none") : kept);
+      }
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), " | %.1f", worst);
+      row += buf;
+      if (method == converter::RangeMethod::kAuto) task = TaskCheck(m.name, want, got);
+    }
+    row += " | " + task + " |";
+    std::printf("%s\n", row.c_str());
+    std::fprintf(out, "%s\n", row.c_str());
+    std::fflush(out);
+  }
+  std::fclose(out);
 }
 
 INSTANTIATE_TEST_SUITE_P(Npm, Int8Models, ::testing::ValuesIn(QuickCases()),
