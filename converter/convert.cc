@@ -46,9 +46,19 @@ std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOpti
   ConvertReport r;
   r.onnx_nodes = LiveNodes(graph);
   FoldConstantsAndInferShapes(graph);
+  r.qdq_pairs = FoldQdqPairs(graph);
   FuseNodes(graph);
   RemoveDeadNodes(graph);
-  if (options.quantization.int8 && options.quantization.equalize) r.equalized_pairs = EqualizeDepthwisePairs(graph);
+  // A pre-quantized (QDQ) model is converted to int8 with its own parameters.
+  QuantizationSettings q = options.quantization;
+  if (r.qdq_pairs > 0) {
+    q.int8 = true;
+    q.equalize = false;  // its weights and scales belong together
+    q.quantize.bias_correction = false;
+    for (const auto& [name, p] : graph.qdq_activation_params) q.quantize.activation_params[name] = {p.first, static_cast<int32_t>(p.second)};
+    for (const auto& [name, scales] : graph.qdq_weight_scales) q.quantize.weight_scales[name] = scales;
+  }
+  if (q.int8 && q.equalize) r.equalized_pairs = EqualizeDepthwisePairs(graph);
   r.nodes_after_passes = LiveNodes(graph);
   ModelBuilder builder;
   r.transposes_inserted = LowerToKite(graph, builder).transposes_inserted;
@@ -56,16 +66,20 @@ std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOpti
   model.producer = "kite convert 0.1";
   model.source_hash = graph.source_hash;
   std::vector<uint8_t> bytes = builder.Build(options.plan_memory);
-  if (options.quantization.int8) {
-    const QuantizationSettings& q = options.quantization;
-    if (q.calibration.empty() && q.quantize.activation_params.empty()) {
-      throw ConversionError("--quantize int8 needs calibration data (--calibration)");
+  if (q.int8) {
+    if (q.calibration.empty() && r.qdq_pairs == 0) throw ConversionError("--quantize int8 needs calibration data (--calibration)");
+    std::vector<RangeObserver> stats;
+    if (q.stats != nullptr && !q.stats->empty()) {
+      stats = *q.stats;
+    } else if (!q.calibration.empty()) {
+      TracedRun probe(bytes);
+      CalibrationData data(q.calibration, probe.inputs(), q.images);
+      r.calibration = data.Describe();
+      stats = Calibrate(bytes, data, q.progress, q.max_samples);
+    } else {
+      r.calibration = "the model's own QDQ parameters";
+      stats.resize(model.tensors.size());
     }
-    TracedRun probe(bytes);
-    CalibrationData data(q.calibration, probe.inputs(), q.images);
-    r.calibration = data.Describe();
-    std::vector<RangeObserver> stats = q.stats != nullptr && !q.stats->empty() ? *q.stats
-                                                                                : Calibrate(bytes, data, q.progress, q.max_samples);
     if (q.stats != nullptr) *q.stats = stats;
     bytes = QuantizeKiteModel(bytes, stats, q.quantize, &r.quantization);
     std::unique_ptr<schema::ModelT> quantized = schema::UnPackModel(bytes.data());

@@ -50,6 +50,7 @@ struct ConvertReport {
   // int8 only:
   std::string calibration;  // what calibrated it
   int equalized_pairs = 0;
+  int qdq_pairs = 0;  // QuantizeLinear/DequantizeLinear pairs imported
   QuantizeReport quantization;
 };
 

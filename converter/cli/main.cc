@@ -162,8 +162,9 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(r.file_bytes), static_cast<unsigned long long>(r.arena_bytes),
                   static_cast<unsigned long long>(r.lower_bound_bytes),
                   r.lower_bound_bytes ? static_cast<double>(r.arena_bytes) / r.lower_bound_bytes : 0.0, r.seconds);
-      if (options.quantization.int8) {
+      if (options.quantization.int8 || r.qdq_pairs > 0) {
         const auto& qr = r.quantization;
+        if (r.qdq_pairs > 0) method = "QDQ model's";
         std::printf("int8 (%s ranges, calibrated on %s): %d int8 ops, %d float ops, %d quantize, %d dequantize\n",
                     method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.float_ops, qr.quantize_ops, qr.dequantize_ops);
         for (const auto& f : qr.kept_float) std::printf("  float: %s (%s): %s\n", f.node.c_str(), f.op.c_str(), f.reason.c_str());

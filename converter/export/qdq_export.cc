@@ -41,7 +41,8 @@ class QdqWriter {
         continue;
       }
       std::string name = t->name;
-      for (const char* suffix : {"/int8", "/quantized"}) {
+      // A layout copy ("/transposed") holds the same values as its source.
+      for (const char* suffix : {"/int8", "/quantized", "/transposed"}) {
         const std::string s = suffix;
         if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) name.resize(name.size() - s.size());
       }

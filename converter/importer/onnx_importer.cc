@@ -73,6 +73,7 @@ Value ValueFromTensor(const onnx::TensorProto& t) {
     case onnx::TensorProto::BOOL:
     case onnx::TensorProto::UINT8: {
       v.type = t.data_type() == onnx::TensorProto::BOOL ? ElementType::kBool : ElementType::kInt64;
+      v.uint8 = t.data_type() == onnx::TensorProto::UINT8;
       if (!raw.empty()) {
         for (unsigned char c : raw) data.ints.push_back(c);
       } else {

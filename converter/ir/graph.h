@@ -30,6 +30,7 @@ struct Value {
   bool shape_known = false;
   std::optional<ConstantData> constant;
   int producer = -1;  // node index, -1 for graph inputs and constants
+  bool uint8 = false;  // an ONNX uint8 tensor (a QDQ zero point's type)
 
   bool is_constant() const { return constant.has_value(); }
   int64_t elements() const {
@@ -88,6 +89,11 @@ struct Graph {
   std::vector<std::string> output_names;
   int64_t opset = 0;
   std::string source_hash;
+  // The quantization a pre-quantized (QDQ) model carries: symmetric weight
+  // scales by the name of the weight they dequantize to, and int8 activation
+  // parameters (scale, zero point; uint8 shifted by -128) by value name.
+  std::map<std::string, std::vector<float>> qdq_weight_scales;
+  std::map<std::string, std::pair<float, int64_t>> qdq_activation_params;
 
   int AddValue(Value v) {
     values.push_back(std::move(v));

@@ -124,6 +124,31 @@ bool FoldNode(Graph& g, int index) {
   Value& out = g.values[n.outputs[0]];
   const Value* a = In(g, n, 0);
 
+  if (op == "DequantizeLinear") {
+    // A pre-quantized weight: keep the float values and remember the scales.
+    const Value& x = g.values[n.inputs[0]];
+    const std::vector<float>& scale = g.values[n.inputs[1]].constant->floats;
+    const std::vector<int64_t> zero = n.has_input(2) ? g.values[n.inputs[2]].constant->ints : std::vector<int64_t>{};
+    int64_t axis = n.Int("axis", 1);
+    if (axis < 0) axis += static_cast<int64_t>(x.shape.size());
+    if (scale.empty() || (scale.size() > 1 && (axis < 0 || axis >= static_cast<int64_t>(x.shape.size()) ||
+                                               static_cast<int64_t>(scale.size()) != x.shape[axis]))) {
+      throw ConversionError(n, "scale does not match the input along axis " + std::to_string(axis));
+    }
+    const Shape64 strides = Strides(x.shape);
+    std::vector<double> out(x.constant->ints.size());
+    bool symmetric = !x.uint8;
+    for (size_t i = 0; i < out.size(); ++i) {
+      const size_t c = scale.size() == 1 ? 0 : (i / strides[axis]) % x.shape[axis];
+      const int64_t zp = zero.empty() ? 0 : zero[zero.size() == 1 ? 0 : c];
+      symmetric = symmetric && zp == 0;
+      out[i] = static_cast<double>(x.constant->ints[i] - zp) * scale[c];
+    }
+    const std::string name = g.values[n.outputs[0]].name;
+    if (symmetric && (scale.size() == 1 || axis == 0 || x.shape.size() == 2)) g.qdq_weight_scales[name] = scale;
+    SetConstant(g.values[n.outputs[0]], ElementType::kFloat, x.shape, out);
+    return true;
+  }
   if (op == "Identity" || op == "Dropout") {
     SetConstant(out, a->type, a->shape, Doubles(*a));
     return true;

@@ -9,6 +9,13 @@ namespace converter {
 namespace {
 
 void ReplaceUses(Graph& g, int from, int to) {
+  // Quantization parameters a QDQ model gave `from` now describe `to`.
+  auto params = g.qdq_activation_params.find(g.values[from].name);
+  if (params != g.qdq_activation_params.end()) {
+    const auto p = params->second;
+    g.qdq_activation_params.erase(params);
+    g.qdq_activation_params[g.values[to].name] = p;
+  }
   for (Node& n : g.nodes) {
     if (n.removed) continue;
     for (int& in : n.inputs) {
@@ -202,6 +209,36 @@ void FuseEqualCast(Graph& g) {
 }
 
 }  // namespace
+
+int FoldQdqPairs(Graph& g) {
+  int pairs = 0;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& dq = g.nodes[i];
+    if (dq.removed || dq.op_type != "DequantizeLinear") continue;
+    const int q_out = dq.inputs[0];
+    const int qi = g.values[q_out].producer;
+    if (qi < 0 || g.nodes[qi].removed || g.nodes[qi].op_type != "QuantizeLinear") {
+      throw ConversionError(dq, "a DequantizeLinear of a computed value must follow a QuantizeLinear");
+    }
+    Node& q = g.nodes[qi];
+    const Value& scale = g.values[q.inputs[1]];
+    if (!scale.is_constant() || scale.constant->floats.size() != 1) {
+      throw ConversionError(q, "only constant per-tensor activation scales are supported");
+    }
+    // ONNX's default output type, without a zero point, is uint8.
+    const bool uint8 = !q.has_input(2) || g.values[q.inputs[2]].uint8;
+    const int64_t zp = q.has_input(2) ? g.values[q.inputs[2]].constant->ints.at(0) : 0;
+    const int x = q.inputs[0];
+    dq.removed = true;
+    ReplaceUses(g, dq.outputs[0], x);
+    g.qdq_activation_params[g.values[x].name] = {scale.constant->floats[0], uint8 ? zp - 128 : zp};
+    bool used = false;
+    for (int c : g.Consumers(q_out)) used = used || !g.nodes[c].removed;
+    if (!used) q.removed = true;
+    ++pairs;
+  }
+  return pairs;
+}
 
 void FuseNodes(Graph& graph) {
   FuseEqualCast(graph);

@@ -20,6 +20,13 @@ bool FoldNode(Graph& graph, int n);
 // Sets the outputs' shapes of a node Kite runs; throws for unsupported ops.
 void InferNodeShapes(Graph& graph, int n);
 
+// A pre-quantized (QDQ) model's QuantizeLinear -> DequantizeLinear pairs on
+// computed values: each becomes int8 parameters of the value it quantizes
+// (graph.qdq_activation_params) and the pair disappears. (DequantizeLinear of
+// constant weights is folded by constant folding, which keeps their scales.)
+// Returns the number of pairs.
+int FoldQdqPairs(Graph& graph);
+
 // BatchNormalization into the preceding Conv/ConvTranspose; Relu/Clip into
 // Conv, ConvTranspose, Gemm/MatMul and Add (fused activation); x * HardSigmoid(x)
 // (alpha 1/6, beta 1/2) and x * Clip(x + 3, 0, 6) / 6 into HardSwish; Identity

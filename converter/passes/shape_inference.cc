@@ -166,6 +166,12 @@ void InferNodeShapes(Graph& g, int index) {
     SetOutput(g, n, 0, x.type, x.shape);
     return;
   }
+  if (op == "QuantizeLinear" || op == "DequantizeLinear") {
+    // Activation Q -> DQ pairs become quantization parameters (FoldQdqPairs).
+    const Value& x = In(g, n, 0);
+    SetOutput(g, n, 0, op == "QuantizeLinear" ? ElementType::kInt64 : ElementType::kFloat, x.shape);
+    return;
+  }
   if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Equal") {
     const Value& a = In(g, n, 0);
     const Value& b = In(g, n, 1);

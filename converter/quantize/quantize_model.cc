@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 
 #include "ir/graph.h"
 
@@ -82,7 +83,7 @@ class Quantizer {
     }
     return false;
   }
-  AffineParams Calibrated(int32_t t, bool near_output);
+  std::optional<AffineParams> Calibrated(int32_t t, bool near_output);
   void AssignParams();
   int32_t NewTensor(const std::string& name, schema::DataType type, const std::vector<int32_t>& shape);
   void SetQuant(int32_t t, const std::vector<float>& scales, const std::vector<int64_t>& zero_points, int32_t dim);
@@ -106,7 +107,7 @@ class Quantizer {
   QuantizeReport report_;
 };
 
-AffineParams Quantizer::Calibrated(int32_t t, bool near_output) {
+std::optional<AffineParams> Quantizer::Calibrated(int32_t t, bool near_output) {
   const schema::TensorT& tensor = *m_.tensors[t];
   auto given = o_.activation_params.find(tensor.name);
   if (given != o_.activation_params.end()) return given->second;
@@ -117,7 +118,7 @@ AffineParams Quantizer::Calibrated(int32_t t, bool near_output) {
     return Int8ParamsForRange(r);
   }
   const RangeObserver& o = stats_[t];
-  if (o.empty()) throw ConversionError("tensor '" + tensor.name + "' was never observed during calibration");
+  if (o.empty()) return std::nullopt;  // neither calibrated nor given
   if (o_.method != RangeMethod::kAuto) return Int8ParamsForRange(ChooseRange(o, o_.method, o_.percentile));
   if (near_output) return Int8ParamsForRange(MinMaxRange(o));
   Range best = MseRange(o);
@@ -144,8 +145,9 @@ void Quantizer::AssignParams() {
       if (near_output_[out]) near_output_[op.inputs[0]] = true;
     }
   }
-  const auto set = [&](int32_t t, AffineParams p) {
-    params_[t] = p;
+  const auto set = [&](int32_t t, std::optional<AffineParams> p) {
+    if (!p) return;
+    params_[t] = *p;
     has_params_[t] = true;
   };
   // Graph inputs keep their whole calibrated range under auto: preprocessing
@@ -159,10 +161,11 @@ void Quantizer::AssignParams() {
       const bool given = o_.activation_params.count(m_.tensors[out]->name) > 0;
       if (int8_op_[i] && !given && PassesParamsThrough(op.opcode)) {
         const int32_t in = op.inputs[0];
-        set(out, has_params_[in] ? params_[in] : Calibrated(in, false));
+        if (has_params_[in]) set(out, params_[in]);
+        else set(out, Calibrated(in, false));
       } else if (int8_op_[i] && !given && FixedOutputRange(op.opcode, &fixed)) {
         set(out, Int8ParamsForRange(fixed));
-      } else if (!stats_[out].empty() || given) {
+      } else {
         set(out, Calibrated(out, near_output_[out]));
       }
     }
@@ -175,7 +178,7 @@ void Quantizer::AssignParams() {
         Range fixed;
         const OpCode pc = m_.operators[p]->opcode;
         if (PassesParamsThrough(pc) || FixedOutputRange(pc, &fixed) || o_.activation_params.count(m_.tensors[in]->name)) continue;
-        set(in, params_[op.outputs[0]]);
+        if (has_params_[op.outputs[0]]) set(in, params_[op.outputs[0]]);
       }
     }
   }
@@ -267,7 +270,7 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
     SetQuant(out, scales, {}, 0);  // symmetric: no zero points stored
     last_weight_scales_ = scales;
   } else {
-    const AffineParams p = Calibrated(t, false);
+    const AffineParams p = *Calibrated(t, false);  // a constant always has a range
     for (size_t i = 0; i < v.size(); ++i) {
       q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(v[i] / p.scale) + p.zero_point, -128.0f, 127.0f));
     }
@@ -371,6 +374,44 @@ QuantizeReport Quantizer::Run() {
     }
   }
   AssignParams();
+  // auto: a conv/FC that computes a graph output (through moves only) runs in
+  // float. Logits and box regressions are the answer: a detector's face logit
+  // exists only when a face is present, so a range calibrated on other images
+  // clips it; and these heads are a small share of the work.
+  if (o_.method == RangeMethod::kAuto) {
+    for (size_t i = 0; i < n; ++i) {
+      const schema::OperatorT& op = *m_.operators[i];
+      if (!int8_op_[i] || !IsConvFamily(op.opcode) || !near_output_[op.outputs[0]]) continue;
+      int8_op_[i] = false;
+      report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode), "auto: computes a graph output"});
+    }
+  }
+  // An int8 op needs parameters for its outputs and for activations it reads
+  // from float ops or the graph input; without them (a QDQ model that left a
+  // value unquantized, say) it runs in float. Repeat until nothing changes.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (!int8_op_[i]) continue;
+      const schema::OperatorT& op = *m_.operators[i];
+      bool ok = true;
+      for (int32_t t : op.outputs) ok = ok && has_params_[t];
+      for (int32_t t : op.inputs) {
+        if (t < 0 || IsConstant(t)) continue;
+        const int32_t p = producer_[t];
+        if ((p < 0 || !int8_op_[p]) && !has_params_[t]) ok = false;
+      }
+      // Ops that only move values follow their input: int8 after an int8
+      // op, float otherwise (quantizing to move and dequantize is waste).
+      const int32_t in = op.inputs.empty() ? -1 : op.inputs[0];
+      const bool follows_float = PassesParamsThrough(op.opcode) && in >= 0 && !IsConstant(in) &&
+                                 (producer_[in] < 0 || !int8_op_[producer_[in]]);
+      if (ok && !follows_float) continue;
+      int8_op_[i] = false;
+      if (!ok) report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode), "no quantization parameters"});
+      changed = true;
+    }
+  }
   // Equal compares int8 codes: both sides must be activations with the same parameters.
   for (size_t i = 0; i < n; ++i) {
     const schema::OperatorT& op = *m_.operators[i];

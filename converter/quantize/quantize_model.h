@@ -28,7 +28,7 @@ struct QuantizeOptions {
   // kAuto: min-max for graph inputs and for tensors that reach a graph output
   // unchanged (the large values there are the answer: scores, box offsets),
   // elsewhere the range of the other four methods with the lowest estimated
-  // quantization error.
+  // quantization error; and a conv/FC computing a graph output runs in float.
   RangeMethod method = RangeMethod::kAuto;
   double percentile = 99.99;
   bool per_tensor_weights = false;

@@ -12,97 +12,11 @@
 #include "kite/kite.hpp"
 #include "kite_generated.h"
 #include "support/model_builder.h"
+#include "support/onnx_builder.h"
 
 namespace kite {
 namespace testing {
 namespace {
-
-class OnnxBuilder {
- public:
-  OnnxBuilder() {
-    model_.set_ir_version(8);
-    model_.add_opset_import()->set_version(13);
-  }
-  void Input(const std::string& name, const std::vector<int64_t>& dims) { Info(graph()->add_input(), name, dims); }
-  void Output(const std::string& name) { graph()->add_output()->set_name(name); }
-  void Initializer(const std::string& name, const std::vector<int64_t>& dims, const std::vector<float>& values) {
-    auto* t = graph()->add_initializer();
-    t->set_name(name);
-    t->set_data_type(onnx::TensorProto::FLOAT);
-    for (int64_t d : dims) t->add_dims(d);
-    for (float v : values) t->add_float_data(v);
-  }
-  void IntInitializer(const std::string& name, const std::vector<int64_t>& values) {
-    auto* t = graph()->add_initializer();
-    t->set_name(name);
-    t->set_data_type(onnx::TensorProto::INT64);
-    t->add_dims(static_cast<int64_t>(values.size()));
-    for (int64_t v : values) t->add_int64_data(v);
-  }
-  onnx::NodeProto* Node(const std::string& op, const std::vector<std::string>& in, const std::vector<std::string>& out,
-                        const std::string& name = "") {
-    auto* n = graph()->add_node();
-    n->set_op_type(op);
-    n->set_name(name.empty() ? op + std::to_string(graph()->node_size()) : name);
-    for (const auto& i : in) n->add_input(i);
-    for (const auto& o : out) n->add_output(o);
-    return n;
-  }
-  static void IntsAttr(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& v) {
-    auto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INTS);
-    for (int64_t x : v) a->add_ints(x);
-  }
-  static void FloatAttr(onnx::NodeProto* n, const std::string& name, float v) {
-    auto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::FLOAT);
-    a->set_f(v);
-  }
-  std::string Save(const std::string& file) {
-    const std::string path = std::string(KITE_TEST_WORK_DIR) + "/" + file;
-    std::ofstream f(path, std::ios::binary);
-    model_.SerializeToOstream(&f);
-    return path;
-  }
-
- private:
-  onnx::GraphProto* graph() { return model_.mutable_graph(); }
-  static void Info(onnx::ValueInfoProto* v, const std::string& name, const std::vector<int64_t>& dims) {
-    v->set_name(name);
-    auto* tt = v->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(onnx::TensorProto::FLOAT);
-    auto* shape = tt->mutable_shape();
-    for (int64_t d : dims) {
-      if (d < 0) shape->add_dim()->set_dim_param("N");
-      else shape->add_dim()->set_dim_value(d);
-    }
-  }
-  onnx::ModelProto model_;
-};
-
-schema::ModelT Unpack(const std::vector<uint8_t>& bytes) {
-  schema::ModelT m;
-  schema::GetModel(bytes.data())->UnPackTo(&m);
-  return m;
-}
-
-std::vector<float> RunFirstOutput(const std::vector<uint8_t>& bytes, const std::vector<float>& input) {
-  const AlignedBytes aligned(bytes);
-  ModelHandle model;
-  EXPECT_EQ(model.Load(aligned.data(), aligned.size()), KITE_OK) << model.error();
-  InterpreterHandle it;
-  EXPECT_EQ(it.Create(model, nullptr, 0), KITE_OK) << it.error();
-  EXPECT_EQ(it.Prepare(), KITE_OK) << it.error();
-  EXPECT_EQ(it.SetInput(0, input.data(), input.size() * 4), KITE_OK) << it.error();
-  EXPECT_EQ(it.Invoke(), KITE_OK) << it.error();
-  kite_tensor_info info;
-  it.OutputInfo(0, &info);
-  std::vector<float> out(info.bytes / 4);
-  it.GetOutput(0, out.data(), info.bytes);
-  return out;
-}
 
 // Conv -> BatchNormalization -> Relu becomes one CONV_2D with a fused clamp,
 // in NHWC between the two transposes the NCHW graph input and output need,
@@ -119,7 +33,7 @@ TEST(Converter, FoldsBatchNormAndReluIntoConv) {
   b.Node("BatchNormalization", {"c", "gamma", "beta", "mean", "var"}, {"bn"});
   b.Node("Relu", {"bn"}, {"y"});
   b.Output("y");
-  const auto bytes = converter::ConvertOnnx(b.Save("bn.onnx"), {}, nullptr);
+  const auto bytes = converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, "bn.onnx"), {}, nullptr);
   const schema::ModelT m = Unpack(bytes);
   ASSERT_EQ(m.operators.size(), 3u);
   EXPECT_EQ(m.operators[0]->opcode, schema::OpCode_TRANSPOSE);
@@ -162,7 +76,7 @@ TEST(Converter, FoldsShapeChainsAndCancelsTransposes) {
   b.Node("Reshape", {"nhwc", "target"}, {"y"});
   b.Output("y");
   converter::ConvertReport report;
-  const auto bytes = converter::ConvertOnnx(b.Save("fold.onnx"), {}, &report);
+  const auto bytes = converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, "fold.onnx"), {}, &report);
   const schema::ModelT m = Unpack(bytes);
   ASSERT_EQ(m.operators.size(), 2u);
   EXPECT_EQ(m.operators[0]->opcode, schema::OpCode_RELU);
@@ -183,7 +97,7 @@ TEST(Converter, HardSigmoidTimesInputBecomesHardSwish) {
   OnnxBuilder::FloatAttr(hs, "beta", 0.5f);
   b.Node("Mul", {"x", "h"}, {"y"});
   b.Output("y");
-  const auto bytes = converter::ConvertOnnx(b.Save("hswish.onnx"), {}, nullptr);
+  const auto bytes = converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, "hswish.onnx"), {}, nullptr);
   const schema::ModelT m = Unpack(bytes);
   ASSERT_EQ(m.operators.size(), 1u);
   EXPECT_EQ(m.operators[0]->opcode, schema::OpCode_HARD_SWISH);
@@ -196,7 +110,7 @@ TEST(Converter, UnsupportedOperatorNamesNodeAndOp) {
   b.Node("Erf", {"r"}, {"y"}, "my_erf_node");
   b.Output("y");
   try {
-    converter::ConvertOnnx(b.Save("erf.onnx"), {}, nullptr);
+    converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, "erf.onnx"), {}, nullptr);
     FAIL() << "conversion should fail";
   } catch (const converter::ConversionError& e) {
     const std::string what = e.what();
@@ -210,7 +124,7 @@ TEST(Converter, DynamicInputNeedsAShape) {
   b.Input("x", {-1, 8});
   b.Node("Relu", {"x"}, {"y"});
   b.Output("y");
-  const std::string path = b.Save("dynamic.onnx");
+  const std::string path = b.Save(KITE_TEST_WORK_DIR, "dynamic.onnx");
   try {
     converter::ConvertOnnx(path, {}, nullptr);
     FAIL() << "conversion should fail";
@@ -230,7 +144,7 @@ TEST(Converter, FailedConversionLeavesNoFile) {
   b.Output("y");
   const std::string out = std::string(KITE_TEST_WORK_DIR) + "/never.kite";
   std::remove(out.c_str());
-  EXPECT_THROW(converter::ConvertOnnxFile(b.Save("never.onnx"), out, {}), converter::ConversionError);
+  EXPECT_THROW(converter::ConvertOnnxFile(b.Save(KITE_TEST_WORK_DIR, "never.onnx"), out, {}), converter::ConversionError);
   EXPECT_EQ(std::fopen(out.c_str(), "rb"), nullptr);
   EXPECT_EQ(std::fopen((out + ".tmp").c_str(), "rb"), nullptr);
 }

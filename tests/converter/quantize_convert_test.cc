@@ -1,0 +1,198 @@
+// `kite convert --quantize int8` on small ONNX graphs: the int8 model tracks
+// the float one, --keep-float and --per-tensor do what they say, the QDQ
+// export re-imports to the same model, and a QDQ model written the way ONNX
+// Runtime's quantizer writes it (uint8 activations, int8 per-channel weights,
+// int32 bias) is converted with exactly its parameters.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "analysis/layer_compare.h"
+#include "convert.h"
+#include "data/npy.h"
+#include "support/onnx_builder.h"
+#include "support/test_util.h"
+
+namespace kite {
+namespace testing {
+namespace {
+
+const std::string kDir = KITE_TEST_WORK_DIR;
+
+// x [1, 4, 8, 8] -> Conv 3x3 (8) -> Relu -> Conv 1x1 (4) -> y
+std::string SmallConvNet(uint32_t seed) {
+  Random random(seed);
+  OnnxBuilder b;
+  b.Input("x", {1, 4, 8, 8});
+  b.Initializer("w1", {8, 4, 3, 3}, random.Floats(8 * 4 * 9, -0.5f, 0.5f));
+  b.Initializer("b1", {8}, random.Floats(8, -0.2f, 0.2f));
+  b.Initializer("w2", {4, 8, 1, 1}, random.Floats(32, -0.5f, 0.5f));
+  OnnxBuilder::IntsAttr(b.Node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1"), "pads", {1, 1, 1, 1});
+  b.Node("Relu", {"c1"}, {"r1"}, "relu1");
+  b.Node("Conv", {"r1", "w2"}, {"y"}, "conv2");
+  b.Output("y");
+  return b.Save(kDir, "small_conv.onnx");
+}
+
+std::string Calibration(uint32_t seed, int samples) {
+  Random random(seed + 1);
+  converter::NpyArray a{"<f4", {samples, 4, 8, 8}, {}};
+  const std::vector<float> v = random.Floats(static_cast<size_t>(samples) * 256);
+  a.data.resize(v.size() * 4);
+  std::memcpy(a.data.data(), v.data(), a.data.size());
+  const std::string path = kDir + "/small_conv_calibration.npy";
+  converter::WriteNpy(path, a);
+  return path;
+}
+
+double Sqnr(const std::vector<float>& a, const std::vector<float>& b) {
+  converter::ErrorStats s;
+  s.Add(a.data(), b.data(), a.size());
+  return s.sqnr_db();
+}
+
+converter::ConvertOptions Int8(const std::string& calibration) {
+  converter::ConvertOptions o;
+  o.quantization.int8 = true;
+  o.quantization.calibration = calibration;
+  return o;
+}
+
+TEST(QuantizeConvert, Int8TracksFloatAndShrinksTheWeights) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const std::string onnx = SmallConvNet(seed);
+  const auto fp = converter::ConvertOnnx(onnx, {}, nullptr);
+  converter::ConvertReport report;
+  const auto q = converter::ConvertOnnx(onnx, Int8(Calibration(seed, 16)), &report);
+  EXPECT_EQ(report.quantization.int8_ops, 3);  // the convs, and NHWC -> NCHW for the output
+  EXPECT_EQ(report.quantization.float_ops, 1);  // NCHW -> NHWC of the float input, before Quantize
+  EXPECT_EQ(report.quantization.quantize_ops, 1);
+  EXPECT_EQ(report.quantization.dequantize_ops, 1);
+  const schema::ModelT m = Unpack(q);
+  size_t int8_weight_bytes = 0;
+  for (const auto& t : m.tensors) {
+    if (t->buffer != 0 && t->type == schema::DataType_INT8) int8_weight_bytes += m.buffers[t->buffer]->data.size();
+    EXPECT_NE(t->type == schema::DataType_FLOAT32 && t->buffer != 0, true) << "float constant left: " << t->name;
+  }
+  EXPECT_EQ(int8_weight_bytes, 8u * 4 * 9 + 32);
+  const std::vector<float> input = Random(seed + 2).Floats(256);
+  const double sqnr = Sqnr(RunFirstOutput(fp, input), RunFirstOutput(q, input));
+  EXPECT_GT(sqnr, 25.0) << "int8 output too far from float";
+}
+
+TEST(QuantizeConvert, KeepFloatRunsTheNamedNodeInFloat) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  converter::ConvertOptions o = Int8(Calibration(seed, 4));
+  o.quantization.quantize.keep_float = {"conv2"};
+  converter::ConvertReport report;
+  const auto q = converter::ConvertOnnx(SmallConvNet(seed), o, &report);
+  ASSERT_EQ(report.quantization.kept_float.size(), 1u);
+  EXPECT_EQ(report.quantization.kept_float[0].node, "conv2");
+  EXPECT_EQ(report.quantization.kept_float[0].reason, "--keep-float");
+  const schema::ModelT m = Unpack(q);
+  int float_convs = 0;
+  for (const auto& op : m.operators) {
+    if (op->opcode == schema::OpCode_CONV_2D && m.tensors[op->outputs[0]]->type == schema::DataType_FLOAT32) {
+      EXPECT_EQ(op->source_node, "conv2");
+      EXPECT_EQ(m.tensors[op->inputs[1]]->type, schema::DataType_FLOAT32);
+      ++float_convs;
+    }
+  }
+  EXPECT_EQ(float_convs, 1);
+  // Between conv1 (int8) and conv2 (float); conv2's output layout transpose
+  // stays float instead of quantizing only to dequantize again.
+  EXPECT_EQ(report.quantization.dequantize_ops, 1);
+  EXPECT_EQ(report.quantization.quantize_ops, 1);
+}
+
+TEST(QuantizeConvert, PerTensorWeightsHaveOneScale) {
+  const uint32_t seed = TestSeed();
+  converter::ConvertOptions o = Int8(Calibration(seed, 4));
+  o.quantization.quantize.per_tensor_weights = true;
+  const schema::ModelT m = Unpack(converter::ConvertOnnx(SmallConvNet(seed), o, nullptr));
+  for (const auto& op : m.operators) {
+    if (op->opcode != schema::OpCode_CONV_2D) continue;
+    EXPECT_EQ(m.tensors[op->inputs[1]]->quantization->scale.size(), 1u);
+  }
+}
+
+TEST(QuantizeConvert, QdqExportReimportsToTheSameModel) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  converter::ConvertOptions o = Int8(Calibration(seed, 8));
+  o.quantization.emit_qdq = kDir + "/small_conv_qdq.onnx";
+  const auto q = converter::ConvertOnnx(SmallConvNet(seed), o, nullptr);
+  converter::ConvertReport report;
+  const auto again = converter::ConvertOnnx(o.quantization.emit_qdq, {}, &report);
+  EXPECT_EQ(report.qdq_pairs, 3);  // x, the conv1+relu output, y
+  const std::vector<float> input = Random(seed + 3).Floats(256);
+  EXPECT_EQ(RunFirstOutput(q, input), RunFirstOutput(again, input));
+}
+
+// As ONNX Runtime's quantizer writes it: uint8 activations (zero point 128 is
+// int8 0), int8 symmetric per-channel weights with DequantizeLinear(axis 0),
+// an int32 bias at input_scale * weight_scale.
+TEST(QuantizeConvert, ImportsAQdqModelWithItsOwnParameters) {
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 4, 4});
+  b.Initializer("x_scale", {}, {0.02f});
+  b.TypedInitializer("x_zero", onnx::TensorProto::UINT8, {}, {128});
+  b.TypedInitializer("w_q", onnx::TensorProto::INT8, {3, 2, 1, 1}, {127, -64, 10, 20, -127, 0});
+  b.Initializer("w_scale", {3}, {0.01f, 0.02f, 0.005f});
+  b.TypedInitializer("w_zero", onnx::TensorProto::INT8, {3}, {0, 0, 0});
+  b.TypedInitializer("b_q", onnx::TensorProto::INT32, {3}, {500, -250, 1000});
+  b.Initializer("b_scale", {3}, {0.02f * 0.01f, 0.02f * 0.02f, 0.02f * 0.005f});
+  b.Initializer("y_scale", {}, {0.05f});
+  b.TypedInitializer("y_zero", onnx::TensorProto::UINT8, {}, {100});
+  b.Node("QuantizeLinear", {"x", "x_scale", "x_zero"}, {"x_q"});
+  b.Node("DequantizeLinear", {"x_q", "x_scale", "x_zero"}, {"x_dq"});
+  OnnxBuilder::IntAttr(b.Node("DequantizeLinear", {"w_q", "w_scale", "w_zero"}, {"w"}), "axis", 0);
+  OnnxBuilder::IntAttr(b.Node("DequantizeLinear", {"b_q", "b_scale"}, {"bias"}), "axis", 0);
+  b.Node("Conv", {"x_dq", "w", "bias"}, {"conv"}, "conv");
+  b.Node("QuantizeLinear", {"conv", "y_scale", "y_zero"}, {"y_q"});
+  b.Node("DequantizeLinear", {"y_q", "y_scale", "y_zero"}, {"y"});
+  b.Output("y");
+  converter::ConvertReport report;
+  const schema::ModelT m = Unpack(converter::ConvertOnnx(b.Save(kDir, "qdq_conv.onnx"), {}, &report));
+  EXPECT_EQ(report.qdq_pairs, 2);
+  bool found = false;
+  for (const auto& op : m.operators) {
+    if (op->opcode != schema::OpCode_CONV_2D) continue;
+    found = true;
+    const auto& x = *m.tensors[op->inputs[0]];
+    const auto& w = *m.tensors[op->inputs[1]];
+    const auto& y = *m.tensors[op->outputs[0]];
+    ASSERT_EQ(x.type, schema::DataType_INT8);
+    EXPECT_FLOAT_EQ(x.quantization->scale[0], 0.02f);
+    EXPECT_EQ(x.quantization->zero_point[0], 0);
+    EXPECT_FLOAT_EQ(y.quantization->scale[0], 0.05f);
+    EXPECT_EQ(y.quantization->zero_point[0], -28);
+    EXPECT_EQ(w.quantization->scale, (std::vector<float>{0.01f, 0.02f, 0.005f}));
+    const auto& wq = m.buffers[w.buffer]->data;
+    EXPECT_EQ(std::vector<int8_t>(wq.begin(), wq.end()), (std::vector<int8_t>{127, -64, 10, 20, -127, 0}));
+    const int32_t* bq = reinterpret_cast<const int32_t*>(m.buffers[m.tensors[op->inputs[2]]->buffer]->data.data());
+    EXPECT_EQ(bq[0], 500);
+    EXPECT_EQ(bq[1], -250);
+    EXPECT_EQ(bq[2], 1000);
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(QuantizeConvert, MissingCalibrationIsAClearError) {
+  converter::ConvertOptions o;
+  o.quantization.int8 = true;
+  try {
+    converter::ConvertOnnx(SmallConvNet(1), o, nullptr);
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("--calibration"), std::string::npos) << e.what();
+  }
+  o.quantization.calibration = kDir + "/no_such_folder";
+  EXPECT_THROW(converter::ConvertOnnx(SmallConvNet(1), o, nullptr), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace kite
