@@ -58,7 +58,9 @@ std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOpti
     for (const auto& [name, p] : graph.qdq_activation_params) q.quantize.activation_params[name] = {p.first, static_cast<int32_t>(p.second)};
     for (const auto& [name, scales] : graph.qdq_weight_scales) q.quantize.weight_scales[name] = scales;
   }
-  if (q.int8 && q.equalize) r.equalized_pairs = EqualizeDepthwisePairs(graph);
+  // Float conversions equalize too: the result is the same function, and the
+  // float and int8 models then agree layer by layer (kite compare).
+  if (q.equalize) r.equalized_pairs = EqualizeDepthwisePairs(graph);
   r.nodes_after_passes = LiveNodes(graph);
   ModelBuilder builder;
   r.transposes_inserted = LowerToKite(graph, builder).transposes_inserted;

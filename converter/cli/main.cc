@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
                       "also write the int8 model as a QDQ ONNX model (QuantizeLinear/DequantizeLinear), which ONNX "
                       "Runtime runs with exactly Kite's quantization");
   bool no_equalize = false, no_bias_correction = false;
-  convert->add_flag("--no-equalize", no_equalize, "skip cross-layer equalization of depthwise -> conv pairs");
+  convert->add_flag("--no-equalize", no_equalize,
+                    "skip cross-layer equalization of depthwise -> conv pairs (rescales channels so int8 ranges fit)");
   convert->add_flag("--no-bias-correction", no_bias_correction,
                     "skip correcting each conv/FC bias for the mean shift its weight rounding causes");
   convert->add_option("--max-samples", q.max_samples, "calibrate on at most this many samples (default: all)");
@@ -120,7 +121,7 @@ int main(int argc, char** argv) {
   compare->add_option("b", compare_args.b, "compared: a .kite file (float or int8) or .onnx")->required()->check(CLI::ExistingFile);
   compare->add_option("--input", compare_args.input,
                       "inputs: a .npy file (samples stacked along the first dimension), a folder with one NAME.npy per "
-                      "input, or a folder of PNG/JPEG images")->required();
+                      "input, a folder of PNG/JPEG images, or one image")->required();
   compare->add_option("--input-shape", compare_shapes, "fix an .onnx model's input shape, NAME:D0,D1,... (repeatable)");
   compare->add_option("--mean", compare_mean, "images: value = (pixel / 255 - mean) / std; 1 or 3 values (default 0)");
   compare->add_option("--std", compare_std, "images: see --mean (default 1)");
@@ -136,9 +137,10 @@ int main(int argc, char** argv) {
       kite::converter::ConvertOptions options;
       for (const auto& spec : input_shapes) options.import.input_shapes.insert(ParseInputShape(spec));
       options.plan_memory = !no_plan;
+      q.equalize = !no_equalize;
+      options.quantization.equalize = q.equalize;
       if (quantize == "int8") {
         q.int8 = true;
-        q.equalize = !no_equalize;
         q.quantize.bias_correction = !no_bias_correction;
         q.quantize.method = kite::converter::ParseRangeMethod(method);
         q.quantize.keep_float.insert(keep_float.begin(), keep_float.end());

@@ -41,7 +41,10 @@ CalibrationData::CalibrationData(const std::string& path, const std::vector<Inpu
                                  const ImageCalibrationOptions& images)
     : inputs_(inputs), path_(path), image_options_(images) {
   if (!fs::exists(path)) throw std::runtime_error("calibration data '" + path + "' does not exist");
-  if (!fs::is_directory(path)) {
+  std::vector<fs::path> files;
+  if (!fs::is_directory(path) && HasExtension(path, {".png", ".jpg", ".jpeg"})) {
+    files.push_back(path);  // one photograph
+  } else if (!fs::is_directory(path)) {
     if (inputs.size() != 1) {
       throw std::runtime_error("the model has " + std::to_string(inputs.size()) +
                                " inputs: give --calibration a folder with one NAME.npy per input");
@@ -50,9 +53,10 @@ CalibrationData::CalibrationData(const std::string& path, const std::vector<Inpu
     samples_ = SamplesIn(arrays_[0], inputs[0], path);
     return;
   }
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(path)) {
-    if (entry.is_regular_file()) files.push_back(entry.path());
+  if (files.empty()) {
+    for (const auto& entry : fs::directory_iterator(path)) {
+      if (entry.is_regular_file()) files.push_back(entry.path());
+    }
   }
   std::sort(files.begin(), files.end());
   bool any_npy = false;

@@ -1,7 +1,7 @@
 // Where calibration samples come from: a .npy file (samples stacked along the
 // first dimension, as `kite run` reads them), a folder of .npy files (one per
-// input, named as `kite run` names its files), or a folder of images
-// (PNG/JPEG, decoded one at a time).
+// input, named as `kite run` names its files), a folder of images (PNG/JPEG,
+// decoded one at a time) or one image.
 #ifndef KITE_CONVERTER_QUANTIZE_CALIBRATION_DATA_H_
 #define KITE_CONVERTER_QUANTIZE_CALIBRATION_DATA_H_
 
