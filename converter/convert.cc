@@ -55,6 +55,7 @@ std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOpti
     q.int8 = true;
     q.equalize = false;  // its weights and scales belong together
     q.quantize.bias_correction = false;
+    q.quantize.method = RangeMethod::kMinMax;  // no auto policy: the model chose what is int8
     for (const auto& [name, p] : graph.qdq_activation_params) q.quantize.activation_params[name] = {p.first, static_cast<int32_t>(p.second)};
     for (const auto& [name, scales] : graph.qdq_weight_scales) q.quantize.weight_scales[name] = scales;
   }

@@ -1,16 +1,21 @@
 // The `kite` command line as scripts use it: run with stacked samples, file
-// names of outputs, errors for inputs that do not fit, inspect --json.
+// names of outputs, errors for inputs that do not fit, inspect --json,
+// convert --quantize int8 from a folder of images, compare --json/--svg.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "data/image_input.h"
 #include "data/npy.h"
 #include "support/model_builder.h"
+#include "support/onnx_builder.h"
+#include "support/test_util.h"
 
 namespace kite {
 namespace testing {
@@ -20,7 +25,8 @@ std::string Work() { return KITE_TEST_WORK_DIR; }
 
 // Runs a command; returns its exit status and fills `output` with stdout+stderr.
 int Shell(const std::string& command, std::string* output) {
-  const std::string log = Work() + "/cli_test.log";
+  // ctest runs tests in parallel: one log per test.
+  const std::string log = Work() + "/cli_test_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".log";
   const int status = std::system((command + " > '" + log + "' 2>&1").c_str());
   std::ifstream f(log);
   std::stringstream ss;
@@ -35,7 +41,7 @@ std::string WriteReluModel() {
   const int y = mb.Tensor("out:0/relu", schema::DataType_FLOAT32, {1, 4});
   mb.Op(schema::OpCode_RELU, {x}, {y});
   mb.Output(y);
-  const std::string path = Work() + "/relu.kite";
+  const std::string path = Work() + "/relu_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".kite";
   converter::WriteFileAtomically(path, mb.Build().ToVector());
   return path;
 }
@@ -117,6 +123,90 @@ TEST(KiteCli, BadFilesGetOneLineErrors) {
   EXPECT_NE(out.find("kite: error:"), std::string::npos) << out;
   EXPECT_NE(Shell("'" KITE_CLI "' convert '" + Work() + "/junk.kite' -o '" + Work() + "/x.kite'", &out), 0);
   EXPECT_NE(out.find("not an ONNX model"), std::string::npos) << out;
+}
+
+// x [1, 3, 16, 16] (an image, NCHW) -> Conv 3x3 (8) + Relu -> Conv 1x1 (2) -> y
+std::string WriteImageConvNet() {
+  Random random(TestSeed());
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 16, 16});
+  b.Initializer("w1", {8, 3, 3, 3}, random.Floats(8 * 27, -0.5f, 0.5f));
+  b.Initializer("w2", {2, 8, 1, 1}, random.Floats(16, -0.5f, 0.5f));
+  OnnxBuilder::IntsAttr(b.Node("Conv", {"x", "w1"}, {"c1"}, "conv1"), "pads", {1, 1, 1, 1});
+  b.Node("Relu", {"c1"}, {"r1"}, "relu1");
+  b.Node("Conv", {"r1", "w2"}, {"y"}, "conv2");
+  b.Output("y");
+  return b.Save(Work(), std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_image_conv.onnx");
+}
+
+// Two small photographs (gradients and noise) in their own folder.
+std::string WriteImageFolder() {
+  const std::string dir = Work() + "/cli_images";
+  std::system(("rm -rf '" + dir + "' && mkdir -p '" + dir + "'").c_str());
+  Random random(TestSeed());
+  for (int i = 0; i < 2; ++i) {
+    converter::Image image;
+    image.width = image.height = 20;
+    const std::vector<float> noise = random.Floats(20 * 20 * 3, 0.0f, 255.0f);
+    for (int k = 0; k < 20 * 20 * 3; ++k) image.rgb.push_back(static_cast<unsigned char>((k * (i + 1)) % 256 / 2 + noise[k] / 2));
+    converter::SavePng(dir + "/photo" + std::to_string(i) + ".png", image);
+  }
+  return dir;
+}
+
+TEST(KiteCli, ConvertInt8FromImagesThenCompareLayerByLayer) {
+  const std::string onnx = WriteImageConvNet(), images = WriteImageFolder();
+  const std::string kite8 = Work() + "/image_conv_int8.kite", qdq = Work() + "/image_conv_qdq.onnx";
+  std::string out;
+  ASSERT_EQ(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + kite8 + "' --quantize int8 --calibration '" + images +
+                      "' --mean 0.5 --std 0.5 --method minmax --emit-qdq '" + qdq + "'", &out), 0) << out;
+  EXPECT_NE(out.find("calibrated on 2 images"), std::string::npos) << out;
+  EXPECT_NE(out.find("2 int8 ops") == std::string::npos && out.find("3 int8 ops") == std::string::npos, true) << out;
+  std::ifstream q(qdq);
+  EXPECT_TRUE(q.good()) << "no QDQ export";
+
+  // kite inspect shows each op's precision.
+  ASSERT_EQ(Shell("'" KITE_CLI "' inspect --json '" + kite8 + "'", &out), 0) << out;
+  const auto inspect = nlohmann::json::parse(out);
+  int int8_convs = 0;
+  for (const auto& op : inspect["operators"]) int8_convs += op["op"] == "CONV_2D" && op["dtype"] == "INT8";
+  EXPECT_EQ(int8_convs, 2);
+
+  const std::string svg = Work() + "/image_conv_sqnr.svg";
+  ASSERT_EQ(Shell("'" KITE_CLI "' compare '" + onnx + "' '" + kite8 + "' --input '" + images +
+                      "' --mean 0.5 --std 0.5 --json --svg '" + svg + "'", &out), 0) << out;
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["samples"], 2);
+  // conv1 (with its relu) and conv2 matched by ONNX node name, plus the
+  // layout transposes around them.
+  std::set<std::string> nodes;
+  for (const auto& l : j["layers"]) nodes.insert(l["node"].get<std::string>());
+  EXPECT_TRUE(nodes.count("conv1") && nodes.count("conv2")) << out;
+  EXPECT_EQ(j["outputs"].size(), 1u);
+  EXPECT_GT(j["outputs"][0]["sqnr_db"].get<double>(), 20.0);
+  const auto sqnr = [](const nlohmann::json& l) { return l["sqnr_db"].is_number() ? l["sqnr_db"].get<double>() : 1e9; };
+  for (size_t i = 1; i < j["layers"].size(); ++i) EXPECT_LE(sqnr(j["layers"][i - 1]), sqnr(j["layers"][i])) << "worst first";
+  std::ifstream f(svg);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  EXPECT_NE(ss.str().find("<svg"), std::string::npos);
+  EXPECT_NE(ss.str().find("conv2"), std::string::npos);
+}
+
+TEST(KiteCli, QuantizationOptionsErrors) {
+  const std::string onnx = WriteImageConvNet();
+  std::string out;
+  EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize int8", &out), 0);
+  EXPECT_NE(out.find("--calibration"), std::string::npos) << out;
+  EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --calibration '" + Work() + "'", &out), 0);
+  EXPECT_NE(out.find("need --quantize int8"), std::string::npos) << out;
+  EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize int8 --calibration x --method kl", &out), 0);
+  const std::string empty = Work() + "/empty_calibration";
+  std::system(("mkdir -p '" + empty + "'").c_str());
+  EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize int8 --calibration '" + empty + "'", &out), 0);
+  EXPECT_NE(out.find("holds no .npy, .png or .jpg files"), std::string::npos) << out;
+  std::ifstream none(Work() + "/e.kite");
+  EXPECT_FALSE(none.good()) << "a failed conversion left a file";
 }
 
 }  // namespace

@@ -19,6 +19,11 @@ namespace {
 
 const std::string kDir = KITE_TEST_WORK_DIR;
 
+// ctest runs tests in parallel: files carry the test's name.
+std::string Unique(const std::string& file) {
+  return std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + file;
+}
+
 // x [1, 4, 8, 8] -> Conv 3x3 (8) -> Relu -> Conv 1x1 (4) -> y
 std::string SmallConvNet(uint32_t seed) {
   Random random(seed);
@@ -31,7 +36,7 @@ std::string SmallConvNet(uint32_t seed) {
   b.Node("Relu", {"c1"}, {"r1"}, "relu1");
   b.Node("Conv", {"r1", "w2"}, {"y"}, "conv2");
   b.Output("y");
-  return b.Save(kDir, "small_conv.onnx");
+  return b.Save(kDir, Unique("small_conv.onnx"));
 }
 
 std::string Calibration(uint32_t seed, int samples) {
@@ -40,7 +45,7 @@ std::string Calibration(uint32_t seed, int samples) {
   const std::vector<float> v = random.Floats(static_cast<size_t>(samples) * 256);
   a.data.resize(v.size() * 4);
   std::memcpy(a.data.data(), v.data(), a.data.size());
-  const std::string path = kDir + "/small_conv_calibration.npy";
+  const std::string path = kDir + "/" + Unique("calibration.npy");
   converter::WriteNpy(path, a);
   return path;
 }
@@ -64,7 +69,9 @@ TEST(QuantizeConvert, Int8TracksFloatAndShrinksTheWeights) {
   const std::string onnx = SmallConvNet(seed);
   const auto fp = converter::ConvertOnnx(onnx, {}, nullptr);
   converter::ConvertReport report;
-  const auto q = converter::ConvertOnnx(onnx, Int8(Calibration(seed, 16)), &report);
+  converter::ConvertOptions o = Int8(Calibration(seed, 16));
+  o.quantization.quantize.method = converter::RangeMethod::kMinMax;  // auto would keep conv2 in float
+  const auto q = converter::ConvertOnnx(onnx, o, &report);
   EXPECT_EQ(report.quantization.int8_ops, 3);  // the convs, and NHWC -> NCHW for the output
   EXPECT_EQ(report.quantization.float_ops, 1);  // NCHW -> NHWC of the float input, before Quantize
   EXPECT_EQ(report.quantization.quantize_ops, 1);
@@ -81,10 +88,20 @@ TEST(QuantizeConvert, Int8TracksFloatAndShrinksTheWeights) {
   EXPECT_GT(sqnr, 25.0) << "int8 output too far from float";
 }
 
+TEST(QuantizeConvert, AutoKeepsTheConvThatComputesTheOutputInFloat) {
+  const uint32_t seed = TestSeed();
+  converter::ConvertReport report;
+  converter::ConvertOnnx(SmallConvNet(seed), Int8(Calibration(seed, 4)), &report);
+  ASSERT_EQ(report.quantization.kept_float.size(), 1u);
+  EXPECT_EQ(report.quantization.kept_float[0].node, "conv2");
+  EXPECT_EQ(report.quantization.kept_float[0].reason, "auto: computes a graph output");
+}
+
 TEST(QuantizeConvert, KeepFloatRunsTheNamedNodeInFloat) {
   const uint32_t seed = TestSeed();
   SCOPED_TRACE("seed " + std::to_string(seed));
   converter::ConvertOptions o = Int8(Calibration(seed, 4));
+  o.quantization.quantize.method = converter::RangeMethod::kMse;
   o.quantization.quantize.keep_float = {"conv2"};
   converter::ConvertReport report;
   const auto q = converter::ConvertOnnx(SmallConvNet(seed), o, &report);
@@ -122,11 +139,11 @@ TEST(QuantizeConvert, QdqExportReimportsToTheSameModel) {
   const uint32_t seed = TestSeed();
   SCOPED_TRACE("seed " + std::to_string(seed));
   converter::ConvertOptions o = Int8(Calibration(seed, 8));
-  o.quantization.emit_qdq = kDir + "/small_conv_qdq.onnx";
+  o.quantization.emit_qdq = kDir + "/" + Unique("qdq.onnx");
   const auto q = converter::ConvertOnnx(SmallConvNet(seed), o, nullptr);
   converter::ConvertReport report;
   const auto again = converter::ConvertOnnx(o.quantization.emit_qdq, {}, &report);
-  EXPECT_EQ(report.qdq_pairs, 3);  // x, the conv1+relu output, y
+  EXPECT_EQ(report.qdq_pairs, 2);  // x and the conv1+relu output (auto keeps conv2, which computes y, in float)
   const std::vector<float> input = Random(seed + 3).Floats(256);
   EXPECT_EQ(RunFirstOutput(q, input), RunFirstOutput(again, input));
 }
@@ -155,7 +172,7 @@ TEST(QuantizeConvert, ImportsAQdqModelWithItsOwnParameters) {
   b.Node("DequantizeLinear", {"y_q", "y_scale", "y_zero"}, {"y"});
   b.Output("y");
   converter::ConvertReport report;
-  const schema::ModelT m = Unpack(converter::ConvertOnnx(b.Save(kDir, "qdq_conv.onnx"), {}, &report));
+  const schema::ModelT m = Unpack(converter::ConvertOnnx(b.Save(kDir, Unique("qdq_conv.onnx")), {}, &report));
   EXPECT_EQ(report.qdq_pairs, 2);
   bool found = false;
   for (const auto& op : m.operators) {

@@ -7,16 +7,15 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_util.h"
+
 namespace kite {
 namespace converter {
 namespace {
 
 constexpr size_t kSamples = 1 << 20;
 
-uint32_t Seed() {
-  const uint32_t seed = static_cast<uint32_t>(::testing::UnitTest::GetInstance()->random_seed());
-  return seed;
-}
+uint32_t Seed() { return testing::TestSeed(); }
 
 // Streams `values` in batches of 4096, as calibration streams one tensor per sample.
 RangeObserver Observe(const std::vector<float>& values) {
