@@ -169,6 +169,15 @@ void InspectModel(const InspectArgs& args) {
                    {"kernel", node.kernel_name}});
   }
   j["operators"] = ops;
+  // Each op's precision: its output dtype; Quantize/Dequantize are the
+  // boundaries between int8 and float regions.
+  int int8_ops = 0, float_ops = 0, boundaries = 0;
+  for (const auto& o : ops) {
+    if (o["op"] == "QUANTIZE" || o["op"] == "DEQUANTIZE") ++boundaries;
+    else if (o["dtype"] == "INT8") ++int8_ops;
+    else ++float_ops;
+  }
+  j["precision"] = {{"int8_ops", int8_ops}, {"float_ops", float_ops}, {"quantize_dequantize_ops", boundaries}};
   if (args.json) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
@@ -190,6 +199,8 @@ void InspectModel(const InspectArgs& args) {
   }
   std::printf("\n%d operators, %zu tensors, %llu bytes of constants\n", interpreter.num_nodes(), static_cast<size_t>(fb->tensors()->size()),
               static_cast<unsigned long long>(constant_bytes));
+  std::printf("precision: %d int8 ops, %d float ops, %d quantize/dequantize (the dtype column is each op's)\n", int8_ops,
+              float_ops, boundaries);
   std::printf("arena: activations %llu bytes planned (%s), lower bound %llu (ratio %.3f); with interpreter state %zu bytes\n",
               static_cast<unsigned long long>(planned), model.has_plan() ? "offline" : "planned at runtime",
               static_cast<unsigned long long>(lower), lower > 0 ? static_cast<double>(planned) / lower : 0.0,

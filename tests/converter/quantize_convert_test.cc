@@ -88,6 +88,12 @@ TEST(QuantizeConvert, Int8TracksFloatAndShrinksTheWeights) {
   EXPECT_GT(sqnr, 25.0) << "int8 output too far from float";
 }
 
+TEST(QuantizeConvert, SameInputsGiveTheSameFileByteForByte) {
+  const uint32_t seed = TestSeed();
+  const std::string onnx = SmallConvNet(seed), calibration = Calibration(seed, 8);
+  EXPECT_EQ(converter::ConvertOnnx(onnx, Int8(calibration), nullptr), converter::ConvertOnnx(onnx, Int8(calibration), nullptr));
+}
+
 TEST(QuantizeConvert, AutoKeepsTheConvThatComputesTheOutputInFloat) {
   const uint32_t seed = TestSeed();
   converter::ConvertReport report;
@@ -129,10 +135,14 @@ TEST(QuantizeConvert, PerTensorWeightsHaveOneScale) {
   converter::ConvertOptions o = Int8(Calibration(seed, 4));
   o.quantization.quantize.per_tensor_weights = true;
   const schema::ModelT m = Unpack(converter::ConvertOnnx(SmallConvNet(seed), o, nullptr));
+  int int8_convs = 0;
   for (const auto& op : m.operators) {
-    if (op->opcode != schema::OpCode_CONV_2D) continue;
+    if (op->opcode != schema::OpCode_CONV_2D || m.tensors[op->inputs[1]]->type != schema::DataType_INT8) continue;
+    ASSERT_NE(m.tensors[op->inputs[1]]->quantization, nullptr);
     EXPECT_EQ(m.tensors[op->inputs[1]]->quantization->scale.size(), 1u);
+    ++int8_convs;
   }
+  EXPECT_EQ(int8_convs, 1);  // conv1; auto keeps conv2, which computes the output, in float
 }
 
 TEST(QuantizeConvert, QdqExportReimportsToTheSameModel) {
