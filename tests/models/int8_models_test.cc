@@ -39,8 +39,20 @@ struct Int8Case {
 };
 
 RealModel Find(const std::string& name) {
-  for (const RealModel& m : RealModels()) {
-    if (name == m.name) return m;
+  for (RealModel m : RealModels()) {
+    if (name != m.name) continue;
+    if (name.rfind("Mlsd", 0) == 0) {
+      // M-LSD divides by 127.5 and subtracts 1 itself: it takes RGBA pixels
+      // in [0, 255]. (The float test feeds [-1, 1], which checks arithmetic
+      // against ONNX Runtime just as well; for int8 fidelity the input must be
+      // what the model was trained on, or the image is a 1% ripple around -1.)
+      for (int c = 0; c < 3; ++c) {
+        m.photo.mean[c] = 0.0f;
+        m.photo.std[c] = 1.0f / 255.0f;
+      }
+      m.photo.alpha = 255.0f;
+    }
+    return m;
   }
   throw std::runtime_error("no model " + name);
 }
@@ -53,7 +65,7 @@ std::vector<Int8Case> QuickCases() {
   return {
       {Find("BlazeFaceFront"), kScenes, 0, "astronaut.png", 11},
       {Find("BlazeFaceBack"), kScenes, 0, "astronaut.png", 5},
-      {Find("MlsdTiny320"), kScenes, 0, "motorcycle_right.png", 9},
+      {Find("MlsdTiny320"), kScenes, 0, "motorcycle_right.png", 14},
       {Find("PpOcrCls"), kText, 0, "text.png", 25},
   };
 }
@@ -233,12 +245,13 @@ TEST_P(Int8Models, MatchesOnnxRuntimeOnTheQdqExportAndKeepsFidelity) {
   // Each kernel alone: before every op, its int8 inputs are overwritten with
   // ONNX Runtime's values, so a difference is that kernel's and not one
   // carried from upstream.
-  // ONNX Runtime resizes int8 bilinearly on the codes and truncates
-  // (static_cast), Kite interpolates and rounds to nearest even: with 2x
-  // upsampling's 0.25/0.75 weights, ties are common, so ~1% of its elements
-  // differ by 1. Resize is held to 1 LSB; every other kernel to 99.9% identical.
-  size_t worst_same = SIZE_MAX, worst_count = 1, worst_diff = 0;
-  std::string worst_op;
+  // Per op kind: the worst share of identical codes, and the largest
+  // difference. Every kernel must stay within 1 LSB. Kernels ONNX Runtime also
+  // runs in int8 (QLinearConv/MatMul/Add, pools, data movement) must be 99.9%
+  // identical. Where it runs "dequantize, float op, quantize" instead (Sub,
+  // Mul, Div, Resize: it truncates int8 bilinear results) ties round
+  // differently in up to a few percent of elements; those are reported.
+  std::map<std::string, std::pair<double, int>> per_op;  // op -> (worst identical share, max diff)
   kite.Run({photo}, [&](int32_t op) {
     if (op < 0) return;
     const Node& node = kite.interpreter().node(op);
@@ -246,18 +259,16 @@ TEST_P(Int8Models, MatchesOnnxRuntimeOnTheQdqExportAndKeepsFidelity) {
       const Tensor& t = kite.interpreter().tensor(node.outputs[k]);
       auto want = ort_codes.find(value_name(node.outputs[k]));
       if (t.dtype != KITE_INT8 || want == ort_codes.end()) continue;
-      size_t same = 0, diff = 0;
+      size_t same = 0;
+      int diff = 0;
       for (int64_t i = 0; i < t.elements(); ++i) {
         same += t.As<int8_t>()[i] == want->second[i];
-        diff = std::max<size_t>(diff, std::abs(t.As<int8_t>()[i] - want->second[i]));
+        diff = std::max(diff, std::abs(t.As<int8_t>()[i] - want->second[i]));
       }
-      worst_diff = std::max(worst_diff, diff);
-      if (node.op->opcode() == schema::OpCode_RESIZE) continue;
-      if (worst_op.empty() || same * worst_count < worst_same * static_cast<size_t>(t.elements())) {
-        worst_same = same;
-        worst_count = static_cast<size_t>(t.elements());
-        worst_op = std::string(schema::EnumNameOpCode(node.op->opcode())) + " " + value_name(node.outputs[k]);
-      }
+      const std::string name = schema::EnumNameOpCode(node.op->opcode());
+      auto it = per_op.emplace(name, std::make_pair(1.0, 0)).first;
+      it->second.first = std::min(it->second.first, static_cast<double>(same) / t.elements());
+      it->second.second = std::max(it->second.second, diff);
     }
   }, [&](int32_t op) {
     const Node& node = kite.interpreter().node(op);
@@ -268,8 +279,17 @@ TEST_P(Int8Models, MatchesOnnxRuntimeOnTheQdqExportAndKeepsFidelity) {
       if (t.dtype == KITE_INT8 && !t.is_constant && feed != ort_codes.end()) std::memcpy(t.data, feed->second.data(), t.bytes);
     }
   });
-  std::printf("[ qdq      ] %-15s each kernel alone on ONNX Runtime's inputs: worst (Resize aside) %s, %.4f%% identical, max diff %zu LSB\n",
-              m.name, worst_op.c_str(), 100.0 * worst_same / worst_count, worst_diff);
+  std::string summary;
+  for (const auto& [op, r] : per_op) {
+    char buf[96];
+    std::snprintf(buf, sizeof(buf), "%s%s %.3f%%/%d", summary.empty() ? "" : ", ", op.c_str(), 100.0 * r.first, r.second);
+    summary += buf;
+    EXPECT_LE(r.second, 1) << op << " differs from ONNX Runtime by more than 1 LSB";
+    const bool float_in_ort = op == "SUB" || op == "MUL" || op == "DIV" || op == "RESIZE";
+    if (!float_in_ort) EXPECT_GE(r.first, 0.999) << op << " kernel differs from ONNX Runtime";
+  }
+  std::printf("[ qdq      ] %-15s each kernel alone on ONNX Runtime's inputs (worst identical share / max LSB): %s\n", m.name,
+              summary.c_str());
   // End to end, rare 1-LSB differences (rounding ties) grow through deep
   // networks; reported, not held to a bound.
   kite.Run({photo}, [](int32_t) {});
@@ -281,12 +301,9 @@ TEST_P(Int8Models, MatchesOnnxRuntimeOnTheQdqExportAndKeepsFidelity) {
     std::memcpy(want.data(), ort_out.data.data(), ort_out.data.size());
     std::printf("[ qdq      ] %-15s output %-28s end to end vs ONNX Runtime: SQNR %.1f dB\n", m.name, output_names[o].c_str(), Sqnr(want, got));
   }
-  EXPECT_GE(static_cast<double>(worst_same), 0.999 * worst_count) << "kernel " << worst_op << " differs from ONNX Runtime";
-  EXPECT_LE(worst_diff, 1u);
 
   // Fidelity against the float model on the evaluation photograph.
   converter::TracedRun float_run(float_bytes);
-  std::vector<std::vector<float>> float_out, int8_out;
   float_run.Run({photo}, [](int32_t) {});
   kite.Run({photo}, [](int32_t) {});
   double worst = INFINITY;
