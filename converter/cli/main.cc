@@ -67,15 +67,17 @@ int main(int argc, char** argv) {
                       "calibration inputs: a .npy file (samples stacked along the first dimension), a folder with "
                       "one NAME.npy per input, or a folder of PNG/JPEG images");
   convert->add_option("--method", method,
-                      "activation ranges: minmax, percentile, entropy (KL), mse, or auto (per tensor: min-max where it "
-                      "reaches an output, elsewhere the lowest estimated error; default)")
+                      "activation ranges: minmax, percentile, entropy (KL), mse, or auto (default: min-max for inputs and "
+                      "for values that reach an output, elsewhere the lowest estimated error per tensor; a conv/FC "
+                      "computing an output stays float)")
       ->check(CLI::IsMember({"minmax", "percentile", "entropy", "mse", "auto"}));
   convert->add_option("--percentile", q.quantize.percentile, "the percentile method's quantile (default 99.99)");
   convert->add_flag("--per-tensor", q.quantize.per_tensor_weights, "one weight scale per tensor instead of per output channel");
   convert->add_option("--keep-float", keep_float, "run this ONNX node in float (repeatable)");
   convert->add_option("--emit-qdq", q.emit_qdq,
                       "also write the int8 model as a QDQ ONNX model (QuantizeLinear/DequantizeLinear), which ONNX "
-                      "Runtime runs with exactly Kite's quantization");
+                      "Runtime runs with exactly Kite's quantization. A QDQ model given as input converts to int8 with "
+                      "its own parameters, without calibration");
   bool no_equalize = false, no_bias_correction = false;
   convert->add_flag("--no-equalize", no_equalize,
                     "skip cross-layer equalization of depthwise -> conv pairs (rescales channels so int8 ranges fit)");
