@@ -39,12 +39,16 @@ inline void Decode(const std::vector<float>& scores, const std::vector<float>& b
       }
 }
 
-// Faces above `threshold` from the four outputs (scores 16x16, scores 8x8,
-// boxes 16x16, boxes 8x8), best first, overlaps above 0.3 IoU removed.
+// Faces above `threshold` from the four outputs (scores of the fine grid with
+// 2 anchors per cell, scores of the coarse grid with 6, then their boxes),
+// best first, overlaps above 0.3 IoU removed. `size` is the input's side in
+// pixels (128 front, 256 back); the grids follow from the output sizes.
 inline std::vector<Face> DetectFaces(const std::vector<std::vector<float>>& out, int size, float threshold) {
   std::vector<Face> faces, kept;
-  Decode(out[0], out[2], size / 8, 2, static_cast<float>(size), threshold, &faces);
-  Decode(out[1], out[3], size / 16, 6, static_cast<float>(size), threshold, &faces);
+  const int fine = static_cast<int>(std::lround(std::sqrt(out[0].size() / 2.0)));
+  const int coarse = static_cast<int>(std::lround(std::sqrt(out[1].size() / 6.0)));
+  Decode(out[0], out[2], fine, 2, static_cast<float>(size), threshold, &faces);
+  Decode(out[1], out[3], coarse, 6, static_cast<float>(size), threshold, &faces);
   std::sort(faces.begin(), faces.end(), [](const Face& a, const Face& b) { return a.score > b.score; });
   for (const Face& f : faces) {
     if (std::none_of(kept.begin(), kept.end(), [&](const Face& k) { return IoU(k, f) > 0.3f; })) kept.push_back(f);
