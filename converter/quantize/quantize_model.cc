@@ -238,7 +238,7 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
       const float w_scale = last_weight_scales_.size() == 1 ? last_weight_scales_[0] : last_weight_scales_[c];
       scales[c] = in_scale * w_scale;
       const double x = std::nearbyint(static_cast<double>(v[c]) / scales[c]);
-      q[c] = static_cast<int32_t>(std::clamp(x, -2147483647.0, 2147483647.0));
+      q[c] = static_cast<int32_t>(std::clamp(x, -1073741824.0, 1073741824.0));
     }
     const int32_t out = NewTensor(src.name + "/int32", schema::DataType_INT32, src.shape);
     m_.buffers.push_back(BufferOf(q));
@@ -262,6 +262,17 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
     auto given = o_.weight_scales.find(src.name);
     std::vector<float> scales = given != o_.weight_scales.end() ? given->second
                                                                  : SymmetricWeightScales(v, channels, o_.per_tensor_weights);
+    // The int32 bias is b / (in_scale * w_scale[c]): a channel whose weights
+    // are ~0 but whose bias is not would overflow it. Keep |bias| <= 2^30 by
+    // raising such a channel's weight scale (its weights round to ~0 anyway).
+    if (given == o_.weight_scales.end() && op.inputs.size() > 2 && op.inputs[2] >= 0 && IsConstant(op.inputs[2])) {
+      const std::vector<float> b = FloatData(m_, *m_.tensors[op.inputs[2]]);
+      const double in_scale = m_.tensors[op.inputs[0]]->quantization->scale[0];
+      for (size_t c = 0; c < b.size(); ++c) {
+        float& s = scales[scales.size() == 1 ? 0 : c];
+        s = std::max(s, static_cast<float>(std::fabs(b[c]) / (in_scale * 1073741824.0)));
+      }
+    }
     const size_t per_channel = v.size() / static_cast<size_t>(channels);
     for (size_t i = 0; i < v.size(); ++i) {
       const float s = scales.size() == 1 ? scales[0] : scales[i / per_channel];
@@ -319,7 +330,7 @@ void Quantizer::CorrectBias(schema::OperatorT& op, int32_t float_input, int32_t 
   int32_t* qb = reinterpret_cast<int32_t*>(m_.buffers[bias.buffer]->data.data());
   for (int64_t o = 0; o < out; ++o) {
     const double corrected = static_cast<double>(qb[o]) - std::nearbyint(shift[o] / bias.quantization->scale[o]);
-    qb[o] = static_cast<int32_t>(std::clamp(corrected, -2147483647.0, 2147483647.0));
+    qb[o] = static_cast<int32_t>(std::clamp(corrected, -1073741824.0, 1073741824.0));
   }
 }
 

@@ -43,7 +43,9 @@ inline float FinishFloat(const OutputTransform& t, float acc, const float* bias,
 }
 
 inline int8_t FinishInt8(const OutputTransform& t, int32_t acc, const int32_t* bias, int32_t c) {
-  if (bias != nullptr) acc += bias[c];
+  // Two's-complement wrap, as SIMD adds do: a converter keeps |bias| <= 2^30,
+  // so only a hostile file gets here, and it gets a defined result.
+  if (bias != nullptr) acc = static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(bias[c]));
   return Requantize(acc, t.scales[c], t.zero_point, t.range.min, t.range.max);
 }
 
