@@ -27,7 +27,8 @@ void InferNodeShapes(Graph& graph, int n);
 // Returns the number of pairs.
 int FoldQdqPairs(Graph& graph);
 
-// BatchNormalization into the preceding Conv/ConvTranspose; Relu/Clip into
+// BatchNormalization, and multiplies/adds by per-channel constants, into the
+// preceding Conv (BatchNormalization also into ConvTranspose); Relu/Clip into
 // Conv, ConvTranspose, Gemm/MatMul and Add (fused activation); x * HardSigmoid(x)
 // (alpha 1/6, beta 1/2) and x * Clip(x + 3, 0, 6) / 6 into HardSwish; Identity
 // and Dropout dropped.

@@ -54,6 +54,34 @@ TEST(Converter, FoldsBatchNormAndReluIntoConv) {
   }
 }
 
+// PP-LCNetV3's learnable affine block: Conv -> Mul (per channel) -> Add
+// (scalar) becomes one CONV_2D computing the same.
+TEST(Converter, FoldsPerChannelMultiplyAndAddIntoConv) {
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 3, 3});
+  b.Initializer("w", {2, 2, 1, 1}, {1, 2, 3, 4});
+  b.Initializer("bias", {2}, {0.5f, -0.5f});
+  b.Initializer("scale", {1, 2, 1, 1}, {2.0f, -3.0f});
+  b.Initializer("shift", {1}, {0.25f});
+  b.Node("Conv", {"x", "w", "bias"}, {"c"});
+  b.Node("Mul", {"c", "scale"}, {"m"});
+  b.Node("Add", {"shift", "m"}, {"y"});
+  b.Output("y");
+  const auto bytes = converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, "affine.onnx"), {}, nullptr);
+  const schema::ModelT m = Unpack(bytes);
+  int convs = 0, others = 0;
+  for (const auto& op : m.operators) (op->opcode == schema::OpCode_CONV_2D ? convs : others) += op->opcode != schema::OpCode_TRANSPOSE;
+  EXPECT_EQ(convs, 1);
+  EXPECT_EQ(others, 0);
+  std::vector<float> x(18);
+  for (int i = 0; i < 18; ++i) x[i] = static_cast<float>(i) * 0.1f - 0.5f;
+  const auto y = RunFirstOutput(bytes, x);
+  for (int p = 0; p < 9; ++p) {
+    EXPECT_NEAR(y[p], (1 * x[p] + 2 * x[9 + p] + 0.5f) * 2.0f + 0.25f, 1e-5);
+    EXPECT_NEAR(y[9 + p], (3 * x[p] + 4 * x[9 + p] - 0.5f) * -3.0f + 0.25f, 1e-5);
+  }
+}
+
 // Shape -> Gather -> Concat computing a Reshape target folds away; the
 // NCHW->NHWC transposes of a layout round trip cancel.
 TEST(Converter, FoldsShapeChainsAndCancelsTransposes) {
