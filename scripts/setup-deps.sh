@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   flatbuffers-compiler libflatbuffers-dev   # the .kite format
+  libxnnpack-dev libpthreadpool-dev         # SIMD kernels (KITE_WITH_XNNPACK)
   libgtest-dev libbenchmark-dev             # tests, benchmarks
   libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev   # ONNX import (converter)
   libcli11-dev nlohmann-json3-dev libstb-dev                 # the kite command line

@@ -52,6 +52,9 @@ class PrepareContext {
 
   // Zeroed persistent memory in the arena; nullptr when the arena is full.
   void* Allocate(size_t bytes, size_t align) { return tail_->Allocate(bytes, align); }
+  // The persistent allocator itself, for libraries that allocate on their own
+  // (XNNPACK's allocator hook).
+  TailAllocator* tail() { return tail_; }
   template <typename T>
   T* AllocateState() { return static_cast<T*>(tail_->Allocate(sizeof(T), alignof(T))); }
   template <typename T>
@@ -78,6 +81,14 @@ using PrepareFn = kite_status (*)(PrepareContext& ctx);
 
 // The prepare function of an op code, or nullptr when there is none.
 PrepareFn LookupPrepare(schema::OpCode opcode);
+
+// Which kernels prepare picks. kOptimized (the default) uses XNNPACK where the
+// build has it and the op's configuration is supported, the reference kernel
+// otherwise; kReference forces the reference kernels. Process-wide, read at
+// prepare: for tests that run one model on both and for `kite bench`.
+enum class KernelSet { kOptimized, kReference };
+void SetKernelSet(KernelSet set);
+KernelSet GetKernelSet();
 
 // True when the op may write its output over input `input` at the same
 // offset, provided that input's last use is this op.

@@ -3,11 +3,30 @@
 #include "kernels/kernel.h"
 #include "kernels/reference/reference_kernels.h"
 #include "planner/greedy_planner.h"
+#if KITE_WITH_XNNPACK
+#include "kernels/xnnpack/xnnpack_kernels.h"
+#endif
 
 namespace kite {
+namespace {
+
+KernelSet g_kernel_set = KernelSet::kOptimized;
+
+}  // namespace
+
+void SetKernelSet(KernelSet set) { g_kernel_set = set; }
+KernelSet GetKernelSet() { return g_kernel_set; }
 
 PrepareFn LookupPrepare(schema::OpCode opcode) {
   using schema::OpCode;
+#if KITE_WITH_XNNPACK
+  if (g_kernel_set == KernelSet::kOptimized) {
+    switch (opcode) {
+      case OpCode::OpCode_CONV_2D: return xnnpack::PrepareConv2D;
+      default: break;
+    }
+  }
+#endif
   switch (opcode) {
     case OpCode::OpCode_CONV_2D: return reference::PrepareConv2D;
     case OpCode::OpCode_CONV_TRANSPOSE_2D: return reference::PrepareConvTranspose2D;

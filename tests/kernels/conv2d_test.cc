@@ -1,6 +1,8 @@
 // Conv2D against a direct double-precision convolution (float) and the
 // quantization specification (int8), over strides, dilations, padding,
-// groups (including depthwise) and fused activations.
+// groups (including depthwise) and fused activations; every case on the
+// reference kernel and on the optimized one (XNNPACK f32 / qc8), which must
+// give the specification's int8 outputs bit for bit.
 #include <cmath>
 
 #include "support/test_util.h"
@@ -20,7 +22,7 @@ struct Conv2DCase {
 
 class Conv2DTester {
  public:
-  explicit Conv2DTester(const Conv2DCase& c) : c_(c) {}
+  Conv2DTester(const Conv2DCase& c, KernelSet set) : c_(c), set_(set) {}
 
   int out_h() const { return (c_.in_h + c_.pad_top + c_.pad_bottom - (c_.dilation_h * (c_.kernel_h - 1) + 1)) / c_.stride_h + 1; }
   int out_w() const { return (c_.in_w + c_.pad_left + c_.pad_right - (c_.dilation_w * (c_.kernel_w - 1) + 1)) / c_.stride_w + 1; }
@@ -70,8 +72,10 @@ class Conv2DTester {
     const int out = mb.Tensor("y", schema::DataType_FLOAT32, {c_.batch, out_h(), out_w(), c_.out_c});
     mb.Op(schema::OpCode_CONV_2D, inputs, {out}, Options());
     mb.Output(out);
+    const ScopedKernelSet kernels(set_);
     const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
     ASSERT_EQ(r.status, KITE_OK) << r.error;
+    ExpectKernel(r);
 
     std::vector<double> expected(output_size());
     size_t i = 0;
@@ -109,8 +113,10 @@ class Conv2DTester {
     const int out = mb.Tensor("y", schema::DataType_INT8, {c_.batch, out_h(), out_w(), c_.out_c}, PerTensor(out_scale, out_zp));
     mb.Op(schema::OpCode_CONV_2D, inputs, {out}, Options());
     mb.Output(out);
+    const ScopedKernelSet kernels(set_);
     const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
     ASSERT_EQ(r.status, KITE_OK) << r.error;
+    ExpectKernel(r);
 
     // Activation bounds in the quantized domain, per the specification.
     const int qmin = std::isinf(c_.act_min) ? -128 : SpecRoundToInt8(c_.act_min / out_scale, out_zp);
@@ -135,7 +141,20 @@ class Conv2DTester {
   }
 
  private:
+  // With the optimized set, the case must really run the optimized kernel
+  // when the build has one (otherwise the check would be the reference's).
+  void ExpectKernel(const RunResult& r) const {
+#if KITE_WITH_XNNPACK
+    if (set_ == KernelSet::kOptimized) {
+      ASSERT_FALSE(r.kernels.empty());
+      EXPECT_EQ(r.kernels[0].rfind("xnnpack/", 0), 0u) << "ran " << r.kernels[0];
+    }
+#endif
+    if (set_ == KernelSet::kReference) EXPECT_EQ(r.kernels[0].rfind("reference/", 0), 0u) << "ran " << r.kernels[0];
+  }
+
   Conv2DCase c_;
+  KernelSet set_;
 };
 
 std::vector<Conv2DCase> Cases() {
@@ -161,20 +180,22 @@ std::vector<Conv2DCase> Cases() {
 // gtest prints a parameter by name, not as bytes.
 void PrintTo(const Conv2DCase& c, std::ostream* os) { *os << c.name; }
 
-class Conv2D : public ::testing::TestWithParam<Conv2DCase> {};
+class Conv2D : public ::testing::TestWithParam<std::tuple<Conv2DCase, KernelSet>> {};
 
 TEST_P(Conv2D, Float32) {
   SCOPED_TRACE("seed " + std::to_string(TestSeed()));
-  Conv2DTester(GetParam()).TestFloat(TestSeed());
+  Conv2DTester(std::get<0>(GetParam()), std::get<1>(GetParam())).TestFloat(TestSeed());
 }
 
 TEST_P(Conv2D, Int8) {
   SCOPED_TRACE("seed " + std::to_string(TestSeed()));
-  Conv2DTester(GetParam()).TestInt8(TestSeed());
+  Conv2DTester(std::get<0>(GetParam()), std::get<1>(GetParam())).TestInt8(TestSeed());
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, Conv2D, ::testing::ValuesIn(Cases()),
-                         [](const ::testing::TestParamInfo<Conv2DCase>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Shapes, Conv2D, ::testing::Combine(::testing::ValuesIn(Cases()), ::testing::ValuesIn(AllKernelSets())),
+                         [](const ::testing::TestParamInfo<std::tuple<Conv2DCase, KernelSet>>& info) {
+                           return std::string(std::get<0>(info.param).name) + "_" + KernelSetName(std::get<1>(info.param));
+                         });
 
 }  // namespace
 }  // namespace testing

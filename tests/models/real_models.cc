@@ -34,7 +34,10 @@ std::vector<RealModel> RealModels() {
   // M-LSD's offsets (values up to ~260) differ from ONNX Runtime by up to
   // 4.3e-4 of their largest value in a handful of elements (8 of 102400 for
   // tiny-320 above 1e-4): float summation order through 40 convolutions.
-  const double kMlsdTolerance = 1e-3;
+  // With XNNPACK's float convolutions (float32 accumulation in its own order,
+  // where the reference accumulates in double) two elements of 102400 reach
+  // 1.1e-3: hence 2e-3.
+  const double kMlsdTolerance = 2e-3;
   const std::vector<float> imagenet_mean = {0.485f, 0.456f, 0.406f}, imagenet_std = {0.229f, 0.224f, 0.225f};
   return {
       {"BlazeFaceFront", "blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx", "input:0", {1, 128, 128, 3}, Prep(128, 128, false, 3, half, half), 1e-4, {}, 0},

@@ -1,5 +1,7 @@
 #include "support/test_util.h"
 
+#include "executor/c_api_internal.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <memory>
@@ -41,6 +43,8 @@ RunResult RunModel(const AlignedBytes& bytes, const std::vector<std::vector<uint
         kite_interpreter_get_output(interpreter, i, out.data(), out.size());
         result.outputs.push_back(std::move(out));
       }
+      const Interpreter& impl = interpreter->impl;
+      for (int32_t n = 0; n < impl.num_nodes(); ++n) result.kernels.push_back(impl.node(n).kernel_name);
     } else {
       result.error = kite_interpreter_error(interpreter);
     }

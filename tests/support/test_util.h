@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/kernel.h"
 #include "kite/kite.h"
 #include "support/model_builder.h"
 
@@ -20,7 +21,22 @@ struct RunResult {
   std::string error;
   size_t arena_bytes = 0;
   std::vector<std::vector<uint8_t>> outputs;
+  std::vector<std::string> kernels;  // each op's kernel, e.g. "xnnpack/conv2d_qc8"
 };
+
+// Runs `body` with prepare choosing from `set`, then restores the default.
+class ScopedKernelSet {
+ public:
+  explicit ScopedKernelSet(KernelSet set) : previous_(GetKernelSet()) { SetKernelSet(set); }
+  ~ScopedKernelSet() { SetKernelSet(previous_); }
+
+ private:
+  KernelSet previous_;
+};
+
+// Both kernel sets, for suites that run every case on each, and its name.
+inline std::vector<KernelSet> AllKernelSets() { return {KernelSet::kReference, KernelSet::kOptimized}; }
+inline const char* KernelSetName(KernelSet s) { return s == KernelSet::kReference ? "Reference" : "Optimized"; }
 
 template <typename T>
 std::vector<uint8_t> AsBytes(const std::vector<T>& values) {

@@ -1,0 +1,92 @@
+#include <xnnpack.h>
+
+#include "core/error.h"
+#include "core/quantization.h"
+#include "kernels/reference/reference_kernels.h"
+#include "kernels/xnnpack/xnnpack_allocator.h"
+#include "kernels/xnnpack/xnnpack_kernels.h"
+
+namespace kite {
+namespace xnnpack {
+namespace {
+
+struct OperatorState {
+  xnn_operator_t op;
+};
+
+void Invoke(const Node& node, const Tensor*) {
+  // Set up at prepare with the arena's fixed tensor addresses: nothing to bind.
+  xnn_run_operator(static_cast<const OperatorState*>(node.state)->op, nullptr);
+}
+
+// Measure mode has no arena: set up against a stand-in address (XNNPACK only
+// computes pointers at setup) so the indirection buffer is still counted.
+alignas(64) uint8_t g_measure_stand_in[64];
+
+template <typename T>
+T* Address(const Tensor& t) {
+  return t.data != nullptr ? t.As<T>() : reinterpret_cast<T*>(g_measure_stand_in);
+}
+
+}  // namespace
+
+kite_status PrepareConv2D(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(reference::PrepareConv2D(ctx));
+  if (!Initialize()) return KITE_OK;
+  const auto* o = ctx.options<schema::Conv2DOptions>();
+  const Tensor& x = ctx.input(0);
+  const Tensor& w = ctx.input(1);
+  const Tensor* bias = ctx.node().has_input(2) ? &ctx.input(2) : nullptr;
+  const Tensor& y = ctx.output(0);
+  const uint32_t groups = static_cast<uint32_t>(o->groups());
+  const size_t group_in = static_cast<size_t>(w.shape.dims[3]);
+  const size_t group_out = static_cast<size_t>(w.shape.dims[0]) / groups;
+  xnn_operator_t op = nullptr;
+  xnn_status status;
+  ArenaScope arena(ctx.tail());
+  if (x.dtype == KITE_FLOAT32) {
+    status = xnn_create_convolution2d_nhwc_f32(
+        o->pad_top(), o->pad_right(), o->pad_bottom(), o->pad_left(), w.shape.dims[1], w.shape.dims[2],
+        o->stride_h(), o->stride_w(), o->dilation_h(), o->dilation_w(), groups, group_in, group_out,
+        groups * group_in, groups * group_out, w.As<const float>(), bias != nullptr ? bias->As<const float>() : nullptr,
+        o->activation_min(), o->activation_max(), 0, &op);
+    if (status == xnn_status_success) {
+      status = xnn_setup_convolution2d_nhwc_f32(op, x.shape.dims[0], x.shape.dims[1], x.shape.dims[2],
+                                                Address<const float>(x), Address<float>(y), nullptr);
+    }
+  } else {
+    // qc8 wants one scale per output channel: a per-tensor weight repeats it.
+    const int32_t out_c = w.shape.dims[0];
+    const float* scales = w.channel_scales;
+    if (w.channel_count != out_c) {
+      float* repeated = ctx.AllocateArray<float>(static_cast<size_t>(out_c));
+      if (repeated == nullptr) return ctx.OutOfArena();
+      for (int32_t c = 0; c < out_c; ++c) repeated[c] = w.scale;
+      scales = repeated;
+    }
+    const Int8Range range = QuantizedActivationRange(o->activation_min(), o->activation_max(), y.scale, y.zero_point);
+    status = xnn_create_convolution2d_nhwc_qc8(
+        o->pad_top(), o->pad_right(), o->pad_bottom(), o->pad_left(), w.shape.dims[1], w.shape.dims[2],
+        o->stride_h(), o->stride_w(), o->dilation_h(), o->dilation_w(), groups, group_in, group_out,
+        groups * group_in, groups * group_out, static_cast<int8_t>(x.zero_point), x.scale, scales, w.As<const int8_t>(),
+        bias != nullptr ? bias->As<const int32_t>() : nullptr, static_cast<int8_t>(y.zero_point), y.scale,
+        static_cast<int8_t>(range.min), static_cast<int8_t>(range.max), 0, &op);
+    if (status == xnn_status_success) {
+      status = xnn_setup_convolution2d_nhwc_qc8(op, x.shape.dims[0], x.shape.dims[1], x.shape.dims[2],
+                                                Address<const int8_t>(x), Address<int8_t>(y), nullptr);
+    }
+  }
+  if (status == xnn_status_out_of_memory) return ctx.OutOfArena();
+  if (status != xnn_status_success) return KITE_OK;  // XNNPACK declined: the reference kernel runs
+  OperatorState* s = ctx.AllocateState<OperatorState>();
+  if (s == nullptr) return ctx.OutOfArena();
+  s->op = op;
+  Node& node = ctx.node();
+  node.state = s;
+  node.invoke = Invoke;
+  node.kernel_name = x.dtype == KITE_FLOAT32 ? "xnnpack/conv2d_f32" : "xnnpack/conv2d_qc8";
+  return KITE_OK;
+}
+
+}  // namespace xnnpack
+}  // namespace kite

@@ -1,0 +1,20 @@
+// Ops run by XNNPACK. Each prepare first runs the reference prepare (every
+// check, and the fallback), then creates and sets up the XNNPACK operator in
+// the arena; when XNNPACK rejects the configuration the reference kernel
+// stays. Invoke only runs the operator.
+#ifndef KITE_RUNTIME_KERNELS_XNNPACK_XNNPACK_KERNELS_H_
+#define KITE_RUNTIME_KERNELS_XNNPACK_XNNPACK_KERNELS_H_
+
+#include "kernels/kernel.h"
+
+namespace kite {
+namespace xnnpack {
+
+// Conv2D float32 (f32) and int8 (qc8: per-channel requantization in float,
+// Kite's specification, so the results are the reference's bit for bit).
+kite_status PrepareConv2D(PrepareContext& ctx);
+
+}  // namespace xnnpack
+}  // namespace kite
+
+#endif  // KITE_RUNTIME_KERNELS_XNNPACK_XNNPACK_KERNELS_H_
