@@ -146,6 +146,15 @@ TEST_P(NoHeap, PrepareWithCallerArenaAndInvokeAllocateNothing) {
   for (int run = 0; run < 100; ++run) ASSERT_EQ(it.Invoke(), KITE_OK);
   invoke_calls = invoke.Close();
   }  // the interpreter lives in the arena: gone before the arena is freed
+  // The reported size is exact, XNNPACK's packed weights and indirection
+  // buffers included: one byte less fails cleanly (and so do coarser cuts,
+  // which fail inside XNNPACK's operator creation).
+  for (size_t cut : {size_t{1}, size_t{4096}, arena_bytes / 3}) {
+    InterpreterHandle small;
+    kite_status status = small.Create(model, arena, arena_bytes - cut);
+    if (status == KITE_OK) status = small.Prepare();
+    EXPECT_EQ(status, KITE_ERROR_ARENA_TOO_SMALL) << "arena of exact - " << cut << " bytes";
+  }
   EXPECT_EQ(prepare_calls, 0) << "heap calls in create + prepare with a caller arena of " << arena_bytes << " bytes";
   EXPECT_EQ(invoke_calls, 0) << "heap calls in 100 invokes";
   std::printf("[ no heap  ] %-15s %-5s arena %zu bytes: %ld heap calls in create+prepare, %ld in 100 invokes\n", c.model,
