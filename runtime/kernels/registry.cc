@@ -23,6 +23,11 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
   if (g_kernel_set == KernelSet::kOptimized) {
     switch (opcode) {
       case OpCode::OpCode_CONV_2D: return xnnpack::PrepareConv2D;
+      case OpCode::OpCode_ADD:
+      case OpCode::OpCode_SUB:
+      case OpCode::OpCode_MUL:
+      case OpCode::OpCode_DIV: return xnnpack::PrepareBinary;
+      case OpCode::OpCode_MAX_POOL_2D: return xnnpack::PreparePool2D;
       default: break;
     }
   }

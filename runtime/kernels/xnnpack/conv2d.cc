@@ -5,30 +5,10 @@
 #include "kernels/reference/reference_kernels.h"
 #include "kernels/xnnpack/xnnpack_allocator.h"
 #include "kernels/xnnpack/xnnpack_kernels.h"
+#include "kernels/xnnpack/xnnpack_operator.h"
 
 namespace kite {
 namespace xnnpack {
-namespace {
-
-struct OperatorState {
-  xnn_operator_t op;
-};
-
-void Invoke(const Node& node, const Tensor*) {
-  // Set up at prepare with the arena's fixed tensor addresses: nothing to bind.
-  xnn_run_operator(static_cast<const OperatorState*>(node.state)->op, nullptr);
-}
-
-// Measure mode has no arena: set up against a stand-in address (XNNPACK only
-// computes pointers at setup) so the indirection buffer is still counted.
-alignas(64) uint8_t g_measure_stand_in[64];
-
-template <typename T>
-T* Address(const Tensor& t) {
-  return t.data != nullptr ? t.As<T>() : reinterpret_cast<T*>(g_measure_stand_in);
-}
-
-}  // namespace
 
 kite_status PrepareConv2D(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(reference::PrepareConv2D(ctx));
@@ -76,16 +56,7 @@ kite_status PrepareConv2D(PrepareContext& ctx) {
                                                 Address<const int8_t>(x), Address<int8_t>(y), nullptr);
     }
   }
-  if (status == xnn_status_out_of_memory) return ctx.OutOfArena();
-  if (status != xnn_status_success) return KITE_OK;  // XNNPACK declined: the reference kernel runs
-  OperatorState* s = ctx.AllocateState<OperatorState>();
-  if (s == nullptr) return ctx.OutOfArena();
-  s->op = op;
-  Node& node = ctx.node();
-  node.state = s;
-  node.invoke = Invoke;
-  node.kernel_name = x.dtype == KITE_FLOAT32 ? "xnnpack/conv2d_f32" : "xnnpack/conv2d_qc8";
-  return KITE_OK;
+  return Adopt(ctx, status, op, x.dtype == KITE_FLOAT32 ? "xnnpack/conv2d_f32" : "xnnpack/conv2d_qc8");
 }
 
 }  // namespace xnnpack

@@ -1,0 +1,35 @@
+#include "kernels/xnnpack/xnnpack_operator.h"
+
+namespace kite {
+namespace xnnpack {
+
+alignas(64) uint8_t g_measure_stand_in[64];
+
+namespace {
+
+struct OperatorState {
+  xnn_operator_t op;
+};
+
+void Invoke(const Node& node, const Tensor*) {
+  // Set up at prepare with the arena's fixed tensor addresses: nothing to bind.
+  xnn_run_operator(static_cast<const OperatorState*>(node.state)->op, nullptr);
+}
+
+}  // namespace
+
+kite_status Adopt(PrepareContext& ctx, xnn_status status, xnn_operator_t op, const char* kernel_name) {
+  if (status == xnn_status_out_of_memory) return ctx.OutOfArena();
+  if (status != xnn_status_success) return KITE_OK;  // declined: the reference kernel runs
+  OperatorState* s = ctx.AllocateState<OperatorState>();
+  if (s == nullptr) return ctx.OutOfArena();
+  s->op = op;
+  Node& node = ctx.node();
+  node.state = s;
+  node.invoke = Invoke;
+  node.kernel_name = kernel_name;
+  return KITE_OK;
+}
+
+}  // namespace xnnpack
+}  // namespace kite

@@ -1,0 +1,31 @@
+// What every XNNPACK-backed op shares: the operator kept in the node's state,
+// an invoke that only runs it, and set-up addresses in measure mode.
+#ifndef KITE_RUNTIME_KERNELS_XNNPACK_XNNPACK_OPERATOR_H_
+#define KITE_RUNTIME_KERNELS_XNNPACK_XNNPACK_OPERATOR_H_
+
+#include <xnnpack.h>
+
+#include "kernels/kernel.h"
+
+namespace kite {
+namespace xnnpack {
+
+// Measure mode has no arena: operators are set up against this stand-in
+// address (XNNPACK only computes pointers at setup) so that whatever setup
+// allocates is still counted.
+extern uint8_t g_measure_stand_in[64];
+
+template <typename T>
+T* Address(const Tensor& t) {
+  return t.data != nullptr ? t.As<T>() : reinterpret_cast<T*>(g_measure_stand_in);
+}
+
+// After create + setup: on success the node runs `op` (named `kernel_name`);
+// when XNNPACK declined, the reference kernel prepared before stays; running
+// out of arena is an error.
+kite_status Adopt(PrepareContext& ctx, xnn_status status, xnn_operator_t op, const char* kernel_name);
+
+}  // namespace xnnpack
+}  // namespace kite
+
+#endif  // KITE_RUNTIME_KERNELS_XNNPACK_XNNPACK_OPERATOR_H_
