@@ -3,6 +3,7 @@
 #include "kernels/kernel.h"
 #include "kernels/reference/reference_kernels.h"
 #include "planner/greedy_planner.h"
+#include "kernels/optimized/optimized_kernels.h"
 #if KITE_WITH_XNNPACK
 #include "kernels/xnnpack/xnnpack_kernels.h"
 #endif
@@ -30,6 +31,10 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
       case OpCode::OpCode_MAX_POOL_2D: return xnnpack::PreparePool2D;
       default: break;
     }
+  }
+#else
+  if (g_kernel_set == KernelSet::kOptimized && (opcode == OpCode::OpCode_ADD || opcode == OpCode::OpCode_SUB)) {
+    return optimized::PrepareAddSubInt8;
   }
 #endif
   switch (opcode) {

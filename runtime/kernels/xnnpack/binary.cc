@@ -1,6 +1,7 @@
 #include <math.h>
 
 #include "core/error.h"
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "kernels/xnnpack/xnnpack_allocator.h"
 #include "kernels/xnnpack/xnnpack_kernels.h"
@@ -10,13 +11,12 @@ namespace kite {
 namespace xnnpack {
 
 kite_status PrepareBinary(PrepareContext& ctx) {
+  if (ctx.input(0).dtype == KITE_INT8) return optimized::PrepareAddSubInt8(ctx);
   KITE_RETURN_IF_ERROR(reference::PrepareBinary(ctx));
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
   const Tensor& y = ctx.output(0);
-  // int8 Add/Sub/Mul/Div keep Kite's float-ratio formula (the reference);
-  // XNNPACK's qs8 add uses fixed-point multipliers that round differently.
-  if (a.dtype != KITE_FLOAT32 || !Initialize()) return KITE_OK;
+  if (!Initialize()) return KITE_OK;
   const auto opcode = ctx.node().op->opcode();
   const auto* o = ctx.options<schema::BinaryOptions>();
   const float lo = o != nullptr ? o->activation_min() : -INFINITY, hi = o != nullptr ? o->activation_max() : INFINITY;

@@ -13,7 +13,10 @@ namespace xnnpack {
 // Conv2D float32 (f32) and int8 (qc8: per-channel requantization in float,
 // Kite's specification, so the results are the reference's bit for bit).
 kite_status PrepareConv2D(PrepareContext& ctx);
-// Add, Sub, Mul, Div with numpy broadcasting, float32 (int8 stays reference).
+// Add, Sub, Mul, Div with numpy broadcasting, float32. int8 keeps Kite's
+// float-ratio formula (XNNPACK's qs8 add rounds fixed-point multipliers
+// differently): same-shape Add/Sub go to optimized::PrepareAddSubInt8, the
+// rest to the reference.
 kite_status PrepareBinary(PrepareContext& ctx);
 // MaxPool float32 and int8 (s8); AveragePool stays reference.
 kite_status PreparePool2D(PrepareContext& ctx);
