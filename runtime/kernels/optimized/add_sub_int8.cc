@@ -23,13 +23,17 @@ void Invoke(const Node& node, const Tensor* tensors) {
   const int8_t* a = node.input(tensors, 0).As<int8_t>();
   const int8_t* b = node.input(tensors, 1).As<int8_t>();
   int8_t* y = node.output(tensors, 0).As<int8_t>();
-  for (int64_t i = 0; i < s.elements; ++i) {
-    float v = static_cast<float>(static_cast<int32_t>(a[i]) - s.za) * s.a_multiplier +
-              static_cast<float>(static_cast<int32_t>(b[i]) - s.zb) * s.b_multiplier;
-    v = v < s.lo ? s.lo : v;
-    v = v > s.hi ? s.hi : v;
+  // Locals: a store through int8_t* may alias anything, including the state,
+  // which would keep the compiler from vectorizing with the fields in memory.
+  const int32_t za = s.za, zb = s.zb, zo = s.zo;
+  const float ra = s.a_multiplier, rb = s.b_multiplier, lo = s.lo, hi = s.hi;
+  const int64_t n = s.elements;
+  for (int64_t i = 0; i < n; ++i) {
+    float v = static_cast<float>(static_cast<int32_t>(a[i]) - za) * ra + static_cast<float>(static_cast<int32_t>(b[i]) - zb) * rb;
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
     const float rounded = (v + kRoundMagic) - kRoundMagic;
-    y[i] = static_cast<int8_t>(static_cast<int32_t>(rounded) + s.zo);
+    y[i] = static_cast<int8_t>(static_cast<int32_t>(rounded) + zo);
   }
 }
 
