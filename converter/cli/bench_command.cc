@@ -40,10 +40,7 @@ void Progress(bool on, const char* what, int done, int total) {
 }  // namespace
 
 void BenchModel(const BenchArgs& args) {
-  if (args.threads != 1) {
-    throw std::runtime_error("--threads " + std::to_string(args.threads) +
-                             ": this build runs the reference kernels on one thread (threads come with the XNNPACK backend)");
-  }
+  if (args.threads < 1) throw std::runtime_error("--threads must be >= 1");
   if (args.runs < 1 || args.warmup < 0) throw std::runtime_error("--runs must be >= 1 and --warmup >= 0");
   const bool progress = isatty(STDERR_FILENO) != 0;
 
@@ -54,7 +51,13 @@ void BenchModel(const BenchArgs& args) {
   size_t arena_bytes = 0;
   if (model.ArenaSize(&arena_bytes) != KITE_OK) throw std::runtime_error(model.error());
   InterpreterHandle it;
-  if (it.Create(model, nullptr, 0) != KITE_OK || it.Prepare() != KITE_OK) throw std::runtime_error(it.error());
+  if (it.Create(model, nullptr, 0) != KITE_OK) throw std::runtime_error(it.error());
+  const kite_status threads = it.SetNumThreads(args.threads);
+  if (threads != KITE_OK) {
+    throw std::runtime_error("--threads " + std::to_string(args.threads) + ": " + kite_status_string(threads) +
+                             (threads == KITE_ERROR_MODEL_UNSUPPORTED ? " (this build has no XNNPACK: one thread)" : ""));
+  }
+  if (it.Prepare() != KITE_OK) throw std::runtime_error(it.error());
   const auto t2 = Clock::now();
   Interpreter& interpreter = it.get()->impl;
   const schema::Model& fb = *model.get()->model.fb();
@@ -168,8 +171,9 @@ void BenchModel(const BenchArgs& args) {
   std::printf("arena: %zu bytes (activations %llu, persistent state %llu)\n", arena_bytes,
               static_cast<unsigned long long>(interpreter.activation_bytes()),
               static_cast<unsigned long long>(interpreter.persistent_bytes()));
-  std::printf("latency over %zu runs (%d warm-up), 1 thread: min %.3f ms, median %.3f ms, p90 %.3f ms  (%.2f GMAC/s)\n",
-              latency.size(), args.warmup, Percentile(latency, 0.0), median, Percentile(latency, 0.9),
+  std::printf("latency over %zu runs (%d warm-up), %d thread%s: min %.3f ms, median %.3f ms, p90 %.3f ms  (%.2f GMAC/s)\n",
+              latency.size(), args.warmup, args.threads, args.threads == 1 ? "" : "s", Percentile(latency, 0.0), median,
+              Percentile(latency, 0.9),
               median > 0 ? total_macs / (median * 1e6) : 0.0);
   std::printf("\nper-operator profile (median of %d runs, sorted by time; sum %.3f ms):\n", profile_runs, profiled_total);
   std::printf("%4s  %-20s %-8s %-30s %-34s %10s %7s %8s\n", "#", "op", "dtype", "node", "kernel", "ms", "share", "GMAC/s");

@@ -6,6 +6,10 @@
 
 #include "core/error.h"
 #include "executor/c_api_internal.h"
+
+#if KITE_WITH_XNNPACK
+#include <pthreadpool.h>
+#endif
 #include "kite/kite.h"
 
 namespace {
@@ -144,6 +148,7 @@ kite_status kite_interpreter_create(const kite_model* model, void* arena, size_t
   kite_interpreter* handle = static_cast<kite_interpreter*>(self);
   new (&handle->impl) kite::Interpreter(&model->model, base, arena_size, sizeof(kite_interpreter));
   handle->owned_arena = owned;
+  handle->threadpool = nullptr;
   const kite_status status = handle->impl.BuildTensors();
   if (status != KITE_OK) {
     kite::Fail(MessageOf(error), MessageSizeOf(error), status, "%s", handle->impl.error());
@@ -157,6 +162,21 @@ kite_status kite_interpreter_create(const kite_model* model, void* arena, size_t
 kite_status kite_interpreter_prepare(kite_interpreter* interpreter) {
   if (interpreter == nullptr) return KITE_ERROR_INVALID_ARGUMENT;
   return interpreter->impl.Prepare();
+}
+
+kite_status kite_interpreter_set_num_threads(kite_interpreter* interpreter, int num_threads) {
+  if (interpreter == nullptr || num_threads < 1) return KITE_ERROR_INVALID_ARGUMENT;
+  if (interpreter->impl.prepared() || interpreter->threadpool != nullptr) return KITE_ERROR_INVALID_STATE;
+  if (num_threads == 1) return KITE_OK;
+#if KITE_WITH_XNNPACK
+  pthreadpool_t pool = pthreadpool_create(static_cast<size_t>(num_threads));
+  if (pool == nullptr) return KITE_ERROR_OUT_OF_MEMORY;
+  interpreter->threadpool = pool;
+  interpreter->impl.set_threadpool(pool);
+  return KITE_OK;
+#else
+  return KITE_ERROR_MODEL_UNSUPPORTED;
+#endif
 }
 
 kite_status kite_interpreter_invoke(kite_interpreter* interpreter) {
@@ -234,6 +254,9 @@ const void* kite_interpreter_output_data(const kite_interpreter* interpreter, si
 void kite_interpreter_free(kite_interpreter* interpreter) {
   if (interpreter == nullptr) return;
   void* owned = interpreter->owned_arena;
+#if KITE_WITH_XNNPACK
+  if (interpreter->threadpool != nullptr) pthreadpool_destroy(static_cast<pthreadpool_t>(interpreter->threadpool));
+#endif
   interpreter->impl.~Interpreter();
   free(owned);
 }

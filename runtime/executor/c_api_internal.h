@@ -16,6 +16,7 @@ struct kite_model {
 struct kite_interpreter {
   kite::Interpreter impl;
   void* owned_arena;  // non-null when Kite allocated the arena
+  void* threadpool;   // pthreadpool_t, non-null with num_threads > 1
 };
 
 #endif  // KITE_RUNTIME_EXECUTOR_C_API_INTERNAL_H_

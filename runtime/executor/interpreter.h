@@ -24,6 +24,9 @@ class Interpreter {
 
   kite_status Prepare();
   kite_status Invoke();
+  // The thread pool (pthreadpool_t) XNNPACK operators run on; null: the
+  // calling thread. Owned by the caller; set before Prepare.
+  void set_threadpool(void* pool) { threadpool_ = pool; }
   // Runs operator i alone, for profilers (kite bench); after a successful
   // Prepare, with 0 <= i < num_nodes().
   void InvokeNode(int32_t i) { nodes_[i].invoke(nodes_[i], tensors_); }
@@ -78,6 +81,7 @@ class Interpreter {
   Node* nodes_ = nullptr;
   int32_t num_nodes_ = 0;
   uint64_t activation_bytes_ = 0;
+  void* threadpool_ = nullptr;
   bool prepare_attempted_ = false;
   bool prepared_ = false;
   char error_[256] = {};

@@ -55,6 +55,9 @@ class PrepareContext {
   // The persistent allocator itself, for libraries that allocate on their own
   // (XNNPACK's allocator hook).
   TailAllocator* tail() { return tail_; }
+  // The interpreter's thread pool (a pthreadpool_t) or null.
+  void* threadpool() const { return threadpool_; }
+  void set_threadpool(void* pool) { threadpool_ = pool; }
   template <typename T>
   T* AllocateState() { return static_cast<T*>(tail_->Allocate(sizeof(T), alignof(T))); }
   template <typename T>
@@ -71,6 +74,7 @@ class PrepareContext {
  private:
   Tensor* tensors_;
   TailAllocator* tail_;
+  void* threadpool_ = nullptr;
   int32_t node_index_;
   Node* node_;
   char* message_;

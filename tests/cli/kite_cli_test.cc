@@ -112,8 +112,14 @@ TEST(KiteCli, BenchJsonHasLatencyArenaAndProfile) {
   ASSERT_EQ(j["profile"].size(), 1u);
   EXPECT_EQ(j["profile"][0]["kernel"], "reference/unary_float32");
   EXPECT_NEAR(j["profile"][0]["share"].get<double>(), 1.0, 1e-9);
+#if KITE_WITH_XNNPACK
+  ASSERT_EQ(Shell("'" KITE_CLI "' bench --json --runs 2 --warmup 0 --threads 2 '" + model + "'", &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["threads"], 2);
+#else
   EXPECT_NE(Shell("'" KITE_CLI "' bench --threads 2 '" + model + "'", &out), 0);
-  EXPECT_NE(out.find("one thread"), std::string::npos) << out;
+#endif
+  EXPECT_NE(Shell("'" KITE_CLI "' bench --threads 0 '" + model + "'", &out), 0);
+  EXPECT_NE(out.find("--threads must be >= 1"), std::string::npos) << out;
 }
 
 TEST(KiteCli, BadFilesGetOneLineErrors) {

@@ -4,6 +4,7 @@
  *   kite_model_load / kite_model_load_file   verify a .kite model (no copy)
  *   kite_arena_size                          exact bytes an interpreter needs
  *   kite_interpreter_create                  bind a model to an arena
+ *   kite_interpreter_set_num_threads         optional, before prepare
  *   kite_interpreter_prepare                 check every op, pick kernels, lay out memory
  *   kite_interpreter_set_input / invoke / get_output   (repeat; no heap allocation)
  *   kite_interpreter_free, kite_model_free
@@ -122,6 +123,18 @@ kite_status kite_interpreter_create(const kite_model* model, void* arena, size_t
  *         KITE_ERROR_ARENA_TOO_SMALL */
 kite_status kite_interpreter_prepare(kite_interpreter* interpreter);
 
+/* Runs the ops XNNPACK executes on `num_threads` threads (1, the default: the
+ * calling thread only; Kite's own kernels always use the calling thread).
+ * Allowed between create and prepare. The thread pool is created here, on the
+ * heap: the one allocation outside the arena, once; prepare and invoke add
+ * none. Results do not depend on the thread count.
+ * @retval KITE_OK
+ * @retval KITE_ERROR_INVALID_ARGUMENT  interpreter is NULL or num_threads < 1
+ * @retval KITE_ERROR_INVALID_STATE     already prepared, or threads already set
+ * @retval KITE_ERROR_MODEL_UNSUPPORTED num_threads > 1 in a build without XNNPACK
+ * @retval KITE_ERROR_OUT_OF_MEMORY     the thread pool could not be created */
+kite_status kite_interpreter_set_num_threads(kite_interpreter* interpreter, int num_threads);
+
 /* Runs the model once on the current inputs. Allocates nothing.
  * @retval KITE_OK, KITE_ERROR_INVALID_ARGUMENT, KITE_ERROR_INVALID_STATE */
 kite_status kite_interpreter_invoke(kite_interpreter* interpreter);
@@ -140,7 +153,8 @@ kite_status kite_interpreter_output_info(const kite_interpreter* interpreter, si
                                          kite_tensor_info* info);
 
 /* Copies `bytes` bytes into graph input `index`; `bytes` must equal the
- * tensor's size. After prepare.
+ * tensor's size. After prepare. Set every input before each invoke: once the
+ * ops that read an input have run, the memory plan may reuse its bytes.
  * @retval KITE_OK, KITE_ERROR_INVALID_ARGUMENT, KITE_ERROR_INVALID_STATE */
 kite_status kite_interpreter_set_input(kite_interpreter* interpreter, size_t index,
                                        const void* data, size_t bytes);

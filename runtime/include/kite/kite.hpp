@@ -52,6 +52,7 @@ class InterpreterHandle {
     interpreter_ = nullptr;
     return kite_interpreter_create(model.get(), arena, arena_size, &interpreter_, &error_);
   }
+  kite_status SetNumThreads(int n) { return kite_interpreter_set_num_threads(interpreter_, n); }
   kite_status Prepare() { return kite_interpreter_prepare(interpreter_); }
   kite_status Invoke() { return kite_interpreter_invoke(interpreter_); }
   kite_status SetInput(size_t i, const void* data, size_t bytes) {

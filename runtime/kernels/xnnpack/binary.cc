@@ -42,7 +42,7 @@ kite_status PrepareBinary(PrepareContext& ctx) {
   status = create(lo, hi, 0, &op);
   if (status == xnn_status_success) {
     status = setup(op, static_cast<size_t>(a.shape.rank), a_shape, static_cast<size_t>(b.shape.rank), b_shape,
-                   Address<const float>(a), Address<const float>(b), Address<float>(y), nullptr);
+                   Address<const float>(a), Address<const float>(b), Address<float>(y), ThreadPool(ctx));
   }
   return Adopt(ctx, status, op, name);
 }

@@ -32,7 +32,7 @@ kite_status PrepareConv2D(PrepareContext& ctx) {
         o->activation_min(), o->activation_max(), 0, &op);
     if (status == xnn_status_success) {
       status = xnn_setup_convolution2d_nhwc_f32(op, x.shape.dims[0], x.shape.dims[1], x.shape.dims[2],
-                                                Address<const float>(x), Address<float>(y), nullptr);
+                                                Address<const float>(x), Address<float>(y), ThreadPool(ctx));
     }
   } else {
     // qc8 wants one scale per output channel: a per-tensor weight repeats it.
@@ -53,7 +53,7 @@ kite_status PrepareConv2D(PrepareContext& ctx) {
         static_cast<int8_t>(range.min), static_cast<int8_t>(range.max), 0, &op);
     if (status == xnn_status_success) {
       status = xnn_setup_convolution2d_nhwc_qc8(op, x.shape.dims[0], x.shape.dims[1], x.shape.dims[2],
-                                                Address<const int8_t>(x), Address<int8_t>(y), nullptr);
+                                                Address<const int8_t>(x), Address<int8_t>(y), ThreadPool(ctx));
     }
   }
   return Adopt(ctx, status, op, x.dtype == KITE_FLOAT32 ? "xnnpack/conv2d_f32" : "xnnpack/conv2d_qc8");

@@ -27,7 +27,7 @@ kite_status PreparePool2D(PrepareContext& ctx) {
                                                channels, channels, channels, -INFINITY, INFINITY, 0, &op);
     if (status == xnn_status_success) {
       status = xnn_setup_max_pooling2d_nhwc_f32(op, x.shape.dims[0], x.shape.dims[1], x.shape.dims[2],
-                                                Address<const float>(x), Address<float>(y), nullptr);
+                                                Address<const float>(x), Address<float>(y), ThreadPool(ctx));
     }
   } else {
     status = xnn_create_max_pooling2d_nhwc_s8(o->pad_top(), o->pad_right(), o->pad_bottom(), o->pad_left(), o->kernel_h(),
@@ -35,7 +35,7 @@ kite_status PreparePool2D(PrepareContext& ctx) {
                                               channels, channels, channels, -128, 127, 0, &op);
     if (status == xnn_status_success) {
       status = xnn_setup_max_pooling2d_nhwc_s8(op, x.shape.dims[0], x.shape.dims[1], x.shape.dims[2],
-                                               Address<const int8_t>(x), Address<int8_t>(y), nullptr);
+                                               Address<const int8_t>(x), Address<int8_t>(y), ThreadPool(ctx));
     }
   }
   return Adopt(ctx, status, op, x.dtype == KITE_FLOAT32 ? "xnnpack/max_pool2d_f32" : "xnnpack/max_pool2d_s8");

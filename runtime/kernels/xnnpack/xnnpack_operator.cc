@@ -9,11 +9,13 @@ namespace {
 
 struct OperatorState {
   xnn_operator_t op;
+  pthreadpool_t threadpool;
 };
 
 void Invoke(const Node& node, const Tensor*) {
   // Set up at prepare with the arena's fixed tensor addresses: nothing to bind.
-  xnn_run_operator(static_cast<const OperatorState*>(node.state)->op, nullptr);
+  const OperatorState* s = static_cast<const OperatorState*>(node.state);
+  xnn_run_operator(s->op, s->threadpool);
 }
 
 }  // namespace
@@ -24,6 +26,7 @@ kite_status Adopt(PrepareContext& ctx, xnn_status status, xnn_operator_t op, con
   OperatorState* s = ctx.AllocateState<OperatorState>();
   if (s == nullptr) return ctx.OutOfArena();
   s->op = op;
+  s->threadpool = static_cast<pthreadpool_t>(ctx.threadpool());
   Node& node = ctx.node();
   node.state = s;
   node.invoke = Invoke;

@@ -20,6 +20,8 @@ T* Address(const Tensor& t) {
   return t.data != nullptr ? t.As<T>() : reinterpret_cast<T*>(g_measure_stand_in);
 }
 
+inline pthreadpool_t ThreadPool(PrepareContext& ctx) { return static_cast<pthreadpool_t>(ctx.threadpool()); }
+
 // After create + setup: on success the node runs `op` (named `kernel_name`);
 // when XNNPACK declined, the reference kernel prepared before stays; running
 // out of arena is an error.
