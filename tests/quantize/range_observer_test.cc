@@ -131,7 +131,8 @@ TEST(RangeMethods, ReluOutputKeepsZeroAsTheLowerEnd) {
     SCOPED_TRACE(RangeMethodName(m));
     const Range r = ChooseRange(o, m, 99.99);
     EXPECT_EQ(r.lo, 0.0f);
-    EXPECT_GT(r.hi, 2.0f);
+    // Entropy clips hardest (its threshold lands between 1.8 and 3 sigma).
+    EXPECT_GT(r.hi, m == RangeMethod::kEntropy ? 1.5f : 2.0f);
     // Zero is exact: the zero point is -128.
     EXPECT_EQ(Int8ParamsForRange(r).zero_point, -128);
   }
