@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
                   static_cast<int>((f.cy + f.h / 2) * height));
       DrawBox(rgb, width, height, f);
     }
-    std::printf("arena: %zu bytes; latency: median %.2f ms, min %.2f ms over %d runs (reference kernels, 1 thread)\n", arena_bytes,
+    std::printf("arena: %zu bytes; latency: median %.2f ms, min %.2f ms over %d runs (1 thread)\n", arena_bytes,
                 times[times.size() / 2], times[0], runs);
     if (!stbi_write_png(argv[3], width, height, 3, rgb.data(), width * 3)) status = Fail("write", argv[3]);
     else std::printf("wrote %s\n", argv[3]);
