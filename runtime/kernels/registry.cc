@@ -29,6 +29,8 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
       case OpCode::OpCode_MUL:
       case OpCode::OpCode_DIV: return xnnpack::PrepareBinary;
       case OpCode::OpCode_MAX_POOL_2D: return xnnpack::PreparePool2D;
+      case OpCode::OpCode_FULLY_CONNECTED: return xnnpack::PrepareFullyConnected;
+      case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return xnnpack::PrepareGlobalAveragePool;
       default: break;
     }
   }

@@ -20,6 +20,9 @@ kite_status PrepareConv2D(PrepareContext& ctx);
 kite_status PrepareBinary(PrepareContext& ctx);
 // MaxPool float32 and int8 (s8); AveragePool stays reference.
 kite_status PreparePool2D(PrepareContext& ctx);
+// FullyConnected and GlobalAveragePool, float32 (int8 stays reference).
+kite_status PrepareFullyConnected(PrepareContext& ctx);
+kite_status PrepareGlobalAveragePool(PrepareContext& ctx);
 
 }  // namespace xnnpack
 }  // namespace kite

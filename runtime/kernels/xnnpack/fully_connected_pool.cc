@@ -1,0 +1,54 @@
+#include <math.h>
+
+#include "core/error.h"
+#include "kernels/reference/reference_kernels.h"
+#include "kernels/xnnpack/xnnpack_allocator.h"
+#include "kernels/xnnpack/xnnpack_kernels.h"
+#include "kernels/xnnpack/xnnpack_operator.h"
+
+namespace kite {
+namespace xnnpack {
+
+kite_status PrepareFullyConnected(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(reference::PrepareFullyConnected(ctx));
+  const Tensor& x = ctx.input(0);
+  // int8 FC stays reference: this XNNPACK has qs8 FC per tensor only, and Kite
+  // runs every int8 matrix product per channel (qc8) for bit-exact results.
+  if (x.dtype != KITE_FLOAT32 || !Initialize()) return KITE_OK;
+  const Tensor& w = ctx.input(1);
+  const Tensor* bias = ctx.node().has_input(2) ? &ctx.input(2) : nullptr;
+  const Tensor& y = ctx.output(0);
+  const auto* o = ctx.options<schema::FullyConnectedOptions>();
+  const size_t out_c = static_cast<size_t>(w.shape.dims[0]), in_c = static_cast<size_t>(w.shape.dims[1]);
+  ArenaScope arena(ctx.tail());
+  xnn_operator_t op = nullptr;
+  xnn_status status = xnn_create_fully_connected_nc_f32(
+      in_c, out_c, in_c, out_c, w.As<const float>(), bias != nullptr ? bias->As<const float>() : nullptr,
+      o != nullptr ? o->activation_min() : -INFINITY, o != nullptr ? o->activation_max() : INFINITY, 0, &op);
+  if (status == xnn_status_success) {
+    status = xnn_setup_fully_connected_nc_f32(op, static_cast<size_t>(x.elements()) / in_c, Address<const float>(x),
+                                              Address<float>(y), ThreadPool(ctx));
+  }
+  return Adopt(ctx, status, op, "xnnpack/fully_connected_f32");
+}
+
+kite_status PrepareGlobalAveragePool(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(reference::PrepareGlobalAveragePool(ctx));
+  const Tensor& x = ctx.input(0);
+  // int8 keeps Kite's per-count float requantization (the reference).
+  if (x.dtype != KITE_FLOAT32 || !Initialize()) return KITE_OK;
+  const Tensor& y = ctx.output(0);
+  const size_t channels = static_cast<size_t>(x.shape.dims[3]);
+  ArenaScope arena(ctx.tail());
+  xnn_operator_t op = nullptr;
+  xnn_status status = xnn_create_global_average_pooling_nwc_f32(channels, channels, channels, -INFINITY, INFINITY, 0, &op);
+  if (status == xnn_status_success) {
+    status = xnn_setup_global_average_pooling_nwc_f32(op, static_cast<size_t>(x.shape.dims[0]),
+                                                      static_cast<size_t>(x.shape.dims[1]) * x.shape.dims[2],
+                                                      Address<const float>(x), Address<float>(y), ThreadPool(ctx));
+  }
+  return Adopt(ctx, status, op, "xnnpack/global_average_pool_f32");
+}
+
+}  // namespace xnnpack
+}  // namespace kite
