@@ -31,6 +31,8 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
       case OpCode::OpCode_MAX_POOL_2D: return xnnpack::PreparePool2D;
       case OpCode::OpCode_FULLY_CONNECTED: return xnnpack::PrepareFullyConnected;
       case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return xnnpack::PrepareGlobalAveragePool;
+      case OpCode::OpCode_CONV_TRANSPOSE_2D: return xnnpack::PrepareConvTranspose2D;
+      case OpCode::OpCode_HARD_SWISH: return xnnpack::PrepareUnary;
       default: break;
     }
   }

@@ -23,6 +23,9 @@ kite_status PreparePool2D(PrepareContext& ctx);
 // FullyConnected and GlobalAveragePool, float32 (int8 stays reference).
 kite_status PrepareFullyConnected(PrepareContext& ctx);
 kite_status PrepareGlobalAveragePool(PrepareContext& ctx);
+// ConvTranspose2D (deconvolution) and HardSwish, float32.
+kite_status PrepareConvTranspose2D(PrepareContext& ctx);
+kite_status PrepareUnary(PrepareContext& ctx);
 
 }  // namespace xnnpack
 }  // namespace kite
