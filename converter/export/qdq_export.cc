@@ -226,9 +226,7 @@ void QdqWriter::EmitConv(const Node& n, const std::string& out) {
     inputs.push_back(Read(n.inputs[1]));
     if (n.has_input(2)) inputs.push_back(Read(n.inputs[2]));
   } else {
-    const int64_t groups = n.Int("group", 1);
     inputs.push_back(QuantizedWeights(n, g_.values[n.inputs[1]], q->second, transpose ? 1 : 0));
-    (void)groups;
     if (q->second.bias != nullptr) {
       const schema::TensorT& b = *q->second.bias;
       const std::string name = n.name + "/bias";
