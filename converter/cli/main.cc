@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
   convert->add_option("--resize", resize, "images: WxH, must match the model input (default: the input's size)");
   convert->add_option("--mean", mean, "images: value = (pixel / 255 - mean) / std; 1 or 3 values (default 0)");
   convert->add_option("--std", stddev, "images: see --mean (default 1)");
+  convert->add_option("--alpha", q.images.alpha, "images: the value of a 4th input channel (RGBA models; default 1)");
   convert->add_option("--layout", layout, "images: nchw or nhwc (default: inferred from the input shape)");
 
   kite::cli::RunArgs run_args;
@@ -127,6 +128,7 @@ int main(int argc, char** argv) {
   compare->add_option("--input-shape", compare_shapes, "fix an .onnx model's input shape, NAME:D0,D1,... (repeatable)");
   compare->add_option("--mean", compare_mean, "images: value = (pixel / 255 - mean) / std; 1 or 3 values (default 0)");
   compare->add_option("--std", compare_std, "images: see --mean (default 1)");
+  compare->add_option("--alpha", compare_args.images.alpha, "images: the value of a 4th input channel (RGBA models; default 1)");
   compare->add_option("--layout", compare_args.images.layout, "images: nchw or nhwc (default: inferred from the input shape)");
   compare->add_option("--max-samples", compare_args.max_samples, "use at most this many samples (default: all)");
   compare->add_option("--top", compare_args.top, "layers shown, worst first (0: all; default 25)");

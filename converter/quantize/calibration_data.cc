@@ -111,6 +111,7 @@ std::vector<std::vector<float>> CalibrationData::Sample(size_t i) const {
       p.mean[c] = image_options_.mean[c];
       p.std[c] = image_options_.std[c];
     }
+    p.alpha = image_options_.alpha;
     out[0] = ImageToTensor(LoadImage(images_[i]), p);
     return out;
   }

@@ -19,6 +19,7 @@ struct ImageCalibrationOptions {
   std::string layout;         // "nchw", "nhwc", or "" to infer from the input shape
   float mean[3] = {0, 0, 0};
   float std[3] = {1, 1, 1};
+  float alpha = 1.0f;  // a 4th channel's value (RGBA inputs)
 };
 
 class CalibrationData {

@@ -32,13 +32,17 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
       case OpCode::OpCode_FULLY_CONNECTED: return xnnpack::PrepareFullyConnected;
       case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return xnnpack::PrepareGlobalAveragePool;
       case OpCode::OpCode_CONV_TRANSPOSE_2D: return xnnpack::PrepareConvTranspose2D;
-      case OpCode::OpCode_HARD_SWISH: return xnnpack::PrepareUnary;
+      case OpCode::OpCode_HARD_SWISH:
+      case OpCode::OpCode_RELU:
+      case OpCode::OpCode_CLIP:
+      case OpCode::OpCode_SIGMOID:
+      case OpCode::OpCode_LEAKY_RELU: return xnnpack::PrepareUnary;
       default: break;
     }
   }
 #else
-  if (g_kernel_set == KernelSet::kOptimized && (opcode == OpCode::OpCode_ADD || opcode == OpCode::OpCode_SUB)) {
-    return optimized::PrepareAddSubInt8;
+  if (g_kernel_set == KernelSet::kOptimized && (opcode == OpCode::OpCode_ADD || opcode == OpCode::OpCode_SUB || opcode == OpCode::OpCode_MUL)) {
+    return optimized::PrepareBinaryInt8;
   }
 #endif
   switch (opcode) {

@@ -115,36 +115,47 @@ TEST_P(Binary, Int8) {
   ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
 }
 
-// The optimized int8 Add/Sub against the reference kernel on every pair of
-// int8 inputs, for scale ratios that produce exact .5 ties, with and without
-// a fused ReLU: bit for bit.
-TEST(BinaryInt8, OptimizedAddSubMatchReferenceOnAllPairs) {
-  std::vector<int8_t> a(65536), b(65536);
+// The optimized int8 Add/Sub/Mul against the reference kernel on every pair
+// of int8 inputs, for scale ratios that produce exact .5 ties, with and
+// without a fused ReLU: bit for bit. Three layouts reach every pair: same
+// shape, the second input broadcast along the innermost run (a per-pixel
+// scalar) and the first input broadcast (a per-channel vector).
+TEST(BinaryInt8, OptimizedMatchesReferenceOnAllPairs) {
+  std::vector<int8_t> rows(65536), cols(65536), ramp(256);
   for (int i = 0; i < 65536; ++i) {
-    a[i] = static_cast<int8_t>(i / 256 - 128);
-    b[i] = static_cast<int8_t>(i % 256 - 128);
+    rows[i] = static_cast<int8_t>(i / 256 - 128);
+    cols[i] = static_cast<int8_t>(i % 256 - 128);
   }
+  for (int i = 0; i < 256; ++i) ramp[i] = static_cast<int8_t>(i - 128);
+  struct Layout { const char* name; std::vector<int32_t> a_shape, b_shape; const std::vector<int8_t>* a; const std::vector<int8_t>* b; };
+  const Layout layouts[] = {{"same shape", {256, 256}, {256, 256}, &rows, &cols},
+                            {"b per pixel", {256, 256}, {256, 1}, &cols, &ramp},
+                            {"a per channel", {256}, {256, 256}, &ramp, &rows}};
   struct Params { float sa, sb, so; int za, zb, zo; float act_min; };
   for (const Params& p : {Params{0.5f, 0.25f, 1.0f, 0, 0, 0, -INFINITY}, Params{0.02f, 0.03f, 0.035f, 3, -7, -4, -INFINITY},
-                          Params{0.1f, 0.1f, 0.2f, -128, 5, -128, 0.0f}}) {
-    for (schema::OpCode op : {schema::OpCode_ADD, schema::OpCode_SUB}) {
-      ModelBuilder mb;
-      const int ta = mb.Input("a", schema::DataType_INT8, {1, 256, 256}, PerTensor(p.sa, p.za));
-      const int tb = mb.Input("b", schema::DataType_INT8, {1, 256, 256}, PerTensor(p.sb, p.zb));
-      const int ty = mb.Tensor("y", schema::DataType_INT8, {1, 256, 256}, PerTensor(p.so, p.zo));
-      schema::BinaryOptionsT o;
-      o.activation_min = p.act_min;
-      mb.Op(op, {ta, tb}, {ty}, o);
-      mb.Output(ty);
-      const AlignedBytes model = mb.Build();
-      RunResult results[2];
-      for (KernelSet set : AllKernelSets()) {
-        const ScopedKernelSet kernels(set);
-        results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(a), AsBytes(b)});
-        ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
+                          Params{0.1f, 0.1f, 0.2f, -128, 5, -128, 0.0f}, Params{0.05f, 0.04f, 0.5f, 1, -2, 3, -INFINITY}}) {
+    for (schema::OpCode op : {schema::OpCode_ADD, schema::OpCode_SUB, schema::OpCode_MUL}) {
+      for (const Layout& l : layouts) {
+        SCOPED_TRACE(std::string(schema::EnumNameOpCode(op)) + ", " + l.name + ", scales " + std::to_string(p.sa) + " " +
+                     std::to_string(p.sb) + " " + std::to_string(p.so));
+        ModelBuilder mb;
+        const int ta = mb.Input("a", schema::DataType_INT8, l.a_shape, PerTensor(p.sa, p.za));
+        const int tb = mb.Input("b", schema::DataType_INT8, l.b_shape, PerTensor(p.sb, p.zb));
+        const int ty = mb.Tensor("y", schema::DataType_INT8, {256, 256}, PerTensor(p.so, p.zo));
+        schema::BinaryOptionsT o;
+        o.activation_min = p.act_min;
+        mb.Op(op, {ta, tb}, {ty}, o);
+        mb.Output(ty);
+        const AlignedBytes model = mb.Build();
+        RunResult results[2];
+        for (KernelSet set : AllKernelSets()) {
+          const ScopedKernelSet kernels(set);
+          results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(*l.a), AsBytes(*l.b)});
+          ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
+        }
+        EXPECT_EQ(results[1].kernels[0].rfind("optimized/", 0), 0u) << results[1].kernels[0];
+        ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[0]), FromBytes<int8_t>(results[0].outputs[0]));
       }
-      EXPECT_EQ(results[1].kernels[0].rfind("optimized/", 0), 0u) << results[1].kernels[0];
-      ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[0]), FromBytes<int8_t>(results[0].outputs[0]));
     }
   }
 }

@@ -12,8 +12,8 @@
 namespace kite {
 namespace optimized {
 
-// int8 Add and Sub of two tensors of the output's shape (no broadcasting).
-kite_status PrepareAddSubInt8(PrepareContext& ctx);
+// int8 Add, Sub and Mul, numpy broadcasting (Div: the reference).
+kite_status PrepareBinaryInt8(PrepareContext& ctx);
 
 }  // namespace optimized
 }  // namespace kite

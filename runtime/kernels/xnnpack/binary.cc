@@ -11,7 +11,7 @@ namespace kite {
 namespace xnnpack {
 
 kite_status PrepareBinary(PrepareContext& ctx) {
-  if (ctx.input(0).dtype == KITE_INT8) return optimized::PrepareAddSubInt8(ctx);
+  if (ctx.input(0).dtype == KITE_INT8) return optimized::PrepareBinaryInt8(ctx);
   KITE_RETURN_IF_ERROR(reference::PrepareBinary(ctx));
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);

@@ -15,7 +15,7 @@ namespace xnnpack {
 kite_status PrepareConv2D(PrepareContext& ctx);
 // Add, Sub, Mul, Div with numpy broadcasting, float32. int8 keeps Kite's
 // float-ratio formula (XNNPACK's qs8 add rounds fixed-point multipliers
-// differently): same-shape Add/Sub go to optimized::PrepareAddSubInt8, the
+// differently): Add/Sub/Mul go to optimized::PrepareBinaryInt8, Div to the
 // rest to the reference.
 kite_status PrepareBinary(PrepareContext& ctx);
 // MaxPool float32 and int8 (s8); AveragePool stays reference.
@@ -23,8 +23,10 @@ kite_status PreparePool2D(PrepareContext& ctx);
 // FullyConnected and GlobalAveragePool, float32 (int8 stays reference).
 kite_status PrepareFullyConnected(PrepareContext& ctx);
 kite_status PrepareGlobalAveragePool(PrepareContext& ctx);
-// ConvTranspose2D (deconvolution) and HardSwish, float32.
+// ConvTranspose2D (deconvolution), float32.
 kite_status PrepareConvTranspose2D(PrepareContext& ctx);
+// HardSwish, Relu, Clip, Sigmoid, LeakyRelu, float32 (int8 keeps the
+// reference's 256-entry tables).
 kite_status PrepareUnary(PrepareContext& ctx);
 
 }  // namespace xnnpack

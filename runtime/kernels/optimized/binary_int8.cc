@@ -1,0 +1,158 @@
+// int8 Add, Sub and Mul with numpy broadcasting. The broadcast is collapsed
+// at prepare into an innermost run in which each input either advances (a
+// tensor) or stays (a broadcast scalar), and up to five outer dimensions
+// that only move the run's start: per-channel affine ops (a BatchNorm left as
+// Mul + Add) and per-tensor scalars become long loops the compiler vectorizes.
+// The float formulas are the reference's (kernels/reference/binary.cc), in the
+// same order; the only change is rounding by the 1.5 * 2^23 addition, which
+// equals lrintf on the clamped range. Div stays the reference's (a zero
+// divisor makes infinities and NaN, which this clamp does not order the
+// reference's way).
+#include "core/error.h"
+#include "core/quantization.h"
+#include "kernels/optimized/optimized_kernels.h"
+#include "kernels/reference/reference_kernels.h"
+#include "kernels/strided_copy.h"
+
+namespace kite {
+namespace optimized {
+namespace {
+
+constexpr int32_t kOuterRank = KITE_MAX_RANK - 1;
+
+struct BinaryInt8State {
+  int32_t za, zb, zo;
+  float ra, rb;  // Add/Sub: sa / so and (+/-) sb / so; Mul: ra = sa * sb / so
+  float lo, hi;  // the clamp, in units of the output scale, zero point removed
+  int64_t run;   // innermost elements
+  int32_t outer[kOuterRank];  // outer dimensions, outermost first
+  int64_t a_outer[kOuterRank], b_outer[kOuterRank];  // input steps per outer index
+  void (*run_fn)(const BinaryInt8State& s, const int8_t* a, const int8_t* b, int8_t* y);
+};
+
+// 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer,
+// to nearest even (the default rounding mode), as lrintf does.
+constexpr float kRoundMagic = 12582912.0f;
+
+// One innermost run. kA/kB: whether that input advances along the run.
+template <bool kMul, bool kA, bool kB>
+void Run(const BinaryInt8State& s, const int8_t* a, const int8_t* b, int8_t* y) {
+  // Locals: a store through int8_t* may alias anything, including the state.
+  const int32_t za = s.za, zb = s.zb, zo = s.zo;
+  const float ra = s.ra, rb = s.rb, lo = s.lo, hi = s.hi;
+  const int64_t n = s.run;
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t qa = static_cast<int32_t>(a[kA ? i : 0]) - za;
+    const int32_t qb = static_cast<int32_t>(b[kB ? i : 0]) - zb;
+    float v = kMul ? static_cast<float>(qa * qb) * ra : static_cast<float>(qa) * ra + static_cast<float>(qb) * rb;
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    const float rounded = (v + kRoundMagic) - kRoundMagic;
+    y[i] = static_cast<int8_t>(static_cast<int32_t>(rounded) + zo);
+  }
+}
+
+void Invoke(const Node& node, const Tensor* tensors) {
+  const BinaryInt8State& s = *static_cast<const BinaryInt8State*>(node.state);
+  const int8_t* a = node.input(tensors, 0).As<int8_t>();
+  const int8_t* b = node.input(tensors, 1).As<int8_t>();
+  int8_t* y = node.output(tensors, 0).As<int8_t>();
+  int32_t index[kOuterRank] = {};
+  for (;;) {
+    int64_t ao = 0, bo = 0;
+    for (int32_t d = 0; d < kOuterRank; ++d) {
+      ao += index[d] * s.a_outer[d];
+      bo += index[d] * s.b_outer[d];
+    }
+    s.run_fn(s, a + ao, b + bo, y);
+    y += s.run;
+    int32_t d = kOuterRank - 1;
+    while (d >= 0 && ++index[d] == s.outer[d]) index[d--] = 0;
+    if (d < 0) return;
+  }
+}
+
+template <bool kMul>
+auto PickRun(bool a_moves, bool b_moves) {
+  if (a_moves && b_moves) return Run<kMul, true, true>;
+  return a_moves ? Run<kMul, true, false> : Run<kMul, false, true>;
+}
+
+}  // namespace
+
+kite_status PrepareBinaryInt8(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(reference::PrepareBinary(ctx));
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  const Tensor& y = ctx.output(0);
+  const auto opcode = ctx.node().op->opcode();
+  const bool mul = opcode == schema::OpCode_MUL;
+  if (a.dtype != KITE_INT8 || (opcode != schema::OpCode_ADD && opcode != schema::OpCode_SUB && !mul) ||
+      y.elements() == 0) {
+    return KITE_OK;
+  }
+  // Output dims and broadcast strides (0 where an input has size 1), then the
+  // dims of size 1 dropped and neighbours merged while both inputs keep one
+  // pattern (both advancing contiguously, or one standing still).
+  int32_t dims[KITE_MAX_RANK];
+  int64_t as[KITE_MAX_RANK], bs[KITE_MAX_RANK];
+  PadToMaxRank(y.shape, dims);
+  DenseStrides(a.shape, as);
+  DenseStrides(b.shape, bs);
+  int32_t merged = 0;
+  int64_t md[KITE_MAX_RANK], ma[KITE_MAX_RANK], mb[KITE_MAX_RANK];  // innermost first
+  for (int32_t i = KITE_MAX_RANK - 1; i >= 0; --i) {
+    if (dims[i] == 1) continue;
+    if (merged > 0) {
+      const int32_t m = merged - 1;
+      const bool a_fits = as[i] == 0 ? ma[m] == 0 : ma[m] != 0 && as[i] == ma[m] * md[m];
+      const bool b_fits = bs[i] == 0 ? mb[m] == 0 : mb[m] != 0 && bs[i] == mb[m] * md[m];
+      if (a_fits && b_fits) {
+        md[m] *= dims[i];
+        continue;
+      }
+    }
+    md[merged] = dims[i];
+    ma[merged] = as[i];
+    mb[merged] = bs[i];
+    ++merged;
+  }
+  if (merged == 0) {  // a single element
+    md[0] = 1;
+    ma[0] = mb[0] = 1;
+    merged = 1;
+  }
+  BinaryInt8State* s = ctx.AllocateState<BinaryInt8State>();
+  if (s == nullptr) return ctx.OutOfArena();
+  const auto* o = ctx.options<schema::BinaryOptions>();
+  const Int8Range range = QuantizedActivationRange(o != nullptr ? o->activation_min() : -INFINITY,
+                                                   o != nullptr ? o->activation_max() : INFINITY, y.scale, y.zero_point);
+  s->za = a.zero_point;
+  s->zb = b.zero_point;
+  s->zo = y.zero_point;
+  // The reference computes Sub as a * ra - b * rb; a * ra + b * (-rb) is the
+  // same float result (negation is exact).
+  const float rb = b.scale / y.scale;
+  s->ra = mul ? a.scale * b.scale / y.scale : a.scale / y.scale;
+  s->rb = opcode == schema::OpCode_SUB ? -rb : rb;
+  s->lo = static_cast<float>(range.min - y.zero_point);
+  s->hi = static_cast<float>(range.max - y.zero_point);
+  s->run = md[0];
+  for (int32_t d = 0; d < kOuterRank; ++d) {
+    const int32_t m = kOuterRank - d;  // merged index of outer slot d
+    const bool used = m < merged;
+    s->outer[d] = used ? static_cast<int32_t>(md[m]) : 1;
+    s->a_outer[d] = used ? ma[m] : 0;
+    s->b_outer[d] = used ? mb[m] : 0;
+  }
+  const bool a_moves = ma[0] != 0, b_moves = mb[0] != 0;
+  s->run_fn = mul ? PickRun<true>(a_moves, b_moves) : PickRun<false>(a_moves, b_moves);
+  Node& node = ctx.node();
+  node.state = s;
+  node.invoke = Invoke;
+  node.kernel_name = mul ? "optimized/mul_int8" : opcode == schema::OpCode_ADD ? "optimized/add_int8" : "optimized/sub_int8";
+  return KITE_OK;
+}
+
+}  // namespace optimized
+}  // namespace kite
