@@ -104,10 +104,18 @@ TEST_P(ConvTranspose2D, Int8) {
     expected.push_back(SpecRoundToInt8(static_cast<float>(acc[i] + b[oc]) * (si * ws[oc] / so), zo));
   }
   ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
+#if KITE_WITH_XNNPACK
+  // Non-overlapping taps run on XNNPACK (qc8 1x1 convolution + scatter).
+  if (GetKernelSet() == KernelSet::kOptimized && c.kernel == c.stride && c.pad == 0 && c.output_padding == 0 && c.groups == 1) {
+    EXPECT_EQ(r.kernels[0], "xnnpack/conv_transpose2d_qc8_taps");
+  }
+#endif
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvTranspose2D,
                          ::testing::Values(DeconvCase{4, 5, 3, 4, 2, 2, 0, 0, 1, "Upsample2x"},
+                                           DeconvCase{6, 3, 24, 1, 2, 2, 0, 0, 1, "Upsample2xToOneChannel"},
+                                           DeconvCase{3, 4, 5, 7, 3, 3, 0, 0, 1, "Upsample3x"},
                                            DeconvCase{5, 4, 4, 6, 3, 2, 1, 1, 1, "Stride2Pad1OutPad1"},
                                            DeconvCase{4, 4, 4, 4, 3, 1, 1, 0, 2, "Groups2"},
                                            DeconvCase{3, 3, 2, 2, 4, 3, 1, 0, 1, "Kernel4Stride3"}),

@@ -1,3 +1,4 @@
+// Element-wise functions of one input, float32, on XNNPACK.
 #include <math.h>
 
 #include "core/error.h"
@@ -8,36 +9,6 @@
 
 namespace kite {
 namespace xnnpack {
-
-kite_status PrepareConvTranspose2D(PrepareContext& ctx) {
-  KITE_RETURN_IF_ERROR(reference::PrepareConvTranspose2D(ctx));
-  const Tensor& x = ctx.input(0);
-  // int8 stays reference: XNNPACK's deconvolution is qs8 (per tensor) here.
-  if (x.dtype != KITE_FLOAT32 || !Initialize()) return KITE_OK;
-  const auto* o = ctx.options<schema::ConvTranspose2DOptions>();
-  const Tensor& w = ctx.input(1);
-  const Tensor* bias = ctx.node().has_input(2) ? &ctx.input(2) : nullptr;
-  const Tensor& y = ctx.output(0);
-  const uint32_t groups = static_cast<uint32_t>(o->groups());
-  const size_t group_in = static_cast<size_t>(w.shape.dims[3]);
-  const size_t group_out = static_cast<size_t>(w.shape.dims[0]) / groups;
-  ArenaScope arena(ctx.tail());
-  xnn_operator_t op = nullptr;
-  // Kite's weights [out, kh, kw, in / groups] are XNNPACK's
-  // [groups, out / groups, kh, kw, in / groups]; ONNX pads crop the output
-  // (XNNPACK's "output padding") and ONNX output_padding is its adjustment.
-  xnn_status status = xnn_create_deconvolution2d_nhwc_f32(
-      o->pad_top(), o->pad_right(), o->pad_bottom(), o->pad_left(), w.shape.dims[1], w.shape.dims[2], o->stride_h(),
-      o->stride_w(), o->dilation_h(), o->dilation_w(), groups, group_in, group_out, groups * group_in, groups * group_out,
-      w.As<const float>(), bias != nullptr ? bias->As<const float>() : nullptr, o->activation_min(), o->activation_max(), 0,
-      &op);
-  if (status == xnn_status_success) {
-    status = xnn_setup_deconvolution2d_nhwc_f32(op, x.shape.dims[0], x.shape.dims[1], x.shape.dims[2], o->output_padding_h(),
-                                                o->output_padding_w(), Address<const float>(x), Address<float>(y),
-                                                ThreadPool(ctx));
-  }
-  return Adopt(ctx, status, op, "xnnpack/deconvolution2d_f32");
-}
 
 kite_status PrepareUnary(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(reference::PrepareUnary(ctx));
