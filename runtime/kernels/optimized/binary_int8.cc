@@ -36,7 +36,7 @@ constexpr float kRoundMagic = 12582912.0f;
 
 // One innermost run. kA/kB: whether that input advances along the run.
 template <bool kMul, bool kA, bool kB>
-void Run(const BinaryInt8State& s, const int8_t* a, const int8_t* b, int8_t* y) {
+KITE_VECTOR_CLONES void Run(const BinaryInt8State& s, const int8_t* a, const int8_t* b, int8_t* y) {
   // Locals: a store through int8_t* may alias anything, including the state.
   const int32_t za = s.za, zb = s.zb, zo = s.zo;
   const float ra = s.ra, rb = s.rb, lo = s.lo, hi = s.hi;

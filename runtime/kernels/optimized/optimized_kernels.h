@@ -9,6 +9,17 @@
 
 #include "kernels/kernel.h"
 
+// The loops are portable C++; on x86-64 with GCC they are also compiled for
+// x86-64-v3 (AVX2) and x86-64-v4 (AVX-512) and the best one this CPU runs is picked at load (an
+// ifunc), since the baseline x86-64 target has only SSE2. Every clone
+// performs the same float operations in the same order: results are
+// identical whichever runs.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define KITE_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define KITE_VECTOR_CLONES
+#endif
+
 namespace kite {
 namespace optimized {
 
