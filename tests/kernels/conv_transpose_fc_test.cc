@@ -147,34 +147,40 @@ TEST(FullyConnected, Float32Batched) {
   ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-5, 1e-5);
 }
 
-// Per-tensor weights (one scale) run as per-channel with equal scales.
+// Per-tensor weights (one scale) run as per-channel with equal scales; six
+// rows (a [2, 3, in] input), as a sequence model's FC sees them.
 TEST(FullyConnected, Int8PerTensorAndPerChannel) {
   for (bool per_channel : {false, true}) {
     SCOPED_TRACE(std::string(per_channel ? "per-channel" : "per-tensor") + ", seed " + std::to_string(TestSeed()));
     Random rng(TestSeed());
-    const int in_c = 64, out_c = 10;
-    const auto x = rng.Int8s(in_c), w = rng.Int8s(out_c * in_c, -127, 127);
+    const int rows = 6, in_c = 64, out_c = 10;
+    const auto x = rng.Int8s(rows * in_c), w = rng.Int8s(out_c * in_c, -127, 127);
     const auto b = rng.Int32s(out_c, -3000, 3000);
     std::vector<float> ws(per_channel ? out_c : 1);
     for (float& s : ws) s = rng.Uniform(0.003f, 0.01f);
     const float si = 0.05f, so = 0.1f;
     const int zi = 10, zo = -5;
     ModelBuilder mb;
-    const int in = mb.Input("x", schema::DataType_INT8, {1, in_c}, PerTensor(si, zi));
+    const int in = mb.Input("x", schema::DataType_INT8, {2, 3, in_c}, PerTensor(si, zi));
     const int wt = mb.Constant("w", schema::DataType_INT8, {out_c, in_c}, w, Quant{ws, std::vector<int64_t>(ws.size(), 0), 0});
     const int bt = mb.Constant("b", schema::DataType_INT32, {out_c}, b);
-    const int out = mb.Tensor("y", schema::DataType_INT8, {1, out_c}, PerTensor(so, zo));
+    const int out = mb.Tensor("y", schema::DataType_INT8, {2, 3, out_c}, PerTensor(so, zo));
     mb.Op(schema::OpCode_FULLY_CONNECTED, {in, wt, bt}, {out});
     mb.Output(out);
     const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
     ASSERT_EQ(r.status, KITE_OK) << r.error;
     std::vector<int8_t> expected;
-    for (int o = 0; o < out_c; ++o) {
-      int64_t acc = b[o];
-      for (int k = 0; k < in_c; ++k) acc += (int64_t{x[k]} - zi) * w[o * in_c + k];
-      expected.push_back(SpecRoundToInt8(static_cast<float>(acc) * (si * ws[per_channel ? o : 0] / so), zo));
+    for (int row = 0; row < rows; ++row) {
+      for (int o = 0; o < out_c; ++o) {
+        int64_t acc = b[o];
+        for (int k = 0; k < in_c; ++k) acc += (int64_t{x[row * in_c + k]} - zi) * w[o * in_c + k];
+        expected.push_back(SpecRoundToInt8(static_cast<float>(acc) * (si * ws[per_channel ? o : 0] / so), zo));
+      }
     }
     ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
+#if KITE_WITH_XNNPACK
+    if (GetKernelSet() == KernelSet::kOptimized) EXPECT_EQ(r.kernels[0], "xnnpack/fully_connected_qc8");
+#endif
   }
 }
 

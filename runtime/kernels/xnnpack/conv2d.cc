@@ -35,15 +35,8 @@ kite_status PrepareConv2D(PrepareContext& ctx) {
                                                 Address<const float>(x), Address<float>(y), ThreadPool(ctx));
     }
   } else {
-    // qc8 wants one scale per output channel: a per-tensor weight repeats it.
-    const int32_t out_c = w.shape.dims[0];
-    const float* scales = w.channel_scales;
-    if (w.channel_count != out_c) {
-      float* repeated = ctx.AllocateArray<float>(static_cast<size_t>(out_c));
-      if (repeated == nullptr) return ctx.OutOfArena();
-      for (int32_t c = 0; c < out_c; ++c) repeated[c] = w.scale;
-      scales = repeated;
-    }
+    const float* scales = ChannelScales(ctx, w, w.shape.dims[0]);
+    if (scales == nullptr) return ctx.OutOfArena();
     const Int8Range range = QuantizedActivationRange(o->activation_min(), o->activation_max(), y.scale, y.zero_point);
     status = xnn_create_convolution2d_nhwc_qc8(
         o->pad_top(), o->pad_right(), o->pad_bottom(), o->pad_left(), w.shape.dims[1], w.shape.dims[2],

@@ -73,7 +73,7 @@ kite_status PrepareTapConvInt8(PrepareContext& ctx) {
         const int32_t c = (ky * kw + kx) * out_c + oc;
         memcpy(weights + static_cast<size_t>(c) * in_c, kite_weights + ((static_cast<size_t>(oc) * kh + ky) * kw + kx) * in_c,
                static_cast<size_t>(in_c));
-        scales[c] = w.channel_count == out_c ? w.channel_scales[oc] : w.scale;
+        scales[c] = w.channel_count == out_c ? w.channel_scales[oc] : w.scale;  // qc8: per channel
         if (biases != nullptr) biases[c] = bias->As<const int32_t>()[oc];
       }
     }

@@ -20,6 +20,14 @@ void Invoke(const Node& node, const Tensor*) {
 
 }  // namespace
 
+const float* ChannelScales(PrepareContext& ctx, const Tensor& weights, int32_t out_channels) {
+  if (weights.channel_count == out_channels) return weights.channel_scales;
+  float* repeated = ctx.AllocateArray<float>(static_cast<size_t>(out_channels));
+  if (repeated == nullptr) return nullptr;
+  for (int32_t c = 0; c < out_channels; ++c) repeated[c] = weights.scale;
+  return repeated;
+}
+
 kite_status Adopt(PrepareContext& ctx, xnn_status status, xnn_operator_t op, const char* kernel_name) {
   if (status == xnn_status_out_of_memory) return ctx.OutOfArena();
   if (status != xnn_status_success) return KITE_OK;  // declined: the reference kernel runs

@@ -22,6 +22,10 @@ T* Address(const Tensor& t) {
 
 inline pthreadpool_t ThreadPool(PrepareContext& ctx) { return static_cast<pthreadpool_t>(ctx.threadpool()); }
 
+// qc8 wants one scale per output channel: a per-tensor weight repeats its
+// scale (in the arena). nullptr when the arena is full.
+const float* ChannelScales(PrepareContext& ctx, const Tensor& weights, int32_t out_channels);
+
 // After create + setup: on success the node runs `op` (named `kernel_name`);
 // when XNNPACK declined, the reference kernel prepared before stays; running
 // out of arena is an error.
