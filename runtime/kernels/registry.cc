@@ -37,12 +37,19 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
       case OpCode::OpCode_CLIP:
       case OpCode::OpCode_SIGMOID:
       case OpCode::OpCode_LEAKY_RELU: return xnnpack::PrepareUnary;
+      case OpCode::OpCode_SOFTMAX: return xnnpack::PrepareSoftmax;
       default: break;
     }
   }
 #else
-  if (g_kernel_set == KernelSet::kOptimized && (opcode == OpCode::OpCode_ADD || opcode == OpCode::OpCode_SUB || opcode == OpCode::OpCode_MUL)) {
-    return optimized::PrepareBinaryInt8;
+  if (g_kernel_set == KernelSet::kOptimized) {
+    switch (opcode) {
+      case OpCode::OpCode_ADD:
+      case OpCode::OpCode_SUB:
+      case OpCode::OpCode_MUL: return optimized::PrepareBinaryInt8;
+      case OpCode::OpCode_SOFTMAX: return optimized::PrepareSoftmaxInt8;
+      default: break;
+    }
   }
 #endif
   switch (opcode) {

@@ -122,6 +122,36 @@ TEST(Softmax, Int8) {
   ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
 }
 
+// A vocabulary-sized axis (innermost and strided): the optimized kernel's
+// per-row tables against the reference, bit for bit.
+TEST(Softmax, Int8LongAxisOptimizedMatchesReference) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  struct Layout { std::vector<int32_t> shape; int axis; };
+  for (const Layout& l : {Layout{{3, 700}, -1}, Layout{{2, 300, 3}, 1}}) {
+    const auto in = rng.Int8s(static_cast<size_t>(l.shape[0]) * l.shape[1] * (l.shape.size() > 2 ? l.shape[2] : 1));
+    ModelBuilder mb;
+    const int x = mb.Input("x", schema::DataType_INT8, l.shape, PerTensor(0.11f, 7));
+    const int y = mb.Tensor("y", schema::DataType_INT8, l.shape, PerTensor(1.0f / 256.0f, -128));
+    schema::SoftmaxOptionsT o;
+    o.axis = l.axis;
+    mb.Op(schema::OpCode_SOFTMAX, {x}, {y}, o);
+    mb.Output(y);
+    const AlignedBytes model = mb.Build();
+    RunResult results[2];
+    for (KernelSet set : AllKernelSets()) {
+      const ScopedKernelSet kernels(set);
+      results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(in)});
+      ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
+    }
+    EXPECT_EQ(results[1].kernels[0], "optimized/softmax_int8_table");
+    ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[0]), FromBytes<int8_t>(results[0].outputs[0]));
+    int nonzero = 0;  // the inputs spread: many outputs carry probability
+    for (uint8_t b : results[0].outputs[0]) nonzero += static_cast<int8_t>(b) > -128;
+    EXPECT_GT(nonzero, 10);
+  }
+}
+
 TEST(ReduceMean, KeepDimsDropDimsAndInt8) {
   SCOPED_TRACE("seed " + std::to_string(TestSeed()));
   Random rng(TestSeed());

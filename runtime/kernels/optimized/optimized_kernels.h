@@ -25,6 +25,8 @@ namespace optimized {
 
 // int8 Add, Sub and Mul, numpy broadcasting (Div: the reference).
 kite_status PrepareBinaryInt8(PrepareContext& ctx);
+// int8 Softmax along an axis of 128 or more: per-row tables of the 256 codes.
+kite_status PrepareSoftmaxInt8(PrepareContext& ctx);
 
 }  // namespace optimized
 }  // namespace kite

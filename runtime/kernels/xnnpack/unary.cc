@@ -1,7 +1,8 @@
-// Element-wise functions of one input, float32, on XNNPACK.
+// Element-wise functions of one input and Softmax, float32, on XNNPACK.
 #include <math.h>
 
 #include "core/error.h"
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "kernels/xnnpack/xnnpack_allocator.h"
 #include "kernels/xnnpack/xnnpack_kernels.h"
@@ -60,6 +61,25 @@ kite_status PrepareUnary(PrepareContext& ctx) {
       return KITE_OK;  // HardSigmoid, Tanh, Sqrt: the reference
   }
   return Adopt(ctx, status, op, name);
+}
+
+kite_status PrepareSoftmax(PrepareContext& ctx) {
+  if (ctx.input(0).dtype == KITE_INT8) return optimized::PrepareSoftmaxInt8(ctx);
+  KITE_RETURN_IF_ERROR(reference::PrepareSoftmax(ctx));
+  const Tensor& x = ctx.input(0);
+  const auto* o = ctx.options<schema::SoftmaxOptions>();
+  const int32_t axis = o != nullptr ? o->axis() : -1;
+  // XNNPACK normalizes the innermost dimension only.
+  if ((axis != -1 && axis != x.shape.rank - 1) || x.shape.rank == 0 || !Initialize()) return KITE_OK;
+  const size_t channels = static_cast<size_t>(x.shape.dims[x.shape.rank - 1]);
+  const size_t batch = channels > 0 ? static_cast<size_t>(x.elements()) / channels : 0;
+  ArenaScope arena(ctx.tail());
+  xnn_operator_t op = nullptr;
+  xnn_status status = xnn_create_softmax_nc_f32(channels, channels, channels, 0, &op);
+  if (status == xnn_status_success) {
+    status = xnn_setup_softmax_nc_f32(op, batch, Address<const float>(x), Address<float>(ctx.output(0)), ThreadPool(ctx));
+  }
+  return Adopt(ctx, status, op, "xnnpack/softmax_f32");
 }
 
 }  // namespace xnnpack

@@ -29,6 +29,9 @@ kite_status PrepareConvTranspose2D(PrepareContext& ctx);
 // HardSwish, Relu, Clip, Sigmoid, LeakyRelu, float32 (int8 keeps the
 // reference's 256-entry tables).
 kite_status PrepareUnary(PrepareContext& ctx);
+// Softmax over the innermost axis, float32; int8 goes to
+// optimized::PrepareSoftmaxInt8.
+kite_status PrepareSoftmax(PrepareContext& ctx);
 
 }  // namespace xnnpack
 }  // namespace kite
