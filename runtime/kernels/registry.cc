@@ -52,6 +52,7 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
     }
   }
 #endif
+  if (g_kernel_set == KernelSet::kOptimized && opcode == OpCode::OpCode_QUANTIZE) return optimized::PrepareQuantize;
   switch (opcode) {
     case OpCode::OpCode_CONV_2D: return reference::PrepareConv2D;
     case OpCode::OpCode_CONV_TRANSPOSE_2D: return reference::PrepareConvTranspose2D;

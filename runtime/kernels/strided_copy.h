@@ -4,6 +4,7 @@
 #define KITE_RUNTIME_KERNELS_STRIDED_COPY_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #include "core/tensor.h"
 
@@ -25,8 +26,15 @@ void DenseStrides(const Shape& shape, int64_t strides[KITE_MAX_RANK]);
 // The shape's dims right-aligned into KITE_MAX_RANK entries, leading 1s.
 void PadToMaxRank(const Shape& shape, int32_t dims[KITE_MAX_RANK]);
 
+// The same box with neighbouring dimensions merged wherever both sides are
+// contiguous across them, and size-1 dimensions dropped (right-aligned, leading
+// 1s): a Pad or Concat of NHWC tensors becomes a few long runs.
+StridedBox CoalesceBox(const StridedBox& box);
+
 template <typename T>
-void StridedCopy(const StridedBox& box, const T* src, T* dst) {
+void StridedCopy(const StridedBox& box_in, const T* src, T* dst) {
+  const StridedBox box = CoalesceBox(box_in);
+  const bool contiguous = box.src_strides[5] == 1 && box.dst_strides[5] == 1;
   for (int32_t i0 = 0; i0 < box.dims[0]; ++i0)
     for (int32_t i1 = 0; i1 < box.dims[1]; ++i1)
       for (int32_t i2 = 0; i2 < box.dims[2]; ++i2)
@@ -38,6 +46,10 @@ void StridedCopy(const StridedBox& box, const T* src, T* dst) {
             const int64_t d = i0 * box.dst_strides[0] + i1 * box.dst_strides[1] +
                               i2 * box.dst_strides[2] + i3 * box.dst_strides[3] +
                               i4 * box.dst_strides[4];
+            if (contiguous) {
+              memmove(dst + d, src + s, static_cast<size_t>(box.dims[5]) * sizeof(T));
+              continue;
+            }
             for (int32_t i5 = 0; i5 < box.dims[5]; ++i5) {
               dst[d + i5 * box.dst_strides[5]] = src[s + i5 * box.src_strides[5]];
             }

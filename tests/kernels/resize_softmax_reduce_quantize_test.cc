@@ -216,6 +216,32 @@ TEST(Quantize, RoundsHalfToEvenAndSaturates) {
   ExpectNearAll(FromBytes<float>(r.outputs[1]), back, 0);
 }
 
+// The optimized Quantize against the reference: every half-step tie in the
+// int8 range, random values, infinities and NaN, bit for bit.
+TEST(Quantize, OptimizedMatchesReference) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  std::vector<float> in = Random(TestSeed()).Floats(4000, -30.0f, 30.0f);
+  for (int k = -600; k <= 600; ++k) in.push_back(0.25f * static_cast<float>(k));  // ties at scale 0.5 and 0.1
+  for (float v : {INFINITY, -INFINITY, NAN, 0.0f, -0.0f, 1e30f, -1e30f}) in.push_back(v);
+  for (const auto& [scale, zero_point] : {std::pair<float, int>{0.5f, 1}, {0.1f, -7}, {0.05f, -128}}) {
+    SCOPED_TRACE("scale " + std::to_string(scale));
+    ModelBuilder mb;
+    const int x = mb.Input("x", schema::DataType_FLOAT32, {static_cast<int32_t>(in.size())});
+    const int q = mb.Tensor("q", schema::DataType_INT8, {static_cast<int32_t>(in.size())}, PerTensor(scale, zero_point));
+    mb.Op(schema::OpCode_QUANTIZE, {x}, {q});
+    mb.Output(q);
+    const AlignedBytes model = mb.Build();
+    RunResult results[2];
+    for (KernelSet set : AllKernelSets()) {
+      const ScopedKernelSet kernels(set);
+      results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(in)});
+      ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
+    }
+    EXPECT_EQ(results[1].kernels[0], "optimized/quantize");
+    ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[0]), FromBytes<int8_t>(results[0].outputs[0]));
+  }
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace kite

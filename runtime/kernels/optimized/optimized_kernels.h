@@ -27,6 +27,8 @@ namespace optimized {
 kite_status PrepareBinaryInt8(PrepareContext& ctx);
 // int8 Softmax along an axis of 128 or more: per-row tables of the 256 codes.
 kite_status PrepareSoftmaxInt8(PrepareContext& ctx);
+// Quantize (float32 -> int8).
+kite_status PrepareQuantize(PrepareContext& ctx);
 
 }  // namespace optimized
 }  // namespace kite

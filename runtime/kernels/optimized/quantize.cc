@@ -1,0 +1,57 @@
+// Quantize (float32 -> int8) as a loop the compiler vectorizes: the
+// reference's division, clamp (NaN to qmin) and round half to even, with the
+// rounding done by the 1.5 * 2^23 addition (equal to lrintf on the clamped
+// range).
+#include "core/error.h"
+#include "core/quantization.h"
+#include "kernels/optimized/optimized_kernels.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace kite {
+namespace optimized {
+namespace {
+
+struct QuantizeState {
+  float scale, lo, hi;  // lo, hi: the int8 range minus the zero point
+  int32_t zero_point;
+  int64_t elements;
+};
+
+constexpr float kRoundMagic = 12582912.0f;  // 1.5 * 2^23
+
+KITE_VECTOR_CLONES void QuantizeLoop(const QuantizeState& s, const float* x, int8_t* y) {
+  const float scale = s.scale, lo = s.lo, hi = s.hi;
+  const int32_t zero_point = s.zero_point;
+  const int64_t n = s.elements;
+  for (int64_t i = 0; i < n; ++i) {
+    float v = x[i] / scale;
+    v = v >= lo ? v : lo;  // also NaN -> lo
+    v = v > hi ? hi : v;
+    const float rounded = (v + kRoundMagic) - kRoundMagic;
+    y[i] = static_cast<int8_t>(static_cast<int32_t>(rounded) + zero_point);
+  }
+}
+
+void Invoke(const Node& node, const Tensor* tensors) {
+  QuantizeLoop(*static_cast<const QuantizeState*>(node.state), node.input(tensors, 0).As<float>(),
+               node.output(tensors, 0).As<int8_t>());
+}
+
+}  // namespace
+
+kite_status PrepareQuantize(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(reference::PrepareQuantize(ctx));
+  const Tensor& y = ctx.output(0);
+  QuantizeState* s = ctx.AllocateState<QuantizeState>();
+  if (s == nullptr) return ctx.OutOfArena();
+  *s = QuantizeState{y.scale, static_cast<float>(kInt8Min - y.zero_point), static_cast<float>(kInt8Max - y.zero_point),
+                     y.zero_point, y.elements()};
+  Node& node = ctx.node();
+  node.state = s;
+  node.invoke = Invoke;
+  node.kernel_name = "optimized/quantize";
+  return KITE_OK;
+}
+
+}  // namespace optimized
+}  // namespace kite
