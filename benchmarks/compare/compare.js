@@ -119,12 +119,14 @@ async function main() {
           await sessions[t].run(feeds);
           ortTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
         }
-        if (t === 1) {  // B: Kite (its reference kernels run on one thread)
-          const json = JSON.parse(execFileSync(kite, ['bench', kiteFile, '--json', '--runs', String(args.runs), '--warmup', '1'],
-                                               {maxBuffer: 64 << 20}).toString());
+        {  // B: Kite
+          const json = JSON.parse(execFileSync(kite, ['bench', kiteFile, '--json', '--runs', String(args.runs), '--warmup', '1',
+                                                      '--threads', String(t)], {maxBuffer: 64 << 20}).toString());
           kiteTimes.push(...json.latency_ms.all);
-          const top = json.profile[0];
-          row.kite_top_op = `${top.op} '${top.node}' ${(100 * top.share).toFixed(0)}%`;
+          if (t === 1) {
+            const top = json.profile[0];
+            row.kite_top_op = `${top.op} '${top.node}' ${(100 * top.share).toFixed(0)}%`;
+          }
         }
       }
       row.ort_ms[t] = median(ortTimes);
@@ -151,7 +153,7 @@ async function main() {
   const table = lines.join('\n');
   const note = `Median latency, ms; ${args.rounds} rounds x ${args.runs} runs per side, alternating; inputs seeded uniform [-1, 1]; ` +
       `outputs agree (1e-5 + 1e-3 x largest value per element; M-LSD scores: 99.9% of elements) before timing. Machine: ${cpu}, ${os.cpus().length} cores. ` +
-      `Kite: reference kernels, 1 thread (n/a at 2 threads).`;
+      `Kite: XNNPACK and Kite's own kernels, float32 (int8: benchmarks/models/run.sh).`;
   fs.writeFileSync(path.join(out, 'results.md'), `${table}\n\n${note}\n`);
   fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify({machine: cpu, args, results}, null, 2));
   fs.writeFileSync(path.join(out, 'chart.svg'), chart(results));

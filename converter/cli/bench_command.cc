@@ -141,6 +141,16 @@ void BenchModel(const BenchArgs& args) {
   for (const Row& r : rows) total_macs += r.cost.macs;
 
   const double median = Percentile(latency, 0.5);
+  // Time outside the kernels: the median run against the median over the
+  // profile runs of the operators' summed times (a sum per run: the sum of
+  // per-operator medians would understate a typical run). Noise can make it
+  // negative.
+  std::vector<double> kernel_sums(profile_runs, 0.0);
+  for (int32_t n = 0; n < nodes; ++n) {
+    for (int r = 0; r < profile_runs; ++r) kernel_sums[r] += op_times[n][r];
+  }
+  const double kernels_ms = Percentile(kernel_sums, 0.5);
+  const double outside_share = median > 0 ? (median - kernels_ms) / median : 0.0;
   nlohmann::json j;
   j["model"] = args.model;
   j["threads"] = args.threads;
@@ -162,6 +172,7 @@ void BenchModel(const BenchArgs& args) {
   }
   j["profile"] = ops;
   j["profile_total_ms"] = profiled_total;
+  j["outside_kernels_share"] = outside_share;
   if (args.json) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
@@ -175,6 +186,8 @@ void BenchModel(const BenchArgs& args) {
               latency.size(), args.warmup, args.threads, args.threads == 1 ? "" : "s", Percentile(latency, 0.0), median,
               Percentile(latency, 0.9),
               median > 0 ? total_macs / (median * 1e6) : 0.0);
+  std::printf("outside kernels: %.1f%% of the median run (minus the median of the operators' summed times)\n",
+              100.0 * outside_share);
   std::printf("\nper-operator profile (median of %d runs, sorted by time; sum %.3f ms):\n", profile_runs, profiled_total);
   std::printf("%4s  %-20s %-8s %-30s %-34s %10s %7s %8s\n", "#", "op", "dtype", "node", "kernel", "ms", "share", "GMAC/s");
   const size_t shown = args.top > 0 ? std::min<size_t>(rows.size(), static_cast<size_t>(args.top)) : rows.size();

@@ -88,6 +88,12 @@ TEST(KiteCli, RunWithSeedIsDeterministic) {
   EXPECT_EQ(converter::ReadNpy(Work() + "/s1/out_0_relu.npy").data, converter::ReadNpy(Work() + "/s2/out_0_relu.npy").data);
 }
 
+#if KITE_WITH_XNNPACK
+constexpr const char* kReluKernel = "xnnpack/clamp_f32";
+#else
+constexpr const char* kReluKernel = "reference/unary_float32";
+#endif
+
 TEST(KiteCli, InspectJson) {
   const std::string model = WriteReluModel();
   std::string out;
@@ -95,7 +101,7 @@ TEST(KiteCli, InspectJson) {
   const auto j = nlohmann::json::parse(out);
   ASSERT_EQ(j["operators"].size(), 1u);
   EXPECT_EQ(j["operators"][0]["op"], "RELU");
-  EXPECT_EQ(j["operators"][0]["kernel"], "reference/unary_float32");
+  EXPECT_EQ(j["operators"][0]["kernel"], kReluKernel);
   EXPECT_EQ(j["outputs"][0]["name"], "out:0/relu");
   EXPECT_GT(j["arena"]["total_bytes"].get<size_t>(), 0u);
 }
@@ -110,8 +116,9 @@ TEST(KiteCli, BenchJsonHasLatencyArenaAndProfile) {
   EXPECT_LE(j["latency_ms"]["median"].get<double>(), j["latency_ms"]["p90"].get<double>());
   EXPECT_EQ(j["arena_bytes"]["total"].get<size_t>() >= j["arena_bytes"]["activations"].get<size_t>(), true);
   ASSERT_EQ(j["profile"].size(), 1u);
-  EXPECT_EQ(j["profile"][0]["kernel"], "reference/unary_float32");
+  EXPECT_EQ(j["profile"][0]["kernel"], kReluKernel);
   EXPECT_NEAR(j["profile"][0]["share"].get<double>(), 1.0, 1e-9);
+  EXPECT_LT(j["outside_kernels_share"].get<double>(), 1.0);
 #if KITE_WITH_XNNPACK
   ASSERT_EQ(Shell("'" KITE_CLI "' bench --json --runs 2 --warmup 0 --threads 2 '" + model + "'", &out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["threads"], 2);
