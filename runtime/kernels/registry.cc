@@ -52,7 +52,14 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
     }
   }
 #endif
-  if (g_kernel_set == KernelSet::kOptimized && opcode == OpCode::OpCode_QUANTIZE) return optimized::PrepareQuantize;
+  // Kite's own kernels, with and without XNNPACK.
+  if (g_kernel_set == KernelSet::kOptimized) {
+    switch (opcode) {
+      case OpCode::OpCode_QUANTIZE: return optimized::PrepareQuantize;
+      case OpCode::OpCode_RESIZE: return optimized::PrepareResize;
+      default: break;
+    }
+  }
   switch (opcode) {
     case OpCode::OpCode_CONV_2D: return reference::PrepareConv2D;
     case OpCode::OpCode_CONV_TRANSPOSE_2D: return reference::PrepareConvTranspose2D;

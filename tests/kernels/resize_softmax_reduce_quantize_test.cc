@@ -122,6 +122,42 @@ TEST(Softmax, Int8) {
   ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
 }
 
+// The optimized int8 bilinear Resize against the reference: upsampling and
+// downsampling, every coordinate transform, 1 to 64 channels, input and
+// output quantized differently; bit for bit.
+TEST(Resize, BilinearInt8OptimizedMatchesReference) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  struct Case { int in_h, in_w, out_h, out_w, channels; schema::CoordinateTransform transform; };
+  for (const Case& c : {Case{4, 5, 8, 10, 64, schema::CoordinateTransform_HALF_PIXEL},
+                        Case{5, 7, 11, 3, 7, schema::CoordinateTransform_ALIGN_CORNERS},
+                        Case{6, 6, 9, 13, 1, schema::CoordinateTransform_ASYMMETRIC},
+                        Case{3, 8, 7, 5, 16, schema::CoordinateTransform_PYTORCH_HALF_PIXEL}}) {
+    SCOPED_TRACE(std::to_string(c.in_h) + "x" + std::to_string(c.in_w) + " -> " + std::to_string(c.out_h) + "x" +
+                 std::to_string(c.out_w) + " x" + std::to_string(c.channels));
+    const auto in = rng.Int8s(static_cast<size_t>(c.in_h) * c.in_w * c.channels);
+    ModelBuilder mb;
+    const int x = mb.Input("x", schema::DataType_INT8, {1, c.in_h, c.in_w, c.channels}, PerTensor(0.07f, -5));
+    const int y = mb.Tensor("y", schema::DataType_INT8, {1, c.out_h, c.out_w, c.channels}, PerTensor(0.05f, 9));
+    schema::ResizeOptionsT o;
+    o.mode = schema::ResizeMode_BILINEAR;
+    o.coordinate_transform = c.transform;
+    o.scale_h = static_cast<float>(c.out_h) / c.in_h;
+    o.scale_w = static_cast<float>(c.out_w) / c.in_w;
+    mb.Op(schema::OpCode_RESIZE, {x}, {y}, o);
+    mb.Output(y);
+    const AlignedBytes model = mb.Build();
+    RunResult results[2];
+    for (KernelSet set : AllKernelSets()) {
+      const ScopedKernelSet kernels(set);
+      results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(in)});
+      ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
+    }
+    EXPECT_EQ(results[1].kernels[0], "optimized/resize_bilinear_int8");
+    ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[0]), FromBytes<int8_t>(results[0].outputs[0]));
+  }
+}
+
 // A vocabulary-sized axis (innermost and strided): the optimized kernel's
 // per-row tables against the reference, bit for bit.
 TEST(Softmax, Int8LongAxisOptimizedMatchesReference) {

@@ -29,6 +29,8 @@ kite_status PrepareBinaryInt8(PrepareContext& ctx);
 kite_status PrepareSoftmaxInt8(PrepareContext& ctx);
 // Quantize (float32 -> int8).
 kite_status PrepareQuantize(PrepareContext& ctx);
+// int8 bilinear Resize (nearest and float32: the reference).
+kite_status PrepareResize(PrepareContext& ctx);
 
 }  // namespace optimized
 }  // namespace kite

@@ -9,20 +9,13 @@
 #include "core/quantization.h"
 #include "kernels/kernel_util.h"
 #include "kernels/reference/reference_kernels.h"
+#include "kernels/reference/resize_state.h"
 
 namespace kite {
 namespace reference {
 namespace {
 
-struct Axis {
-  int32_t* index0;  // nearest: the source; bilinear: the lower neighbour
-  int32_t* index1;  // bilinear: the upper neighbour
-  float* weight1;   // bilinear: weight of index1
-};
-
-struct ResizeState {
-  Axis h, w;
-};
+using Axis = ResizeAxis;
 
 float SourceCoordinate(schema::CoordinateTransform transform, int32_t out_index, float scale,
                        int32_t in_size, int32_t out_size) {
