@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/op_cost.h"
 #include "executor/c_api_internal.h"
+#include "kernels/kernel.h"
 #include "kite/kite.hpp"
 
 namespace kite {
@@ -44,6 +45,7 @@ void BenchModel(const BenchArgs& args) {
   if (args.runs < 1 || args.warmup < 0) throw std::runtime_error("--runs must be >= 1 and --warmup >= 0");
   const bool progress = isatty(STDERR_FILENO) != 0;
 
+  SetKernelSet(args.kernels == "reference" ? KernelSet::kReference : KernelSet::kOptimized);  // read at prepare
   const auto t0 = Clock::now();
   ModelHandle model;
   if (model.LoadFile(args.model.c_str()) != KITE_OK) throw std::runtime_error(args.model + ": " + model.error());
@@ -154,6 +156,7 @@ void BenchModel(const BenchArgs& args) {
   nlohmann::json j;
   j["model"] = args.model;
   j["threads"] = args.threads;
+  j["kernels"] = args.kernels;
   j["runs"] = latency.size();
   j["warmup"] = args.warmup;
   j["init_ms"] = {{"load_and_verify", Ms(t1 - t0)}, {"arena_size_create_prepare", Ms(t2 - t1)}, {"total", Ms(t2 - t0)}};

@@ -34,6 +34,7 @@ struct BenchArgs {
   int top = 20;
   uint32_t seed = 0;
   bool json = false;
+  std::string kernels = "optimized";  // or "reference": every op on its reference kernel
 };
 
 struct CompareArgs {

@@ -115,6 +115,10 @@ int main(int argc, char** argv) {
   bench->add_option("--top", bench_args.top, "operators shown in the profile (0: all; default 20)");
   bench->add_option("--seed", bench_args.seed, "seed of the random inputs");
   bench->add_flag("--json", bench_args.json, "machine-readable output (all operators)");
+  bench->add_option("--kernels", bench_args.kernels,
+                    "optimized (default: XNNPACK and Kite's own kernels where they apply) or reference (the portable "
+                    "reference kernels only, to see what the optimized ones gain)")
+      ->check(CLI::IsMember({"optimized", "reference"}));
 
   kite::cli::CompareArgs compare_args;
   std::vector<std::string> compare_shapes;

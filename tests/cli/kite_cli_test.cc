@@ -119,6 +119,9 @@ TEST(KiteCli, BenchJsonHasLatencyArenaAndProfile) {
   EXPECT_EQ(j["profile"][0]["kernel"], kReluKernel);
   EXPECT_NEAR(j["profile"][0]["share"].get<double>(), 1.0, 1e-9);
   EXPECT_LT(j["outside_kernels_share"].get<double>(), 1.0);
+  ASSERT_EQ(Shell("'" KITE_CLI "' bench --json --runs 2 --warmup 0 --kernels reference '" + model + "'", &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["profile"][0]["kernel"], "reference/unary_float32");
+  EXPECT_NE(Shell("'" KITE_CLI "' bench --kernels fastest '" + model + "' 2>&1", &out), 0);
 #if KITE_WITH_XNNPACK
   ASSERT_EQ(Shell("'" KITE_CLI "' bench --json --runs 2 --warmup 0 --threads 2 '" + model + "'", &out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["threads"], 2);

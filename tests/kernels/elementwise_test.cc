@@ -257,22 +257,29 @@ TEST_P(Unary, Float32) {
   ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-6, 1e-6);
 }
 
+// Every code (plus 7 more, as a vectorized kernel's tail), under three
+// quantizations.
 TEST_P(Unary, Int8AllValues) {
   const UnaryCase& c = GetParam();
   std::vector<int8_t> x;
   for (int q = -128; q <= 127; ++q) x.push_back(static_cast<int8_t>(q));
-  const float si = 6.0f / 128.0f, so = 1.0f / 64.0f;
-  const int zi = 5, zo = -30;
-  ModelBuilder mb;
-  const int in = mb.Input("x", schema::DataType_INT8, {256}, PerTensor(si, zi));
-  const int out = mb.Tensor("y", schema::DataType_INT8, {256}, PerTensor(so, zo));
-  SetOptions(mb, c.op, in, out);
-  mb.Output(out);
-  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
-  ASSERT_EQ(r.status, KITE_OK) << r.error;
-  std::vector<int8_t> expected;
-  for (int8_t q : x) expected.push_back(SpecRoundToInt8(c.f(si * static_cast<float>(q - zi)) / so, zo));
-  ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
+  for (int q : {-128, -1, 0, 1, 3, 64, 127}) x.push_back(static_cast<int8_t>(q));
+  struct Params { float si, so; int zi, zo; };
+  for (const Params& p : {Params{6.0f / 128.0f, 1.0f / 64.0f, 5, -30}, Params{0.02f, 0.1f, -128, -128},
+                          Params{0.11f, 0.0123f, 17, 40}}) {
+    SCOPED_TRACE("scales " + std::to_string(p.si) + " " + std::to_string(p.so));
+    ModelBuilder mb;
+    const int32_t n = static_cast<int32_t>(x.size());
+    const int in = mb.Input("x", schema::DataType_INT8, {n}, PerTensor(p.si, p.zi));
+    const int out = mb.Tensor("y", schema::DataType_INT8, {n}, PerTensor(p.so, p.zo));
+    SetOptions(mb, c.op, in, out);
+    mb.Output(out);
+    const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+    ASSERT_EQ(r.status, KITE_OK) << r.error;
+    std::vector<int8_t> expected;
+    for (int8_t q : x) expected.push_back(SpecRoundToInt8(c.f(p.si * static_cast<float>(q - p.zi)) / p.so, p.zo));
+    ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
