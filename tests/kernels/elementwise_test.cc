@@ -119,7 +119,8 @@ TEST_P(Binary, Int8) {
 // of int8 inputs, for scale ratios that produce exact .5 ties, with and
 // without a fused ReLU: bit for bit. Three layouts reach every pair: same
 // shape, the second input broadcast along the innermost run (a per-pixel
-// scalar) and the first input broadcast (a per-channel vector).
+// scalar) and the first input broadcast (a per-channel vector); three more
+// have short per-channel vectors (16, 24), which the kernel tiles.
 TEST(BinaryInt8, OptimizedMatchesReferenceOnAllPairs) {
   std::vector<int8_t> rows(65536), cols(65536), ramp(256);
   for (int i = 0; i < 65536; ++i) {
@@ -127,10 +128,23 @@ TEST(BinaryInt8, OptimizedMatchesReferenceOnAllPairs) {
     cols[i] = static_cast<int8_t>(i % 256 - 128);
   }
   for (int i = 0; i < 256; ++i) ramp[i] = static_cast<int8_t>(i - 128);
-  struct Layout { const char* name; std::vector<int32_t> a_shape, b_shape; const std::vector<int8_t>* a; const std::vector<int8_t>* b; };
-  const Layout layouts[] = {{"same shape", {256, 256}, {256, 256}, &rows, &cols},
-                            {"b per pixel", {256, 256}, {256, 1}, &cols, &ramp},
-                            {"a per channel", {256}, {256, 256}, &ramp, &rows}};
+  // Short per-channel vectors (the optimized kernel tiles them).
+  std::vector<int8_t> channels16, channels24;
+  for (int i = 0; i < 16; ++i) channels16.push_back(static_cast<int8_t>(i * 17 - 128));
+  for (int i = 0; i < 24; ++i) channels24.push_back(static_cast<int8_t>(127 - i * 11));
+  const std::vector<int8_t> cols24(cols.begin(), cols.begin() + 2 * 1365 * 24);
+  struct Layout {
+    const char* name;
+    std::vector<int32_t> a_shape, b_shape, out_shape;
+    const std::vector<int8_t>* a;
+    const std::vector<int8_t>* b;
+  };
+  const Layout layouts[] = {{"same shape", {256, 256}, {256, 256}, {256, 256}, &rows, &cols},
+                            {"b per pixel", {256, 256}, {256, 1}, {256, 256}, &cols, &ramp},
+                            {"a per channel", {256}, {256, 256}, {256, 256}, &ramp, &rows},
+                            {"b per channel, 16", {4096, 16}, {16}, {4096, 16}, &cols, &channels16},
+                            {"a per channel, 16", {16}, {4096, 16}, {4096, 16}, &channels16, &rows},
+                            {"b per channel, 24, two outer dims", {2, 1365, 24}, {1, 1, 24}, {2, 1365, 24}, &cols24, &channels24}};
   struct Params { float sa, sb, so; int za, zb, zo; float act_min; };
   for (const Params& p : {Params{0.5f, 0.25f, 1.0f, 0, 0, 0, -INFINITY}, Params{0.02f, 0.03f, 0.035f, 3, -7, -4, -INFINITY},
                           Params{0.1f, 0.1f, 0.2f, -128, 5, -128, 0.0f}, Params{0.05f, 0.04f, 0.5f, 1, -2, 3, -INFINITY}}) {
@@ -141,7 +155,7 @@ TEST(BinaryInt8, OptimizedMatchesReferenceOnAllPairs) {
         ModelBuilder mb;
         const int ta = mb.Input("a", schema::DataType_INT8, l.a_shape, PerTensor(p.sa, p.za));
         const int tb = mb.Input("b", schema::DataType_INT8, l.b_shape, PerTensor(p.sb, p.zb));
-        const int ty = mb.Tensor("y", schema::DataType_INT8, {256, 256}, PerTensor(p.so, p.zo));
+        const int ty = mb.Tensor("y", schema::DataType_INT8, l.out_shape, PerTensor(p.so, p.zo));
         schema::BinaryOptionsT o;
         o.activation_min = p.act_min;
         mb.Op(op, {ta, tb}, {ty}, o);

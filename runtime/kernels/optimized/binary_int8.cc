@@ -8,6 +8,8 @@
 // equals lrintf on the clamped range. Div stays the reference's (a zero
 // divisor makes infinities and NaN, which this clamp does not order the
 // reference's way).
+#include <string.h>
+
 #include "core/error.h"
 #include "core/quantization.h"
 #include "kernels/optimized/optimized_kernels.h"
@@ -28,27 +30,64 @@ struct BinaryInt8State {
   int32_t outer[kOuterRank];  // outer dimensions, outermost first
   int64_t a_outer[kOuterRank], b_outer[kOuterRank];  // input steps per outer index
   void (*run_fn)(const BinaryInt8State& s, const int8_t* a, const int8_t* b, int8_t* y);
+  // Per-channel operands (short runs, one input standing still across rows,
+  // the other contiguous): the standing input is repeated `tile_rows` times
+  // into `tile`, and rows are processed in long chunks against it.
+  int8_t* tile;
+  int32_t tile_rows;
+  bool tile_a;  // the standing input is a (else b)
+  bool mul;
 };
 
 // 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer,
 // to nearest even (the default rounding mode), as lrintf does.
 constexpr float kRoundMagic = 12582912.0f;
 
-// One innermost run. kA/kB: whether that input advances along the run.
+// The innermost run, repeated along the innermost outer dimension (so a
+// per-channel op's short runs do not pay a call each). kA/kB: whether that
+// input advances along the run.
 template <bool kMul, bool kA, bool kB>
 KITE_VECTOR_CLONES void Run(const BinaryInt8State& s, const int8_t* a, const int8_t* b, int8_t* y) {
   // Locals: a store through int8_t* may alias anything, including the state.
   const int32_t za = s.za, zb = s.zb, zo = s.zo;
   const float ra = s.ra, rb = s.rb, lo = s.lo, hi = s.hi;
-  const int64_t n = s.run;
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t qa = static_cast<int32_t>(a[kA ? i : 0]) - za;
-    const int32_t qb = static_cast<int32_t>(b[kB ? i : 0]) - zb;
-    float v = kMul ? static_cast<float>(qa * qb) * ra : static_cast<float>(qa) * ra + static_cast<float>(qb) * rb;
-    v = v < lo ? lo : v;
-    v = v > hi ? hi : v;
-    const float rounded = (v + kRoundMagic) - kRoundMagic;
-    y[i] = static_cast<int8_t>(static_cast<int32_t>(rounded) + zo);
+  const int64_t n = s.run, a_step = s.a_outer[kOuterRank - 1], b_step = s.b_outer[kOuterRank - 1];
+  const int32_t rows = s.outer[kOuterRank - 1];
+  for (int32_t r = 0; r < rows; ++r, a += a_step, b += b_step, y += n) {
+    for (int64_t i = 0; i < n; ++i) {
+      const int32_t qa = static_cast<int32_t>(a[kA ? i : 0]) - za;
+      const int32_t qb = static_cast<int32_t>(b[kB ? i : 0]) - zb;
+      float v = kMul ? static_cast<float>(qa * qb) * ra : static_cast<float>(qa) * ra + static_cast<float>(qb) * rb;
+      v = v < lo ? lo : v;
+      v = v > hi ? hi : v;
+      const float rounded = (v + kRoundMagic) - kRoundMagic;
+      y[i] = static_cast<int8_t>(static_cast<int32_t>(rounded) + zo);
+    }
+  }
+}
+
+// `n` elements of the contiguous input x against `t`, which restarts every
+// `chunk` elements. Add and Sub are a * ra + b * rb, and the float sum of two
+// products does not depend on their order; Mul's product is an exact integer:
+// so x may be either input.
+template <bool kMul>
+KITE_VECTOR_CLONES void RunTiled(const BinaryInt8State& s, const int8_t* x, const int8_t* t, int8_t* y, int64_t n,
+                                 int64_t chunk) {
+  const int32_t zx = s.tile_a ? s.zb : s.za, zt = s.tile_a ? s.za : s.zb, zo = s.zo;
+  const float rx = s.tile_a ? s.rb : s.ra, rt = s.tile_a ? s.ra : s.rb, lo = s.lo, hi = s.hi;
+  for (int64_t start = 0; start < n; start += chunk) {
+    const int64_t len = n - start < chunk ? n - start : chunk;
+    const int8_t* xs = x + start;
+    int8_t* ys = y + start;
+    for (int64_t i = 0; i < len; ++i) {
+      const int32_t qx = static_cast<int32_t>(xs[i]) - zx;
+      const int32_t qt = static_cast<int32_t>(t[i]) - zt;
+      float v = kMul ? static_cast<float>(qx * qt) * s.ra : static_cast<float>(qx) * rx + static_cast<float>(qt) * rt;
+      v = v < lo ? lo : v;
+      v = v > hi ? hi : v;
+      const float rounded = (v + kRoundMagic) - kRoundMagic;
+      ys[i] = static_cast<int8_t>(static_cast<int32_t>(rounded) + zo);
+    }
   }
 }
 
@@ -57,16 +96,29 @@ void Invoke(const Node& node, const Tensor* tensors) {
   const int8_t* a = node.input(tensors, 0).As<int8_t>();
   const int8_t* b = node.input(tensors, 1).As<int8_t>();
   int8_t* y = node.output(tensors, 0).As<int8_t>();
-  int32_t index[kOuterRank] = {};
+  const int64_t block = s.run * s.outer[kOuterRank - 1];  // what one Run call writes
+  constexpr int32_t kLoops = kOuterRank - 1;  // the dimensions outside Run
+  int32_t index[kLoops] = {};
   for (;;) {
     int64_t ao = 0, bo = 0;
-    for (int32_t d = 0; d < kOuterRank; ++d) {
+    for (int32_t d = 0; d < kLoops; ++d) {
       ao += index[d] * s.a_outer[d];
       bo += index[d] * s.b_outer[d];
     }
-    s.run_fn(s, a + ao, b + bo, y);
-    y += s.run;
-    int32_t d = kOuterRank - 1;
+    if (s.tile != nullptr) {
+      const int8_t* standing = s.tile_a ? a + ao : b + bo;
+      for (int32_t r = 0; r < s.tile_rows; ++r) memcpy(s.tile + r * s.run, standing, static_cast<size_t>(s.run));
+      const int8_t* moving = s.tile_a ? b + bo : a + ao;
+      if (s.mul) {
+        RunTiled<true>(s, moving, s.tile, y, block, s.run * s.tile_rows);
+      } else {
+        RunTiled<false>(s, moving, s.tile, y, block, s.run * s.tile_rows);
+      }
+    } else {
+      s.run_fn(s, a + ao, b + bo, y);
+    }
+    y += block;
+    int32_t d = kLoops - 1;
     while (d >= 0 && ++index[d] == s.outer[d]) index[d--] = 0;
     if (d < 0) return;
   }
@@ -147,6 +199,19 @@ kite_status PrepareBinaryInt8(PrepareContext& ctx) {
   }
   const bool a_moves = ma[0] != 0, b_moves = mb[0] != 0;
   s->run_fn = mul ? PickRun<true>(a_moves, b_moves) : PickRun<false>(a_moves, b_moves);
+  s->mul = mul;
+  // Short runs of a per-channel operand: tile it (a few hundred bytes).
+  constexpr int64_t kShortRun = 128;
+  if (merged >= 2 && a_moves && b_moves && md[0] < kShortRun) {
+    const bool b_stands = mb[1] == 0 && ma[1] == md[0];
+    const bool a_stands = ma[1] == 0 && mb[1] == md[0];
+    if (a_stands || b_stands) {
+      s->tile_rows = static_cast<int32_t>((kShortRun * 4 + md[0] - 1) / md[0]);
+      s->tile = ctx.AllocateArray<int8_t>(static_cast<size_t>(s->tile_rows * md[0]));
+      if (s->tile == nullptr) return ctx.OutOfArena();
+      s->tile_a = a_stands;
+    }
+  }
   Node& node = ctx.node();
   node.state = s;
   node.invoke = Invoke;
