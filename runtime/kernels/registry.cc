@@ -48,6 +48,7 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
       case OpCode::OpCode_SUB:
       case OpCode::OpCode_MUL: return optimized::PrepareBinaryInt8;
       case OpCode::OpCode_SOFTMAX: return optimized::PrepareSoftmaxInt8;
+      case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return optimized::PrepareGlobalAveragePoolInt8;
       default: break;
     }
   }

@@ -138,6 +138,27 @@ TEST(GlobalAveragePool, Float32AndInt8) {
   ExpectEqualInt8(FromBytes<int8_t>(r.outputs[1]), eq);
 }
 
+// Two images, 37 channels (a vector loop's tail), 9x11 pixels: the optimized
+// int8 kernel against the reference, bit for bit.
+TEST(GlobalAveragePool, Int8OptimizedMatchesReference) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  const auto xq = Random(TestSeed()).Int8s(2 * 9 * 11 * 37);
+  ModelBuilder mb;
+  const int in = mb.Input("x", schema::DataType_INT8, {2, 9, 11, 37}, PerTensor(0.3f, 11));
+  const int out = mb.Tensor("y", schema::DataType_INT8, {2, 1, 1, 37}, PerTensor(0.004f, -6));
+  mb.Op(schema::OpCode_GLOBAL_AVERAGE_POOL, {in}, {out});
+  mb.Output(out);
+  const AlignedBytes model = mb.Build();
+  RunResult results[2];
+  for (KernelSet set : AllKernelSets()) {
+    const ScopedKernelSet kernels(set);
+    results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(xq)});
+    ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
+  }
+  EXPECT_EQ(results[1].kernels[0], "optimized/global_average_pool_int8");
+  ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[0]), FromBytes<int8_t>(results[0].outputs[0]));
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace kite

@@ -31,6 +31,8 @@ kite_status PrepareSoftmaxInt8(PrepareContext& ctx);
 kite_status PrepareQuantize(PrepareContext& ctx);
 // int8 bilinear Resize (nearest and float32: the reference).
 kite_status PrepareResize(PrepareContext& ctx);
+// int8 GlobalAveragePool.
+kite_status PrepareGlobalAveragePoolInt8(PrepareContext& ctx);
 
 }  // namespace optimized
 }  // namespace kite

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/quantization.h"
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "kernels/xnnpack/xnnpack_allocator.h"
 #include "kernels/xnnpack/xnnpack_kernels.h"
@@ -51,10 +52,12 @@ kite_status PrepareFullyConnected(PrepareContext& ctx) {
 }
 
 kite_status PrepareGlobalAveragePool(PrepareContext& ctx) {
+  // int8 keeps Kite's float requantization of the exact sum (XNNPACK's qs8
+  // differs): Kite's own kernel.
+  if (ctx.input(0).dtype == KITE_INT8) return optimized::PrepareGlobalAveragePoolInt8(ctx);
   KITE_RETURN_IF_ERROR(reference::PrepareGlobalAveragePool(ctx));
   const Tensor& x = ctx.input(0);
-  // int8 keeps Kite's per-count float requantization (the reference).
-  if (x.dtype != KITE_FLOAT32 || !Initialize()) return KITE_OK;
+  if (!Initialize()) return KITE_OK;
   const Tensor& y = ctx.output(0);
   const size_t channels = static_cast<size_t>(x.shape.dims[3]);
   ArenaScope arena(ctx.tail());

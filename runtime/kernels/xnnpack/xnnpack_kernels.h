@@ -21,7 +21,7 @@ kite_status PrepareBinary(PrepareContext& ctx);
 // MaxPool float32 and int8 (s8); AveragePool stays reference.
 kite_status PreparePool2D(PrepareContext& ctx);
 // FullyConnected float32 and int8 (qc8, as a 1x1 convolution);
-// GlobalAveragePool float32 (int8: the reference).
+// GlobalAveragePool float32 (int8: optimized::PrepareGlobalAveragePoolInt8).
 kite_status PrepareFullyConnected(PrepareContext& ctx);
 kite_status PrepareGlobalAveragePool(PrepareContext& ctx);
 // ConvTranspose2D (deconvolution), float32.
