@@ -58,6 +58,8 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
     switch (opcode) {
       case OpCode::OpCode_QUANTIZE: return optimized::PrepareQuantize;
       case OpCode::OpCode_RESIZE: return optimized::PrepareResize;
+      case OpCode::OpCode_CONCAT: return optimized::PrepareConcatInt8;
+      case OpCode::OpCode_SPLIT: return optimized::PrepareSplitInt8;
       default: break;
     }
   }

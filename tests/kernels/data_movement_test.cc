@@ -69,6 +69,41 @@ TEST(Concat, ChannelsWithRequantizedInput) {
   ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
 }
 
+// Requantizing pieces (ratios 2, 0.5 with ties, and 0.37) with runs of 37
+// and 19 channels: the optimized Concat and Split against the reference.
+TEST(ConcatSplit, Int8RequantizingOptimizedMatchesReference) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  const auto va = rng.Int8s(6 * 5 * 37), vb = rng.Int8s(6 * 5 * 19);
+  ModelBuilder mb;
+  const int a = mb.Input("a", schema::DataType_INT8, {1, 6, 5, 37}, PerTensor(0.2f, 3));
+  const int b = mb.Input("b", schema::DataType_INT8, {1, 6, 5, 19}, PerTensor(0.05f, -9));
+  const int joined = mb.Tensor("joined", schema::DataType_INT8, {1, 6, 5, 56}, PerTensor(0.1f, 1));
+  schema::ConcatOptionsT co;
+  co.axis = 3;
+  mb.Op(schema::OpCode_CONCAT, {a, b}, {joined}, co);
+  const int p0 = mb.Tensor("p0", schema::DataType_INT8, {1, 6, 5, 20}, PerTensor(0.27f, -4));
+  const int p1 = mb.Tensor("p1", schema::DataType_INT8, {1, 6, 5, 36}, PerTensor(0.1f, 1));
+  schema::SplitOptionsT so;
+  so.axis = 3;
+  mb.Op(schema::OpCode_SPLIT, {joined}, {p0, p1}, so);
+  mb.Output(joined);
+  mb.Output(p0);
+  mb.Output(p1);
+  const AlignedBytes model = mb.Build();
+  RunResult results[2];
+  for (KernelSet set : AllKernelSets()) {
+    const ScopedKernelSet kernels(set);
+    results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(va), AsBytes(vb)});
+    ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
+  }
+  EXPECT_EQ(results[1].kernels[0], "optimized/concat_requantize_int8");
+  EXPECT_EQ(results[1].kernels[1], "optimized/split_requantize_int8");
+  for (int o = 0; o < 3; ++o) {
+    ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[o]), FromBytes<int8_t>(results[0].outputs[o]));
+  }
+}
+
 TEST(ConcatSplit, RoundTripAlongMiddleAxis) {
   ModelBuilder mb;
   const int a = mb.Input("a", schema::DataType_FLOAT32, {2, 3, 4});

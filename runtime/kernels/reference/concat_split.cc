@@ -9,26 +9,14 @@
 
 #include "core/quantization.h"
 #include "kernels/kernel_util.h"
+#include "kernels/reference/concat_split_state.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace kite {
 namespace reference {
 namespace {
 
-struct Piece {
-  int64_t run;     // elements per row
-  int64_t offset;  // elements from the start of the joined row
-  bool requantize;
-  float multiplier;
-  int32_t from_zero_point, to_zero_point;
-};
-
-struct ConcatSplitState {
-  int64_t outer;
-  int64_t joined_run;  // elements per row of the joined tensor
-  int32_t num_pieces;
-  Piece* pieces;
-};
+using Piece = JoinPiece;
 
 void MoveRun(const Piece& p, size_t element_size, const uint8_t* from, uint8_t* to) {
   if (!p.requantize) {

@@ -1,0 +1,87 @@
+// int8 Concat and Split whose pieces need requantizing (quantization differs
+// between a piece and the joined tensor): the reference's runs and formula,
+// out = RoundClampToInt8((q - z_in) * (s_in / s_out), z_out), as a loop the
+// compiler vectorizes (rounding by the 1.5 * 2^23 addition). Pieces with equal
+// quantization are copied as before.
+#include <string.h>
+
+#include "core/error.h"
+#include "core/quantization.h"
+#include "kernels/optimized/optimized_kernels.h"
+#include "kernels/reference/concat_split_state.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace kite {
+namespace optimized {
+namespace {
+
+constexpr float kRoundMagic = 12582912.0f;  // 1.5 * 2^23
+
+KITE_VECTOR_CLONES void Requantize(const reference::JoinPiece& p, const int8_t* src, int8_t* dst) {
+  const float m = p.multiplier, lo = static_cast<float>(kInt8Min - p.to_zero_point),
+              hi = static_cast<float>(kInt8Max - p.to_zero_point);
+  const int32_t zi = p.from_zero_point, zo = p.to_zero_point;
+  const int64_t n = p.run;
+  for (int64_t i = 0; i < n; ++i) {
+    float v = static_cast<float>(static_cast<int32_t>(src[i]) - zi) * m;
+    v = v >= lo ? v : lo;
+    v = v > hi ? hi : v;
+    dst[i] = static_cast<int8_t>(static_cast<int32_t>((v + kRoundMagic) - kRoundMagic) + zo);
+  }
+}
+
+void Move(const reference::JoinPiece& p, const int8_t* src, int8_t* dst) {
+  if (p.requantize) {
+    Requantize(p, src, dst);
+  } else {
+    memcpy(dst, src, static_cast<size_t>(p.run));
+  }
+}
+
+void InvokeConcat(const Node& node, const Tensor* tensors) {
+  const auto& s = *static_cast<const reference::ConcatSplitState*>(node.state);
+  int8_t* y = node.output(tensors, 0).As<int8_t>();
+  for (int32_t k = 0; k < s.num_pieces; ++k) {
+    const reference::JoinPiece& p = s.pieces[k];
+    const int8_t* x = node.input(tensors, k).As<int8_t>();
+    for (int64_t r = 0; r < s.outer; ++r) Move(p, x + r * p.run, y + r * s.joined_run + p.offset);
+  }
+}
+
+void InvokeSplit(const Node& node, const Tensor* tensors) {
+  const auto& s = *static_cast<const reference::ConcatSplitState*>(node.state);
+  const int8_t* x = node.input(tensors, 0).As<int8_t>();
+  for (int32_t k = 0; k < s.num_pieces; ++k) {
+    const reference::JoinPiece& p = s.pieces[k];
+    int8_t* y = node.output(tensors, k).As<int8_t>();
+    for (int64_t r = 0; r < s.outer; ++r) Move(p, x + r * s.joined_run + p.offset, y + r * p.run);
+  }
+}
+
+// Takes over from the reference prepare when some piece requantizes.
+kite_status TakeOver(PrepareContext& ctx, bool is_concat) {
+  Node& node = ctx.node();
+  const auto& s = *static_cast<const reference::ConcatSplitState*>(node.state);
+  if ((is_concat ? ctx.output(0) : ctx.input(0)).dtype != KITE_INT8) return KITE_OK;
+  bool requantizes = false;
+  for (int32_t k = 0; k < s.num_pieces; ++k) requantizes |= s.pieces[k].requantize;
+  if (!requantizes) return KITE_OK;
+  node.invoke = is_concat ? InvokeConcat : InvokeSplit;
+  node.kernel_name = is_concat ? "optimized/concat_requantize_int8" : "optimized/split_requantize_int8";
+  return KITE_OK;
+}
+
+}  // namespace
+
+kite_status PrepareConcatInt8(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(reference::PrepareConcat(ctx));
+  return TakeOver(ctx, true);
+}
+
+kite_status PrepareSplitInt8(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(reference::PrepareSplit(ctx));
+  return TakeOver(ctx, false);
+}
+
+}  // namespace optimized
+}  // namespace kite
