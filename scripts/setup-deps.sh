@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Kite's build and tests need. Idempotent and
 # quick when everything is present; otherwise needs root (apt-get).
+#   scripts/setup-deps.sh [--sanitize | --target=aarch64|armv7|cortex-m]
 set -euo pipefail
 
 packages=(
@@ -16,9 +17,16 @@ packages=(
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
 fi
-if [[ "${1:-}" == "--sanitize" ]]; then
-  packages+=(libclang-rt-14-dev)
-fi
+case "${1:-}" in
+  --sanitize) packages+=(libclang-rt-14-dev) ;;
+  # Cross builds: the compiler and qemu (the target's libraries come from
+  # platforms/arm/sysroot.sh, which needs only apt and dpkg).
+  --target=aarch64) packages+=(g++-aarch64-linux-gnu qemu-user) ;;
+  --target=armv7) packages+=(g++-arm-linux-gnueabihf qemu-user) ;;
+  --target=cortex-m) packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm) ;;
+  "") ;;
+  *) echo "setup-deps: unknown option '$1'" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the build needs, builds with -j2 and runs every test (ctest).
-#   scripts/test.sh             Release build in build/
-#   scripts/test.sh --sanitize  ASan + UBSan build in build-sanitize/
+#   scripts/test.sh                   Release build in build/
+#   scripts/test.sh --sanitize        ASan + UBSan build in build-sanitize/
+#   scripts/test.sh --target aarch64  cross build in build-aarch64/: the runtime's
+#   scripts/test.sh --target armv7    tests under qemu, then real models bit-exact
+#                                     against x86 (platforms/arm/bitexact.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +12,12 @@ mode=release
 case "${1:-}" in
   "") ;;
   --sanitize) mode=sanitize ;;
-  -h|--help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --target)
+    case "${2:-}" in
+      aarch64|armv7) exec platforms/arm/test_target.sh "$2" ;;
+      *) echo "test.sh: --target takes aarch64 or armv7" >&2; exit 2 ;;
+    esac ;;
+  -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "test.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 

@@ -2,7 +2,11 @@
  * seeded random inputs, repeated invokes, then prints the outputs' summary,
  * the arena size and the median latency.
  *
- *   kite_run_example MODEL.kite [RUNS]
+ *   kite_run_example MODEL.kite [RUNS [OUTPUTS.bin]]
+ *
+ * OUTPUTS.bin receives every output's bytes, in order: the same file from
+ * two machines means the same results (platforms/arm/bitexact.py compares
+ * them across x86 and ARM).
  */
 #include <kite/kite.h>
 
@@ -38,12 +42,18 @@ static void FillInput(void* data, const kite_tensor_info* info, unsigned* seed) 
 
 int main(int argc, char** argv) {
   if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-    fprintf(stderr, "usage: %s MODEL.kite [RUNS]\n"
+    fprintf(stderr, "usage: %s MODEL.kite [RUNS [OUTPUTS.bin]]\n"
                     "Runs MODEL.kite on seeded random inputs and prints its outputs,\n"
-                    "arena size and median latency over RUNS invokes (default 20).\n", argv[0]);
+                    "arena size and median latency over RUNS invokes (default 20);\n"
+                    "OUTPUTS.bin receives the outputs' raw bytes.\n", argv[0]);
     return argc < 2 ? 2 : 0;
   }
   const int runs = argc > 2 ? atoi(argv[2]) : 20;
+  if (runs < 1) {
+    fprintf(stderr, "error: RUNS must be at least 1\n");
+    return 2;
+  }
+  const char* outputs_path = argc > 3 ? argv[3] : NULL;
   kite_error error;
   kite_model* model = NULL;
   kite_status status = kite_model_load_file(argv[1], &model, &error);
@@ -72,7 +82,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   unsigned seed = 42;
-  double* times = (double*)malloc(sizeof(double) * (size_t)(runs > 0 ? runs : 1));
+  double* times = (double*)malloc(sizeof(double) * (size_t)runs);
   for (int r = 0; r < runs; ++r) {
     for (size_t i = 0; i < kite_interpreter_input_count(interpreter); ++i) {
       kite_tensor_info info;
@@ -105,9 +115,24 @@ int main(int argc, char** argv) {
       }
       printf("%s  (largest: index %zu = %.4f)\n", count > 8 ? " ..." : "", best, best_value);
     }
+    if (outputs_path != NULL) {
+      FILE* f = fopen(outputs_path, "wb");
+      for (size_t i = 0; f != NULL && i < kite_interpreter_output_count(interpreter); ++i) {
+        kite_tensor_info info;
+        kite_interpreter_output_info(interpreter, i, &info);
+        if (fwrite(kite_interpreter_output_data(interpreter, i), 1, info.bytes, f) != info.bytes) {
+          fclose(f);
+          f = NULL;
+        }
+      }
+      if (f == NULL || fclose(f) != 0) {
+        fprintf(stderr, "error: cannot write %s\n", outputs_path);
+        status = KITE_ERROR_IO;
+      }
+    }
     qsort(times, (size_t)runs, sizeof(double), CompareDoubles);
     printf("arena: %zu bytes (caller-owned, exact)\n", arena_bytes);
-    if (runs > 0) printf("latency: median %.3f ms over %d runs (min %.3f ms)\n", times[runs / 2], runs, times[0]);
+    printf("latency: median %.3f ms over %d runs (min %.3f ms)\n", times[runs / 2], runs, times[0]);
   } else {
     fprintf(stderr, "error: %s: %s\n", kite_status_string(status), kite_interpreter_error(interpreter));
   }

@@ -46,15 +46,39 @@ kite_status kite_model_load(const void* data, size_t size, kite_model** model,
   *model = nullptr;
   // malloc + placement new: the runtime needs nothing from libstdc++.
   void* memory = malloc(sizeof(kite_model));
-  kite_model* handle = memory != nullptr ? new (memory) kite_model() : nullptr;
-  if (handle == nullptr) {
+  if (memory == nullptr) {
     return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_OUT_OF_MEMORY,
                       "cannot allocate the model handle");
   }
+  const kite_status status = kite_model_load_into(data, size, memory, sizeof(kite_model), model, error);
+  if (status != KITE_OK) {
+    free(memory);
+    return status;
+  }
+  (*model)->on_heap = true;
+  return KITE_OK;
+}
+
+size_t kite_model_handle_size(void) { return sizeof(kite_model); }
+
+kite_status kite_model_load_into(const void* data, size_t size, void* storage, size_t storage_size,
+                                 kite_model** model, kite_error* error) {
+  ClearError(error);
+  if (model == nullptr || storage == nullptr) {
+    return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
+                      "storage or model output pointer is NULL");
+  }
+  *model = nullptr;
+  if (storage_size < sizeof(kite_model) || reinterpret_cast<uintptr_t>(storage) % alignof(kite_model) != 0) {
+    return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
+                      "model storage must be %zu bytes aligned to %zu (kite_model_handle_size)",
+                      sizeof(kite_model), alignof(kite_model));
+  }
+  kite_model* handle = new (storage) kite_model();
+  handle->on_heap = false;
   const kite_status status = handle->model.Init(data, size, MessageOf(error), MessageSizeOf(error));
   if (status != KITE_OK) {
     handle->~kite_model();
-    free(handle);
     return status;
   }
   *model = handle;
@@ -86,8 +110,9 @@ kite_status kite_model_load_file(const char* path, kite_model** model, kite_erro
 void kite_model_free(kite_model* model) {
   if (model == nullptr) return;
   kite::UnmapFile(&model->map);
+  const bool on_heap = model->on_heap;
   model->~kite_model();
-  free(model);
+  if (on_heap) free(model);
 }
 
 kite_status kite_arena_size(const kite_model* model, size_t* bytes, kite_error* error) {

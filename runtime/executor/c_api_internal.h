@@ -10,6 +10,7 @@
 struct kite_model {
   kite::Model model;
   kite::FileMap map;  // set when loaded from a file
+  bool on_heap = true;  // false: in the caller's storage (kite_model_load_into)
 };
 
 // Lives at the top of its arena.

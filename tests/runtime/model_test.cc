@@ -130,6 +130,32 @@ TEST(Model, ArenaSizeIsExact) {
   }
 }
 
+// Firmware loads without the heap: the handle in caller storage, the
+// interpreter in a caller arena, and the results are the heap path's.
+TEST(Model, LoadIntoCallerStorage) {
+  const AlignedBytes bytes = ChainModel(3).Build();
+  alignas(16) static uint8_t storage[1024];
+  ASSERT_LE(kite_model_handle_size(), sizeof(storage));
+  kite_model* model = nullptr;
+  kite_error error;
+  EXPECT_EQ(kite_model_load_into(bytes.data(), bytes.size(), storage, kite_model_handle_size() - 1, &model, &error),
+            KITE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(error.message).find("kite_model_handle_size"), std::string::npos) << error.message;
+  EXPECT_EQ(kite_model_load_into(bytes.data(), bytes.size(), storage + 1, sizeof(storage) - 1, &model, &error),
+            KITE_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(model, nullptr);
+  ASSERT_EQ(kite_model_load_into(bytes.data(), bytes.size(), storage, sizeof(storage), &model, &error), KITE_OK)
+      << error.message;
+  EXPECT_EQ(static_cast<void*>(model), static_cast<void*>(storage));
+  size_t arena_bytes = 0;
+  ASSERT_EQ(kite_arena_size(model, &arena_bytes, &error), KITE_OK);
+  EXPECT_GT(arena_bytes, 0u);
+  kite_model_free(model);  // releases nothing but the handle
+  const AlignedBytes garbage(std::vector<uint8_t>(64, 0xAB));
+  EXPECT_NE(kite_model_load_into(garbage.data(), garbage.size(), storage, sizeof(storage), &model, &error), KITE_OK);
+  EXPECT_EQ(model, nullptr);
+}
+
 TEST(Model, ApiMisuseGetsAStatus) {
   const AlignedBytes bytes = ChainModel(4).Build();
   ModelHandle model;

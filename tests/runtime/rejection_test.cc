@@ -1,5 +1,6 @@
 // Bad model files: each is rejected with its own status and a message that
 // says what is wrong, never a crash.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -59,7 +60,9 @@ TEST(Rejection, TruncatedFile) {
 
 TEST(Rejection, WrongIdentifier) {
   auto bytes = Small().Build().ToVector();
-  std::memcpy(bytes.data() + 4, "TFL3", 4);
+  ASSERT_GE(bytes.size(), 8u);
+  const char identifier[] = "TFL3";
+  std::copy(identifier, identifier + 4, bytes.begin() + 4);
   ExpectRejected(Load(AlignedBytes(bytes)), KITE_ERROR_MODEL_IDENTIFIER, "'TFL3'");
 }
 

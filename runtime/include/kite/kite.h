@@ -92,6 +92,15 @@ typedef struct kite_interpreter kite_interpreter;
 kite_status kite_model_load(const void* data, size_t size, kite_model** model,
                             kite_error* error);
 
+/* kite_model_load without the heap (firmware): the handle is built in the
+ * caller's `storage`, kite_model_handle_size() bytes aligned to 16, which must
+ * outlive the model. kite_model_free then releases nothing but the handle.
+ * @retval as kite_model_load (KITE_ERROR_INVALID_ARGUMENT for too small or
+ *         misaligned storage) */
+size_t kite_model_handle_size(void);
+kite_status kite_model_load_into(const void* data, size_t size, void* storage, size_t storage_size,
+                                 kite_model** model, kite_error* error);
+
 /* Maps the file at `path` read-only and verifies it; the mapping is released
  * by kite_model_free.
  * @retval as kite_model_load, plus KITE_ERROR_IO */
