@@ -5,6 +5,8 @@
 #   scripts/test.sh --target aarch64  cross build in build-aarch64/: the runtime's
 #   scripts/test.sh --target armv7    tests under qemu, then real models bit-exact
 #                                     against x86 (platforms/arm/bitexact.py)
+#   scripts/test.sh --target cortex-m bare-metal firmware under qemu-system-arm,
+#                                     outputs against the host's
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,9 +17,10 @@ case "${1:-}" in
   --target)
     case "${2:-}" in
       aarch64|armv7) exec platforms/arm/test_target.sh "$2" ;;
-      *) echo "test.sh: --target takes aarch64 or armv7" >&2; exit 2 ;;
+      cortex-m) exec platforms/arm/cortex-m/run.sh ;;
+      *) echo "test.sh: --target takes aarch64, armv7 or cortex-m" >&2; exit 2 ;;
     esac ;;
-  -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "test.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 

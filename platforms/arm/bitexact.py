@@ -80,7 +80,7 @@ def main():
         onnx = os.path.join(host, "models", rel)
         base = [kite, "convert", onnx, "--input-shape", f"{inp}:{shape}"]
         files = {"float32": os.path.join(work, name + ".f32.kite"), "int8": os.path.join(work, name + ".int8.kite")}
-        subprocess.run(base + ["-o", files["float32"]], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(base + ["-o", files["float32"]], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         subprocess.run(base + ["-o", files["int8"], "--quantize", "int8", "--method", "minmax", "--calibration", calibration]
                        + flags, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for precision, model in files.items():

@@ -24,12 +24,15 @@ set(CMAKE_LIBRARY_ARCHITECTURE ${KITE_ARM_TRIPLET})
 # The sysroot's headers and libraries, and its shared libraries' own
 # dependencies (libcpuinfo) at link time.
 set(_kite_lib ${KITE_ARM_SYSROOT}/usr/lib/${KITE_ARM_TRIPLET})
-set(CMAKE_C_FLAGS_INIT "-isystem ${KITE_ARM_SYSROOT}/usr/include")
-set(CMAKE_CXX_FLAGS_INIT "-isystem ${KITE_ARM_SYSROOT}/usr/include")
+# -Wno-psabi: GCC's notes that an ABI detail changed in GCC 7 (irrelevant:
+# everything here is built by one compiler).
+set(CMAKE_C_FLAGS_INIT "-isystem ${KITE_ARM_SYSROOT}/usr/include -Wno-psabi")
+set(CMAKE_CXX_FLAGS_INIT "-isystem ${KITE_ARM_SYSROOT}/usr/include -Wno-psabi")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-L${_kite_lib} -Wl,-rpath-link,${_kite_lib} -Wl,-rpath-link,${KITE_ARM_LIBC}/lib")
 
 if(NOT KITE_QEMU_CPU)
   set(KITE_QEMU_CPU max)
 endif()
+# Cached, so that scripts (platforms/arm/bitexact.py) read it from CMakeCache.txt.
 set(CMAKE_CROSSCOMPILING_EMULATOR ${KITE_ARM_QEMU} -cpu ${KITE_QEMU_CPU} -L ${KITE_ARM_LIBC}
-    -E LD_LIBRARY_PATH=${_kite_lib}:${KITE_ARM_LIBC}/lib)
+    -E LD_LIBRARY_PATH=${_kite_lib}:${KITE_ARM_LIBC}/lib CACHE STRING "runs a target program on this host" FORCE)

@@ -10,6 +10,8 @@
  */
 #include <kite/kite.h>
 
+#include "seeded_input.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,20 +26,6 @@ static double NowMs(void) {
 static int CompareDoubles(const void* a, const void* b) {
   const double x = *(const double*)a, y = *(const double*)b;
   return (x > y) - (x < y);
-}
-
-static void FillInput(void* data, const kite_tensor_info* info, unsigned* seed) {
-  /* A deterministic LCG so every run sees the same input. */
-  const size_t count = info->bytes / (info->dtype == KITE_INT8 ? 1 : 4);
-  for (size_t i = 0; i < count; ++i) {
-    *seed = *seed * 1664525u + 1013904223u;
-    const float u = (float)(*seed >> 8) / 16777216.0f; /* [0, 1) */
-    if (info->dtype == KITE_INT8) {
-      ((int8_t*)data)[i] = (int8_t)((int)(u * 255.0f) - 128);
-    } else {
-      ((float*)data)[i] = u * 2.0f - 1.0f;
-    }
-  }
 }
 
 int main(int argc, char** argv) {
@@ -88,7 +76,7 @@ int main(int argc, char** argv) {
       kite_tensor_info info;
       kite_interpreter_input_info(interpreter, i, &info);
       seed = 42;
-      FillInput(kite_interpreter_input_data(interpreter, i), &info, &seed);
+      KiteFillSeededInput(kite_interpreter_input_data(interpreter, i), &info, &seed);
     }
     const double start = NowMs();
     status = kite_interpreter_invoke(interpreter);
