@@ -25,7 +25,14 @@ apt_options=(-o "APT::Architecture=$arch" -o "APT::Architectures=$arch" -o "Dir:
              -o "Dir::State::Lists=$out/apt/lists" -o "Dir::State::status=$out/apt/status"
              -o "Dir::Cache=$out/apt/cache" -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
 echo "sysroot: package lists for $arch"
-apt-get "${apt_options[@]}" update -qq
+# A mirror may be mid-sync for one suite (seen: the security suite's armhf
+# index): retry, then go on with the lists that arrived; the download below
+# fails clearly if a package is really missing.
+for attempt in 1 2 3; do
+  if apt-get "${apt_options[@]}" update -qq; then break; fi
+  echo "sysroot: package lists incomplete (attempt $attempt of 3)" >&2
+  if [[ $attempt -lt 3 ]]; then sleep 5; fi
+done
 echo "sysroot: downloading ${packages[*]} ($arch)"
 (cd "$out/debs" && apt-get "${apt_options[@]}" download "${packages[@]}" >/dev/null)
 for deb in "$out"/debs/*.deb; do dpkg -x "$deb" "$out/root"; done
