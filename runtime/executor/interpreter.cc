@@ -1,5 +1,6 @@
 #include "executor/interpreter.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,7 +100,7 @@ kite_status Interpreter::ComputeLifetimes() {
     const int32_t id = fb->inputs()->Get(i)->tensor();
     Tensor& t = tensors_[id];
     if (t.is_constant) {
-      return Fail(KITE_ERROR_MODEL_INVALID, "graph input %u (tensor '%s') is a constant", i,
+      return Fail(KITE_ERROR_MODEL_INVALID, "graph input %" PRId32 " (tensor '%s') is a constant", i,
                   NameOf(fb, id));
     }
     if (t.first != kNotProduced) {
@@ -116,7 +117,7 @@ kite_status Interpreter::ComputeLifetimes() {
         if (id < 0 || tensors_[id].is_constant) continue;
         if (tensors_[id].first == kNotProduced) {
           return Fail(KITE_ERROR_MODEL_INVALID,
-                      "operator %d reads tensor '%s' before any operator writes it", n,
+                      "operator %" PRId32 " reads tensor '%s' before any operator writes it", n,
                       NameOf(fb, id));
         }
         if (tensors_[id].last < n) tensors_[id].last = n;
@@ -127,7 +128,7 @@ kite_status Interpreter::ComputeLifetimes() {
       Tensor& t = tensors_[id];
       if (t.is_constant || t.first != kNotProduced) {
         return Fail(KITE_ERROR_MODEL_INVALID,
-                    "operator %d writes tensor '%s', which is a constant, a graph input or "
+                    "operator %" PRId32 " writes tensor '%s', which is a constant, a graph input or "
                     "written by an earlier operator",
                     n, NameOf(fb, id));
       }
@@ -139,7 +140,7 @@ kite_status Interpreter::ComputeLifetimes() {
     const int32_t id = fb->outputs()->Get(i)->tensor();
     if (!IsActivation(id)) {
       return Fail(KITE_ERROR_MODEL_INVALID,
-                  "graph output %u (tensor '%s') is a constant or never written", i,
+                  "graph output %" PRId32 " (tensor '%s') is a constant or never written", i,
                   NameOf(fb, id));
     }
     tensors_[id].last = num_ops;
@@ -320,13 +321,13 @@ const char* Interpreter::output_name(int32_t index) const {
 kite_status Interpreter::SetInput(size_t index, const void* data, size_t bytes) {
   if (!prepared_) return Fail(KITE_ERROR_INVALID_STATE, "set_input called before prepare");
   if (index >= static_cast<size_t>(num_inputs())) {
-    return Fail(KITE_ERROR_INVALID_ARGUMENT, "input index %zu out of range (model has %d)",
+    return Fail(KITE_ERROR_INVALID_ARGUMENT, "input index %zu out of range (model has %" PRId32 ")",
                 index, num_inputs());
   }
   const int32_t i = static_cast<int32_t>(index);
   const Tensor& t = input_tensor(i);
   if (data == nullptr || bytes != t.bytes) {
-    return Fail(KITE_ERROR_INVALID_ARGUMENT, "input %d ('%s') takes %zu bytes, got %zu%s", i,
+    return Fail(KITE_ERROR_INVALID_ARGUMENT, "input %" PRId32 " ('%s') takes %zu bytes, got %zu%s", i,
                 input_name(i), t.bytes, bytes, data == nullptr ? " (NULL)" : "");
   }
   memcpy(t.data, data, bytes);

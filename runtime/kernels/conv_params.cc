@@ -1,5 +1,7 @@
 #include "kernels/conv_params.h"
 
+#include <inttypes.h>
+
 namespace kite {
 
 kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
@@ -17,7 +19,7 @@ kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
       return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "bias must be a constant tensor");
     }
     if (bias->shape.rank != 1 || bias->shape.dims[0] != out_channels) {
-      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "bias must have shape [%d]", out_channels);
+      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "bias must have shape [%" PRId32 "]", out_channels);
     }
   }
   if (input.dtype == KITE_FLOAT32) {
@@ -34,11 +36,11 @@ kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
   const bool per_channel = weights.channel_count > 1;
   if (per_channel && (weights.channel_count != out_channels || weights.quantized_dimension != 0)) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID,
-                    "weights have %d scales along dimension %d, expected %d along dimension 0",
+                    "weights have %" PRId32 " scales along dimension %" PRId32 ", expected %" PRId32 " along dimension 0",
                     weights.channel_count, weights.quantized_dimension, out_channels);
   }
   if (weights.zero_point != 0) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "int8 weights must be symmetric (zero point %d)",
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "int8 weights must be symmetric (zero point %" PRId32 ")",
                     weights.zero_point);
   }
   float* scales = ctx.AllocateArray<float>(static_cast<size_t>(out_channels));
@@ -62,8 +64,8 @@ kite_status CheckGroupedWeights(PrepareContext& ctx, const Tensor& input, const 
   if (groups < 1 || in_c % groups != 0 || out_c % groups != 0 ||
       weights.shape.dims[3] != in_c / groups) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID,
-                    "%d input channels, %d output channels and %d groups do not match weights "
-                    "with %d input channels per group",
+                    "%" PRId32 " input channels, %" PRId32 " output channels and %" PRId32 " groups do not match weights "
+                    "with %" PRId32 " input channels per group",
                     in_c, out_c, groups, weights.shape.dims[3]);
   }
   if (input.dtype == KITE_INT8 &&

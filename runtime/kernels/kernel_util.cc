@@ -1,5 +1,6 @@
 #include "kernels/kernel_util.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +11,7 @@ kite_status PrepareContext::Fail(kite_status status, const char* format, ...) {
   if (message_ == nullptr || message_size_ == 0) return status;
   const schema::Operator* op = node_->op;
   const char* source = op->source_node() != nullptr ? op->source_node()->c_str() : "";
-  int written = snprintf(message_, message_size_, "operator %d (%s, node '%s'): ", node_index_,
+  int written = snprintf(message_, message_size_, "operator %" PRId32 " (%s, node '%s'): ", node_index_,
                          schema::EnumNameOpCode(op->opcode()), source);
   if (written < 0 || static_cast<size_t>(written) >= message_size_) return status;
   va_list args;
@@ -38,7 +39,7 @@ const char* FormatShape(const Shape& shape, char* buf, size_t size) {
   used += static_cast<size_t>(snprintf(buf, size, "["));
   for (int32_t i = 0; i < shape.rank && used < size; ++i) {
     used += static_cast<size_t>(
-        snprintf(buf + used, size - used, i == 0 ? "%d" : ",%d", shape.dims[i]));
+        snprintf(buf + used, size - used, i == 0 ? "%" PRId32 "" : ",%" PRId32 "", shape.dims[i]));
   }
   if (used < size) snprintf(buf + used, size - used, "]");
   return buf;
@@ -48,16 +49,16 @@ kite_status CheckArity(PrepareContext& ctx, int32_t min_inputs, int32_t max_inpu
                        int32_t outputs) {
   Node& node = ctx.node();
   if (node.num_inputs < min_inputs || node.num_inputs > max_inputs) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "has %d inputs, expected %d to %d",
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "has %" PRId32 " inputs, expected %" PRId32 " to %" PRId32 "",
                     node.num_inputs, min_inputs, max_inputs);
   }
   for (int32_t i = 0; i < min_inputs; ++i) {
     if (node.inputs[i] < 0) {
-      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "required input %d is absent", i);
+      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "required input %" PRId32 " is absent", i);
     }
   }
   if (outputs >= 0 && node.num_outputs != outputs) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "has %d outputs, expected %d", node.num_outputs,
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "has %" PRId32 " outputs, expected %" PRId32 "", node.num_outputs,
                     outputs);
   }
   return KITE_OK;
@@ -74,14 +75,14 @@ kite_status CheckPerTensor(PrepareContext& ctx, const Tensor& t, const char* wha
   if (t.dtype != KITE_INT8) return KITE_OK;
   if (t.channel_count != 1) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID,
-                    "%s must be quantized per tensor, it has %d scales", what, t.channel_count);
+                    "%s must be quantized per tensor, it has %" PRId32 " scales", what, t.channel_count);
   }
   return KITE_OK;
 }
 
 kite_status CheckRank(PrepareContext& ctx, const Tensor& t, int32_t rank, const char* what) {
   if (t.shape.rank == rank) return KITE_OK;
-  return ctx.Fail(KITE_ERROR_MODEL_INVALID, "%s has rank %d, expected %d", what, t.shape.rank,
+  return ctx.Fail(KITE_ERROR_MODEL_INVALID, "%s has rank %" PRId32 ", expected %" PRId32 "", what, t.shape.rank,
                   rank);
 }
 
@@ -99,7 +100,7 @@ kite_status CheckSameQuantization(PrepareContext& ctx, const Tensor& a, const Te
   if (a.dtype != KITE_INT8) return KITE_OK;
   if (a.scale == b.scale && a.zero_point == b.zero_point) return KITE_OK;
   return ctx.Fail(KITE_ERROR_MODEL_INVALID,
-                  "input and output must share quantization: (%g, %d) vs (%g, %d)",
+                  "input and output must share quantization: (%g, %" PRId32 ") vs (%g, %" PRId32 ")",
                   static_cast<double>(a.scale), a.zero_point, static_cast<double>(b.scale),
                   b.zero_point);
 }

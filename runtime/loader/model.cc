@@ -1,5 +1,6 @@
 #include "loader/model.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@ kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg,
   if (q == nullptr || q->scale() == nullptr || q->scale()->size() == 0) {
     if (!required) return KITE_OK;
     return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
-                "tensor %d '%s' is int8 but has no quantization scale", index, TensorName(t));
+                "tensor %" PRId32 " '%s' is int8 but has no quantization scale", index, TensorName(t));
   }
   const uint32_t count = q->scale()->size();
   // No zero points means all are zero (what symmetric weights need: they then
@@ -36,20 +37,20 @@ kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg,
   const uint32_t zero_points = q->zero_point() != nullptr ? q->zero_point()->size() : 0u;
   if (zero_points != 0 && zero_points != count) {
     return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
-                "tensor %d '%s' has %u scales but %u zero points", index, TensorName(t), count,
+                "tensor %" PRId32 " '%s' has %" PRIu32 " scales but %" PRIu32 " zero points", index, TensorName(t), count,
                 q->zero_point() != nullptr ? q->zero_point()->size() : 0u);
   }
   for (uint32_t i = 0; i < count; ++i) {
     const float scale = q->scale()->Get(i);
     if (!(scale > 0.0f) || !isfinite(scale)) {
       return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
-                  "tensor %d '%s': quantization scale %g is not a positive finite number",
+                  "tensor %" PRId32 " '%s': quantization scale %g is not a positive finite number",
                   index, TensorName(t), static_cast<double>(scale));
     }
     const int64_t zp = zero_points != 0 ? q->zero_point()->Get(i) : 0;
     if (zp < -128 || zp > 127) {
       return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
-                  "tensor %d '%s': zero point %lld is outside [-128, 127]", index,
+                  "tensor %" PRId32 " '%s': zero point %lld is outside [-128, 127]", index,
                   TensorName(t), static_cast<long long>(zp));
     }
   }
@@ -58,13 +59,13 @@ kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg,
     const int32_t dim = q->quantized_dimension();
     if (dim < 0 || dim >= rank || static_cast<uint32_t>(t->shape()->Get(dim)) != count) {
       return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
-                  "tensor %d '%s': %u per-channel scales do not match quantized dimension %d",
+                  "tensor %" PRId32 " '%s': %" PRIu32 " per-channel scales do not match quantized dimension %" PRId32 "",
                   index, TensorName(t), count, dim);
     }
     for (uint32_t i = 0; i < zero_points; ++i) {
       if (q->zero_point()->Get(i) != 0) {
         return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
-                    "tensor %d '%s': per-channel quantization must be symmetric (zero point 0)",
+                    "tensor %" PRId32 " '%s': per-channel quantization must be symmetric (zero point 0)",
                     index, TensorName(t));
       }
     }
@@ -80,7 +81,7 @@ kite_status CheckIndices(const flatbuffers::Vector<int32_t>* ids, int32_t num_te
     const int32_t id = ids->Get(i);
     if ((id == -1 && allow_absent) || (id >= 0 && id < num_tensors)) continue;
     return Fail(msg, n, KITE_ERROR_MODEL_INDEX,
-                "operator %d: %s %u refers to tensor %d, but the model has %d tensors", op,
+                "operator %" PRId32 ": %s %" PRId32 " refers to tensor %" PRId32 ", but the model has %" PRId32 " tensors", op,
                 what, i, id, num_tensors);
   }
   return KITE_OK;
@@ -96,7 +97,7 @@ kite_status CheckSignature(const flatbuffers::Vector<flatbuffers::Offset<schema:
     const int32_t id = entries->Get(i)->tensor();
     if (id < 0 || id >= num_tensors) {
       return Fail(msg, n, KITE_ERROR_MODEL_INDEX,
-                  "graph %s %u refers to tensor %d, but the model has %d tensors", what, i, id,
+                  "graph %s %" PRId32 " refers to tensor %" PRId32 ", but the model has %" PRId32 " tensors", what, i, id,
                   num_tensors);
     }
   }
@@ -151,7 +152,7 @@ kite_status Model::Init(const void* data, size_t size, char* msg, size_t n) {
   }
   if (model->version() > KITE_FORMAT_VERSION) {
     return Fail(msg, n, KITE_ERROR_MODEL_VERSION,
-                "model format version %u is newer than this runtime's (%u): upgrade Kite",
+                "model format version %" PRId32 " is newer than this runtime's (%u): upgrade Kite",
                 model->version(), KITE_FORMAT_VERSION);
   }
 
@@ -178,13 +179,13 @@ kite_status Model::Init(const void* data, size_t size, char* msg, size_t n) {
   for (int32_t i = 0; i < num_tensors; ++i) {
     const schema::Tensor* t = tensors->Get(i);
     if (!IsKnownDtype(t->type())) {
-      return Fail(msg, n, KITE_ERROR_MODEL_INVALID, "tensor %d '%s' has unknown dtype %d", i,
+      return Fail(msg, n, KITE_ERROR_MODEL_INVALID, "tensor %" PRId32 " '%s' has unknown dtype %d", i,
                   TensorName(t), static_cast<int>(t->type()));
     }
     const uint64_t tensor_bytes = TensorBytes(t->shape(), t->type());
     if (tensor_bytes == 0) {
       return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
-                  "tensor %d '%s' has an invalid shape (rank above %d, a dimension "
+                  "tensor %" PRId32 " '%s' has an invalid shape (rank above %d, a dimension "
                   "below 1, or over %llu bytes)",
                   i, TensorName(t), KITE_MAX_RANK,
                   static_cast<unsigned long long>(kMaxTensorBytes));
@@ -194,20 +195,20 @@ kite_status Model::Init(const void* data, size_t size, char* msg, size_t n) {
     if (t->buffer() != 0) {
       if (t->buffer() >= num_buffers) {
         return Fail(msg, n, KITE_ERROR_MODEL_INDEX,
-                    "tensor %d '%s' refers to buffer %u, but the model has %u buffers", i,
+                    "tensor %" PRId32 " '%s' refers to buffer %" PRId32 ", but the model has %" PRIu32 " buffers", i,
                     TensorName(t), t->buffer(), num_buffers);
       }
       const auto* buffer_data = model->buffers()->Get(t->buffer())->data();
       const uint64_t have = buffer_data != nullptr ? buffer_data->size() : 0;
       if (have != tensor_bytes) {
         return Fail(msg, n, KITE_ERROR_MODEL_BUFFER,
-                    "tensor %d '%s' needs %llu bytes of constant data, its buffer has %llu", i,
+                    "tensor %" PRId32 " '%s' needs %llu bytes of constant data, its buffer has %llu", i,
                     TensorName(t), static_cast<unsigned long long>(tensor_bytes),
                     static_cast<unsigned long long>(have));
       }
       if (reinterpret_cast<uintptr_t>(buffer_data->data()) % KITE_MODEL_ALIGNMENT != 0) {
         return Fail(msg, n, KITE_ERROR_MODEL_MISALIGNED,
-                    "constant buffer of tensor %d '%s' is not aligned to %d bytes", i,
+                    "constant buffer of tensor %" PRId32 " '%s' is not aligned to %d bytes", i,
                     TensorName(t), KITE_MODEL_ALIGNMENT);
       }
     } else if (t->arena_offset() >= 0) {
@@ -215,7 +216,7 @@ kite_status Model::Init(const void* data, size_t size, char* msg, size_t n) {
       const uint64_t offset = static_cast<uint64_t>(t->arena_offset());
       if (offset > arena_size || tensor_bytes > arena_size - offset) {
         return Fail(msg, n, KITE_ERROR_MODEL_PLAN,
-                    "tensor %d '%s' at arena offset %llu + %llu bytes ends past the planned "
+                    "tensor %" PRId32 " '%s' at arena offset %llu + %llu bytes ends past the planned "
                     "arena of %llu bytes",
                     i, TensorName(t), static_cast<unsigned long long>(offset),
                     static_cast<unsigned long long>(tensor_bytes),
@@ -223,26 +224,26 @@ kite_status Model::Init(const void* data, size_t size, char* msg, size_t n) {
       }
       if (offset % 4 != 0) {
         return Fail(msg, n, KITE_ERROR_MODEL_PLAN,
-                    "tensor %d '%s': arena offset %llu is not a multiple of 4", i,
+                    "tensor %" PRId32 " '%s': arena offset %llu is not a multiple of 4", i,
                     TensorName(t), static_cast<unsigned long long>(offset));
       }
     } else if (t->arena_offset() == -1) {
       ++unplanned;
     } else {
-      return Fail(msg, n, KITE_ERROR_MODEL_PLAN, "tensor %d '%s' has arena offset %lld", i,
+      return Fail(msg, n, KITE_ERROR_MODEL_PLAN, "tensor %" PRId32 " '%s' has arena offset %lld", i,
                   TensorName(t), static_cast<long long>(t->arena_offset()));
     }
   }
   if (planned > 0 && (unplanned > 0 || plan == nullptr)) {
     return Fail(msg, n, KITE_ERROR_MODEL_PLAN,
-                "memory plan is partial: %d activations have arena offsets, %d do not%s",
+                "memory plan is partial: %" PRId32 " activations have arena offsets, %" PRId32 " do not%s",
                 planned, unplanned, plan == nullptr ? ", and there is no plan table" : "");
   }
 
   for (uint32_t i = 0; i < operators->size(); ++i) {
     const schema::Operator* op = operators->Get(i);
     if (op->outputs() == nullptr || op->outputs()->size() == 0) {
-      return Fail(msg, n, KITE_ERROR_MODEL_INVALID, "operator %u has no outputs", i);
+      return Fail(msg, n, KITE_ERROR_MODEL_INVALID, "operator %" PRId32 " has no outputs", i);
     }
     kite_status status = CheckIndices(op->inputs(), num_tensors, true, static_cast<int32_t>(i),
                                       "input", msg, n);

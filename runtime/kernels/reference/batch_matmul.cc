@@ -1,6 +1,8 @@
 // BatchMatMul: numpy matmul of A [..., M, K] and B [..., K, N] (ranks >= 2),
 // batch dimensions broadcast. Float32, accumulated in double like Conv2D.
 // (int8 comes with the quantization work.)
+#include <inttypes.h>
+
 #include "kernels/kernel_util.h"
 #include "kernels/reference/reference_kernels.h"
 
@@ -71,7 +73,7 @@ kite_status PrepareBatchMatMul(PrepareContext& ctx) {
   const int32_t m = a.shape.dims[a.shape.rank - 2], k = a.shape.dims[a.shape.rank - 1];
   const int32_t n = b.shape.dims[b.shape.rank - 1];
   if (b.shape.dims[b.shape.rank - 2] != k) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "inner dimensions %d and %d differ", k, b.shape.dims[b.shape.rank - 2]);
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "inner dimensions %" PRId32 " and %" PRId32 " differ", k, b.shape.dims[b.shape.rank - 2]);
   }
   // Output batch dimensions: numpy broadcasting of the two batch shapes.
   Shape expected;

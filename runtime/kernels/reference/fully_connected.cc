@@ -1,5 +1,6 @@
 // FullyConnected: input [..., in], weights [out, in], optional bias [out],
 // output [..., out]. MatMul with a constant right-hand side becomes this op.
+#include <inttypes.h>
 #include <math.h>
 
 #include "kernels/conv_params.h"
@@ -73,7 +74,7 @@ kite_status PrepareFullyConnected(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(CheckRank(ctx, w, 2, "weights"));
   const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
   if (x.shape.dims[x.shape.rank - 1] != in_c) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "input's last dimension %d differs from weights' %d",
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "input's last dimension %" PRId32 " differs from weights' %" PRId32 "",
                     x.shape.dims[x.shape.rank - 1], in_c);
   }
   if (x.dtype == KITE_INT8 && in_c > 65536) {

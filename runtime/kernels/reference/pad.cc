@@ -1,6 +1,8 @@
 // Constant Pad on any dimensions (pads >= 0; the converter turns negative
 // ONNX pads into a Slice). int8 pads with the value quantized with the
 // output's parameters, which must equal the input's.
+#include <inttypes.h>
+
 #include "core/quantization.h"
 #include "kernels/kernel_util.h"
 #include "kernels/reference/reference_kernels.h"
@@ -44,7 +46,7 @@ kite_status PreparePad(PrepareContext& ctx) {
   if (o == nullptr || o->pads_begin() == nullptr || o->pads_end() == nullptr ||
       static_cast<int32_t>(o->pads_begin()->size()) != rank ||
       static_cast<int32_t>(o->pads_end()->size()) != rank) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "PadOptions need %d begin and end pads", rank);
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "PadOptions need %" PRId32 " begin and end pads", rank);
   }
   if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8) {
     return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32 or int8");
@@ -56,7 +58,7 @@ kite_status PreparePad(PrepareContext& ctx) {
   for (int32_t d = 0; d < rank; ++d) {
     const int32_t begin = o->pads_begin()->Get(d), end = o->pads_end()->Get(d);
     if (begin < 0 || end < 0 || begin > (1 << 24) || end > (1 << 24)) {
-      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "pads on dimension %d must be in [0, 2^24]", d);
+      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "pads on dimension %" PRId32 " must be in [0, 2^24]", d);
     }
     expected.dims[d] = x.shape.dims[d] + begin + end;
   }

@@ -1,6 +1,8 @@
 // ReduceMean over a set of axes. The output keeps reduced axes as 1 or drops
 // them; its shape says which. int8: acc = sum(q - zi) over `count` elements,
 // out = Requantize(acc, in_scale / (out_scale * count)).
+#include <inttypes.h>
+
 #include "core/quantization.h"
 #include "kernels/kernel_util.h"
 #include "kernels/reference/reference_kernels.h"
@@ -89,7 +91,7 @@ kite_status PrepareReduceMean(PrepareContext& ctx) {
     int32_t a = o->axes()->Get(i);
     if (a < 0) a += rank;
     if (a < 0 || a >= rank || reduced[a]) {
-      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "axis %d out of range or repeated", o->axes()->Get(i));
+      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "axis %" PRId32 " out of range or repeated", o->axes()->Get(i));
     }
     reduced[a] = true;
   }

@@ -1,6 +1,8 @@
 // Slice: output element i along dimension d reads input element
 // begin[d] + i * step[d] (step may be negative, never zero). The converter
 // resolves ONNX's clamped starts/ends; prepare checks every read is in range.
+#include <inttypes.h>
+
 #include "kernels/kernel_util.h"
 #include "kernels/reference/reference_kernels.h"
 #include "kernels/strided_copy.h"
@@ -33,7 +35,7 @@ kite_status PrepareSlice(PrepareContext& ctx) {
   if (o == nullptr || o->begin() == nullptr || o->step() == nullptr ||
       static_cast<int32_t>(o->begin()->size()) != rank ||
       static_cast<int32_t>(o->step()->size()) != rank) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "SliceOptions need %d begins and steps", rank);
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "SliceOptions need %" PRId32 " begins and steps", rank);
   }
   if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8) {
     return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32 or int8");
@@ -61,7 +63,7 @@ kite_status PrepareSlice(PrepareContext& ctx) {
     const int64_t last = int64_t{begin} + int64_t{count - 1} * step;
     if (step == 0 || begin < 0 || begin >= extent || last < 0 || last >= extent) {
       return ctx.Fail(KITE_ERROR_MODEL_INVALID,
-                      "dimension %d: %d elements from %d by step %d leave [0, %d)", k, count,
+                      "dimension %" PRId32 ": %" PRId32 " elements from %" PRId32 " by step %" PRId32 " leave [0, %" PRId32 ")", k, count,
                       begin, step, extent);
     }
     s->box.dims[d] = count;

@@ -1,4 +1,6 @@
 // Transpose: output dimension i is input dimension perm[i].
+#include <inttypes.h>
+
 #include "kernels/kernel_util.h"
 #include "kernels/reference/reference_kernels.h"
 #include "kernels/strided_copy.h"
@@ -22,7 +24,7 @@ kite_status PrepareTranspose(PrepareContext& ctx) {
   const Tensor& y = ctx.output(0);
   const int32_t rank = x.shape.rank;
   if (o == nullptr || o->perm() == nullptr || static_cast<int32_t>(o->perm()->size()) != rank) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "TransposeOptions need a permutation of %d axes",
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "TransposeOptions need a permutation of %" PRId32 " axes",
                     rank);
   }
   if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8) {
@@ -36,7 +38,7 @@ kite_status PrepareTranspose(PrepareContext& ctx) {
   for (int32_t i = 0; i < rank; ++i) {
     const int32_t p = o->perm()->Get(i);
     if (p < 0 || p >= rank || seen[p]) {
-      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "perm is not a permutation of 0..%d", rank - 1);
+      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "perm is not a permutation of 0..%" PRId32 "", rank - 1);
     }
     seen[p] = true;
     expected.dims[i] = x.shape.dims[p];
