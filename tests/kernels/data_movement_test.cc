@@ -91,16 +91,13 @@ TEST(ConcatSplit, Int8RequantizingOptimizedMatchesReference) {
   mb.Output(p0);
   mb.Output(p1);
   const AlignedBytes model = mb.Build();
-  RunResult results[2];
-  for (KernelSet set : AllKernelSets()) {
-    const ScopedKernelSet kernels(set);
-    results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(va), AsBytes(vb)});
-    ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
-  }
-  EXPECT_EQ(results[1].kernels[0], "optimized/concat_requantize_int8");
-  EXPECT_EQ(results[1].kernels[1], "optimized/split_requantize_int8");
+  const BothKernelSets runs = RunOnBothKernelSets(model, {AsBytes(va), AsBytes(vb)});
+  ASSERT_EQ(runs.reference.status, KITE_OK) << runs.reference.error;
+  ASSERT_EQ(runs.optimized.status, KITE_OK) << runs.optimized.error;
+  EXPECT_EQ(runs.optimized.kernels[0], "optimized/concat_requantize_int8");
+  EXPECT_EQ(runs.optimized.kernels[1], "optimized/split_requantize_int8");
   for (int o = 0; o < 3; ++o) {
-    ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[o]), FromBytes<int8_t>(results[0].outputs[o]));
+    ExpectEqualInt8(FromBytes<int8_t>(runs.optimized.outputs[o]), FromBytes<int8_t>(runs.reference.outputs[o]));
   }
 }
 

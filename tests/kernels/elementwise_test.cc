@@ -161,14 +161,11 @@ TEST(BinaryInt8, OptimizedMatchesReferenceOnAllPairs) {
         mb.Op(op, {ta, tb}, {ty}, o);
         mb.Output(ty);
         const AlignedBytes model = mb.Build();
-        RunResult results[2];
-        for (KernelSet set : AllKernelSets()) {
-          const ScopedKernelSet kernels(set);
-          results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(*l.a), AsBytes(*l.b)});
-          ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
-        }
-        EXPECT_EQ(results[1].kernels[0].rfind("optimized/", 0), 0u) << results[1].kernels[0];
-        ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[0]), FromBytes<int8_t>(results[0].outputs[0]));
+        const BothKernelSets runs = RunOnBothKernelSets(model, {AsBytes(*l.a), AsBytes(*l.b)});
+        ASSERT_EQ(runs.reference.status, KITE_OK) << runs.reference.error;
+        ASSERT_EQ(runs.optimized.status, KITE_OK) << runs.optimized.error;
+        EXPECT_EQ(runs.optimized.kernels[0].rfind("optimized/", 0), 0u) << runs.optimized.kernels[0];
+        ExpectEqualInt8(FromBytes<int8_t>(runs.optimized.outputs[0]), FromBytes<int8_t>(runs.reference.outputs[0]));
       }
     }
   }

@@ -149,14 +149,11 @@ TEST(GlobalAveragePool, Int8OptimizedMatchesReference) {
   mb.Op(schema::OpCode_GLOBAL_AVERAGE_POOL, {in}, {out});
   mb.Output(out);
   const AlignedBytes model = mb.Build();
-  RunResult results[2];
-  for (KernelSet set : AllKernelSets()) {
-    const ScopedKernelSet kernels(set);
-    results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(xq)});
-    ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
-  }
-  EXPECT_EQ(results[1].kernels[0], "optimized/global_average_pool_int8");
-  ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[0]), FromBytes<int8_t>(results[0].outputs[0]));
+  const BothKernelSets runs = RunOnBothKernelSets(model, {AsBytes(xq)});
+  ASSERT_EQ(runs.reference.status, KITE_OK) << runs.reference.error;
+  ASSERT_EQ(runs.optimized.status, KITE_OK) << runs.optimized.error;
+  EXPECT_EQ(runs.optimized.kernels[0], "optimized/global_average_pool_int8");
+  ExpectEqualInt8(FromBytes<int8_t>(runs.optimized.outputs[0]), FromBytes<int8_t>(runs.reference.outputs[0]));
 }
 
 }  // namespace

@@ -147,14 +147,11 @@ TEST(Resize, BilinearInt8OptimizedMatchesReference) {
     mb.Op(schema::OpCode_RESIZE, {x}, {y}, o);
     mb.Output(y);
     const AlignedBytes model = mb.Build();
-    RunResult results[2];
-    for (KernelSet set : AllKernelSets()) {
-      const ScopedKernelSet kernels(set);
-      results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(in)});
-      ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
-    }
-    EXPECT_EQ(results[1].kernels[0], "optimized/resize_bilinear_int8");
-    ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[0]), FromBytes<int8_t>(results[0].outputs[0]));
+    const BothKernelSets runs = RunOnBothKernelSets(model, {AsBytes(in)});
+    ASSERT_EQ(runs.reference.status, KITE_OK) << runs.reference.error;
+    ASSERT_EQ(runs.optimized.status, KITE_OK) << runs.optimized.error;
+    EXPECT_EQ(runs.optimized.kernels[0], "optimized/resize_bilinear_int8");
+    ExpectEqualInt8(FromBytes<int8_t>(runs.optimized.outputs[0]), FromBytes<int8_t>(runs.reference.outputs[0]));
   }
 }
 
@@ -174,16 +171,13 @@ TEST(Softmax, Int8LongAxisOptimizedMatchesReference) {
     mb.Op(schema::OpCode_SOFTMAX, {x}, {y}, o);
     mb.Output(y);
     const AlignedBytes model = mb.Build();
-    RunResult results[2];
-    for (KernelSet set : AllKernelSets()) {
-      const ScopedKernelSet kernels(set);
-      results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(in)});
-      ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
-    }
-    EXPECT_EQ(results[1].kernels[0], "optimized/softmax_int8_table");
-    ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[0]), FromBytes<int8_t>(results[0].outputs[0]));
+    const BothKernelSets runs = RunOnBothKernelSets(model, {AsBytes(in)});
+    ASSERT_EQ(runs.reference.status, KITE_OK) << runs.reference.error;
+    ASSERT_EQ(runs.optimized.status, KITE_OK) << runs.optimized.error;
+    EXPECT_EQ(runs.optimized.kernels[0], "optimized/softmax_int8_table");
+    ExpectEqualInt8(FromBytes<int8_t>(runs.optimized.outputs[0]), FromBytes<int8_t>(runs.reference.outputs[0]));
     int nonzero = 0;  // the inputs spread: many outputs carry probability
-    for (uint8_t b : results[0].outputs[0]) nonzero += static_cast<int8_t>(b) > -128;
+    for (uint8_t b : runs.reference.outputs[0]) nonzero += static_cast<int8_t>(b) > -128;
     EXPECT_GT(nonzero, 10);
   }
 }
@@ -267,14 +261,11 @@ TEST(Quantize, OptimizedMatchesReference) {
     mb.Op(schema::OpCode_QUANTIZE, {x}, {q});
     mb.Output(q);
     const AlignedBytes model = mb.Build();
-    RunResult results[2];
-    for (KernelSet set : AllKernelSets()) {
-      const ScopedKernelSet kernels(set);
-      results[set == KernelSet::kOptimized] = RunModel(model, {AsBytes(in)});
-      ASSERT_EQ(results[set == KernelSet::kOptimized].status, KITE_OK);
-    }
-    EXPECT_EQ(results[1].kernels[0], "optimized/quantize");
-    ExpectEqualInt8(FromBytes<int8_t>(results[1].outputs[0]), FromBytes<int8_t>(results[0].outputs[0]));
+    const BothKernelSets runs = RunOnBothKernelSets(model, {AsBytes(in)});
+    ASSERT_EQ(runs.reference.status, KITE_OK) << runs.reference.error;
+    ASSERT_EQ(runs.optimized.status, KITE_OK) << runs.optimized.error;
+    EXPECT_EQ(runs.optimized.kernels[0], "optimized/quantize");
+    ExpectEqualInt8(FromBytes<int8_t>(runs.optimized.outputs[0]), FromBytes<int8_t>(runs.reference.outputs[0]));
   }
 }
 

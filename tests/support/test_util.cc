@@ -96,5 +96,18 @@ void ExpectEqualInt8(const std::vector<int8_t>& actual, const std::vector<int8_t
   }
 }
 
+BothKernelSets RunOnBothKernelSets(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs) {
+  BothKernelSets runs;
+  {
+    const ScopedKernelSet kernels(KernelSet::kReference);
+    runs.reference = RunModel(model, inputs);
+  }
+  {
+    const ScopedKernelSet kernels(KernelSet::kOptimized);
+    runs.optimized = RunModel(model, inputs);
+  }
+  return runs;
+}
+
 }  // namespace testing
 }  // namespace kite

@@ -56,6 +56,13 @@ std::vector<T> FromBytes(const std::vector<uint8_t>& bytes) {
 // arena of that size, sets inputs, invokes and copies the outputs.
 RunResult RunModel(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs);
 
+// The model run once on each kernel set, for
+// tests that hold an optimized kernel to the reference bit for bit.
+struct BothKernelSets {
+  RunResult reference, optimized;
+};
+BothKernelSets RunOnBothKernelSets(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs);
+
 // The seed of this test run (--gtest_random_seed, or 1 when it is 0), to pass
 // to the generators; SCOPED_TRACE it so a failure names it.
 uint32_t TestSeed();

@@ -39,10 +39,6 @@ struct BinaryInt8State {
   bool mul;
 };
 
-// 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer,
-// to nearest even (the default rounding mode), as lrintf does.
-constexpr float kRoundMagic = 12582912.0f;
-
 // The innermost run, repeated along the innermost outer dimension (so a
 // per-channel op's short runs do not pay a call each). kA/kB: whether that
 // input advances along the run.
@@ -57,11 +53,8 @@ KITE_VECTOR_CLONES void Run(const BinaryInt8State& s, const int8_t* a, const int
     for (int64_t i = 0; i < n; ++i) {
       const int32_t qa = static_cast<int32_t>(a[kA ? i : 0]) - za;
       const int32_t qb = static_cast<int32_t>(b[kB ? i : 0]) - zb;
-      float v = kMul ? static_cast<float>(qa * qb) * ra : static_cast<float>(qa) * ra + static_cast<float>(qb) * rb;
-      v = v < lo ? lo : v;
-      v = v > hi ? hi : v;
-      const float rounded = (v + kRoundMagic) - kRoundMagic;
-      y[i] = static_cast<int8_t>(static_cast<int32_t>(rounded) + zo);
+      const float v = kMul ? static_cast<float>(qa * qb) * ra : static_cast<float>(qa) * ra + static_cast<float>(qb) * rb;
+      y[i] = RoundClampInt8(v, lo, hi, zo);
     }
   }
 }
@@ -82,11 +75,8 @@ KITE_VECTOR_CLONES void RunTiled(const BinaryInt8State& s, const int8_t* x, cons
     for (int64_t i = 0; i < len; ++i) {
       const int32_t qx = static_cast<int32_t>(xs[i]) - zx;
       const int32_t qt = static_cast<int32_t>(t[i]) - zt;
-      float v = kMul ? static_cast<float>(qx * qt) * s.ra : static_cast<float>(qx) * rx + static_cast<float>(qt) * rt;
-      v = v < lo ? lo : v;
-      v = v > hi ? hi : v;
-      const float rounded = (v + kRoundMagic) - kRoundMagic;
-      ys[i] = static_cast<int8_t>(static_cast<int32_t>(rounded) + zo);
+      const float v = kMul ? static_cast<float>(qx * qt) * s.ra : static_cast<float>(qx) * rx + static_cast<float>(qt) * rt;
+      ys[i] = RoundClampInt8(v, lo, hi, zo);
     }
   }
 }

@@ -15,18 +15,13 @@ namespace kite {
 namespace optimized {
 namespace {
 
-constexpr float kRoundMagic = 12582912.0f;  // 1.5 * 2^23
-
 KITE_VECTOR_CLONES void Requantize(const reference::JoinPiece& p, const int8_t* src, int8_t* dst) {
   const float m = p.multiplier, lo = static_cast<float>(kInt8Min - p.to_zero_point),
               hi = static_cast<float>(kInt8Max - p.to_zero_point);
   const int32_t zi = p.from_zero_point, zo = p.to_zero_point;
   const int64_t n = p.run;
   for (int64_t i = 0; i < n; ++i) {
-    float v = static_cast<float>(static_cast<int32_t>(src[i]) - zi) * m;
-    v = v >= lo ? v : lo;
-    v = v > hi ? hi : v;
-    dst[i] = static_cast<int8_t>(static_cast<int32_t>((v + kRoundMagic) - kRoundMagic) + zo);
+    dst[i] = RoundClampInt8(static_cast<float>(static_cast<int32_t>(src[i]) - zi) * m, lo, hi, zo);
   }
 }
 

@@ -23,6 +23,17 @@
 namespace kite {
 namespace optimized {
 
+// The quantization specification's RoundClampToInt8 written for vector loops:
+// `v` (output-scale units, zero point not yet added) clamped to [lo, hi] (NaN
+// to lo, as the reference), then rounded to nearest even by adding and
+// subtracting 1.5 * 2^23, which equals lrintf on that range.
+inline int8_t RoundClampInt8(float v, float lo, float hi, int32_t zero_point) {
+  constexpr float kRoundMagic = 12582912.0f;
+  v = v >= lo ? v : lo;
+  v = v > hi ? hi : v;
+  return static_cast<int8_t>(static_cast<int32_t>((v + kRoundMagic) - kRoundMagic) + zero_point);
+}
+
 // int8 Add, Sub and Mul, numpy broadcasting (Div: the reference).
 kite_status PrepareBinaryInt8(PrepareContext& ctx);
 // int8 Softmax along an axis of 128 or more: per-row tables of the 256 codes.

@@ -17,18 +17,12 @@ struct QuantizeState {
   int64_t elements;
 };
 
-constexpr float kRoundMagic = 12582912.0f;  // 1.5 * 2^23
-
 KITE_VECTOR_CLONES void QuantizeLoop(const QuantizeState& s, const float* x, int8_t* y) {
   const float scale = s.scale, lo = s.lo, hi = s.hi;
   const int32_t zero_point = s.zero_point;
   const int64_t n = s.elements;
   for (int64_t i = 0; i < n; ++i) {
-    float v = x[i] / scale;
-    v = v >= lo ? v : lo;  // also NaN -> lo
-    v = v > hi ? hi : v;
-    const float rounded = (v + kRoundMagic) - kRoundMagic;
-    y[i] = static_cast<int8_t>(static_cast<int32_t>(rounded) + zero_point);
+    y[i] = RoundClampInt8(x[i] / scale, lo, hi, zero_point);
   }
 }
 

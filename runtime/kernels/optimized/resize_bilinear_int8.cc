@@ -12,8 +12,6 @@ namespace kite {
 namespace optimized {
 namespace {
 
-constexpr float kRoundMagic = 12582912.0f;  // 1.5 * 2^23
-
 struct Pixel {
   const int8_t *a, *b, *c, *d;  // top-left, top-right, bottom-left, bottom-right
   float wx, wy;
@@ -34,11 +32,7 @@ KITE_VECTOR_CLONES void Interpolate(const Pixel& p, const Quantization& q, int32
                       sx * static_cast<float>(static_cast<int32_t>(b[k]) - zx) * wx;
     const float bottom = sx * static_cast<float>(static_cast<int32_t>(c[k]) - zx) * ux +
                          sx * static_cast<float>(static_cast<int32_t>(d[k]) - zx) * wx;
-    float v = (top * uy + bottom * wy) / so;
-    v = v >= lo ? v : lo;  // also NaN -> lo, as RoundClampToInt8
-    v = v > hi ? hi : v;
-    const float rounded = (v + kRoundMagic) - kRoundMagic;
-    dst[k] = static_cast<int8_t>(static_cast<int32_t>(rounded) + zo);
+    dst[k] = RoundClampInt8((top * uy + bottom * wy) / so, lo, hi, zo);
   }
 }
 
