@@ -39,7 +39,7 @@ const char* FormatShape(const Shape& shape, char* buf, size_t size) {
   used += static_cast<size_t>(snprintf(buf, size, "["));
   for (int32_t i = 0; i < shape.rank && used < size; ++i) {
     used += static_cast<size_t>(
-        snprintf(buf + used, size - used, i == 0 ? "%" PRId32 "" : ",%" PRId32 "", shape.dims[i]));
+        snprintf(buf + used, size - used, i == 0 ? "%" PRId32 : ",%" PRId32, shape.dims[i]));
   }
   if (used < size) snprintf(buf + used, size - used, "]");
   return buf;
@@ -49,7 +49,7 @@ kite_status CheckArity(PrepareContext& ctx, int32_t min_inputs, int32_t max_inpu
                        int32_t outputs) {
   Node& node = ctx.node();
   if (node.num_inputs < min_inputs || node.num_inputs > max_inputs) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "has %" PRId32 " inputs, expected %" PRId32 " to %" PRId32 "",
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "has %" PRId32 " inputs, expected %" PRId32 " to %" PRId32,
                     node.num_inputs, min_inputs, max_inputs);
   }
   for (int32_t i = 0; i < min_inputs; ++i) {
@@ -58,7 +58,7 @@ kite_status CheckArity(PrepareContext& ctx, int32_t min_inputs, int32_t max_inpu
     }
   }
   if (outputs >= 0 && node.num_outputs != outputs) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "has %" PRId32 " outputs, expected %" PRId32 "", node.num_outputs,
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "has %" PRId32 " outputs, expected %" PRId32, node.num_outputs,
                     outputs);
   }
   return KITE_OK;
@@ -82,7 +82,7 @@ kite_status CheckPerTensor(PrepareContext& ctx, const Tensor& t, const char* wha
 
 kite_status CheckRank(PrepareContext& ctx, const Tensor& t, int32_t rank, const char* what) {
   if (t.shape.rank == rank) return KITE_OK;
-  return ctx.Fail(KITE_ERROR_MODEL_INVALID, "%s has rank %" PRId32 ", expected %" PRId32 "", what, t.shape.rank,
+  return ctx.Fail(KITE_ERROR_MODEL_INVALID, "%s has rank %" PRId32 ", expected %" PRId32, what, t.shape.rank,
                   rank);
 }
 

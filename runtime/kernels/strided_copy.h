@@ -28,12 +28,13 @@ void PadToMaxRank(const Shape& shape, int32_t dims[KITE_MAX_RANK]);
 
 // The same box with neighbouring dimensions merged wherever both sides are
 // contiguous across them, and size-1 dimensions dropped (right-aligned, leading
-// 1s): a Pad or Concat of NHWC tensors becomes a few long runs.
+// 1s): a Pad of NHWC tensors becomes a few long runs. Prepare applies it once
+// to the box it stores.
 StridedBox CoalesceBox(const StridedBox& box);
 
+// Runs whose both sides are contiguous move with memmove.
 template <typename T>
-void StridedCopy(const StridedBox& box_in, const T* src, T* dst) {
-  const StridedBox box = CoalesceBox(box_in);
+void StridedCopy(const StridedBox& box, const T* src, T* dst) {
   const bool contiguous = box.src_strides[5] == 1 && box.dst_strides[5] == 1;
   for (int32_t i0 = 0; i0 < box.dims[0]; ++i0)
     for (int32_t i1 = 0; i1 < box.dims[1]; ++i1)

@@ -59,7 +59,7 @@ kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg,
     const int32_t dim = q->quantized_dimension();
     if (dim < 0 || dim >= rank || static_cast<uint32_t>(t->shape()->Get(dim)) != count) {
       return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
-                  "tensor %" PRId32 " '%s': %" PRIu32 " per-channel scales do not match quantized dimension %" PRId32 "",
+                  "tensor %" PRId32 " '%s': %" PRIu32 " per-channel scales do not match quantized dimension %" PRId32,
                   index, TensorName(t), count, dim);
     }
     for (uint32_t i = 0; i < zero_points; ++i) {

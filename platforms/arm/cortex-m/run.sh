@@ -25,14 +25,11 @@ photos=$(dirname "$(dpkg -L python3-skimage | grep '/skimage/data/astronaut.png$
 calibration="$out/work/calibration"
 mkdir -p "$calibration"
 # Calibration photographs and preprocessing as benchmarks/models/table.py has them.
-read -r -a prep < <(python3 -c 'import sys; sys.path.insert(0, "benchmarks/models"); from table import preprocessing
-photos, flags = preprocessing(sys.argv[1]); print(" ".join(photos[:4] + ["--"] + flags))' "$name")
-flags=()
-seen_separator=0
-for item in "${prep[@]}"; do
-  if [[ $item == -- ]]; then seen_separator=1; continue; fi
-  if (( seen_separator )); then flags+=("$item"); else ln -sf "$photos/$item" "$calibration/$item"; fi
-done
+settings() { python3 -c 'import sys; sys.path.insert(0, "benchmarks/models"); from table import preprocessing
+photos, flags = preprocessing(sys.argv[1]); print(" ".join(photos[:4] if sys.argv[2] == "photos" else flags))' "$name" "$1"; }
+read -r -a calibration_photos <<< "$(settings photos)"
+read -r -a flags <<< "$(settings flags)"
+for f in "${calibration_photos[@]}"; do ln -sf "$photos/$f" "$calibration/$f"; done
 model="$out/work/$name.int8.kite"
 echo "== host: convert $name to int8"
 build/converter/kite convert "build/models/$rel" -o "$model" --input-shape "$input:$shape" --quantize int8 \

@@ -67,7 +67,7 @@ kite_status PrepareJoin(PrepareContext& ctx, int32_t axis_option, const Tensor& 
   const int32_t rank = joined.shape.rank;
   const int32_t axis = axis_option < 0 ? axis_option + rank : axis_option;
   if (axis < 0 || axis >= rank) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "axis %" PRId32 " out of range for rank %" PRId32 "", axis_option, rank);
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "axis %" PRId32 " out of range for rank %" PRId32, axis_option, rank);
   }
   if (joined.dtype != KITE_FLOAT32 && joined.dtype != KITE_INT8) {
     return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "tensors must be float32 or int8");
@@ -100,7 +100,7 @@ kite_status PrepareJoin(PrepareContext& ctx, int32_t axis_option, const Tensor& 
     p.to_zero_point = to.zero_point;
   }
   if (along != joined.shape.dims[axis]) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "pieces add up to %lld along axis %" PRId32 ", expected %" PRId32 "",
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "pieces add up to %lld along axis %" PRId32 ", expected %" PRId32,
                     static_cast<long long>(along), axis, joined.shape.dims[axis]);
   }
   *s = ConcatSplitState{outer, int64_t{joined.shape.dims[axis]} * inner, num_pieces, pieces};

@@ -74,7 +74,7 @@ kite_status PrepareFullyConnected(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(CheckRank(ctx, w, 2, "weights"));
   const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
   if (x.shape.dims[x.shape.rank - 1] != in_c) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "input's last dimension %" PRId32 " differs from weights' %" PRId32 "",
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "input's last dimension %" PRId32 " differs from weights' %" PRId32,
                     x.shape.dims[x.shape.rank - 1], in_c);
   }
   if (x.dtype == KITE_INT8 && in_c > 65536) {

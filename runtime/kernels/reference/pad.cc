@@ -82,6 +82,7 @@ kite_status PreparePad(PrepareContext& ctx) {
     s->interior.dst_strides[d] = out_strides[d];
     if (d >= lead) s->interior_offset += int64_t{o->pads_begin()->Get(d - lead)} * out_strides[d];
   }
+  s->interior = CoalesceBox(s->interior);
   s->value = o->value();
   Node& node = ctx.node();
   node.state = s;

@@ -73,6 +73,7 @@ kite_status PrepareSlice(PrepareContext& ctx) {
     stride *= extent;
     out_stride *= count;
   }
+  s->box = CoalesceBox(s->box);
   Node& node = ctx.node();
   node.state = s;
   node.invoke = Invoke;

@@ -61,7 +61,7 @@ kite_status PrepareSoftmax(PrepareContext& ctx) {
   const int32_t axis_option = o != nullptr ? o->axis() : -1;
   const int32_t axis = axis_option < 0 ? axis_option + rank : axis_option;
   if (axis < 0 || axis >= rank) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "axis %" PRId32 " out of range for rank %" PRId32 "", axis_option, rank);
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "axis %" PRId32 " out of range for rank %" PRId32, axis_option, rank);
   }
   if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8) {
     return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32 or int8");

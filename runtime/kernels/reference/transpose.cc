@@ -38,7 +38,7 @@ kite_status PrepareTranspose(PrepareContext& ctx) {
   for (int32_t i = 0; i < rank; ++i) {
     const int32_t p = o->perm()->Get(i);
     if (p < 0 || p >= rank || seen[p]) {
-      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "perm is not a permutation of 0..%" PRId32 "", rank - 1);
+      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "perm is not a permutation of 0..%" PRId32, rank - 1);
     }
     seen[p] = true;
     expected.dims[i] = x.shape.dims[p];
@@ -66,6 +66,7 @@ kite_status PrepareTranspose(PrepareContext& ctx) {
     box->dst_strides[d] = out_stride;
     out_stride *= y.shape.dims[d - lead];
   }
+  *box = CoalesceBox(*box);
   Node& node = ctx.node();
   node.state = box;
   node.invoke = Invoke;
