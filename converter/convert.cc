@@ -38,11 +38,9 @@ void RemoveDeadNodes(Graph& g) {
   }
 }
 
-}  // namespace
-
-std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOptions& options, ConvertReport* report) {
-  const auto start = std::chrono::steady_clock::now();
-  Graph graph = ImportOnnx(onnx_path, options.import);
+// Everything after import: passes, lowering, calibration and quantization.
+std::vector<uint8_t> ConvertGraph(Graph graph, std::chrono::steady_clock::time_point start,
+                                  const ConvertOptions& options, ConvertReport* report) {
   ConvertReport r;
   r.onnx_nodes = LiveNodes(graph);
   FoldConstantsAndInferShapes(graph);
@@ -99,6 +97,19 @@ std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOpti
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (report != nullptr) *report = r;
   return bytes;
+}
+
+}  // namespace
+
+std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOptions& options, ConvertReport* report) {
+  const auto start = std::chrono::steady_clock::now();
+  return ConvertGraph(ImportOnnx(onnx_path, options.import), start, options, report);
+}
+
+std::vector<uint8_t> ConvertOnnxBytes(const std::string& onnx_bytes, const ConvertOptions& options,
+                                      ConvertReport* report) {
+  const auto start = std::chrono::steady_clock::now();
+  return ConvertGraph(ImportOnnxBytes(onnx_bytes, "the ONNX bytes", options.import), start, options, report);
 }
 
 std::vector<uint8_t> QuantizeKiteModel(const std::vector<uint8_t>& float_model, const std::vector<RangeObserver>& stats,

@@ -58,6 +58,9 @@ struct ConvertReport {
 // unsupported, naming the node and op.
 std::vector<uint8_t> ConvertOnnx(const std::string& onnx_path, const ConvertOptions& options,
                                  ConvertReport* report);
+// The same from the ONNX file's bytes.
+std::vector<uint8_t> ConvertOnnxBytes(const std::string& onnx_bytes, const ConvertOptions& options,
+                                      ConvertReport* report);
 
 // Quantizes a float .kite model given calibration statistics of its tensors
 // (see Calibrate), plans its memory and returns the int8 .kite bytes.

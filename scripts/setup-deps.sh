@@ -18,7 +18,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
 fi
 case "${1:-}" in
-  --sanitize) packages+=(libclang-rt-14-dev) ;;
+  --sanitize) packages+=(clang-14 libclang-rt-14-dev) ;;   # also libFuzzer (scripts/fuzz.sh)
   # Cross builds: the compiler and qemu (the target's libraries come from
   # platforms/arm/sysroot.sh, which needs only apt and dpkg).
   --target=aarch64) packages+=(g++-aarch64-linux-gnu qemu-user) ;;

@@ -9,8 +9,8 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
-#include <onnx/shape_inference/implementation.h>
 
 namespace kite {
 namespace converter {
@@ -137,6 +137,36 @@ ElementType TypeOf(int onnx_type, const std::string& name) {
   }
 }
 
+// ONNX's checker is not run: before any pass reads the graph, every value a
+// node reads must exist by then (a graph input, a constant or an earlier
+// node's output), be written once, and there must be graph outputs, all of
+// which exist.
+void CheckDataflow(const Graph& graph) {
+  std::vector<bool> defined(graph.values.size(), false);
+  for (int in : graph.inputs) defined[in] = true;
+  for (size_t i = 0; i < graph.values.size(); ++i) defined[i] = defined[i] || graph.values[i].is_constant();
+  for (const Node& node : graph.nodes) {
+    for (int in : node.inputs) {
+      if (in >= 0 && !defined[in]) {
+        throw ConversionError(node, "input '" + graph.values[in].name +
+                                        "' is not a graph input, an initializer or an output of an earlier node");
+      }
+    }
+    for (int out : node.outputs) {
+      if (out < 0) continue;
+      if (defined[out]) throw ConversionError(node, "output '" + graph.values[out].name + "' is already defined");
+      defined[out] = true;
+    }
+  }
+  if (graph.outputs.empty()) throw ConversionError("the graph declares no outputs: there is nothing to compute");
+  for (int out : graph.outputs) {
+    if (!defined[out]) {
+      throw ConversionError("graph output '" + graph.values[out].name +
+                            "' is not computed by any node, nor a graph input or initializer");
+    }
+  }
+}
+
 }  // namespace
 
 Graph ImportOnnx(const std::string& path, const ImportOptions& options) {
@@ -144,14 +174,18 @@ Graph ImportOnnx(const std::string& path, const ImportOptions& options) {
   if (!file) throw ConversionError("cannot open '" + path + "'");
   std::stringstream buffer;
   buffer << file.rdbuf();
-  const std::string bytes = buffer.str();
+  return ImportOnnxBytes(buffer.str(), "'" + path + "'", options);
+}
+
+Graph ImportOnnxBytes(const std::string& bytes, const std::string& source, const ImportOptions& options) {
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) throw ConversionError(source + " is larger than 2 GiB");
   onnx::ModelProto model;
   {
     google::protobuf::io::ArrayInputStream raw(bytes.data(), static_cast<int>(bytes.size()));
     google::protobuf::io::CodedInputStream coded(&raw);
     coded.SetTotalBytesLimit(INT32_MAX);
     if (!model.ParseFromCodedStream(&coded) || !model.has_graph()) {
-      throw ConversionError("'" + path + "' is not an ONNX model (protobuf parse failed)");
+      throw ConversionError(source + " is not an ONNX model (protobuf parse failed)");
     }
   }
   Graph graph;
@@ -179,12 +213,11 @@ Graph ImportOnnx(const std::string& path, const ImportOptions& options) {
   if (!pending.empty()) {
     throw ConversionError("--input-shape names '" + pending.begin()->first + "', which is not a graph input");
   }
-  try {
-    onnx::shape_inference::InferShapes(model);
-  } catch (const std::exception&) {
-    // Kite infers the shapes of every op it supports itself; ONNX's pass only
-    // fills in what it can.
-  }
+  // No onnx::shape_inference here: Kite infers the shape of every op it
+  // supports itself (the converted models are byte-identical without it), and
+  // the ONNX library's inference (1.12 in Debian 12) dereferences null on
+  // malformed attributes (fuzz_onnx_import: a ConvTranspose), which would
+  // crash the converter instead of failing with a message.
 
   std::unordered_map<std::string, int> by_name;
   auto value_of = [&](const std::string& name) -> int {
@@ -250,6 +283,15 @@ Graph ImportOnnx(const std::string& path, const ImportOptions& options) {
     if (!n.domain().empty() && n.domain() != "ai.onnx") {
       throw ConversionError(node, "operator domain '" + n.domain() + "' is not supported");
     }
+    // The operator's ONNX schema: input and output counts, attribute types.
+    // The passes rely on it (ONNX's checker is not run on the whole model).
+    if (const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(n.op_type(), graph.opset, "")) {
+      try {
+        schema->Verify(n);
+      } catch (const std::exception& e) {
+        throw ConversionError(node, e.what());
+      }
+    }
     for (const auto& a : n.attribute()) node.attributes[a.name()] = ConvertAttribute(a);
     if (n.op_type() == "Constant") {
       Value v;
@@ -293,6 +335,7 @@ Graph ImportOnnx(const std::string& path, const ImportOptions& options) {
     }
     graph.nodes.push_back(std::move(node));
   }
+  CheckDataflow(graph);
   return graph;
 }
 

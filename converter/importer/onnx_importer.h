@@ -20,6 +20,8 @@ struct ImportOptions {
 // initializers and Constant nodes into constants. Throws ConversionError with
 // a clear message (file unreadable, not ONNX, dynamic input without a shape).
 Graph ImportOnnx(const std::string& path, const ImportOptions& options);
+// The same from the file's bytes; `source` names them in messages.
+Graph ImportOnnxBytes(const std::string& bytes, const std::string& source, const ImportOptions& options);
 
 }  // namespace converter
 }  // namespace kite

@@ -26,5 +26,25 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
+int64_t ShapeElements(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) throw ConversionError("shape " + ShapeString(shape) + " has a negative dimension");
+    if (d != 0 && n > kMaxElements / d) {
+      throw ConversionError("shape " + ShapeString(shape) + " has more than 2^31 elements");
+    }
+    n *= d;
+  }
+  return n;
+}
+
+int64_t Value::elements() const {
+  try {
+    return ShapeElements(shape);
+  } catch (const ConversionError& e) {
+    throw ConversionError("value '" + name + "': " + e.what());
+  }
+}
+
 }  // namespace converter
 }  // namespace kite

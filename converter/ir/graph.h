@@ -33,11 +33,7 @@ struct Value {
   bool uint8 = false;  // an ONNX uint8 tensor (a QDQ zero point's type)
 
   bool is_constant() const { return constant.has_value(); }
-  int64_t elements() const {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
-    return n;
-  }
+  int64_t elements() const;  // throws ConversionError past kMaxElements
 };
 
 struct Attribute {
@@ -113,6 +109,14 @@ class ConversionError : public std::runtime_error {
 };
 
 std::string ShapeString(const std::vector<int64_t>& shape);
+
+// The most elements a tensor may have: the runtime's 2 GiB per tensor holds
+// at most 2^31 int8 values. Shapes from a model file are checked against it
+// before anything multiplies them.
+constexpr int64_t kMaxElements = int64_t{1} << 31;
+// The elements of `shape`; throws ConversionError for a negative dimension or
+// more than kMaxElements, so no product of dimensions can overflow.
+int64_t ShapeElements(const std::vector<int64_t>& shape);
 
 }  // namespace converter
 }  // namespace kite

@@ -37,10 +37,16 @@ Shape64 Strides(const Shape64& shape) {
   return s;
 }
 
-int64_t Product(const Shape64& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
+int64_t Product(const Shape64& shape) { return ShapeElements(shape); }
+
+void CheckPermutation(const Node& node, const std::vector<int64_t>& perm, size_t rank) {
+  std::vector<bool> seen(rank, false);
+  bool ok = perm.size() == rank;
+  for (size_t i = 0; ok && i < perm.size(); ++i) {
+    ok = perm[i] >= 0 && static_cast<size_t>(perm[i]) < rank && !seen[perm[i]];
+    if (ok) seen[perm[i]] = true;
+  }
+  if (!ok) throw ConversionError(node, "perm " + ShapeString(perm) + " is not a permutation of 0.." + std::to_string(rank) + "-1");
 }
 
 std::vector<int64_t> BroadcastIndices(const Shape64& shape, const Shape64& out) {

@@ -18,7 +18,10 @@ Shape64 Broadcast(const Node& node, const Shape64& a, const Shape64& b);
 int64_t NormalizeAxis(const Node& node, int64_t axis, int64_t rank);
 // Row-major strides in elements.
 Shape64 Strides(const Shape64& shape);
+// ShapeElements: throws past kMaxElements or on a negative dimension.
 int64_t Product(const Shape64& shape);
+// Throws unless perm is a permutation of 0..rank-1.
+void CheckPermutation(const Node& node, const std::vector<int64_t>& perm, size_t rank);
 // For each element of `out` (row-major), the index into a tensor of `shape`
 // broadcast to `out`.
 std::vector<int64_t> BroadcastIndices(const Shape64& shape, const Shape64& out);

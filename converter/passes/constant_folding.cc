@@ -11,6 +11,26 @@ namespace kite {
 namespace converter {
 namespace {
 
+// Folding materializes constants as doubles: a model may not make the
+// converter allocate more than this for one (512 MiB).
+constexpr int64_t kMaxFoldedElements = int64_t{1} << 26;
+
+int64_t FoldedElements(const Node& n, const Shape64& shape) {
+  const int64_t elements = ShapeElements(shape);
+  if (elements > kMaxFoldedElements) {
+    throw ConversionError(n, "folding would make a constant of " + std::to_string(elements) + " elements (shape " +
+                                 ShapeString(shape) + "); the converter folds at most 2^26");
+  }
+  return elements;
+}
+
+// The first value of a scalar parameter input (Range's start, ...).
+double Scalar(const Node& n, const Value& v) {
+  const ConstantData& c = *v.constant;
+  if (c.floats.empty() && c.ints.empty()) throw ConversionError(n, "input '" + v.name + "' is empty, expected a scalar");
+  return v.type == ElementType::kFloat ? c.floats[0] : static_cast<double>(c.ints[0]);
+}
+
 std::vector<double> Doubles(const Value& v) {
   const ConstantData& c = *v.constant;
   if (v.type == ElementType::kFloat) return std::vector<double>(c.floats.begin(), c.floats.end());
@@ -73,6 +93,7 @@ bool FoldBinary(Graph& g, Node& n, const Binary& f, bool boolean_result = false)
   const Value& a = g.values[n.inputs[0]];
   const Value& b = g.values[n.inputs[1]];
   const Shape64 out_shape = Broadcast(n, a.shape, b.shape);
+  FoldedElements(n, out_shape);
   const auto da = Doubles(a), db = Doubles(b);
   const auto ia = BroadcastIndices(a.shape, out_shape), ib = BroadcastIndices(b.shape, out_shape);
   std::vector<double> out(ia.size());
@@ -135,6 +156,8 @@ bool FoldNode(Graph& g, int index) {
                                                static_cast<int64_t>(scale.size()) != x.shape[axis]))) {
       throw ConversionError(n, "scale does not match the input along axis " + std::to_string(axis));
     }
+    if (!zero.empty() && zero.size() != scale.size()) throw ConversionError(n, "zero point and scale differ in size");
+    if (x.type == ElementType::kFloat) throw ConversionError(n, "input must be an integer tensor");
     const Shape64 strides = Strides(x.shape);
     std::vector<double> out(x.constant->ints.size());
     bool symmetric = !x.uint8;
@@ -171,9 +194,9 @@ bool FoldNode(Graph& g, int index) {
     auto it = n.attributes.find("value");
     if (it != n.attributes.end() && it->second.tensor) {
       type = it->second.tensor->type;
-      value = Doubles(*it->second.tensor).at(0);
+      value = Scalar(n, *it->second.tensor);
     }
-    SetConstant(out, type, shape, std::vector<double>(static_cast<size_t>(Product(shape)), value));
+    SetConstant(out, type, shape, std::vector<double>(static_cast<size_t>(FoldedElements(n, shape)), value));
     return true;
   }
   if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze") {
@@ -185,6 +208,7 @@ bool FoldNode(Graph& g, int index) {
   if (op == "Transpose") {
     std::vector<int64_t> perm = n.Ints("perm");
     if (perm.empty()) for (int64_t i = static_cast<int64_t>(a->shape.size()); i-- > 0;) perm.push_back(i);
+    CheckPermutation(n, perm, a->shape.size());
     Shape64 shape;
     for (int64_t p : perm) shape.push_back(a->shape[p]);
     SetConstant(out, a->type, shape, TransposeData(Doubles(*a), a->shape, perm));
@@ -216,7 +240,12 @@ bool FoldNode(Graph& g, int index) {
     std::vector<std::vector<int64_t>> picks(rank);
     for (int64_t d = 0; d < rank; ++d) {
       if (d == axis) {
-        for (int64_t i : Ints(idx)) picks[d].push_back(i < 0 ? i + a->shape[d] : i);
+        for (int64_t i : Ints(idx)) {
+          if (i < -a->shape[d] || i >= a->shape[d]) {
+            throw ConversionError(n, "index " + std::to_string(i) + " is out of range for dimension " + std::to_string(a->shape[d]));
+          }
+          picks[d].push_back(i < 0 ? i + a->shape[d] : i);
+        }
       } else {
         for (int64_t i = 0; i < a->shape[d]; ++i) picks[d].push_back(i);
       }
@@ -259,15 +288,22 @@ bool FoldNode(Graph& g, int index) {
     return true;
   }
   if (op == "Range") {
-    const double start = Doubles(*a)[0], limit = Doubles(*In(g, n, 1))[0], delta = Doubles(*In(g, n, 2))[0];
+    if (n.inputs.size() != 3) throw ConversionError(n, "needs start, limit and delta");
+    const double start = Scalar(n, *a), limit = Scalar(n, *In(g, n, 1)), delta = Scalar(n, *In(g, n, 2));
+    const double steps = std::ceil((limit - start) / delta);
+    if (!std::isfinite(steps) || steps > static_cast<double>(kMaxFoldedElements)) {
+      throw ConversionError(n, "a range from " + std::to_string(start) + " to " + std::to_string(limit) + " by " +
+                                   std::to_string(delta) + " is not a finite sequence of at most 2^26 values");
+    }
     std::vector<double> data;
-    const int64_t count = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((limit - start) / delta)));
+    const int64_t count = std::max<int64_t>(0, static_cast<int64_t>(steps));
     for (int64_t i = 0; i < count; ++i) data.push_back(start + i * delta);
     SetConstant(out, a->type, {count}, data);
     return true;
   }
   if (op == "Expand") {
     const Shape64 shape = Broadcast(n, a->shape, Ints(*In(g, n, 1)));
+    FoldedElements(n, shape);
     const auto idx = BroadcastIndices(a->shape, shape);
     const auto d = Doubles(*a);
     std::vector<double> data;
@@ -279,6 +315,7 @@ bool FoldNode(Graph& g, int index) {
     const Value& x = g.values[n.inputs[1]];
     const Value& y = g.values[n.inputs[2]];
     const Shape64 shape = Broadcast(n, Broadcast(n, a->shape, x.shape), y.shape);
+    FoldedElements(n, shape);
     const auto ic = BroadcastIndices(a->shape, shape), ix = BroadcastIndices(x.shape, shape), iy = BroadcastIndices(y.shape, shape);
     const auto c = Doubles(*a), dx = Doubles(x), dy = Doubles(y);
     std::vector<double> data;

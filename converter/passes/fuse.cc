@@ -288,7 +288,10 @@ int FoldQdqPairs(Graph& g) {
     }
     // ONNX's default output type, without a zero point, is uint8.
     const bool uint8 = !q.has_input(2) || g.values[q.inputs[2]].uint8;
-    const int64_t zp = q.has_input(2) ? g.values[q.inputs[2]].constant->ints.at(0) : 0;
+    if (q.has_input(2) && (!g.values[q.inputs[2]].is_constant() || g.values[q.inputs[2]].constant->ints.size() != 1)) {
+      throw ConversionError(q, "only a constant per-tensor zero point is supported");
+    }
+    const int64_t zp = q.has_input(2) ? g.values[q.inputs[2]].constant->ints[0] : 0;
     const int x = q.inputs[0];
     dq.removed = true;
     ReplaceUses(g, dq.outputs[0], x);

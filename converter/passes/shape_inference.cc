@@ -68,6 +68,11 @@ void SetFloats(Node& n, const std::string& key, std::vector<float> v) {
 
 void SetOutput(Graph& g, const Node& n, size_t i, ElementType type, Shape64 shape) {
   if (i >= n.outputs.size() || n.outputs[i] < 0) return;
+  try {
+    ShapeElements(shape);  // every shape Kite infers stays countable
+  } catch (const ConversionError& e) {
+    throw ConversionError(n, std::string("output ") + e.what());
+  }
   Value& v = g.values[n.outputs[i]];
   v.type = type;
   v.shape = std::move(shape);
@@ -130,6 +135,8 @@ Shape64 ReshapeTarget(const Node& n, const Value& in, std::vector<int64_t> targe
     if (target[i] == -1) {
       if (infer >= 0) throw ConversionError(n, "more than one -1 in the target shape");
       infer = static_cast<int64_t>(i);
+    } else if (target[i] < 0 || (target[i] != 0 && known > kMaxElements / target[i])) {
+      throw ConversionError(n, "target shape " + ShapeString(target) + " is invalid");
     } else {
       known *= target[i];
     }
@@ -358,9 +365,10 @@ void InferNodeShapes(Graph& g, int index) {
     const Value& x = In(g, n, 0);
     std::vector<int64_t> perm = n.Ints("perm");
     if (perm.empty()) for (int64_t i = static_cast<int64_t>(x.shape.size()); i-- > 0;) perm.push_back(i);
+    CheckPermutation(n, perm, x.shape.size());
     SetInts(n, "perm", perm);
     Shape64 shape;
-    for (int64_t p : perm) shape.push_back(x.shape.at(p));
+    for (int64_t p : perm) shape.push_back(x.shape[p]);
     SetOutput(g, n, 0, x.type, shape);
     return;
   }

@@ -11,7 +11,7 @@ struct TailAllocator::Block {
   Block* next;
 };
 
-TailAllocator::TailAllocator(uint8_t* base, size_t size) : base_(base) {
+TailAllocator::TailAllocator(uint8_t* base, size_t size) {
   const uintptr_t end = reinterpret_cast<uintptr_t>(base) + size;
   top_ = reinterpret_cast<uint8_t*>(end & ~static_cast<uintptr_t>(KITE_ARENA_ALIGNMENT - 1));
   capacity_ = top_ >= base ? static_cast<size_t>(top_ - base) : 0;

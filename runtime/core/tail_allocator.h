@@ -39,9 +39,8 @@ class TailAllocator {
   uint8_t* low() const { return top_ - used_; }
 
  private:
-  uint8_t* base_ = nullptr;
   uint8_t* top_ = nullptr;  // aligned end of the arena
-  size_t capacity_ = 0;     // top_ - base_
+  size_t capacity_ = 0;     // top_ minus the arena's start
   size_t used_ = 0;
   bool measuring_ = false;
   // Measure mode keeps its blocks in a singly linked list to free them.

@@ -35,6 +35,11 @@ kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg,
   // No zero points means all are zero (what symmetric weights need: they then
   // cost no 8-byte zero per channel).
   const uint32_t zero_points = q->zero_point() != nullptr ? q->zero_point()->size() : 0u;
+  // FlatBuffers' verifier aligns a vector's length, not its 8-byte elements.
+  if (zero_points != 0 && reinterpret_cast<uintptr_t>(q->zero_point()->data()) % alignof(int64_t) != 0) {
+    return Fail(msg, n, KITE_ERROR_MODEL_MALFORMED,
+                "tensor %" PRId32 " '%s': zero points are not 8-byte aligned", index, TensorName(t));
+  }
   if (zero_points != 0 && zero_points != count) {
     return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
                 "tensor %" PRId32 " '%s' has %" PRIu32 " scales but %" PRIu32 " zero points", index, TensorName(t), count,

@@ -1,5 +1,5 @@
 // Whole models through the public API: offline plan vs runtime fallback plan,
-// in-place reuse, the exact arena size, and API misuse.
+// in-place reuse, the exact arena size (API misuse: api_misuse_test.cc).
 #include <cmath>
 #include <cstdlib>
 #include <memory>
@@ -154,40 +154,6 @@ TEST(Model, LoadIntoCallerStorage) {
   const AlignedBytes garbage(std::vector<uint8_t>(64, 0xAB));
   EXPECT_NE(kite_model_load_into(garbage.data(), garbage.size(), storage, sizeof(storage), &model, &error), KITE_OK);
   EXPECT_EQ(model, nullptr);
-}
-
-TEST(Model, ApiMisuseGetsAStatus) {
-  const AlignedBytes bytes = ChainModel(4).Build();
-  ModelHandle model;
-  ASSERT_EQ(model.Load(bytes.data(), bytes.size()), KITE_OK);
-  EXPECT_EQ(kite_model_load(nullptr, 10, nullptr, nullptr), KITE_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(kite_interpreter_invoke(nullptr), KITE_ERROR_INVALID_ARGUMENT);
-  size_t exact = 0;
-  ASSERT_EQ(model.ArenaSize(&exact), KITE_OK);
-  struct Free {
-    void operator()(void* p) const { std::free(p); }
-  };
-  // Declared before the interpreter, so it is freed after it.
-  std::unique_ptr<void, Free> arena_owner(std::aligned_alloc(KITE_ARENA_ALIGNMENT, exact + 64));
-  void* arena = arena_owner.get();
-  {
-    InterpreterHandle misaligned;
-    EXPECT_EQ(misaligned.Create(model, static_cast<uint8_t*>(arena) + 8, exact), KITE_ERROR_ARENA_MISALIGNED);
-  }
-  InterpreterHandle it;
-  ASSERT_EQ(it.Create(model, arena, exact), KITE_OK);
-  EXPECT_EQ(it.Invoke(), KITE_ERROR_INVALID_STATE);
-  EXPECT_NE(std::string(it.error()).find("before"), std::string::npos);
-  ASSERT_EQ(it.Prepare(), KITE_OK);
-  EXPECT_EQ(it.Prepare(), KITE_ERROR_INVALID_STATE);
-  std::vector<float> wrong(7);
-  EXPECT_EQ(it.SetInput(0, wrong.data(), wrong.size() * 4), KITE_ERROR_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(it.error()).find("takes 1024 bytes"), std::string::npos) << it.error();
-  EXPECT_EQ(it.SetInput(5, wrong.data(), 1024), KITE_ERROR_INVALID_ARGUMENT);
-  kite_tensor_info info;
-  EXPECT_EQ(it.OutputInfo(0, &info), KITE_OK);
-  EXPECT_STREQ(info.name, "mean");
-  EXPECT_EQ(it.OutputInfo(1, &info), KITE_ERROR_INVALID_ARGUMENT);
 }
 
 TEST(Model, KiteAllocatedArena) {

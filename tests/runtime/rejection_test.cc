@@ -139,6 +139,27 @@ TEST(Rejection, BadQuantization) {
   ExpectRejected(Load(mb.Build()), KITE_ERROR_MODEL_INVALID, "positive finite");
 }
 
+// FlatBuffers' verifier checks a vector's 4-byte length, not the alignment
+// of 8-byte elements: the loader does (found by fuzz_model_structure).
+TEST(Rejection, MisalignedZeroPoints) {
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_INT8, {4}, PerTensor(1.0f, 1));
+  const int y = mb.Tensor("y", schema::DataType_INT8, {4}, PerTensor(1.0f, 0));
+  mb.Op(schema::OpCode_RELU, {x}, {y});
+  mb.Output(y);
+  std::vector<uint8_t> bytes = mb.Build().ToVector();
+  // Point x's zero-point vector 4 bytes further: its length is then the low
+  // half of the int64 1 (one element), its element 4-byte aligned only.
+  const schema::Quantization* q = schema::GetModel(bytes.data())->tensors()->Get(x)->quantization();
+  const auto* table = reinterpret_cast<const flatbuffers::Table*>(q);  // generated tables inherit it privately
+  const auto field = reinterpret_cast<const uint8_t*>(q) + table->GetOptionalFieldOffset(schema::Quantization::VT_ZERO_POINT);
+  uint32_t offset = 0;
+  std::memcpy(&offset, field, 4);
+  offset += 4;
+  std::memcpy(bytes.data() + (field - bytes.data()), &offset, 4);
+  ExpectRejected(Load(AlignedBytes(bytes)), KITE_ERROR_MODEL_MALFORMED, "not 8-byte aligned");
+}
+
 TEST(Rejection, MisalignedModelBytes) {
   const auto bytes = Small().Build().ToVector();
   std::vector<uint8_t> shifted(bytes.size() + 64);

@@ -60,6 +60,11 @@ uint32_t TestSeed() {
   return seed == 0 ? 1u : static_cast<uint32_t>(seed);
 }
 
+uint32_t DeterministicSeed(uint32_t fixed) {
+  const int flag = GTEST_FLAG_GET(random_seed);
+  return flag != 0 ? static_cast<uint32_t>(flag) : fixed;
+}
+
 int8_t SpecRoundToInt8(float value_over_scale, int32_t zero_point, int32_t qmin, int32_t qmax) {
   float v = value_over_scale;
   const float lo = static_cast<float>(qmin - zero_point);

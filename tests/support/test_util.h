@@ -66,6 +66,9 @@ BothKernelSets RunOnBothKernelSets(const AlignedBytes& model, const std::vector<
 // The seed of this test run (--gtest_random_seed, or 1 when it is 0), to pass
 // to the generators; SCOPED_TRACE it so a failure names it.
 uint32_t TestSeed();
+// For tests that must do the same every run (the mutation tests): `fixed`
+// unless --gtest_random_seed=N names another.
+uint32_t DeterministicSeed(uint32_t fixed);
 
 class Random {
  public:

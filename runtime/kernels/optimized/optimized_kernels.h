@@ -14,7 +14,10 @@
 // ifunc), since the baseline x86-64 target has only SSE2. Every clone
 // performs the same float operations in the same order: results are
 // identical whichever runs.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+// Not under ThreadSanitizer: the clones' ifunc resolvers run during
+// relocation, before its runtime is up, and its instrumentation crashes there.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__) && \
+    !defined(__SANITIZE_THREAD__)
 #define KITE_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define KITE_VECTOR_CLONES

@@ -11,7 +11,9 @@ namespace kite {
 namespace xnnpack {
 
 kite_status PrepareBinary(PrepareContext& ctx) {
-  if (ctx.input(0).dtype == KITE_INT8) return optimized::PrepareBinaryInt8(ctx);
+  // The dtype decides the kernel before the reference prepare has checked
+  // the arity: input 0 may be absent in a bad file.
+  if (ctx.node().has_input(0) && ctx.input(0).dtype == KITE_INT8) return optimized::PrepareBinaryInt8(ctx);
   KITE_RETURN_IF_ERROR(reference::PrepareBinary(ctx));
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);

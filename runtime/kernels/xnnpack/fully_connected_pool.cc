@@ -54,7 +54,7 @@ kite_status PrepareFullyConnected(PrepareContext& ctx) {
 kite_status PrepareGlobalAveragePool(PrepareContext& ctx) {
   // int8 keeps Kite's float requantization of the exact sum (XNNPACK's qs8
   // differs): Kite's own kernel.
-  if (ctx.input(0).dtype == KITE_INT8) return optimized::PrepareGlobalAveragePoolInt8(ctx);
+  if (ctx.node().has_input(0) && ctx.input(0).dtype == KITE_INT8) return optimized::PrepareGlobalAveragePoolInt8(ctx);
   KITE_RETURN_IF_ERROR(reference::PrepareGlobalAveragePool(ctx));
   const Tensor& x = ctx.input(0);
   if (!Initialize()) return KITE_OK;

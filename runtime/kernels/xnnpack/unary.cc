@@ -64,7 +64,7 @@ kite_status PrepareUnary(PrepareContext& ctx) {
 }
 
 kite_status PrepareSoftmax(PrepareContext& ctx) {
-  if (ctx.input(0).dtype == KITE_INT8) return optimized::PrepareSoftmaxInt8(ctx);
+  if (ctx.node().has_input(0) && ctx.input(0).dtype == KITE_INT8) return optimized::PrepareSoftmaxInt8(ctx);
   KITE_RETURN_IF_ERROR(reference::PrepareSoftmax(ctx));
   const Tensor& x = ctx.input(0);
   const auto* o = ctx.options<schema::SoftmaxOptions>();

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer target for SECONDS, built by clang-14 with
+# AddressSanitizer and UndefinedBehaviorSanitizer in build-fuzz/.
+#   scripts/fuzz.sh TARGET SECONDS
+# TARGET:
+#   model_bytes      arbitrary bytes -> load, verify, prepare, invoke
+#   model_structure  FlatBuffers field edits of real converted models -> the same
+#   onnx_import      arbitrary bytes -> the converter (ONNX import to .kite)
+# Seeds: BlazeFace front and PP-OCR cls converted to float32 and int8, and
+# small ONNX test models (Debian's libonnx-testdata) converted to float32;
+# onnx_import starts from the ONNX files themselves. The corpus grows in
+# build-fuzz/corpus/TARGET from run to run. A crash is saved under
+# build-fuzz/crashes/TARGET/ and the script fails: copy the file to
+# tests/fuzz/regressions/ (as NAME.kite or NAME.onnx), where ctest replays it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+case "${1:-}" in -h|--help) usage; exit 0 ;; esac
+if [[ $# -ne 2 || ! $2 =~ ^[0-9]+$ ]]; then usage >&2; exit 2; fi
+target=${1#fuzz_}
+seconds=$2
+case "$target" in
+  model_bytes|model_structure|onnx_import) ;;
+  *) echo "fuzz.sh: unknown target '$1' (model_bytes, model_structure, onnx_import)" >&2; exit 2 ;;
+esac
+
+scripts/setup-deps.sh --sanitize
+build=build-fuzz
+cmake -S . -B $build -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKITE_FUZZ=ON >/dev/null
+cmake --build $build -j2 --target "fuzz_$target" kite
+
+# Seeds, made once.
+seeds=$build/seeds
+if [[ ! -f $seeds/.done ]]; then
+  rm -rf "$seeds" && mkdir -p "$seeds/kite" "$seeds/onnx"
+  scripts/fetch-models.sh $build/models --models-only
+  photos=$(dirname "$(dpkg -L python3-skimage | grep '/skimage/data/astronaut.png$')")
+  mkdir -p "$seeds/calibration"
+  for f in chelsea.png coffee.png rocket.jpg; do ln -sf "$photos/$f" "$seeds/calibration/$f"; done
+  convert() {  # convert ONNX NAME [kite convert options]
+    local onnx=$1 name=$2
+    shift 2
+    $build/converter/kite convert "$onnx" -o "$seeds/kite/$name.kite" "$@" >/dev/null 2>&1 || true
+  }
+  blazeface=$build/models/blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx
+  cls=$build/models/ocr/package/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx
+  echo "fuzz.sh: converting seed models"
+  convert "$blazeface" blazeface_front
+  convert "$blazeface" blazeface_front_int8 --quantize int8 --calibration "$seeds/calibration" --mean 0.5 --std 0.5
+  convert "$cls" ppocr_cls --input-shape x:1,3,48,192
+  convert "$cls" ppocr_cls_int8 --input-shape x:1,3,48,192 --quantize int8 --calibration "$seeds/calibration" --mean 0.5 --std 0.5
+  cp "$blazeface" "$cls" "$seeds/onnx/"
+  testdata=$(dirname "$(dirname "$(dpkg -L libonnx-testdata | grep '/data/node/test_abs/model.onnx$')")")
+  for dir in "$testdata"/*/; do
+    case "$(basename "$dir")" in
+      test_conv*|test_add*|test_mul_bcast|test_maxpool_2d*|test_averagepool_2d*|test_globalaveragepool*|test_softmax_axis*|\
+      test_concat*|test_transpose*|test_resize*|test_pad*|test_slice*|test_gemm*|test_matmul*|test_relu|test_clip*|\
+      test_reshape*|test_split*|test_reduce_mean*|test_leakyrelu*|test_hardswish*|test_hardsigmoid*|test_sigmoid*) ;;
+      *) continue ;;
+    esac
+    name=$(basename "$dir")
+    cp "$dir/model.onnx" "$seeds/onnx/$name.onnx"
+    convert "$dir/model.onnx" "$name"
+  done
+  echo "fuzz.sh: $(ls "$seeds/kite" | wc -l) .kite seeds, $(ls "$seeds/onnx" | wc -l) ONNX seeds"
+  touch "$seeds/.done"
+fi
+seed_dir=$seeds/kite
+[[ $target == onnx_import ]] && seed_dir=$seeds/onnx
+
+corpus=$build/corpus/$target
+crashes=$build/crashes/$target
+mkdir -p "$corpus" "$crashes"
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+log=$build/fuzz_$target.log
+echo "fuzz.sh: fuzz_$target for $seconds s (log: $log)"
+status=0
+# -max_len: the largest seed (a real model) must fit, or its mutants are cut.
+max_len=$(find "$seed_dir" -type f -printf '%s\n' | sort -n | tail -1)
+$build/tests/fuzz/fuzz_$target -max_total_time="$seconds" -timeout=30 -rss_limit_mb=3072 \
+  -max_len=$((max_len + 4096)) -print_final_stats=1 -artifact_prefix="$crashes/" \
+  "$corpus" "$seed_dir" >"$log" 2>&1 || status=$?
+grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^stat::new_units_added' "$log" | sed 's/^/fuzz.sh: /' || true
+if [[ $status -ne 0 ]]; then
+  grep -E 'ERROR: |SUMMARY: |runtime error|Test unit written' "$log" | head -n 8 >&2 || true
+  echo "fuzz.sh: fuzz_$target found a crash (exit $status): see $log and $crashes/" >&2
+  exit 1
+fi
+echo "fuzz.sh: fuzz_$target: no crash in $seconds s"
