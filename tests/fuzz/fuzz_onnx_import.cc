@@ -4,8 +4,8 @@
 // message (ConversionError or another std::runtime_error); a library
 // exception that escapes (std::out_of_range, std::length_error, ...) is a
 // missing check and a finding, like a sanitizer report. What it accepts,
-// the runtime must load: the converter writes only models the verifier
-// passes.
+// the runtime must load and prepare: the converter writes only models the
+// runtime's checks pass.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "convert.h"
+#include "kernels/kernel.h"
 #include "kite/kite.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -40,6 +41,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const kite_status status = kite_model_load(aligned, model.size(), &loaded, &error);
   if (status != KITE_OK) {
     std::fprintf(stderr, "the runtime rejects what the converter wrote: %s: %s\n", kite_status_string(status), error.message);
+    std::abort();
+  }
+  // Every operator's prepare checks (the reference kernels: their state is
+  // small, so measuring allocates little).
+  kite::SetKernelSet(kite::KernelSet::kReference);
+  size_t arena = 0;
+  if (kite_arena_size(loaded, &arena, &error) != KITE_OK) {
+    std::fprintf(stderr, "the runtime's prepare rejects what the converter wrote: %s\n", error.message);
     std::abort();
   }
   kite_model_free(loaded);

@@ -3,7 +3,7 @@
 // with a message (a std::runtime_error such as ConversionError); a library
 // exception (std::out_of_range, std::length_error, ...) means a check is
 // missing, and in the sanitizer build any out-of-bounds access stops the
-// test. What converts must load in the runtime.
+// test. What converts must load and prepare in the runtime.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -50,6 +50,12 @@ Outcome ConvertChecked(const std::string& onnx_bytes, const std::string& what,
   kite_error error;
   EXPECT_EQ(kite_model_load(aligned.data(), aligned.size(), &loaded, &error), KITE_OK)
       << what << ": the runtime rejects what the converter wrote: " << error.message;
+  // kite_arena_size runs every operator's prepare checks.
+  size_t arena = 0;
+  if (loaded != nullptr) {
+    EXPECT_EQ(kite_arena_size(loaded, &arena, &error), KITE_OK)
+        << what << ": the runtime's prepare rejects what the converter wrote: " << error.message;
+  }
   kite_model_free(loaded);
   return Outcome::kConverted;
 }

@@ -45,6 +45,12 @@ const MutationCase kCases[] = {
     {"BlazeFaceFront", false, 1000, 4}, {"BlazeFaceFront", true, 1000, 4}, {"PpOcrCls", false, 1000, 4},
     {"PpOcrCls", true, 1000, 4},        {"PpOcrRec", true, 300, 0},        {"MlsdTiny320", true, 150, 0},
 };
+// The larger models, by hand (--gtest_also_run_disabled_tests): about 25
+// minutes under the sanitizers.
+const MutationCase kHeavyCases[] = {
+    {"BlazeFaceBack", true, 250, 0}, {"PpOcrDet", true, 100, 0}, {"MlsdLarge320", true, 100, 0},
+    {"MlsdTiny512", true, 100, 0},   {"MlsdLarge512", true, 50, 0},
+};
 
 void PrintTo(const MutationCase& c, std::ostream* os) { *os << c.model << (c.int8 ? "_int8" : "_float32"); }
 
@@ -155,10 +161,11 @@ TEST_P(ModelMutation, EveryMutantIsRejectedWithAStatusOrRuns) {
   std::fflush(stdout);
 }
 
-INSTANTIATE_TEST_SUITE_P(RealModels, ModelMutation, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<MutationCase>& info) {
-                           return std::string(info.param.model) + (info.param.int8 ? "_int8" : "_float32");
-                         });
+std::string CaseName(const ::testing::TestParamInfo<MutationCase>& info) {
+  return std::string(info.param.model) + (info.param.int8 ? "_int8" : "_float32");
+}
+INSTANTIATE_TEST_SUITE_P(RealModels, ModelMutation, ::testing::ValuesIn(kCases), CaseName);
+INSTANTIATE_TEST_SUITE_P(DISABLED_Heavy, ModelMutation, ::testing::ValuesIn(kHeavyCases), CaseName);
 
 }  // namespace
 }  // namespace testing

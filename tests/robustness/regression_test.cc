@@ -53,11 +53,13 @@ TEST(Regressions, OnnxFilesConvertOrFailWithAMessage) {
   for (const std::string& path : RegressionFiles(".onnx")) {
     const std::vector<uint8_t> bytes = ReadFile(path);
     try {
-      // What converts must load: the converter writes only models the runtime accepts.
+      // What converts must load and prepare: the converter writes only models the runtime accepts.
       const AlignedBytes model(converter::ConvertOnnxBytes(std::string(bytes.begin(), bytes.end()), {}, nullptr));
       kite_model* loaded = nullptr;
       kite_error error;
       EXPECT_EQ(kite_model_load(model.data(), model.size(), &loaded, &error), KITE_OK) << path << ": " << error.message;
+      size_t arena = 0;
+      if (loaded != nullptr) EXPECT_EQ(kite_arena_size(loaded, &arena, &error), KITE_OK) << path << ": " << error.message;
       kite_model_free(loaded);
       std::printf("%s: converts\n", path.c_str());
     } catch (const std::runtime_error& e) {
