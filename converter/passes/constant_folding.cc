@@ -215,11 +215,11 @@ bool FoldNode(Graph& g, int index) {
     return true;
   }
   if (op == "Concat") {
+    InferNodeShapes(g, index);  // checks the inputs' shapes agree
     const int64_t rank = static_cast<int64_t>(a->shape.size());
     const int64_t axis = NormalizeAxis(n, n.Int("axis", 0), rank);
-    Shape64 shape = a->shape;
-    shape[axis] = 0;
-    for (int in : n.inputs) shape[axis] += g.values[in].shape[axis];
+    const Shape64 shape = out.shape;
+    FoldedElements(n, shape);
     const int64_t outer = Product(Shape64(shape.begin(), shape.begin() + axis));
     std::vector<double> data;
     for (int64_t o = 0; o < outer; ++o) {

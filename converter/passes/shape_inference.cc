@@ -261,6 +261,11 @@ void InferNodeShapes(Graph& g, int index) {
     for (size_t i = 0; i < n.inputs.size(); ++i) {
       const Value& v = In(g, n, i);
       if (v.shape.size() != a.shape.size()) throw ConversionError(n, "inputs have different ranks");
+      for (size_t d = 0; d < v.shape.size(); ++d) {
+        if (static_cast<int64_t>(d) != axis && v.shape[d] != a.shape[d]) {
+          throw ConversionError(n, "inputs " + ShapeString(a.shape) + " and " + ShapeString(v.shape) + " differ off the axis");
+        }
+      }
       shape[axis] += v.shape[axis];
     }
     SetOutput(g, n, 0, a.type, shape);
@@ -276,7 +281,10 @@ void InferNodeShapes(Graph& g, int index) {
       for (int64_t p = 0; p < parts; ++p) sizes.push_back(std::min(each, x.shape[axis] - p * each));
     }
     int64_t total = 0;
-    for (int64_t s : sizes) total += s;
+    for (int64_t s : sizes) {
+      if (s < 0 || s > x.shape[axis]) throw ConversionError(n, "split size " + std::to_string(s) + " is out of range");
+      total += s;
+    }
     if (total != x.shape[axis] || sizes.size() != n.outputs.size()) throw ConversionError(n, "split sizes do not add up");
     for (size_t i = 0; i < sizes.size(); ++i) {
       Shape64 shape = x.shape;
@@ -301,13 +309,22 @@ void InferNodeShapes(Graph& g, int index) {
     }
     if (axes.empty()) for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
     if (steps.empty()) steps.assign(starts.size(), 1);
+    if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size()) {
+      throw ConversionError(n, "starts, ends, axes and steps differ in length");
+    }
     std::vector<int64_t> begin(rank, 0), step(rank, 1);
     Shape64 shape = x.shape;
     for (size_t i = 0; i < axes.size(); ++i) {
       const int64_t d = NormalizeAxis(n, axes[i], rank), dim = x.shape[d];
       if (steps[i] == 0) throw ConversionError(n, "step 0");
-      int64_t s = starts[i] < 0 ? starts[i] + dim : starts[i];
-      int64_t e = ends[i] < 0 ? ends[i] + dim : ends[i];
+      // A step longer than the dimension takes one element, as one of
+      // dim + 1 does: clamped, the arithmetic below cannot overflow.
+      steps[i] = std::clamp<int64_t>(steps[i], -(dim + 1), dim + 1);
+      // Likewise every start and end clamps into [-1, dim] below.
+      const int64_t start = std::clamp<int64_t>(starts[i], -2 * dim - 1, 2 * dim + 1);
+      const int64_t end = std::clamp<int64_t>(ends[i], -2 * dim - 1, 2 * dim + 1);
+      int64_t s = start < 0 ? start + dim : start;
+      int64_t e = end < 0 ? end + dim : end;
       if (steps[i] > 0) {
         s = std::clamp<int64_t>(s, 0, dim);
         e = std::clamp<int64_t>(e, 0, dim);
