@@ -1,6 +1,7 @@
 #include "lower/lower_to_kite.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -21,7 +22,14 @@ Perm Identity(size_t rank) {
 
 const Perm kNhwc = {0, 2, 3, 1};
 
-std::vector<int32_t> To32(const Shape64& s) { return std::vector<int32_t>(s.begin(), s.end()); }
+// A Kite tensor's shape: rank 0 to 6, every dimension at least 1 (ONNX
+// allows empty tensors; the runtime does not).
+std::vector<int32_t> To32(const Shape64& s) {
+  bool ok = s.size() <= 6;
+  for (int64_t d : s) ok = ok && d >= 1 && d <= INT32_MAX;
+  if (!ok) throw ConversionError("a tensor of shape " + ShapeString(s) + " cannot be a Kite tensor (rank 0 to 6, dimensions 1 to 2^31-1)");
+  return std::vector<int32_t>(s.begin(), s.end());
+}
 
 Shape64 Physical(const Shape64& logical, const Perm& perm) {
   Shape64 s;

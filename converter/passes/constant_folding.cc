@@ -16,7 +16,12 @@ namespace {
 constexpr int64_t kMaxFoldedElements = int64_t{1} << 26;
 
 int64_t FoldedElements(const Node& n, const Shape64& shape) {
-  const int64_t elements = ShapeElements(shape);
+  int64_t elements = 0;
+  try {
+    elements = ShapeElements(shape);
+  } catch (const ConversionError& e) {
+    throw ConversionError(n, e.what());
+  }
   if (elements > kMaxFoldedElements) {
     throw ConversionError(n, "folding would make a constant of " + std::to_string(elements) + " elements (shape " +
                                  ShapeString(shape) + "); the converter folds at most 2^26");

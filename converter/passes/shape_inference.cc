@@ -86,6 +86,20 @@ void RequireRank(const Node& n, const Value& v, size_t rank) {
   }
 }
 
+// Window parameters as the runtime takes them: strides, dilations and kernel
+// sizes in [1, 2^24], pads in [0, 2^24]. With dimensions at most 2^31 no
+// window arithmetic below can overflow.
+constexpr int64_t kMaxWindowParam = int64_t{1} << 24;
+
+void CheckRange(const Node& n, const char* what, const std::vector<int64_t>& values, int64_t lo) {
+  for (int64_t v : values) {
+    if (v < lo || v > kMaxWindowParam) {
+      throw ConversionError(n, std::string(what) + " " + ShapeString(values) + ": each must be in [" + std::to_string(lo) +
+                                   ", 2^24]");
+    }
+  }
+}
+
 // Resolves pads for a 2-D window op into kite_pads = {top, left, bottom, right}
 // and returns the output H, W.
 std::pair<int64_t, int64_t> WindowOutput(Node& n, int64_t in_h, int64_t in_w, int64_t k_h, int64_t k_w, bool ceil_mode) {
@@ -95,6 +109,10 @@ std::pair<int64_t, int64_t> WindowOutput(Node& n, int64_t in_h, int64_t in_w, in
   if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4) {
     throw ConversionError(n, "expects 2-D strides, dilations and pads");
   }
+  CheckRange(n, "strides", strides, 1);
+  CheckRange(n, "dilations", dilations, 1);
+  CheckRange(n, "pads", pads, 0);
+  CheckRange(n, "kernel", {k_h, k_w}, 1);
   const std::string auto_pad = n.String("auto_pad", "NOTSET");
   const int64_t in[2] = {in_h, in_w}, k[2] = {k_h, k_w};
   int64_t out[2];
@@ -196,9 +214,15 @@ void InferNodeShapes(Graph& g, int index) {
     const Value& x = In(g, n, 0);
     const Value& w = In(g, n, 1);
     RequireRank(n, x, 4);
+    RequireRank(n, w, 4);
     if (!w.is_constant()) throw ConversionError(n, "weights must be constant");
     const int64_t groups = n.Int("group", 1);
-    if (w.shape[1] * groups != x.shape[1]) throw ConversionError(n, "weights do not match the input channels and groups");
+    if (groups < 1 || groups > x.shape[1] || w.shape[0] % groups != 0 || w.shape[1] * groups != x.shape[1]) {
+      throw ConversionError(n, "weights do not match the input channels and groups");
+    }
+    if (n.has_input(2) && g.values[n.inputs[2]].shape != Shape64{w.shape[0]}) {
+      throw ConversionError(n, "bias must have shape [" + std::to_string(w.shape[0]) + "]");
+    }
     auto [oh, ow] = WindowOutput(n, x.shape[2], x.shape[3], w.shape[2], w.shape[3], false);
     SetOutput(g, n, 0, ElementType::kFloat, {x.shape[0], w.shape[0], oh, ow});
     return;
@@ -207,13 +231,29 @@ void InferNodeShapes(Graph& g, int index) {
     const Value& x = In(g, n, 0);
     const Value& w = In(g, n, 1);
     RequireRank(n, x, 4);
+    RequireRank(n, w, 4);
     if (!w.is_constant()) throw ConversionError(n, "weights must be constant");
     const int64_t groups = n.Int("group", 1);
+    if (groups < 1 || groups > x.shape[1] || w.shape[0] != x.shape[1] || x.shape[1] % groups != 0) {
+      throw ConversionError(n, "weights do not match the input channels and groups");
+    }
+    if (n.has_input(2) && g.values[n.inputs[2]].shape != Shape64{w.shape[1] * groups}) {
+      throw ConversionError(n, "bias must have shape [" + std::to_string(w.shape[1] * groups) + "]");
+    }
     const auto strides = n.Ints("strides", {1, 1}), dilations = n.Ints("dilations", {1, 1});
     auto pads = n.Ints("pads", {0, 0, 0, 0});
     auto out_pad = n.Ints("output_padding", {0, 0});
-    const int64_t k[2] = {w.shape[2], w.shape[3]}, in[2] = {x.shape[2], x.shape[3]};
     const auto output_shape = n.Ints("output_shape");
+    if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4 || out_pad.size() != 2 ||
+        (!output_shape.empty() && output_shape.size() < 2)) {
+      throw ConversionError(n, "expects 2-D strides, dilations, pads, output_padding and output_shape");
+    }
+    CheckRange(n, "strides", strides, 1);
+    CheckRange(n, "dilations", dilations, 1);
+    CheckRange(n, "pads", pads, 0);
+    CheckRange(n, "output_padding", out_pad, 0);
+    CheckRange(n, "output_shape", output_shape, 1);
+    const int64_t k[2] = {w.shape[2], w.shape[3]}, in[2] = {x.shape[2], x.shape[3]};
     const std::string auto_pad = n.String("auto_pad", "NOTSET");
     int64_t out[2];
     for (int d = 0; d < 2; ++d) {
@@ -221,6 +261,7 @@ void InferNodeShapes(Graph& g, int index) {
       if (!output_shape.empty() || auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
         out[d] = !output_shape.empty() ? output_shape[output_shape.size() - 2 + d] : in[d] * strides[d];
         const int64_t total = full - out[d];
+        if (total < 0) throw ConversionError(n, "output_shape is larger than the transposed convolution's output");
         pads[d] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
         pads[d + 2] = total - pads[d];
       } else {

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -18,6 +19,7 @@
 
 #include "convert.h"
 #include "models/real_models.h"
+#include "support/onnx_builder.h"
 #include "support/test_util.h"
 
 namespace kite {
@@ -75,6 +77,71 @@ TEST(ConverterRobustness, EveryOnnxTestDataModelConvertsOrFailsWithAMessage) {
               models.size() - static_cast<size_t>(converted));
   // The supported operators' node tests convert (onnx_conformance_test runs them).
   EXPECT_GT(converted, 100);
+}
+
+// Small graphs with one malformed node each: what fuzz_onnx_import found, and
+// its neighbours. Each fails with a ConversionError that says what is wrong.
+TEST(ConverterRobustness, MalformedNodesFailWithAMessage) {
+  struct Case {
+    const char* name;
+    std::function<void(OnnxBuilder&)> build;  // ends in output "y"
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"transpose_perm", [](OnnxBuilder& b) {
+         b.Input("x", {2, 3});
+         OnnxBuilder::IntsAttr(b.Node("Transpose", {"x"}, {"y"}), "perm", {0, 65});
+       }, "not a permutation"},
+      {"conv_bias_shape", [](OnnxBuilder& b) {
+         b.Input("x", {1, 2, 4, 4});
+         b.Initializer("w", {3, 2, 1, 1}, std::vector<float>(6, 0.5f));
+         b.Initializer("bias", {2}, {0.0f, 1.0f});
+         b.Node("Conv", {"x", "w", "bias"}, {"y"});
+       }, "bias must have shape [3]"},
+      {"conv_zero_stride", [](OnnxBuilder& b) {
+         b.Input("x", {1, 2, 4, 4});
+         b.Initializer("w", {3, 2, 1, 1}, std::vector<float>(6, 0.5f));
+         OnnxBuilder::IntsAttr(b.Node("Conv", {"x", "w"}, {"y"}), "strides", {0, 1});
+       }, "strides [0,1]"},
+      {"concat_off_axis", [](OnnxBuilder& b) {
+         b.Initializer("a", {1, 2}, {1.0f, 2.0f});
+         b.Initializer("c", {3, 3}, std::vector<float>(9, 1.0f));
+         OnnxBuilder::IntAttr(b.Node("Concat", {"a", "c"}, {"y"}), "axis", 0);
+       }, "differ off the axis"},
+      {"slice_lists", [](OnnxBuilder& b) {
+         b.Input("x", {4, 4});
+         b.IntInitializer("starts", {0, 0});
+         b.IntInitializer("ends", {1});
+         b.Node("Slice", {"x", "starts", "ends"}, {"y"});
+       }, "differ in length"},
+      {"range_zero_delta", [](OnnxBuilder& b) {
+         b.IntInitializer("start", {0});
+         b.IntInitializer("limit", {5});
+         b.IntInitializer("delta", {0});
+         b.Node("Range", {"start", "limit", "delta"}, {"r"});
+         OnnxBuilder::IntAttr(b.Node("Cast", {"r"}, {"y"}), "to", 1);
+       }, "finite sequence"},
+      {"constant_of_shape_huge", [](OnnxBuilder& b) {
+         b.IntInitializer("shape", {10000, 10000});
+         b.Node("ConstantOfShape", {"shape"}, {"y"});
+       }, "folds at most 2^26"},
+      {"gather_index", [](OnnxBuilder& b) {
+         b.Initializer("data", {3}, {1.0f, 2.0f, 3.0f});
+         b.IntInitializer("indices", {7});
+         b.Node("Gather", {"data", "indices"}, {"y"});
+       }, "out of range"},
+  };
+  for (const Case& c : cases) {
+    OnnxBuilder b;
+    c.build(b);
+    b.Output("y");
+    try {
+      converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, std::string("malformed_") + c.name + ".onnx"), {}, nullptr);
+      ADD_FAILURE() << c.name << ": converted";
+    } catch (const converter::ConversionError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << c.name << ": " << e.what();
+    }
+  }
 }
 
 struct DamagedModel {
