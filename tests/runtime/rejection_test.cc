@@ -160,6 +160,30 @@ TEST(Rejection, MisalignedZeroPoints) {
   ExpectRejected(Load(AlignedBytes(bytes)), KITE_ERROR_MODEL_MALFORMED, "not 8-byte aligned");
 }
 
+// Enums are signed bytes in the file: a Resize mode of -1 once passed the
+// check (only > MAX was tested) and wrote through a null table (found by the
+// mutation test on M-LSD).
+TEST(Rejection, NegativeEnumValues) {
+  for (int field = 0; field < 3; ++field) {
+    ModelBuilder mb;
+    const int x = mb.Input("x", schema::DataType_FLOAT32, {1, 2, 2, 1});
+    const int y = mb.Tensor("y", schema::DataType_FLOAT32, {1, 4, 4, 1});
+    schema::ResizeOptionsT o;
+    o.mode = field == 0 ? static_cast<schema::ResizeMode>(-1) : schema::ResizeMode_BILINEAR;
+    o.coordinate_transform = field == 1 ? static_cast<schema::CoordinateTransform>(-1) : schema::CoordinateTransform_HALF_PIXEL;
+    o.nearest_rounding = field == 2 ? static_cast<schema::NearestRounding>(-128) : schema::NearestRounding_FLOOR;
+    o.scale_h = o.scale_w = 2.0f;
+    mb.Op(schema::OpCode_RESIZE, {x}, {y}, o, "resize");
+    mb.Output(y);
+    for (KernelSet set : AllKernelSets()) {
+      ScopedKernelSet kernels(set);
+      const RunResult r = RunModel(mb.Build(), {AsBytes(std::vector<float>(4, 1.0f))});
+      EXPECT_EQ(r.status, KITE_ERROR_MODEL_INVALID) << field << " " << r.error;
+      EXPECT_NE(r.error.find("invalid ResizeOptions"), std::string::npos) << r.error;
+    }
+  }
+}
+
 TEST(Rejection, MisalignedModelBytes) {
   const auto bytes = Small().Build().ToVector();
   std::vector<uint8_t> shifted(bytes.size() + 64);

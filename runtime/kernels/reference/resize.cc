@@ -142,10 +142,12 @@ kite_status PrepareResize(PrepareContext& ctx) {
   if (y.shape.dims[0] != x.shape.dims[0] || y.shape.dims[3] != x.shape.dims[3]) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID, "resize changes only H and W");
   }
-  if (!(o->scale_h() > 0.0f) || !(o->scale_w() > 0.0f) || !isfinite(o->scale_h()) ||
-      !isfinite(o->scale_w()) || o->mode() > schema::ResizeMode_MAX ||
+  // The enums are signed bytes in the file: check both ends.
+  if (!(o->scale_h() > 0.0f) || !(o->scale_w() > 0.0f) || !isfinite(o->scale_h()) || !isfinite(o->scale_w()) ||
+      o->mode() < schema::ResizeMode_MIN || o->mode() > schema::ResizeMode_MAX ||
+      o->coordinate_transform() < schema::CoordinateTransform_MIN ||
       o->coordinate_transform() > schema::CoordinateTransform_MAX ||
-      o->nearest_rounding() > schema::NearestRounding_MAX) {
+      o->nearest_rounding() < schema::NearestRounding_MIN || o->nearest_rounding() > schema::NearestRounding_MAX) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID, "invalid ResizeOptions (scales, mode or rounding)");
   }
   const bool nearest = o->mode() == schema::ResizeMode_NEAREST;
