@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "ir/shape_util.h"
+#include "loader/model.h"
 
 namespace kite {
 namespace converter {
@@ -22,12 +23,15 @@ Perm Identity(size_t rank) {
 
 const Perm kNhwc = {0, 2, 3, 1};
 
-// A Kite tensor's shape: rank 0 to 6, every dimension at least 1 (ONNX
-// allows empty tensors; the runtime does not).
+// A Kite float32 tensor's shape: rank 0 to 6, every dimension at least 1
+// (ONNX allows empty tensors; the runtime does not), at most 2 GiB.
 std::vector<int32_t> To32(const Shape64& s) {
-  bool ok = s.size() <= 6;
+  bool ok = s.size() <= KITE_MAX_RANK;
   for (int64_t d : s) ok = ok && d >= 1 && d <= INT32_MAX;
-  if (!ok) throw ConversionError("a tensor of shape " + ShapeString(s) + " cannot be a Kite tensor (rank 0 to 6, dimensions 1 to 2^31-1)");
+  if (!ok || static_cast<uint64_t>(ShapeElements(s)) * sizeof(float) > kMaxTensorBytes) {
+    throw ConversionError("a tensor of shape " + ShapeString(s) +
+                          " cannot be a Kite tensor (rank 0 to 6, dimensions at least 1, at most 2 GiB)");
+  }
   return std::vector<int32_t>(s.begin(), s.end());
 }
 

@@ -88,6 +88,10 @@ void PlanMemory(schema::ModelT& model) {
   std::vector<int32_t> scratch(2 * buffers.size() + 1);
   const int32_t count = static_cast<int32_t>(buffers.size());
   const uint64_t arena = PlanGreedyBySize(buffers.data(), count, KITE_ARENA_ALIGNMENT, scratch.data());
+  if (arena > kMaxArenaBytes) {
+    throw std::runtime_error("the model needs an arena of " + std::to_string(arena) +
+                             " bytes; the runtime accepts at most 16 GiB");
+  }
   for (int32_t t = 0; t < num_tensors; ++t) {
     if (buffer_of[t] >= 0) model.tensors[t]->arena_offset = static_cast<int64_t>(buffers[buffer_of[t]].offset);
   }

@@ -174,7 +174,7 @@ kite_status Model::Init(const void* data, size_t size, char* msg, size_t n) {
   const uint32_t num_buffers = model->buffers() != nullptr ? model->buffers()->size() : 0;
   const schema::MemoryPlan* plan = model->plan();
   const uint64_t arena_size = plan != nullptr ? plan->arena_size() : 0;
-  if (arena_size > kMaxTensorBytes * 8) {
+  if (arena_size > kMaxArenaBytes) {
     return Fail(msg, n, KITE_ERROR_MODEL_PLAN, "planned arena of %llu bytes is too large",
                 static_cast<unsigned long long>(arena_size));
   }

@@ -35,6 +35,8 @@ class Model {
 
 // Tensor sizes above this are rejected, so byte counts never overflow.
 constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 31;
+// A planned arena above this is rejected (16 GiB).
+constexpr uint64_t kMaxArenaBytes = kMaxTensorBytes * 8;
 
 // The bytes a tensor of this shape and dtype occupies, or 0 when the shape is
 // invalid (rank above KITE_MAX_RANK, a dimension below 1, or too large). A
