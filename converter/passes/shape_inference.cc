@@ -460,8 +460,11 @@ void InferNodeShapes(Graph& g, int index) {
     const Value& x = In(g, n, 0);
     const int64_t rank = static_cast<int64_t>(x.shape.size());
     std::vector<int64_t> axes = n.has("axes") ? n.Ints("axes") : (n.has_input(1) ? ConstInts(g, n, 1, "axes") : std::vector<int64_t>{});
+    if (rank == 0) throw ConversionError(n, "the input is a scalar: Kite reduces tensors of rank 1 to 6");
     if (axes.empty()) for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
     for (auto& a : axes) a = NormalizeAxis(n, a, rank);
+    std::sort(axes.begin(), axes.end());
+    axes.erase(std::unique(axes.begin(), axes.end()), axes.end());  // ONNX lists each axis once
     SetInts(n, "kite_axes", axes);
     Shape64 shape;
     const bool keep = n.Int("keepdims", 1) != 0;
