@@ -7,6 +7,7 @@
 #include "passes/passes.h"
 #include "quantize/calibrate.h"
 #include "writer/model_builder.h"
+#include "writer/pack_weights.h"
 
 namespace kite {
 namespace converter {
@@ -116,7 +117,8 @@ std::vector<uint8_t> QuantizeKiteModel(const std::vector<uint8_t>& float_model, 
                                        const QuantizeOptions& options, QuantizeReport* report) {
   std::unique_ptr<schema::ModelT> model = schema::UnPackModel(float_model.data());
   const bool planned = model->plan != nullptr;
-  const QuantizeReport r = QuantizeModel(*model, stats, options);
+  QuantizeReport r = QuantizeModel(*model, stats, options);
+  if (options.pack_weights) r.packed_ops = PackInt8Weights(*model);
   if (report != nullptr) *report = r;
   if (planned) PlanMemory(*model);
   return SerializeModel(*model);

@@ -90,7 +90,8 @@ void InspectModel(const InspectArgs& args) {
   std::stringstream ss;
   ss << f.rdbuf();
   const std::string raw = ss.str();
-  std::vector<uint64_t> aligned((raw.size() + 7) / 8 + 1);
+  struct alignas(KITE_MODEL_ALIGNMENT) Line { uint8_t bytes[KITE_MODEL_ALIGNMENT]; };
+  std::vector<Line> aligned(raw.size() / sizeof(Line) + 1);
   std::memcpy(aligned.data(), raw.data(), raw.size());
   kite::Model model;
   char message[256] = {};

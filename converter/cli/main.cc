@@ -78,11 +78,14 @@ int main(int argc, char** argv) {
                       "also write the int8 model as a QDQ ONNX model (QuantizeLinear/DequantizeLinear), which ONNX "
                       "Runtime runs with exactly Kite's quantization. A QDQ model given as input converts to int8 with "
                       "its own parameters, without calibration");
-  bool no_equalize = false, no_bias_correction = false;
+  bool no_equalize = false, no_bias_correction = false, no_pack = false;
   convert->add_flag("--no-equalize", no_equalize,
                     "skip cross-layer equalization of depthwise -> conv pairs (rescales channels so int8 ranges fit)");
   convert->add_flag("--no-bias-correction", no_bias_correction,
                     "skip correcting each conv/FC bias for the mean shift its weight rounding causes");
+  convert->add_flag("--no-pack", no_pack,
+                    "do not pack int8 conv/FC weights for Kite's int8 engine (the runtime then runs them with XNNPACK "
+                    "or the reference kernels from the plain weights)");
   convert->add_option("--max-samples", q.max_samples, "calibrate on at most this many samples (default: all)");
   convert->add_option("--resize", resize, "images: WxH, must match the model input (default: the input's size)");
   convert->add_option("--mean", mean, "images: value = (pixel / 255 - mean) / std; 1 or 3 values (default 0)");
@@ -150,6 +153,7 @@ int main(int argc, char** argv) {
       if (quantize == "int8") {
         q.int8 = true;
         q.quantize.bias_correction = !no_bias_correction;
+        q.quantize.pack_weights = !no_pack;
         q.quantize.method = kite::converter::ParseRangeMethod(method);
         q.quantize.keep_float.insert(keep_float.begin(), keep_float.end());
         if (!mean.empty()) ParseTriple("--mean", mean, q.images.mean);
@@ -175,8 +179,10 @@ int main(int argc, char** argv) {
       if (options.quantization.int8 || r.qdq_pairs > 0) {
         const auto& qr = r.quantization;
         if (r.qdq_pairs > 0) method = "QDQ model's";
-        std::printf("int8 (%s ranges, calibrated on %s): %d int8 ops, %d float ops, %d quantize, %d dequantize\n",
-                    method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.float_ops, qr.quantize_ops, qr.dequantize_ops);
+        std::printf("int8 (%s ranges, calibrated on %s): %d int8 ops (%d with packed weights), %d float ops, %d quantize, "
+                    "%d dequantize\n",
+                    method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.packed_ops, qr.float_ops, qr.quantize_ops,
+                    qr.dequantize_ops);
         for (const auto& f : qr.kept_float) std::printf("  float: %s (%s): %s\n", f.node.c_str(), f.op.c_str(), f.reason.c_str());
       }
     } else if (*run) {

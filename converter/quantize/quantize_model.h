@@ -37,6 +37,10 @@ struct QuantizeOptions {
   // from the bias, E[x] per input channel taken from calibration.
   bool bias_correction = true;
   std::set<std::string> keep_float;  // ONNX node names to run in float
+  // Pack int8 conv/FC weights for Kite's int8 engine (writer/pack_weights.h);
+  // off: the runtime runs them with XNNPACK (or the reference) from the
+  // plain weights.
+  bool pack_weights = true;
   // Parameters given by a pre-quantized (QDQ) model, by tensor name; they take
   // precedence over calibration.
   std::map<std::string, AffineParams> activation_params;
@@ -54,6 +58,7 @@ struct QuantizeReport {
   int float_ops = 0;  // excluding the inserted Quantize/Dequantize
   int quantize_ops = 0;
   int dequantize_ops = 0;
+  int packed_ops = 0;  // int8 ops given packed weights
   std::vector<FloatOp> kept_float;
 };
 

@@ -246,6 +246,7 @@ kite_status Interpreter::PrepareNodes() {
     node->num_outputs = static_cast<int32_t>(op->outputs()->size());
     PrepareContext ctx(tensors_, tail_, n, node, error_, sizeof(error_));
     ctx.set_threadpool(threadpool_);
+    ctx.set_int8_ukernels(int8_ukernels_);
     const PrepareFn prepare = LookupPrepare(op->opcode());
     if (prepare == nullptr) {
       return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "this runtime has no kernel for op code %d",

@@ -27,6 +27,10 @@ class Interpreter {
   // The thread pool (pthreadpool_t) XNNPACK operators run on; null: the
   // calling thread. Owned by the caller; set before Prepare.
   void set_threadpool(void* pool) { threadpool_ = pool; }
+  // The int8 engine's microkernel variant (kernels/int8/ukernels.h), for
+  // tests and benchmarks that run each variant the CPU has; null (the
+  // default): the best SIMD variant. Set before Prepare.
+  void set_int8_ukernels(const int8::Ukernels* ukernels) { int8_ukernels_ = ukernels; }
   // Runs operator i alone, for profilers (kite bench); after a successful
   // Prepare, with 0 <= i < num_nodes().
   void InvokeNode(int32_t i) { nodes_[i].invoke(nodes_[i], tensors_); }
@@ -82,6 +86,7 @@ class Interpreter {
   int32_t num_nodes_ = 0;
   uint64_t activation_bytes_ = 0;
   void* threadpool_ = nullptr;
+  const int8::Ukernels* int8_ukernels_ = nullptr;
   bool prepare_attempted_ = false;
   bool prepared_ = false;
   char error_[256] = {};

@@ -4,13 +4,10 @@
 
 namespace kite {
 
-kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
-                                   const Tensor& weights, const Tensor* bias,
-                                   const Tensor& output, int32_t out_channels, float act_min,
-                                   float act_max, OutputTransform* transform) {
+kite_status CheckConvQuantization(PrepareContext& ctx, const Tensor& input, const Tensor& weights,
+                                  const Tensor* bias, const Tensor& output, int32_t out_channels, float act_min,
+                                  float act_max) {
   KITE_RETURN_IF_ERROR(CheckActivation(ctx, act_min, act_max));
-  transform->act_min = act_min;
-  transform->act_max = act_max;
   if (!weights.is_constant) {
     return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "weights must be a constant tensor");
   }
@@ -43,13 +40,26 @@ kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
     return ctx.Fail(KITE_ERROR_MODEL_INVALID, "int8 weights must be symmetric (zero point %" PRId32 ")",
                     weights.zero_point);
   }
+  return KITE_OK;
+}
+
+float RequantizationScale(const Tensor& input, const Tensor& weights, const Tensor& output, int32_t channel) {
+  const float weight_scale = weights.channel_count > 1 ? weights.channel_scales[channel] : weights.scale;
+  // In float, in this order: the XNNPACK qc8 requantization.
+  return input.scale * weight_scale / output.scale;
+}
+
+kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
+                                   const Tensor& weights, const Tensor* bias,
+                                   const Tensor& output, int32_t out_channels, float act_min,
+                                   float act_max, OutputTransform* transform) {
+  KITE_RETURN_IF_ERROR(CheckConvQuantization(ctx, input, weights, bias, output, out_channels, act_min, act_max));
+  transform->act_min = act_min;
+  transform->act_max = act_max;
+  if (input.dtype == KITE_FLOAT32) return KITE_OK;
   float* scales = ctx.AllocateArray<float>(static_cast<size_t>(out_channels));
   if (scales == nullptr) return ctx.OutOfArena();
-  for (int32_t c = 0; c < out_channels; ++c) {
-    const float weight_scale = per_channel ? weights.channel_scales[c] : weights.scale;
-    // In float, in this order: the XNNPACK qc8 requantization.
-    scales[c] = input.scale * weight_scale / output.scale;
-  }
+  for (int32_t c = 0; c < out_channels; ++c) scales[c] = RequantizationScale(input, weights, output, c);
   transform->scales = scales;
   transform->zero_point = output.zero_point;
   transform->range = QuantizedActivationRange(act_min, act_max, output.scale, output.zero_point);

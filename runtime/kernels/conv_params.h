@@ -20,9 +20,19 @@ struct OutputTransform {
 
 // Checks the dtypes and quantization of (input, weights, optional bias,
 // output) for an op with `out_channels` output channels, where the weights'
-// output channel is dimension 0, and fills `transform`. Float: all float32.
-// Int8: per-tensor int8 input/output, per-channel (or per-tensor) symmetric
-// int8 weights, int32 bias.
+// output channel is dimension 0. Float: all float32. Int8: per-tensor int8
+// input/output, per-channel (or per-tensor) symmetric int8 weights, int32
+// bias. Allocates nothing.
+kite_status CheckConvQuantization(PrepareContext& ctx, const Tensor& input, const Tensor& weights,
+                                  const Tensor* bias, const Tensor& output, int32_t out_channels, float act_min,
+                                  float act_max);
+
+// The int8 requantization scale of output channel `channel` (weights
+// checked by CheckConvQuantization).
+float RequantizationScale(const Tensor& input, const Tensor& weights, const Tensor& output, int32_t channel);
+
+// CheckConvQuantization, then fills `transform` (int8: the per-channel
+// scales, in the arena).
 kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
                                    const Tensor& weights, const Tensor* bias,
                                    const Tensor& output, int32_t out_channels, float act_min,

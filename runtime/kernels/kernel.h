@@ -16,6 +16,9 @@
 #include "kite_generated.h"
 
 namespace kite {
+namespace int8 {
+struct Ukernels;
+}  // namespace int8
 
 struct Node;
 using InvokeFn = void (*)(const Node& node, const Tensor* tensors);
@@ -58,6 +61,10 @@ class PrepareContext {
   // The interpreter's thread pool (a pthreadpool_t) or null.
   void* threadpool() const { return threadpool_; }
   void set_threadpool(void* pool) { threadpool_ = pool; }
+  // The int8 engine's microkernel variant the interpreter asked for; null:
+  // the best SIMD variant of this CPU (none: XNNPACK or the reference runs).
+  const int8::Ukernels* int8_ukernels() const { return int8_ukernels_; }
+  void set_int8_ukernels(const int8::Ukernels* ukernels) { int8_ukernels_ = ukernels; }
   template <typename T>
   T* AllocateState() { return static_cast<T*>(tail_->Allocate(sizeof(T), alignof(T))); }
   template <typename T>
@@ -75,6 +82,7 @@ class PrepareContext {
   Tensor* tensors_;
   TailAllocator* tail_;
   void* threadpool_ = nullptr;
+  const int8::Ukernels* int8_ukernels_ = nullptr;
   int32_t node_index_;
   Node* node_;
   char* message_;

@@ -3,6 +3,7 @@
 #include "kernels/kernel.h"
 #include "kernels/reference/reference_kernels.h"
 #include "planner/greedy_planner.h"
+#include "kernels/int8/int8_kernels.h"
 #include "kernels/optimized/optimized_kernels.h"
 #if KITE_WITH_XNNPACK
 #include "kernels/xnnpack/xnnpack_kernels.h"
@@ -23,13 +24,13 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
 #if KITE_WITH_XNNPACK
   if (g_kernel_set == KernelSet::kOptimized) {
     switch (opcode) {
-      case OpCode::OpCode_CONV_2D: return xnnpack::PrepareConv2D;
+      case OpCode::OpCode_CONV_2D: return int8::PrepareConv2D;  // XNNPACK when not packed
       case OpCode::OpCode_ADD:
       case OpCode::OpCode_SUB:
       case OpCode::OpCode_MUL:
       case OpCode::OpCode_DIV: return xnnpack::PrepareBinary;
       case OpCode::OpCode_MAX_POOL_2D: return xnnpack::PreparePool2D;
-      case OpCode::OpCode_FULLY_CONNECTED: return xnnpack::PrepareFullyConnected;
+      case OpCode::OpCode_FULLY_CONNECTED: return int8::PrepareFullyConnected;
       case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return xnnpack::PrepareGlobalAveragePool;
       case OpCode::OpCode_CONV_TRANSPOSE_2D: return xnnpack::PrepareConvTranspose2D;
       case OpCode::OpCode_HARD_SWISH:
@@ -49,6 +50,8 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
       case OpCode::OpCode_MUL: return optimized::PrepareBinaryInt8;
       case OpCode::OpCode_SOFTMAX: return optimized::PrepareSoftmaxInt8;
       case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return optimized::PrepareGlobalAveragePoolInt8;
+      case OpCode::OpCode_CONV_2D: return int8::PrepareConv2D;  // the reference when not packed
+      case OpCode::OpCode_FULLY_CONNECTED: return int8::PrepareFullyConnected;
       default: break;
     }
   }

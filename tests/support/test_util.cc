@@ -10,6 +10,11 @@ namespace kite {
 namespace testing {
 
 RunResult RunModel(const AlignedBytes& bytes, const std::vector<std::vector<uint8_t>>& inputs) {
+  return RunModelWith(bytes, inputs, nullptr, 1);
+}
+
+RunResult RunModelWith(const AlignedBytes& bytes, const std::vector<std::vector<uint8_t>>& inputs,
+                       const int8::Ukernels* ukernels, int threads) {
   RunResult result;
   kite_error error;
   kite_model* model = nullptr;
@@ -30,7 +35,9 @@ RunResult RunModel(const AlignedBytes& bytes, const std::vector<std::vector<uint
   if (result.status != KITE_OK) {
     result.error = error.message;
   } else {
-    result.status = kite_interpreter_prepare(interpreter);
+    interpreter->impl.set_int8_ukernels(ukernels);
+    result.status = kite_interpreter_set_num_threads(interpreter, threads);
+    if (result.status == KITE_OK) result.status = kite_interpreter_prepare(interpreter);
     for (size_t i = 0; result.status == KITE_OK && i < inputs.size(); ++i) {
       result.status = kite_interpreter_set_input(interpreter, i, inputs[i].data(), inputs[i].size());
     }

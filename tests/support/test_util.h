@@ -55,6 +55,10 @@ std::vector<T> FromBytes(const std::vector<uint8_t>& bytes) {
 // Loads, sizes the arena exactly (kite_arena_size), prepares in a caller
 // arena of that size, sets inputs, invokes and copies the outputs.
 RunResult RunModel(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs);
+// RunModel on `threads` threads with the int8 engine's variant `ukernels`
+// (null: the interpreter's default choice).
+RunResult RunModelWith(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs,
+                       const int8::Ukernels* ukernels, int threads);
 
 // The model run once on each kernel set, for
 // tests that hold an optimized kernel to the reference bit for bit.

@@ -23,14 +23,15 @@ extern "C" {
 #endif
 
 /* The newest .kite format revision this runtime reads (Model.version). */
-#define KITE_FORMAT_VERSION 3u
+#define KITE_FORMAT_VERSION 4u
 /* Tensors have at most this many dimensions. */
 #define KITE_MAX_RANK 6
 /* A caller-provided arena must start at a multiple of this many bytes. */
 #define KITE_ARENA_ALIGNMENT 64
 /* A model passed as bytes must start at a multiple of this many bytes, so its
- * constant buffers can be used in place. */
-#define KITE_MODEL_ALIGNMENT 16
+ * constant buffers (packed int8 weights among them: 64-byte SIMD rows) can be
+ * used in place. mmap'd files always are. */
+#define KITE_MODEL_ALIGNMENT 64
 
 /* Status codes, grouped by range: 0x0x caller errors, 0x1x model file errors,
  * 0x2x memory errors. */

@@ -101,8 +101,8 @@ int32_t ConvOutputSize(int32_t in, int32_t kernel, int32_t stride, int32_t dilat
   return static_cast<int32_t>((padded - span) / stride + 1);
 }
 
-kite_status PrepareConv2D(PrepareContext& ctx) {
-  KITE_RETURN_IF_ERROR(CheckArity(ctx, 2, 3, 1));
+kite_status CheckConv2D(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(CheckArity(ctx, 2, 4, 1));
   const auto* o = ctx.options<schema::Conv2DOptions>();
   if (o == nullptr) return ctx.Fail(KITE_ERROR_MODEL_INVALID, "missing Conv2DOptions");
   const Tensor& x = ctx.input(kInput);
@@ -114,7 +114,10 @@ kite_status PrepareConv2D(PrepareContext& ctx) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID, "strides and dilations must be >= 1 and pads >= 0");
   }
   KITE_RETURN_IF_ERROR(CheckGroupedWeights(ctx, x, w, o->groups()));
-  const int32_t out_c = w.shape.dims[0], groups = o->groups();
+  if (ctx.node().has_input(3) && (!ctx.input(3).is_constant || ctx.input(3).dtype != KITE_INT32)) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "packed weights (input 3) must be a constant int32 tensor");
+  }
+  const int32_t out_c = w.shape.dims[0];
   Shape expected;
   expected.rank = 4;
   expected.dims[0] = x.shape.dims[0];
@@ -124,6 +127,17 @@ kite_status PrepareConv2D(PrepareContext& ctx) {
                                     o->dilation_w(), o->pad_left(), o->pad_right());
   expected.dims[3] = out_c;
   KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, y, expected, "output"));
+  return CheckConvQuantization(ctx, x, w, bias, y, out_c, o->activation_min(), o->activation_max());
+}
+
+kite_status PrepareConv2D(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(CheckConv2D(ctx));
+  const auto* o = ctx.options<schema::Conv2DOptions>();
+  const Tensor& x = ctx.input(kInput);
+  const Tensor& w = ctx.input(kWeights);
+  const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
+  const Tensor& y = ctx.output(0);
+  const int32_t out_c = w.shape.dims[0], groups = o->groups();
   ConvState* s = ctx.AllocateState<ConvState>();
   if (s == nullptr) return ctx.OutOfArena();
   *s = ConvState{o->stride_h(), o->stride_w(), o->dilation_h(), o->dilation_w(),

@@ -62,8 +62,8 @@ void InvokeInt8(const Node& node, const Tensor* tensors) {
 
 }  // namespace
 
-kite_status PrepareFullyConnected(PrepareContext& ctx) {
-  KITE_RETURN_IF_ERROR(CheckArity(ctx, 2, 3, 1));
+kite_status CheckFullyConnected(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(CheckArity(ctx, 2, 4, 1));
   const auto* o = ctx.options<schema::FullyConnectedOptions>();
   const float act_min = o != nullptr ? o->activation_min() : -INFINITY;
   const float act_max = o != nullptr ? o->activation_max() : INFINITY;
@@ -72,6 +72,9 @@ kite_status PrepareFullyConnected(PrepareContext& ctx) {
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
   const Tensor& y = ctx.output(0);
   KITE_RETURN_IF_ERROR(CheckRank(ctx, w, 2, "weights"));
+  if (ctx.node().has_input(3) && (!ctx.input(3).is_constant || ctx.input(3).dtype != KITE_INT32)) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "packed weights (input 3) must be a constant int32 tensor");
+  }
   if (x.shape.rank < 1) return ctx.Fail(KITE_ERROR_MODEL_INVALID, "input is a scalar, expected rank >= 1");
   const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
   if (x.shape.dims[x.shape.rank - 1] != in_c) {
@@ -84,6 +87,19 @@ kite_status PrepareFullyConnected(PrepareContext& ctx) {
   Shape expected = x.shape;
   expected.dims[expected.rank - 1] = out_c;
   KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, y, expected, "output"));
+  return CheckConvQuantization(ctx, x, w, bias, y, out_c, act_min, act_max);
+}
+
+kite_status PrepareFullyConnected(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(CheckFullyConnected(ctx));
+  const auto* o = ctx.options<schema::FullyConnectedOptions>();
+  const float act_min = o != nullptr ? o->activation_min() : -INFINITY;
+  const float act_max = o != nullptr ? o->activation_max() : INFINITY;
+  const Tensor& x = ctx.input(kInput);
+  const Tensor& w = ctx.input(kWeights);
+  const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
+  const Tensor& y = ctx.output(0);
+  const int32_t out_c = w.shape.dims[0];
   FullyConnectedState* s = ctx.AllocateState<FullyConnectedState>();
   if (s == nullptr) return ctx.OutOfArena();
   KITE_RETURN_IF_ERROR(

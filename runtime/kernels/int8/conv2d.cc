@@ -1,0 +1,279 @@
+// The engine's drivers: which rows a microkernel call computes and where its
+// input rows are. No indirection buffer is kept: each call's row pointers are
+// built on the stack from the output pixel (padded taps point at a row of the
+// input zero point, whose products the packed bias already cancels). Work is
+// split over output pixels (and rows, depthwise) on the interpreter's thread
+// pool; every output byte is computed the same way whichever thread runs it.
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/quantization.h"
+#include "kernels/conv_params.h"
+#include "kernels/int8/int8_kernels.h"
+#include "kernels/int8/packed_weights.h"
+#include "kernels/int8/ukernels.h"
+#include "kernels/reference/reference_kernels.h"
+#if KITE_WITH_XNNPACK
+#include <pthreadpool.h>
+
+#include "kernels/xnnpack/xnnpack_kernels.h"
+#endif
+
+namespace kite {
+namespace int8 {
+namespace {
+
+constexpr int32_t kInput = 0;
+constexpr int32_t kWeights = 1;
+constexpr int32_t kPacked = 3;
+// Row pointers live on the stack: taps x mr of them.
+constexpr int32_t kMaxTaps = 128;
+constexpr size_t kMaxMr = 8;
+
+enum class Kind : uint8_t { kGemm, kIgemm, kDepthwise };
+
+struct ConvState {
+  const Ukernels* uk;
+  const uint8_t* blocks;  // the packed buffer's first block
+  size_t block_bytes;
+  Requant rq;
+  Kind kind;
+  int32_t in_h, in_w, in_c, out_h, out_w, out_c;
+  int32_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+  int32_t kc;     // input bytes per tap of one output pixel
+  int64_t rows;   // output pixels (GEMM M); depthwise: output rows (batch x height)
+  int8_t* zero;   // kc (depthwise: in_c) bytes of the input zero point
+  void* threadpool;
+};
+
+struct Job {
+  const ConvState* s;
+  const int8_t* in;
+  int8_t* out;
+};
+
+// Output pixels [tile * mr, ...) x all channels.
+void GemmTile(const Job& job, size_t tile) {
+  const ConvState& s = *job.s;
+  const size_t mr_max = s.uk->igemm_mr;
+  const int64_t p0 = static_cast<int64_t>(tile * mr_max);
+  const size_t mr = static_cast<size_t>(s.rows - p0 < static_cast<int64_t>(mr_max) ? s.rows - p0 : mr_max);
+  const int8_t* a[kMaxTaps * kMaxMr];
+  size_t ks = 1;
+  if (s.kind == Kind::kGemm) {
+    for (size_t m = 0; m < mr_max; ++m) a[m] = job.in + (p0 + (m < mr ? m : 0)) * s.kc;
+  } else {
+    ks = static_cast<size_t>(s.kernel_h) * s.kernel_w;
+    const int64_t plane = int64_t{s.out_h} * s.out_w;
+    for (size_t m = 0; m < mr_max; ++m) {
+      const int64_t p = p0 + (m < mr ? m : 0);
+      const int64_t n = p / plane;
+      const int32_t oy = static_cast<int32_t>((p % plane) / s.out_w), ox = static_cast<int32_t>(p % s.out_w);
+      const int8_t* image = job.in + n * s.in_h * s.in_w * s.in_c;
+      size_t t = 0;
+      for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
+        const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+        for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
+          const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+          const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
+          a[t * mr_max + m] = inside ? image + (int64_t{iy} * s.in_w + ix) * s.in_c : s.zero;
+        }
+      }
+    }
+  }
+  s.uk->igemm(mr, static_cast<size_t>(s.out_c), static_cast<size_t>(s.kc), ks, a, s.blocks, s.block_bytes,
+              job.out + p0 * s.out_c, static_cast<size_t>(s.out_c), s.rq);
+}
+
+// One output row (batch index x output y) of a depthwise convolution.
+void DepthwiseRow(const Job& job, size_t row) {
+  const ConvState& s = *job.s;
+  const int64_t n = static_cast<int64_t>(row) / s.out_h;
+  const int32_t oy = static_cast<int32_t>(static_cast<int64_t>(row) % s.out_h);
+  const int8_t* image = job.in + n * s.in_h * s.in_w * s.in_c;
+  const size_t taps = static_cast<size_t>(s.kernel_h) * s.kernel_w;
+  const int8_t* a[kMaxTaps + 1];
+  a[taps] = s.zero;  // the odd tap's partner: its weights are 0
+  int8_t* out = job.out + static_cast<int64_t>(row) * s.out_w * s.out_c;
+  for (int32_t ox = 0; ox < s.out_w; ++ox, out += s.out_c) {
+    size_t t = 0;
+    for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
+      const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+      for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
+        const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+        const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
+        a[t] = inside ? image + (int64_t{iy} * s.in_w + ix) * s.in_c : s.zero;
+      }
+    }
+    s.uk->dwconv(static_cast<size_t>(s.out_c), (taps + 1) & ~size_t{1}, a, s.blocks, s.block_bytes, out, s.rq);
+  }
+}
+
+void GemmTask(void* job, size_t tile) { GemmTile(*static_cast<const Job*>(job), tile); }
+void DepthwiseTask(void* job, size_t row) { DepthwiseRow(*static_cast<const Job*>(job), row); }
+
+void Invoke(const Node& node, const Tensor* tensors) {
+  const ConvState& s = *static_cast<const ConvState*>(node.state);
+  Job job{&s, node.input(tensors, kInput).As<const int8_t>(), node.output(tensors, 0).As<int8_t>()};
+  const bool depthwise = s.kind == Kind::kDepthwise;
+  const size_t count = depthwise ? static_cast<size_t>(s.rows)
+                                 : static_cast<size_t>((s.rows + static_cast<int64_t>(s.uk->igemm_mr) - 1) /
+                                                       static_cast<int64_t>(s.uk->igemm_mr));
+  void (*task)(void*, size_t) = depthwise ? DepthwiseTask : GemmTask;
+#if KITE_WITH_XNNPACK
+  if (s.threadpool != nullptr) {
+    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(s.threadpool), task, &job, count, 0);
+    return;
+  }
+#endif
+  for (size_t i = 0; i < count; ++i) task(&job, i);
+}
+
+// The packed scales must be the ones the tensors' quantization gives, bit
+// for bit: the requantization stays the specification's.
+kite_status CheckPackedScales(PrepareContext& ctx, const Tensor& x, const Tensor& w, const Tensor& y,
+                              const uint8_t* blocks, size_t block_bytes, bool depthwise, int32_t out_c) {
+  for (int32_t c = 0; c < out_c; ++c) {
+    const uint8_t* block = blocks + static_cast<size_t>(c / kBlockChannels) * block_bytes;
+    const float* scales = depthwise ? DepthwiseBlockScales(block) : GemmBlockScales(block);
+    const float expected = RequantizationScale(x, w, y, c);
+    if (memcmp(&scales[c % kBlockChannels], &expected, sizeof(float)) != 0) {
+      return ctx.Fail(KITE_ERROR_MODEL_INVALID,
+                      "packed weights (input 3): the scale of channel %" PRId32 " differs from the tensors' quantization",
+                      c);
+    }
+  }
+  return KITE_OK;
+}
+
+// The variant the interpreter named, or the best SIMD one; nullptr: decline.
+const Ukernels* ChooseUkernels(PrepareContext& ctx) {
+  if (ctx.int8_ukernels() != nullptr) return ctx.int8_ukernels();
+  const Ukernels* best = BestUkernels();
+  return best->simd ? best : nullptr;
+}
+
+// What Conv2D and FullyConnected share once their own checks passed: the
+// packed buffer's check, the state and the zero row.
+kite_status Adopt(PrepareContext& ctx, const Ukernels* uk, ConvState* s, const PackedExpectation& e, float act_min,
+                  float act_max) {
+  const Tensor& x = ctx.input(kInput);
+  const Tensor& w = ctx.input(kWeights);
+  const Tensor& packed = ctx.input(kPacked);
+  const Tensor& y = ctx.output(0);
+  const char* why = CheckPacked(packed.data, packed.bytes, e);
+  if (why != nullptr) return ctx.Fail(KITE_ERROR_MODEL_INVALID, "packed weights (input 3): %s", why);
+  const bool depthwise = e.layout == kPackedDepthwise;
+  s->uk = uk;
+  s->blocks = packed.data + sizeof(PackedHeader);
+  s->block_bytes = static_cast<size_t>(depthwise ? DepthwiseBlockBytes(e.kernel_h * e.kernel_w)
+                                                 : GemmBlockBytes(e.kernel_h * e.kernel_w, e.tap_channels));
+  KITE_RETURN_IF_ERROR(CheckPackedScales(ctx, x, w, y, s->blocks, s->block_bytes, depthwise, e.out_channels));
+  const Int8Range range = QuantizedActivationRange(act_min, act_max, y.scale, y.zero_point);
+  s->rq = Requant{static_cast<float>(range.min - y.zero_point), static_cast<float>(range.max - y.zero_point),
+                  y.zero_point, range.min, range.max};
+  s->threadpool = ctx.threadpool();
+  const size_t zero_bytes = static_cast<size_t>(e.tap_channels);
+  s->zero = ctx.AllocateArray<int8_t>(zero_bytes);
+  if (s->zero == nullptr) return ctx.OutOfArena();
+  memset(s->zero, x.zero_point, zero_bytes);
+  Node& node = ctx.node();
+  node.state = s;
+  node.invoke = Invoke;
+  node.kernel_name = depthwise ? uk->dwconv_name : uk->igemm_name;
+  return KITE_OK;
+}
+
+kite_status TryConv2D(PrepareContext& ctx, bool* taken) {
+  *taken = false;
+  if (!ctx.node().has_input(kPacked) || ctx.input(kInput).dtype != KITE_INT8) return KITE_OK;
+  const Ukernels* uk = ChooseUkernels(ctx);
+  if (uk == nullptr || uk->igemm_mr > kMaxMr) return KITE_OK;
+  KITE_RETURN_IF_ERROR(reference::CheckConv2D(ctx));
+  const auto* o = ctx.options<schema::Conv2DOptions>();
+  const Tensor& x = ctx.input(kInput);
+  const Tensor& w = ctx.input(kWeights);
+  const Tensor& y = ctx.output(0);
+  const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2];
+  const bool depthwise = o->groups() > 1;
+  if (depthwise && !(o->groups() == in_c && out_c == in_c)) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "packed weights (input 3) for a grouped convolution that is not depthwise");
+  }
+  if (int64_t{kh} * kw > kMaxTaps) return KITE_OK;  // XNNPACK or the reference takes it
+  ConvState* s = ctx.AllocateState<ConvState>();
+  if (s == nullptr) return ctx.OutOfArena();
+  s->in_h = x.shape.dims[1];
+  s->in_w = x.shape.dims[2];
+  s->in_c = in_c;
+  s->out_h = y.shape.dims[1];
+  s->out_w = y.shape.dims[2];
+  s->out_c = out_c;
+  s->kernel_h = kh;
+  s->kernel_w = kw;
+  s->stride_h = o->stride_h();
+  s->stride_w = o->stride_w();
+  s->dilation_h = o->dilation_h();
+  s->dilation_w = o->dilation_w();
+  s->pad_top = o->pad_top();
+  s->pad_left = o->pad_left();
+  s->kc = in_c;
+  const bool pointwise = kh == 1 && kw == 1 && o->stride_h() == 1 && o->stride_w() == 1 && o->pad_top() == 0 &&
+                         o->pad_left() == 0 && y.shape.dims[1] == x.shape.dims[1] && y.shape.dims[2] == x.shape.dims[2];
+  s->kind = depthwise ? Kind::kDepthwise : pointwise ? Kind::kGemm : Kind::kIgemm;
+  s->rows = depthwise ? int64_t{x.shape.dims[0]} * s->out_h : int64_t{x.shape.dims[0]} * s->out_h * s->out_w;
+  const PackedExpectation e{depthwise ? kPackedDepthwise : kPackedGemm, out_c, kh, kw, in_c, x.zero_point};
+  KITE_RETURN_IF_ERROR(Adopt(ctx, uk, s, e, o->activation_min(), o->activation_max()));
+  *taken = true;
+  return KITE_OK;
+}
+
+kite_status TryFullyConnected(PrepareContext& ctx, bool* taken) {
+  *taken = false;
+  if (!ctx.node().has_input(kPacked) || ctx.input(kInput).dtype != KITE_INT8) return KITE_OK;
+  const Ukernels* uk = ChooseUkernels(ctx);
+  if (uk == nullptr || uk->igemm_mr > kMaxMr) return KITE_OK;
+  KITE_RETURN_IF_ERROR(reference::CheckFullyConnected(ctx));
+  const auto* o = ctx.options<schema::FullyConnectedOptions>();
+  const Tensor& x = ctx.input(kInput);
+  const Tensor& w = ctx.input(kWeights);
+  const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
+  ConvState* s = ctx.AllocateState<ConvState>();
+  if (s == nullptr) return ctx.OutOfArena();
+  s->kind = Kind::kGemm;
+  s->kc = in_c;
+  s->out_c = out_c;
+  s->rows = x.elements() / in_c;
+  const PackedExpectation e{kPackedGemm, out_c, 1, 1, in_c, x.zero_point};
+  KITE_RETURN_IF_ERROR(Adopt(ctx, uk, s, e, o != nullptr ? o->activation_min() : -INFINITY,
+                             o != nullptr ? o->activation_max() : INFINITY));
+  *taken = true;
+  return KITE_OK;
+}
+
+}  // namespace
+
+kite_status PrepareConv2D(PrepareContext& ctx) {
+  bool taken = false;
+  KITE_RETURN_IF_ERROR(TryConv2D(ctx, &taken));
+  if (taken) return KITE_OK;
+#if KITE_WITH_XNNPACK
+  return xnnpack::PrepareConv2D(ctx);
+#else
+  return reference::PrepareConv2D(ctx);
+#endif
+}
+
+kite_status PrepareFullyConnected(PrepareContext& ctx) {
+  bool taken = false;
+  KITE_RETURN_IF_ERROR(TryFullyConnected(ctx, &taken));
+  if (taken) return KITE_OK;
+#if KITE_WITH_XNNPACK
+  return xnnpack::PrepareFullyConnected(ctx);
+#else
+  return reference::PrepareFullyConnected(ctx);
+#endif
+}
+
+}  // namespace int8
+}  // namespace kite

@@ -1,0 +1,93 @@
+// The packed int8 weight layouts Kite's int8 engine reads in place from the
+// model bytes. The converter writes them (converter/writer/pack_weights.cc);
+// prepare checks them (CheckPackedConv); the microkernels read them. The
+// layouts are the same on every architecture: one file runs everywhere.
+//
+// A packed buffer is a 64-byte header followed by blocks of 16 output
+// channels; a block's bytes start 64-byte aligned. In the file it is a
+// constant int32 tensor of shape [bytes / 4], input 3 of its op.
+//
+// GEMM layout (kPackedGemm: Conv2D with one group, FullyConnected), per block:
+//   int32 bias_s8[16]  bias - x_zp * sum(w[c])            (s8 x s8 kernels)
+//   int32 bias_u8[16]  bias - (x_zp + 128) * sum(w[c])    (u8 x s8: VNNI feeds x + 128)
+//   float scale[16]    x_scale * w_scale[c] / y_scale, in float (the reference's)
+//   int8  w[taps][k4][16][4]   k4 = ceil(channels per tap / 4); missing bytes and
+//                              channels past out_channels are 0
+// Depthwise layout (kPackedDepthwise: groups == in == out channels), per block:
+//   int32 bias_s8[16], float scale[16]
+//   int16 w[ceil(taps / 2)][16][2]   taps in pairs (a missing last tap is 0)
+// The corrected biases wrap modulo 2^32, as the accumulators do: adding them
+// gives the reference's (x - x_zp) * w + bias exactly.
+#ifndef KITE_RUNTIME_KERNELS_INT8_PACKED_WEIGHTS_H_
+#define KITE_RUNTIME_KERNELS_INT8_PACKED_WEIGHTS_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace kite {
+namespace int8 {
+
+constexpr uint32_t kPackedMagic = 0x3157504Bu;  // "KPW1", little-endian
+constexpr uint32_t kPackedGemm = 1;
+constexpr uint32_t kPackedDepthwise = 2;
+constexpr int32_t kBlockChannels = 16;
+constexpr size_t kPackedAlignment = 64;
+constexpr size_t kGemmBlockHeaderBytes = 3 * 64;
+constexpr size_t kDepthwiseBlockHeaderBytes = 2 * 64;
+
+struct PackedHeader {
+  uint32_t magic;
+  uint32_t layout;
+  int32_t out_channels;
+  int32_t kernel_h;
+  int32_t kernel_w;
+  int32_t tap_channels;      // input channels each tap reads (GEMM) or channels (depthwise)
+  int32_t input_zero_point;  // the one the biases were corrected for
+  int32_t reserved;
+  uint64_t block_bytes;
+  uint64_t blocks;
+  uint8_t padding[16];
+};
+static_assert(sizeof(PackedHeader) == 64, "the header keeps blocks 64-byte aligned");
+
+inline int64_t RoundUp(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+inline uint64_t GemmBlockBytes(int32_t taps, int32_t tap_channels) {
+  return kGemmBlockHeaderBytes + static_cast<uint64_t>(taps) * static_cast<uint64_t>(RoundUp(tap_channels, 4)) * kBlockChannels;
+}
+
+inline uint64_t DepthwiseBlockBytes(int32_t taps) {
+  return kDepthwiseBlockHeaderBytes + static_cast<uint64_t>((taps + 1) / 2) * kBlockChannels * 2 * sizeof(int16_t);
+}
+
+inline uint64_t PackedBlocks(int32_t out_channels) { return static_cast<uint64_t>((out_channels + kBlockChannels - 1) / kBlockChannels); }
+
+// Views into one block.
+inline const int32_t* BlockBiasS8(const uint8_t* block) { return reinterpret_cast<const int32_t*>(block); }
+inline const int32_t* GemmBlockBiasU8(const uint8_t* block) { return reinterpret_cast<const int32_t*>(block + 64); }
+inline const float* GemmBlockScales(const uint8_t* block) { return reinterpret_cast<const float*>(block + 128); }
+inline const int8_t* GemmBlockWeights(const uint8_t* block) { return reinterpret_cast<const int8_t*>(block + kGemmBlockHeaderBytes); }
+inline const float* DepthwiseBlockScales(const uint8_t* block) { return reinterpret_cast<const float*>(block + 64); }
+inline const int16_t* DepthwiseBlockWeights(const uint8_t* block) {
+  return reinterpret_cast<const int16_t*>(block + kDepthwiseBlockHeaderBytes);
+}
+
+// What a packed buffer must describe to serve an op.
+struct PackedExpectation {
+  uint32_t layout;
+  int32_t out_channels;
+  int32_t kernel_h;
+  int32_t kernel_w;
+  int32_t tap_channels;
+  int32_t input_zero_point;
+};
+
+// Null when `data` (`bytes` long) is a well-formed packed buffer for `e`:
+// aligned to kPackedAlignment, the header's fields equal `e`, and the size is
+// exactly the header plus the blocks these shapes need. Otherwise a reason.
+const char* CheckPacked(const uint8_t* data, size_t bytes, const PackedExpectation& e);
+
+}  // namespace int8
+}  // namespace kite
+
+#endif  // KITE_RUNTIME_KERNELS_INT8_PACKED_WEIGHTS_H_

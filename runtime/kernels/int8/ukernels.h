@@ -1,0 +1,75 @@
+// The microkernels of Kite's int8 engine and the per-process choice among
+// their ISA variants.
+//
+// Every variant computes exactly what the reference kernel computes: int32
+// accumulators of (x - x_zp) * w wrapping modulo 2^32, plus the bias, then
+// Requantize (core/quantization.h) with the packed float scale. Variants
+// differ only in how they reach the same int32 sums.
+#ifndef KITE_RUNTIME_KERNELS_INT8_UKERNELS_H_
+#define KITE_RUNTIME_KERNELS_INT8_UKERNELS_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace kite {
+namespace int8 {
+
+// The requantization after the accumulator, in output-scale units: clamp to
+// [lo, hi] = [qmin - y_zp, qmax - y_zp], round half to even, add y_zp.
+struct Requant {
+  float lo;
+  float hi;
+  int32_t zero_point;
+  int32_t qmin;
+  int32_t qmax;
+};
+
+// Indirect GEMM (implicit-GEMM convolution): `mr` (1..mr_max) output pixels
+// by `nc` output channels. `a` holds ks x mr_max row pointers, tap-major
+// (a[t * mr_max + m]); row m of tap t has `kc` input bytes (kc4 = ceil(kc / 4)
+// are read as 4-byte groups, the last one partially). Rows m >= mr may repeat
+// row 0. `w` is the first block of the nc channels (GEMM layout), blocks
+// `block_bytes` apart. Output pixel m starts at c + m * c_stride.
+using IgemmFn = void (*)(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, const uint8_t* w,
+                         size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq);
+
+// Depthwise convolution of one output pixel over `channels` channels: `a`
+// holds `taps` pointers to the input pixels of the taps (channel 0), padded
+// to an even count with a pointer the caller chose (its weights are 0). `w`
+// is the depthwise layout's first block.
+using DwconvFn = void (*)(size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w, size_t block_bytes,
+                          int8_t* c, const Requant& rq);
+
+struct Ukernels {
+  const char* name;  // e.g. "avx512vnni"; kernel names are "int8/qc8-igemm-8x32c4-avx512vnni"
+  const char* igemm_name;
+  const char* dwconv_name;
+  IgemmFn igemm;
+  size_t igemm_mr;  // output pixels per call at most
+  DwconvFn dwconv;
+  bool simd;        // false for the portable C variant
+};
+
+// The variants this build contains and this CPU executes, best first, into
+// `out`; returns their count. The portable C variant is always last. A pure
+// function of the CPU (CPUID on x86): the same answer for the whole process.
+constexpr size_t kMaxUkernels = 4;
+size_t AvailableUkernels(const Ukernels* out[kMaxUkernels]);
+// The best available variant, or the one named (nullptr when the name is
+// unknown or this CPU cannot run it).
+const Ukernels* BestUkernels();
+const Ukernels* FindUkernels(const char* name);
+
+// The variants' tables, defined in their own files (each compiled with its
+// ISA's flags).
+extern const Ukernels kScalarUkernels;
+#if defined(__x86_64__)
+extern const Ukernels kAvx512VnniUkernels;
+extern const Ukernels kAvxVnniUkernels;
+extern const Ukernels kAvx2Ukernels;
+#endif
+
+}  // namespace int8
+}  // namespace kite
+
+#endif  // KITE_RUNTIME_KERNELS_INT8_UKERNELS_H_

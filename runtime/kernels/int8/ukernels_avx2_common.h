@@ -1,0 +1,95 @@
+// What the two 256-bit variants (AVX2, AVX-VNNI) share: the requantizing
+// store of 16 channels and the depthwise kernel, whose tap pairs go through
+// vpmaddwd + vpaddd (AVX2) or vpdpwssd (AVX-VNNI). Included only by files
+// compiled with -mavx2.
+#ifndef KITE_RUNTIME_KERNELS_INT8_UKERNELS_AVX2_COMMON_H_
+#define KITE_RUNTIME_KERNELS_INT8_UKERNELS_AVX2_COMMON_H_
+
+#include <immintrin.h>
+#include <string.h>
+
+#include "kernels/int8/packed_weights.h"
+#include "kernels/int8/ukernels.h"
+
+namespace kite {
+namespace int8 {
+namespace avx2 {
+
+inline __m256i Requantize8(__m256i acc, __m256 scale, const Requant& rq) {
+  __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale);
+  f = _mm256_max_ps(f, _mm256_set1_ps(rq.lo));  // NaN -> lo, as the reference
+  f = _mm256_min_ps(f, _mm256_set1_ps(rq.hi));
+  return _mm256_add_epi32(_mm256_cvtps_epi32(f), _mm256_set1_epi32(rq.zero_point));
+}
+
+// Channels 0-7 in lo, 8-15 in hi (accumulators with the bias): stores `n` <= 16.
+inline void Store16(__m256i lo, __m256i hi, const float* scales, const Requant& rq, int8_t* out, size_t n) {
+  const __m256i q0 = Requantize8(lo, _mm256_loadu_ps(scales), rq);
+  const __m256i q1 = Requantize8(hi, _mm256_loadu_ps(scales + 8), rq);
+  // Values are in [-128, 127]: the saturating packs only reorder.
+  const __m256i words = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8);
+  const __m128i bytes = _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
+  if (n == 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
+  } else {
+    alignas(16) int8_t tmp[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+    memcpy(out, tmp, n);
+  }
+}
+
+// Sixteen channels of one tap; a block with fewer channels left is copied
+// first, so nothing past the row is read.
+inline __m128i LoadChannels(const int8_t* x, size_t n) {
+  if (n >= 16) return _mm_loadu_si128(reinterpret_cast<const __m128i*>(x));
+  alignas(16) int8_t tmp[16] = {};
+  memcpy(tmp, x, n);
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
+}
+
+template <bool kVnni>
+inline __m256i DotPairs(__m256i acc, __m256i x, __m256i w) {
+#if defined(__AVXVNNI__)
+  if (kVnni) return _mm256_dpwssd_avx_epi32(acc, x, w);
+#endif
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(x, w));
+}
+
+template <bool kVnni>
+void Dwconv(size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w, size_t block_bytes, int8_t* c,
+            const Requant& rq) {
+  for (size_t ch = 0; ch < channels; ch += kBlockChannels, w += block_bytes) {
+    const size_t n = channels - ch < kBlockChannels ? channels - ch : kBlockChannels;
+    __m256i lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(BlockBiasS8(w)));
+    __m256i hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(BlockBiasS8(w) + 8));
+    const int16_t* wp = DepthwiseBlockWeights(w);
+    for (size_t t = 0; t < taps; t += 2, wp += 2 * kBlockChannels) {
+      const __m128i x0 = LoadChannels(a[t] + ch, n);
+      const __m128i x1 = LoadChannels(a[t + 1] + ch, n);
+      const __m256i p_lo = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(x0, x1));
+      const __m256i p_hi = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(x0, x1));
+      lo = DotPairs<kVnni>(lo, p_lo, _mm256_load_si256(reinterpret_cast<const __m256i*>(wp)));
+      hi = DotPairs<kVnni>(hi, p_hi, _mm256_load_si256(reinterpret_cast<const __m256i*>(wp + 16)));
+    }
+    Store16(lo, hi, DepthwiseBlockScales(w), rq, c + ch, n);
+  }
+}
+
+inline int32_t Load32(const int8_t* p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+inline int32_t LoadPartial32(const int8_t* p, size_t n) {
+  uint32_t v = static_cast<uint8_t>(p[0]);
+  if (n > 1) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[1])) << 8;
+  if (n > 2) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[2])) << 16;
+  return static_cast<int32_t>(v);
+}
+
+}  // namespace avx2
+}  // namespace int8
+}  // namespace kite
+
+#endif  // KITE_RUNTIME_KERNELS_INT8_UKERNELS_AVX2_COMMON_H_

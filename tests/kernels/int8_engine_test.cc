@@ -1,0 +1,219 @@
+// Kite's int8 engine (runtime/kernels/int8/): every microkernel variant this
+// CPU runs, at 1 and 2 threads, against the reference kernel, bit for bit,
+// over the shapes its drivers and microkernels treat differently (channel
+// and byte tails, pixel tails, padding, strides, dilation, depthwise block
+// counts, FullyConnected rows); and packed weights as untrusted input.
+#include <cmath>
+#include <cstring>
+
+#include "kernels/int8/packed_weights.h"
+#include "kernels/int8/ukernels.h"
+#include "support/test_util.h"
+#include "writer/pack_weights.h"
+
+namespace kite {
+namespace testing {
+namespace {
+
+struct EngineCase {
+  const char* name;
+  int batch, in_h, in_w, in_c, out_c, kernel_h, kernel_w;
+  int stride = 1, dilation = 1, pad = 0, groups = 1;
+  float act_min = -INFINITY, act_max = INFINITY;
+  bool bias = true;
+  bool fully_connected = false;  // in_h x in_w rows of in_c features
+  int in_zp_lo = -128, in_zp_hi = 127;
+};
+
+void PrintTo(const EngineCase& c, std::ostream* os) { *os << c.name; }
+
+int OutSize(int in, int kernel, int stride, int dilation, int pad) {
+  return (in + 2 * pad - (dilation * (kernel - 1) + 1)) / stride + 1;
+}
+
+// A one-op int8 model of `c`, with packed weights when `pack`.
+AlignedBytes BuildModel(const EngineCase& c, uint32_t seed, bool pack, std::vector<int8_t>* input) {
+  Random rng(seed);
+  const int group_in = c.in_c / c.groups;
+  const int kh = c.fully_connected ? 1 : c.kernel_h, kw = c.fully_connected ? 1 : c.kernel_w;
+  const int out_h = c.fully_connected ? c.in_h : OutSize(c.in_h, kh, c.stride, c.dilation, c.pad);
+  const int out_w = c.fully_connected ? c.in_w : OutSize(c.in_w, kw, c.stride, c.dilation, c.pad);
+  *input = rng.Int8s(static_cast<size_t>(c.batch) * c.in_h * c.in_w * c.in_c);
+  const auto w = rng.Int8s(static_cast<size_t>(c.out_c) * kh * kw * group_in, -127, 127);
+  const auto b = rng.Int32s(c.out_c, -5000, 5000);
+  const float in_scale = rng.Uniform(0.01f, 0.05f);
+  const int in_zp = rng.Int(c.in_zp_lo, c.in_zp_hi);
+  std::vector<float> w_scales(c.out_c);
+  for (float& s : w_scales) s = rng.Uniform(0.002f, 0.02f);
+  const float out_scale = in_scale * 0.01f * std::sqrt(static_cast<float>(kh * kw * group_in)) * 127.0f / 3.0f;
+  const int out_zp = rng.Int(-10, 10);
+  ModelBuilder mb;
+  const std::vector<int32_t> x_shape = c.fully_connected ? std::vector<int32_t>{c.batch, c.in_h, c.in_w, c.in_c}
+                                                         : std::vector<int32_t>{c.batch, c.in_h, c.in_w, c.in_c};
+  const int in = mb.Input("x", schema::DataType_INT8, x_shape, PerTensor(in_scale, in_zp));
+  const std::vector<int32_t> w_shape =
+      c.fully_connected ? std::vector<int32_t>{c.out_c, c.in_c} : std::vector<int32_t>{c.out_c, kh, kw, group_in};
+  const int wt = mb.Constant("w", schema::DataType_INT8, w_shape, w, Quant{w_scales, {}, 0});
+  std::vector<int32_t> inputs = {in, wt};
+  if (c.bias) inputs.push_back(mb.Constant("b", schema::DataType_INT32, {c.out_c}, b));
+  const int out = mb.Tensor("y", schema::DataType_INT8, {c.batch, out_h, out_w, c.out_c}, PerTensor(out_scale, out_zp));
+  if (c.fully_connected) {
+    schema::FullyConnectedOptionsT o;
+    o.activation_min = c.act_min;
+    o.activation_max = c.act_max;
+    mb.Op(schema::OpCode_FULLY_CONNECTED, inputs, {out}, o);
+  } else {
+    schema::Conv2DOptionsT o;
+    o.stride_h = o.stride_w = c.stride;
+    o.dilation_h = o.dilation_w = c.dilation;
+    o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = c.pad;
+    o.groups = c.groups;
+    o.activation_min = c.act_min;
+    o.activation_max = c.act_max;
+    mb.Op(schema::OpCode_CONV_2D, inputs, {out}, o);
+  }
+  mb.Output(out);
+  if (pack) EXPECT_EQ(converter::PackInt8Weights(mb.model()), 1);
+  return mb.Build();
+}
+
+std::vector<const int8::Ukernels*> Variants() {
+  const int8::Ukernels* v[int8::kMaxUkernels];
+  const size_t n = int8::AvailableUkernels(v);
+  return std::vector<const int8::Ukernels*>(v, v + n);
+}
+
+std::vector<EngineCase> Cases() {
+  std::vector<EngineCase> cases = {
+      {"Pointwise16x24", 1, 9, 7, 16, 24, 1, 1},
+      {"PointwiseByteTail5", 1, 5, 5, 5, 40, 1, 1},
+      {"PointwiseWide", 2, 6, 6, 64, 96, 1, 1},
+      {"PointwiseOneChannel", 1, 3, 11, 1, 1, 1, 1},
+      {"Conv3x3", 1, 8, 9, 8, 16, 3, 3, 1, 1, 1},
+      {"Conv3x3Stride2", 1, 11, 10, 12, 33, 3, 3, 2, 1, 1},
+      {"FirstLayer3Channels", 1, 17, 15, 3, 16, 3, 3, 2, 1, 1},
+      {"Conv3x3Deep", 1, 6, 6, 72, 48, 3, 3, 1, 1, 1},
+      {"Conv5x5Dilated", 1, 12, 12, 6, 20, 5, 5, 1, 2, 4},
+      {"Conv1x7Unpadded", 2, 5, 13, 4, 8, 1, 7},
+      {"Pointwise1x1Stride2", 1, 9, 9, 16, 17, 1, 1, 2},
+      {"Depthwise3x3", 1, 9, 8, 16, 16, 3, 3, 1, 1, 1, 16},
+      {"Depthwise3x3Stride2", 1, 12, 11, 24, 24, 3, 3, 2, 1, 1, 24},
+      {"Depthwise5x5Wide", 1, 7, 7, 72, 72, 5, 5, 1, 1, 2, 72},
+      {"Depthwise3x3Blocks4", 2, 5, 6, 136, 136, 3, 3, 1, 1, 1, 136},
+      {"DepthwiseOddChannels", 1, 6, 6, 5, 5, 3, 3, 1, 1, 0, 5},
+      {"Depthwise7x7", 1, 10, 10, 32, 32, 7, 7, 1, 1, 3, 32},
+      {"FullyConnected", 1, 1, 5, 17, 10, 1, 1},
+      {"FullyConnectedWide", 1, 1, 1, 300, 40, 1, 1},
+  };
+  cases[17].fully_connected = cases[18].fully_connected = true;
+  EngineCase relu6 = cases[4];
+  relu6.name = "Conv3x3Relu6NoBias";
+  relu6.act_min = 0.0f;
+  relu6.act_max = 6.0f;
+  relu6.bias = false;
+  cases.push_back(relu6);
+  EngineCase clip = cases[11];
+  clip.name = "DepthwiseClip";
+  clip.act_min = -0.5f;
+  clip.act_max = 0.5f;
+  cases.push_back(clip);
+  EngineCase edge_zp = cases[1];
+  edge_zp.name = "PointwiseZeroPoint127";
+  edge_zp.in_zp_lo = edge_zp.in_zp_hi = 127;
+  cases.push_back(edge_zp);
+  return cases;
+}
+
+class Int8Engine : public ::testing::TestWithParam<EngineCase> {};
+
+TEST_P(Int8Engine, EveryVariantMatchesTheReference) {
+  const EngineCase& c = GetParam();
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::vector<int8_t> x;
+  const AlignedBytes model = BuildModel(c, seed, true, &x);
+  RunResult reference;
+  {
+    const ScopedKernelSet kernels(KernelSet::kReference);
+    reference = RunModel(model, {AsBytes(x)});
+  }
+  ASSERT_EQ(reference.status, KITE_OK) << reference.error;
+  ASSERT_EQ(reference.kernels[0].rfind("reference/", 0), 0u);
+  // The case exercises requantization, not only saturation.
+  const auto expected = FromBytes<int8_t>(reference.outputs[0]);
+  std::vector<bool> seen(256);
+  int distinct = 0;
+  for (int8_t v : expected) distinct += seen[static_cast<uint8_t>(v)] ? 0 : (seen[static_cast<uint8_t>(v)] = true, 1);
+  EXPECT_GE(distinct, std::min<int>(8, static_cast<int>(expected.size()) / 4));
+  for (const int8::Ukernels* v : Variants()) {
+    for (int threads : {1, 2}) {
+      SCOPED_TRACE(std::string(v->name) + ", " + std::to_string(threads) + " threads");
+      const RunResult r = RunModelWith(model, {AsBytes(x)}, v, threads);
+      ASSERT_EQ(r.status, KITE_OK) << r.error;
+      const bool depthwise = c.groups > 1;
+      EXPECT_EQ(r.kernels[0], depthwise ? v->dwconv_name : v->igemm_name);
+      ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Int8Engine, ::testing::ValuesIn(Cases()),
+                         [](const ::testing::TestParamInfo<EngineCase>& info) { return std::string(info.param.name); });
+
+TEST(Int8EngineChoice, BestVariantIsFirstAndScalarLast) {
+  const auto variants = Variants();
+  ASSERT_FALSE(variants.empty());
+  EXPECT_EQ(int8::BestUkernels(), variants.front());
+  EXPECT_STREQ(variants.back()->name, "scalar");
+  for (const int8::Ukernels* v : variants) EXPECT_EQ(int8::FindUkernels(v->name), v);
+  EXPECT_EQ(int8::FindUkernels("no-such-isa"), nullptr);
+  std::string names;
+  for (const int8::Ukernels* v : variants) names += std::string(v->name) + " ";
+  std::printf("int8 engine variants this CPU runs: %s\n", names.c_str());
+}
+
+TEST(Int8EngineChoice, UnpackedWeightsKeepTheOtherKernels) {
+  std::vector<int8_t> x;
+  const AlignedBytes model = BuildModel(Cases()[4], TestSeed(), false, &x);
+  const RunResult r = RunModel(model, {AsBytes(x)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  EXPECT_EQ(r.kernels[0].rfind("int8/", 0), std::string::npos) << r.kernels[0];
+}
+
+// The offset of the packed buffer's bytes inside the model (input 3 of op 0).
+size_t PackedOffset(const AlignedBytes& model) {
+  const schema::Model* fb = schema::GetModel(model.data());
+  const auto* op = fb->operators()->Get(0);
+  const auto* t = fb->tensors()->Get(static_cast<uint32_t>(op->inputs()->Get(3)));
+  return static_cast<size_t>(fb->buffers()->Get(t->buffer())->data()->data() - model.data());
+}
+
+TEST(Int8EnginePacked, DamagedPackedWeightsAreRejectedWithAMessage) {
+  struct Damage {
+    const char* what;
+    size_t offset;  // from the packed buffer's start
+    uint8_t value;
+    const char* message;
+  };
+  const Damage damages[] = {
+      {"magic", 0, 0x00, "unknown magic"},
+      {"layout", 4, 2, "another layout"},
+      {"out channels", 8, 7, "other shapes"},
+      {"zero point", 24, 0x55, "another input zero point"},
+      {"block bytes", 32, 0x01, "block size"},
+      {"a scale", sizeof(int8::PackedHeader) + 128 + 4 * 3 + 3, 0x7F, "scale of channel 3"},
+  };
+  for (const Damage& d : damages) {
+    SCOPED_TRACE(d.what);
+    std::vector<int8_t> x;
+    const AlignedBytes model = BuildModel(Cases()[4], TestSeed(), true, &x);
+    model.data()[PackedOffset(model) + d.offset] = d.value;
+    const RunResult r = RunModelWith(model, {AsBytes(x)}, int8::BestUkernels(), 1);
+    EXPECT_EQ(r.status, KITE_ERROR_MODEL_INVALID);
+    EXPECT_NE(r.error.find(d.message), std::string::npos) << r.error;
+  }
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace kite
