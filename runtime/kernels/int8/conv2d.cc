@@ -86,27 +86,36 @@ void GemmTile(const Job& job, size_t tile) {
               job.out + p0 * s.out_c, static_cast<size_t>(s.out_c), s.rq);
 }
 
-// One output row (batch index x output y) of a depthwise convolution.
+// One output row (batch index x output y) of a depthwise convolution, in
+// chunks of kDwconvPixels pixels.
 void DepthwiseRow(const Job& job, size_t row) {
   const ConvState& s = *job.s;
   const int64_t n = static_cast<int64_t>(row) / s.out_h;
   const int32_t oy = static_cast<int32_t>(static_cast<int64_t>(row) % s.out_h);
   const int8_t* image = job.in + n * s.in_h * s.in_w * s.in_c;
   const size_t taps = static_cast<size_t>(s.kernel_h) * s.kernel_w;
-  const int8_t* a[kMaxTaps + 1];
-  a[taps] = s.zero;  // the odd tap's partner: its weights are 0
+  const size_t even = (taps + 1) & ~size_t{1};
+  const int8_t* a[(kMaxTaps + 1) * kDwconvPixels];
   int8_t* out = job.out + static_cast<int64_t>(row) * s.out_w * s.out_c;
-  for (int32_t ox = 0; ox < s.out_w; ++ox, out += s.out_c) {
-    size_t t = 0;
-    for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
-      const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
-      for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
-        const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
-        const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
-        a[t] = inside ? image + (int64_t{iy} * s.in_w + ix) * s.in_c : s.zero;
+  for (int32_t ox0 = 0; ox0 < s.out_w; ox0 += static_cast<int32_t>(kDwconvPixels)) {
+    const size_t pixels = static_cast<size_t>(s.out_w - ox0) < kDwconvPixels ? static_cast<size_t>(s.out_w - ox0)
+                                                                               : kDwconvPixels;
+    for (size_t p = 0; p < pixels; ++p) {
+      const int32_t ox = ox0 + static_cast<int32_t>(p);
+      const int8_t** px = a + p * even;
+      size_t t = 0;
+      for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
+        const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+        for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
+          const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+          const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
+          px[t] = inside ? image + (int64_t{iy} * s.in_w + ix) * s.in_c : s.zero;
+        }
       }
+      if (even != taps) px[taps] = s.zero;  // the odd tap's partner: its weights are 0
     }
-    s.uk->dwconv(static_cast<size_t>(s.out_c), (taps + 1) & ~size_t{1}, a, s.blocks, s.block_bytes, out, s.rq);
+    s.uk->dwconv(pixels, static_cast<size_t>(s.out_c), even, a, s.blocks, s.block_bytes,
+                 out + static_cast<int64_t>(ox0) * s.out_c, static_cast<size_t>(s.out_c), s.rq);
   }
 }
 

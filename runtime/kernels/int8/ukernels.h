@@ -33,12 +33,14 @@ struct Requant {
 using IgemmFn = void (*)(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, const uint8_t* w,
                          size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq);
 
-// Depthwise convolution of one output pixel over `channels` channels: `a`
-// holds `taps` pointers to the input pixels of the taps (channel 0), padded
-// to an even count with a pointer the caller chose (its weights are 0). `w`
-// is the depthwise layout's first block.
-using DwconvFn = void (*)(size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w, size_t block_bytes,
-                          int8_t* c, const Requant& rq);
+// Depthwise convolution of `pixels` (1..kDwconvPixels) output pixels over
+// `channels` channels: `a` holds, pixel after pixel, `taps` pointers to the
+// input pixels of the taps (channel 0), `taps` even (the caller pads with a
+// row whose weights are 0). `w` is the depthwise layout's first block.
+// Output pixel p starts at c + p * c_stride.
+constexpr size_t kDwconvPixels = 8;
+using DwconvFn = void (*)(size_t pixels, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w,
+                          size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq);
 
 struct Ukernels {
   const char* name;  // e.g. "avx512vnni"; kernel names are "int8/qc8-igemm-8x32c4-avx512vnni"

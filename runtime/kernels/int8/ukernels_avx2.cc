@@ -57,7 +57,7 @@ void Igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, c
 }  // namespace
 
 const Ukernels kAvx2Ukernels = {
-    "avx2", "int8/qc8-igemm-2x16c4-avx2", "int8/qc8-dwconv-16-avx2", Igemm, kMr, avx2::Dwconv<false>, true,
+    "avx2", "int8/qc8-igemm-2x16c4-avx2", "int8/qc8-dwconv-4x16-avx2", Igemm, kMr, avx2::Dwconv<false>, true,
 };
 
 }  // namespace int8

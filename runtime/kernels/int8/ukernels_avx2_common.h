@@ -55,23 +55,41 @@ inline __m256i DotPairs(__m256i acc, __m256i x, __m256i w) {
   return _mm256_add_epi32(acc, _mm256_madd_epi16(x, w));
 }
 
+// One block of 16 channels (two ymm) for up to four output pixels.
 template <bool kVnni>
-void Dwconv(size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w, size_t block_bytes, int8_t* c,
-            const Requant& rq) {
-  for (size_t ch = 0; ch < channels; ch += kBlockChannels, w += block_bytes) {
-    const size_t n = channels - ch < kBlockChannels ? channels - ch : kBlockChannels;
-    __m256i lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(BlockBiasS8(w)));
-    __m256i hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(BlockBiasS8(w) + 8));
-    const int16_t* wp = DepthwiseBlockWeights(w);
-    for (size_t t = 0; t < taps; t += 2, wp += 2 * kBlockChannels) {
-      const __m128i x0 = LoadChannels(a[t] + ch, n);
-      const __m128i x1 = LoadChannels(a[t + 1] + ch, n);
-      const __m256i p_lo = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(x0, x1));
-      const __m256i p_hi = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(x0, x1));
-      lo = DotPairs<kVnni>(lo, p_lo, _mm256_load_si256(reinterpret_cast<const __m256i*>(wp)));
-      hi = DotPairs<kVnni>(hi, p_hi, _mm256_load_si256(reinterpret_cast<const __m256i*>(wp + 16)));
+void DwconvBlock(size_t pixels, size_t ch, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w,
+                 int8_t* c, size_t c_stride, const Requant& rq) {
+  constexpr size_t kPixels = 4;
+  const size_t n = channels - ch < kBlockChannels ? channels - ch : kBlockChannels;
+  const int16_t* weights = DepthwiseBlockWeights(w);
+  for (size_t p0 = 0; p0 < pixels; p0 += kPixels) {
+    const size_t np = pixels - p0 < kPixels ? pixels - p0 : kPixels;
+    const int8_t* const* rows[kPixels];
+    for (size_t q = 0; q < kPixels; ++q) rows[q] = a + (p0 + (q < np ? q : 0)) * taps;
+    __m256i lo[kPixels], hi[kPixels];
+    for (size_t q = 0; q < kPixels; ++q) {
+      lo[q] = _mm256_load_si256(reinterpret_cast<const __m256i*>(BlockBiasS8(w)));
+      hi[q] = _mm256_load_si256(reinterpret_cast<const __m256i*>(BlockBiasS8(w) + 8));
     }
-    Store16(lo, hi, DepthwiseBlockScales(w), rq, c + ch, n);
+    for (size_t t = 0; t < taps; t += 2) {
+      const __m256i w_lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(weights + t * kBlockChannels));
+      const __m256i w_hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(weights + t * kBlockChannels + 16));
+      for (size_t q = 0; q < kPixels; ++q) {
+        const __m128i x0 = LoadChannels(rows[q][t] + ch, n);
+        const __m128i x1 = LoadChannels(rows[q][t + 1] + ch, n);
+        lo[q] = DotPairs<kVnni>(lo[q], _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(x0, x1)), w_lo);
+        hi[q] = DotPairs<kVnni>(hi[q], _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(x0, x1)), w_hi);
+      }
+    }
+    for (size_t q = 0; q < np; ++q) Store16(lo[q], hi[q], DepthwiseBlockScales(w), rq, c + (p0 + q) * c_stride + ch, n);
+  }
+}
+
+template <bool kVnni>
+void Dwconv(size_t pixels, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w, size_t block_bytes,
+            int8_t* c, size_t c_stride, const Requant& rq) {
+  for (size_t ch = 0; ch < channels; ch += kBlockChannels, w += block_bytes) {
+    DwconvBlock<kVnni>(pixels, ch, channels, taps, a, w, c, c_stride, rq);
   }
 }
 

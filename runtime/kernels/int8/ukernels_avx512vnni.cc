@@ -5,8 +5,8 @@
 // accumulators. vpdpbusd multiplies unsigned by signed bytes, so each
 // 4-byte group of x is fed as x + 128 (x ^ 0x80) against the packed s8
 // weights, and the block's bias_u8 removes 128 * sum(w) with the zero point.
-// Depthwise 16c: tap pairs as int16 pairs through vpdpwssd, four blocks at a
-// time for independent chains.
+// Depthwise 4x16: tap pairs as int16 pairs through vpdpwssd, four output
+// pixels at a time for independent chains.
 #include <immintrin.h>
 #include <string.h>
 
@@ -119,46 +119,43 @@ inline __m512i TapPair(const int8_t* x0, const int8_t* x1, __mmask16 mask) {
   return _mm512_cvtepi8_epi16(pairs);
 }
 
-template <int kNb>
-void DwconvBlocks(size_t ch, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w,
-                  size_t block_bytes, int8_t* c, const Requant& rq) {
-  __m512i acc[kNb];
-  __mmask16 mask[kNb];
-  for (int b = 0; b < kNb; ++b) {
-    acc[b] = _mm512_load_si512(BlockBiasS8(w + b * block_bytes));
-    const size_t left = channels - ch - b * kBlockChannels;
-    mask[b] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1);
-  }
-  for (size_t t = 0; t < taps; t += 2) {
-    const int8_t* x0 = a[t] + ch;
-    const int8_t* x1 = a[t + 1] + ch;
-    for (int b = 0; b < kNb; ++b) {
-      const __m512i wv = _mm512_load_si512(DepthwiseBlockWeights(w + b * block_bytes) + t * kBlockChannels);
-      acc[b] = _mm512_dpwssd_epi32(acc[b], TapPair(x0 + b * kBlockChannels, x1 + b * kBlockChannels, mask[b]), wv);
+// One block of 16 channels for up to four output pixels: four independent
+// accumulator chains sharing each weight load.
+void DwconvBlock(size_t pixels, size_t ch, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* block,
+                 int8_t* c, size_t c_stride, const Requant& rq) {
+  constexpr size_t kPixels = 4;
+  const size_t left = channels - ch;
+  const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1);
+  const __m512i bias = _mm512_load_si512(BlockBiasS8(block));
+  const __m512 scale = _mm512_load_ps(DepthwiseBlockScales(block));
+  const int16_t* weights = DepthwiseBlockWeights(block);
+  for (size_t p0 = 0; p0 < pixels; p0 += kPixels) {
+    const size_t np = pixels - p0 < kPixels ? pixels - p0 : kPixels;
+    const int8_t* const* rows[kPixels];
+    for (size_t q = 0; q < kPixels; ++q) rows[q] = a + (p0 + (q < np ? q : 0)) * taps;
+    __m512i acc[kPixels];
+    for (size_t q = 0; q < kPixels; ++q) acc[q] = bias;
+    for (size_t t = 0; t < taps; t += 2) {
+      const __m512i wv = _mm512_load_si512(weights + t * kBlockChannels);
+      for (size_t q = 0; q < kPixels; ++q) {
+        acc[q] = _mm512_dpwssd_epi32(acc[q], TapPair(rows[q][t] + ch, rows[q][t + 1] + ch, mask), wv);
+      }
     }
-  }
-  for (int b = 0; b < kNb; ++b) {
-    const size_t left = channels - ch - b * kBlockChannels;
-    Store16(acc[b], _mm512_load_ps(DepthwiseBlockScales(w + b * block_bytes)), rq, c + ch + b * kBlockChannels,
-            left < 16 ? left : 16);
+    for (size_t q = 0; q < np; ++q) Store16(acc[q], scale, rq, c + (p0 + q) * c_stride + ch, left < 16 ? left : 16);
   }
 }
 
-void Dwconv(size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w, size_t block_bytes, int8_t* c,
-            const Requant& rq) {
-  size_t ch = 0;
-  for (; ch + 4 * kBlockChannels <= channels; ch += 4 * kBlockChannels, w += 4 * block_bytes) {
-    DwconvBlocks<4>(ch, channels, taps, a, w, block_bytes, c, rq);
-  }
-  for (; ch < channels; ch += kBlockChannels, w += block_bytes) {
-    DwconvBlocks<1>(ch, channels, taps, a, w, block_bytes, c, rq);
+void Dwconv(size_t pixels, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w,
+            size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
+  for (size_t ch = 0; ch < channels; ch += kBlockChannels, w += block_bytes) {
+    DwconvBlock(pixels, ch, channels, taps, a, w, c, c_stride, rq);
   }
 }
 
 }  // namespace
 
 const Ukernels kAvx512VnniUkernels = {
-    "avx512vnni", "int8/qc8-igemm-8x32c4-avx512vnni", "int8/qc8-dwconv-64-avx512vnni", Igemm, kMr, Dwconv, true,
+    "avx512vnni", "int8/qc8-igemm-8x32c4-avx512vnni", "int8/qc8-dwconv-4x16-avx512vnni", Igemm, kMr, Dwconv, true,
 };
 
 }  // namespace int8

@@ -48,7 +48,7 @@ void Igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, c
 }  // namespace
 
 const Ukernels kAvxVnniUkernels = {
-    "avxvnni", "int8/qc8-igemm-4x16c4-avxvnni", "int8/qc8-dwconv-16-avxvnni", Igemm, kMr, avx2::Dwconv<true>, true,
+    "avxvnni", "int8/qc8-igemm-4x16c4-avxvnni", "int8/qc8-dwconv-4x16-avxvnni", Igemm, kMr, avx2::Dwconv<true>, true,
 };
 
 }  // namespace int8

@@ -36,8 +36,8 @@ void IgemmScalar(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const
   }
 }
 
-void DwconvScalar(size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w, size_t block_bytes,
-                  int8_t* c, const Requant& rq) {
+void DwconvPixel(size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w, size_t block_bytes,
+                 int8_t* c, const Requant& rq) {
   for (size_t b = 0; b * kBlockChannels < channels; ++b, w += block_bytes) {
     const int32_t* bias = BlockBiasS8(w);
     const float* scale = DepthwiseBlockScales(w);
@@ -55,10 +55,15 @@ void DwconvScalar(size_t channels, size_t taps, const int8_t* const* a, const ui
   }
 }
 
+void DwconvScalar(size_t pixels, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w,
+                  size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
+  for (size_t p = 0; p < pixels; ++p) DwconvPixel(channels, taps, a + p * taps, w, block_bytes, c + p * c_stride, rq);
+}
+
 }  // namespace
 
 const Ukernels kScalarUkernels = {
-    "scalar", "int8/qc8-igemm-4x16c4-scalar", "int8/qc8-dwconv-16-scalar", IgemmScalar, kMr, DwconvScalar, false,
+    "scalar", "int8/qc8-igemm-4x16c4-scalar", "int8/qc8-dwconv-1x16-scalar", IgemmScalar, kMr, DwconvScalar, false,
 };
 
 }  // namespace int8

@@ -1,0 +1,162 @@
+#include "peak/peak.h"
+
+#include <chrono>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
+namespace kite {
+namespace bench {
+namespace {
+
+// Enough independent chains to cover latency x throughput (vpdpbusd zmm on
+// Zen 5 needs more than 12), and no more than the register file holds: 16
+// of the 32 zmm / NEON registers, 12 of the 16 ymm.
+constexpr int kChains = 16;
+constexpr int kYmmChains = 12;
+
+template <typename Body>
+double Time(long iterations, Body body) {
+  const auto start = std::chrono::steady_clock::now();
+  body(iterations);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+volatile int g_sink;  // keeps the accumulators alive
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f,avx512vnni"))) double DpbusdZmm(long n) {
+  return Time(n, [](long iterations) __attribute__((target("avx512f,avx512vnni"))) {
+    __m512i acc[kChains];
+    for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_epi32(j + g_sink);
+    const __m512i a = _mm512_set1_epi32(0x01020304 + g_sink), b = _mm512_set1_epi32(0x05060708 + g_sink);
+    for (long i = 0; i < iterations; ++i) {
+      for (int j = 0; j < kChains; ++j) acc[j] = _mm512_dpbusd_epi32(acc[j], a, b);
+    }
+    __m512i sum = acc[0];
+    for (int j = 1; j < kChains; ++j) sum = _mm512_add_epi32(sum, acc[j]);
+    g_sink = _mm512_reduce_add_epi32(sum);
+  });
+}
+
+__attribute__((target("avx2,avxvnni"))) double DpbusdYmm(long n) {
+  return Time(n, [](long iterations) __attribute__((target("avx2,avxvnni"))) {
+    __m256i acc[kYmmChains];
+    for (int j = 0; j < kYmmChains; ++j) acc[j] = _mm256_set1_epi32(j + g_sink);
+    const __m256i a = _mm256_set1_epi32(0x01020304 + g_sink), b = _mm256_set1_epi32(0x05060708 + g_sink);
+    for (long i = 0; i < iterations; ++i) {
+      for (int j = 0; j < kYmmChains; ++j) acc[j] = _mm256_dpbusd_avx_epi32(acc[j], a, b);
+    }
+    __m256i sum = acc[0];
+    for (int j = 1; j < kYmmChains; ++j) sum = _mm256_add_epi32(sum, acc[j]);
+    g_sink = _mm256_extract_epi32(sum, 0);
+  });
+}
+
+__attribute__((target("avx512f"))) double FmaZmm(long n) {
+  return Time(n, [](long iterations) __attribute__((target("avx512f"))) {
+    __m512 acc[kChains];
+    for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_ps(static_cast<float>(j + g_sink));
+    const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(0.001f);
+    for (long i = 0; i < iterations; ++i) {
+      for (int j = 0; j < kChains; ++j) acc[j] = _mm512_fmadd_ps(acc[j], a, b);
+    }
+    __m512 sum = acc[0];
+    for (int j = 1; j < kChains; ++j) sum = _mm512_add_ps(sum, acc[j]);
+    g_sink = static_cast<int>(_mm512_reduce_add_ps(sum));
+  });
+}
+
+__attribute__((target("avx2,fma"))) double FmaYmm(long n) {
+  return Time(n, [](long iterations) __attribute__((target("avx2,fma"))) {
+    __m256 acc[kYmmChains];
+    for (int j = 0; j < kYmmChains; ++j) acc[j] = _mm256_set1_ps(static_cast<float>(j + g_sink));
+    const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(0.001f);
+    for (long i = 0; i < iterations; ++i) {
+      for (int j = 0; j < kYmmChains; ++j) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
+    }
+    __m256 sum = acc[0];
+    for (int j = 1; j < kYmmChains; ++j) sum = _mm256_add_ps(sum, acc[j]);
+    g_sink = static_cast<int>(_mm256_cvtss_f32(sum));
+  });
+}
+#elif defined(__aarch64__)
+__attribute__((target("+dotprod"))) double SdotQ(long n) {
+  return Time(n, [](long iterations) __attribute__((target("+dotprod"))) {
+    int32x4_t acc[kChains];
+    for (int j = 0; j < kChains; ++j) acc[j] = vdupq_n_s32(j + g_sink);
+    const int8x16_t a = vdupq_n_s8(static_cast<int8_t>(3 + g_sink)), b = vdupq_n_s8(5);
+    for (long i = 0; i < iterations; ++i) {
+      for (int j = 0; j < kChains; ++j) acc[j] = vdotq_s32(acc[j], a, b);
+    }
+    int32x4_t sum = acc[0];
+    for (int j = 1; j < kChains; ++j) sum = vaddq_s32(sum, acc[j]);
+    g_sink = vaddvq_s32(sum);
+  });
+}
+
+double FmlaQ(long n) {
+  return Time(n, [](long iterations) {
+    float32x4_t acc[kChains];
+    for (int j = 0; j < kChains; ++j) acc[j] = vdupq_n_f32(static_cast<float>(j + g_sink));
+    const float32x4_t a = vdupq_n_f32(0.999f), b = vdupq_n_f32(0.001f);
+    for (long i = 0; i < iterations; ++i) {
+      for (int j = 0; j < kChains; ++j) acc[j] = vfmaq_f32(acc[j], a, b);
+    }
+    float32x4_t sum = acc[0];
+    for (int j = 1; j < kChains; ++j) sum = vaddq_f32(sum, acc[j]);
+    g_sink = static_cast<int>(vaddvq_f32(sum));
+  });
+}
+#endif
+
+}  // namespace
+
+std::vector<PeakLoop> AvailablePeakLoops() {
+  std::vector<PeakLoop> loops;
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni")) {
+    loops.push_back({"int8_vpdpbusd_zmm", true, kChains * 64.0, DpbusdZmm});
+  }
+  if (__builtin_cpu_supports("avxvnni")) loops.push_back({"int8_vpdpbusd_ymm", true, kYmmChains * 32.0, DpbusdYmm});
+  if (__builtin_cpu_supports("avx512f")) loops.push_back({"fp32_fma_zmm", false, kChains * 16.0, FmaZmm});
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    loops.push_back({"fp32_fma_ymm", false, kYmmChains * 8.0, FmaYmm});
+  }
+#elif defined(__aarch64__)
+  if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) loops.push_back({"int8_sdot_q", true, kChains * 16.0, SdotQ});
+  loops.push_back({"fp32_fmla_q", false, kChains * 4.0, FmlaQ});
+#endif
+  return loops;
+}
+
+double MeasureGmac(const PeakLoop& loop, int repeats) {
+  // About 50 ms per run at a few hundred GMAC/s.
+  const long iterations = static_cast<long>(2e10 / loop.macs_per_iteration / 1e3 * 2.5);
+  double best = 0;
+  for (int r = 0; r < repeats; ++r) {
+    const double seconds = loop.run(iterations);
+    const double gmac = loop.macs_per_iteration * static_cast<double>(iterations) / seconds / 1e9;
+    if (gmac > best) best = gmac;
+  }
+  return best;
+}
+
+double PeakGmac(bool int8) {
+  double best = 0;
+  for (const PeakLoop& loop : AvailablePeakLoops()) {
+    if (loop.int8 == int8) {
+      const double g = MeasureGmac(loop, 3);
+      if (g > best) best = g;
+    }
+  }
+  return best;
+}
+
+}  // namespace bench
+}  // namespace kite
