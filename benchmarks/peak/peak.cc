@@ -4,6 +4,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+
+#include "kernels/int8/cpu_features.h"
 #elif defined(__aarch64__)
 #include <arm_neon.h>
 #include <asm/hwcap.h>
@@ -120,14 +122,11 @@ double FmlaQ(long n) {
 std::vector<PeakLoop> AvailablePeakLoops() {
   std::vector<PeakLoop> loops;
 #if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni")) {
-    loops.push_back({"int8_vpdpbusd_zmm", true, kChains * 64.0, DpbusdZmm});
-  }
-  if (__builtin_cpu_supports("avxvnni")) loops.push_back({"int8_vpdpbusd_ymm", true, kYmmChains * 32.0, DpbusdYmm});
-  if (__builtin_cpu_supports("avx512f")) loops.push_back({"fp32_fma_zmm", false, kChains * 16.0, FmaZmm});
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    loops.push_back({"fp32_fma_ymm", false, kYmmChains * 8.0, FmaYmm});
-  }
+  const int8::X86Features cpu = int8::DetectX86Features();
+  if (cpu.avx512_vnni) loops.push_back({"int8_vpdpbusd_zmm", true, kChains * 64.0, DpbusdZmm});
+  if (cpu.avx_vnni) loops.push_back({"int8_vpdpbusd_ymm", true, kYmmChains * 32.0, DpbusdYmm});
+  if (cpu.avx512) loops.push_back({"fp32_fma_zmm", false, kChains * 16.0, FmaZmm});
+  if (cpu.avx2 && cpu.fma) loops.push_back({"fp32_fma_ymm", false, kYmmChains * 8.0, FmaYmm});
 #elif defined(__aarch64__)
   if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) loops.push_back({"int8_sdot_q", true, kChains * 16.0, SdotQ});
   loops.push_back({"fp32_fmla_q", false, kChains * 4.0, FmlaQ});

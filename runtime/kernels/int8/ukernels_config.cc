@@ -1,21 +1,20 @@
-// Which variants this CPU runs, from CPUID (libgcc reads it once, at load).
-// The answer is a pure function of the CPU: no state is kept, and every
-// caller in the process sees the same list.
+// Which variants this CPU runs, from CPUID. The answer is a pure function of
+// the CPU: no state is kept, and every caller in the process sees the same
+// list.
 #include <string.h>
 
+#include "kernels/int8/cpu_features.h"
 #include "kernels/int8/ukernels.h"
 
 namespace kite {
 namespace int8 {
 size_t AvailableUkernels(const Ukernels* out[kMaxUkernels]) {
   size_t count = 0;
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512vnni")) {
-    out[count++] = &kAvx512VnniUkernels;
-  }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("avxvnni")) out[count++] = &kAvxVnniUkernels;
-  if (__builtin_cpu_supports("avx2")) out[count++] = &kAvx2Ukernels;
+#if defined(__x86_64__)
+  const X86Features cpu = DetectX86Features();
+  if (cpu.avx512_vnni) out[count++] = &kAvx512VnniUkernels;
+  if (cpu.avx_vnni) out[count++] = &kAvxVnniUkernels;
+  if (cpu.avx2) out[count++] = &kAvx2Ukernels;
 #endif
   out[count++] = &kScalarUkernels;
   return count;
