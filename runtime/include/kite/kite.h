@@ -134,7 +134,8 @@ kite_status kite_interpreter_create(const kite_model* model, void* arena, size_t
 kite_status kite_interpreter_prepare(kite_interpreter* interpreter);
 
 /* Runs the ops XNNPACK executes on `num_threads` threads (1, the default: the
- * calling thread only; Kite's own kernels always use the calling thread).
+ * calling thread only; the int8 engine's convolutions use the same pool, Kite's other kernels
+ * the calling thread).
  * Allowed between create and prepare. The thread pool is created here, on the
  * heap: the one allocation outside the arena, once; prepare and invoke add
  * none. Results do not depend on the thread count.
