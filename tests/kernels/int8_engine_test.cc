@@ -48,9 +48,7 @@ AlignedBytes BuildModel(const EngineCase& c, uint32_t seed, bool pack, std::vect
   const float out_scale = in_scale * 0.01f * std::sqrt(static_cast<float>(kh * kw * group_in)) * 127.0f / 3.0f;
   const int out_zp = rng.Int(-10, 10);
   ModelBuilder mb;
-  const std::vector<int32_t> x_shape = c.fully_connected ? std::vector<int32_t>{c.batch, c.in_h, c.in_w, c.in_c}
-                                                         : std::vector<int32_t>{c.batch, c.in_h, c.in_w, c.in_c};
-  const int in = mb.Input("x", schema::DataType_INT8, x_shape, PerTensor(in_scale, in_zp));
+  const int in = mb.Input("x", schema::DataType_INT8, {c.batch, c.in_h, c.in_w, c.in_c}, PerTensor(in_scale, in_zp));
   const std::vector<int32_t> w_shape =
       c.fully_connected ? std::vector<int32_t>{c.out_c, c.in_c} : std::vector<int32_t>{c.out_c, kh, kw, group_in};
   const int wt = mb.Constant("w", schema::DataType_INT8, w_shape, w, Quant{w_scales, {}, 0});

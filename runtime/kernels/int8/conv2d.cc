@@ -45,6 +45,8 @@ struct ConvState {
   int64_t rows;   // output pixels (GEMM M); depthwise: output rows (batch x height)
   int8_t* zero;   // kc (depthwise: in_c) bytes of the input zero point
   void* threadpool;
+  size_t tasks;   // pixel tiles, or depthwise rows
+  void (*task)(void* job, size_t index);
 };
 
 struct Job {
@@ -125,18 +127,13 @@ void DepthwiseTask(void* job, size_t row) { DepthwiseRow(*static_cast<const Job*
 void Invoke(const Node& node, const Tensor* tensors) {
   const ConvState& s = *static_cast<const ConvState*>(node.state);
   Job job{&s, node.input(tensors, kInput).As<const int8_t>(), node.output(tensors, 0).As<int8_t>()};
-  const bool depthwise = s.kind == Kind::kDepthwise;
-  const size_t count = depthwise ? static_cast<size_t>(s.rows)
-                                 : static_cast<size_t>((s.rows + static_cast<int64_t>(s.uk->igemm_mr) - 1) /
-                                                       static_cast<int64_t>(s.uk->igemm_mr));
-  void (*task)(void*, size_t) = depthwise ? DepthwiseTask : GemmTask;
 #if KITE_WITH_XNNPACK
   if (s.threadpool != nullptr) {
-    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(s.threadpool), task, &job, count, 0);
+    pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(s.threadpool), s.task, &job, s.tasks, 0);
     return;
   }
 #endif
-  for (size_t i = 0; i < count; ++i) task(&job, i);
+  for (size_t i = 0; i < s.tasks; ++i) s.task(&job, i);
 }
 
 // The packed scales must be the ones the tensors' quantization gives, bit
@@ -156,11 +153,13 @@ kite_status CheckPackedScales(PrepareContext& ctx, const Tensor& x, const Tensor
   return KITE_OK;
 }
 
-// The variant the interpreter named, or the best SIMD one; nullptr: decline.
+// The variant for an op with packed weights and an int8 input: the one the
+// interpreter named, or the best SIMD one; nullptr: decline.
 const Ukernels* ChooseUkernels(PrepareContext& ctx) {
-  if (ctx.int8_ukernels() != nullptr) return ctx.int8_ukernels();
-  const Ukernels* best = BestUkernels();
-  return best->simd ? best : nullptr;
+  if (!ctx.node().has_input(kPacked) || ctx.input(kInput).dtype != KITE_INT8) return nullptr;
+  const Ukernels* uk = ctx.int8_ukernels() != nullptr ? ctx.int8_ukernels() : BestUkernels();
+  if (ctx.int8_ukernels() == nullptr && !uk->simd) return nullptr;
+  return uk->igemm_mr <= kMaxMr ? uk : nullptr;
 }
 
 // What Conv2D and FullyConnected share once their own checks passed: the
@@ -183,6 +182,10 @@ kite_status Adopt(PrepareContext& ctx, const Ukernels* uk, ConvState* s, const P
   s->rq = Requant{static_cast<float>(range.min - y.zero_point), static_cast<float>(range.max - y.zero_point),
                   y.zero_point, range.min, range.max};
   s->threadpool = ctx.threadpool();
+  s->tasks = depthwise ? static_cast<size_t>(s->rows)
+                       : static_cast<size_t>((s->rows + static_cast<int64_t>(uk->igemm_mr) - 1) /
+                                             static_cast<int64_t>(uk->igemm_mr));
+  s->task = depthwise ? DepthwiseTask : GemmTask;
   const size_t zero_bytes = static_cast<size_t>(e.tap_channels);
   s->zero = ctx.AllocateArray<int8_t>(zero_bytes);
   if (s->zero == nullptr) return ctx.OutOfArena();
@@ -196,9 +199,8 @@ kite_status Adopt(PrepareContext& ctx, const Ukernels* uk, ConvState* s, const P
 
 kite_status TryConv2D(PrepareContext& ctx, bool* taken) {
   *taken = false;
-  if (!ctx.node().has_input(kPacked) || ctx.input(kInput).dtype != KITE_INT8) return KITE_OK;
   const Ukernels* uk = ChooseUkernels(ctx);
-  if (uk == nullptr || uk->igemm_mr > kMaxMr) return KITE_OK;
+  if (uk == nullptr) return KITE_OK;
   KITE_RETURN_IF_ERROR(reference::CheckConv2D(ctx));
   const auto* o = ctx.options<schema::Conv2DOptions>();
   const Tensor& x = ctx.input(kInput);
@@ -239,9 +241,8 @@ kite_status TryConv2D(PrepareContext& ctx, bool* taken) {
 
 kite_status TryFullyConnected(PrepareContext& ctx, bool* taken) {
   *taken = false;
-  if (!ctx.node().has_input(kPacked) || ctx.input(kInput).dtype != KITE_INT8) return KITE_OK;
   const Ukernels* uk = ChooseUkernels(ctx);
-  if (uk == nullptr || uk->igemm_mr > kMaxMr) return KITE_OK;
+  if (uk == nullptr) return KITE_OK;
   KITE_RETURN_IF_ERROR(reference::CheckFullyConnected(ctx));
   const auto* o = ctx.options<schema::FullyConnectedOptions>();
   const Tensor& x = ctx.input(kInput);

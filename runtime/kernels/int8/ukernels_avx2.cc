@@ -32,7 +32,7 @@ void IgemmBlock(size_t mr, size_t n, size_t kc, size_t ks, const int8_t* const* 
         wv[j] = _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(wp + 16 * j)));
       }
       for (size_t m = 0; m < kMr; ++m) {
-        const int32_t bytes = k < full ? avx2::Load32(at[m] + 4 * k) : avx2::LoadPartial32(at[m] + 4 * k, rest);
+        const int32_t bytes = k < full ? Load32(at[m] + 4 * k) : LoadPartial32(at[m] + 4 * k, rest);
         const __m256i x = _mm256_cvtepi8_epi16(_mm_set1_epi32(bytes));
         for (int j = 0; j < 4; ++j) acc[m][j] = _mm256_add_epi32(acc[m][j], _mm256_madd_epi16(x, wv[j]));
       }
@@ -49,9 +49,7 @@ void IgemmBlock(size_t mr, size_t n, size_t kc, size_t ks, const int8_t* const* 
 
 void Igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, const uint8_t* w,
            size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
-  for (size_t n = 0; n < nc; n += kBlockChannels, w += block_bytes) {
-    IgemmBlock(mr, nc - n < kBlockChannels ? nc - n : kBlockChannels, kc, ks, a, w, c + n, c_stride, rq);
-  }
+  avx2::IgemmBlocks(IgemmBlock, mr, nc, kc, ks, a, w, block_bytes, c, c_stride, rq);
 }
 
 }  // namespace

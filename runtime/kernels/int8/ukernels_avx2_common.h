@@ -10,6 +10,7 @@
 
 #include "kernels/int8/packed_weights.h"
 #include "kernels/int8/ukernels.h"
+#include "kernels/int8/ukernels_loads.h"
 
 namespace kite {
 namespace int8 {
@@ -93,17 +94,13 @@ void Dwconv(size_t pixels, size_t channels, size_t taps, const int8_t* const* a,
   }
 }
 
-inline int32_t Load32(const int8_t* p) {
-  int32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-
-inline int32_t LoadPartial32(const int8_t* p, size_t n) {
-  uint32_t v = static_cast<uint8_t>(p[0]);
-  if (n > 1) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[1])) << 8;
-  if (n > 2) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[2])) << 16;
-  return static_cast<int32_t>(v);
+// The IGEMM of the 256-bit variants: one 16-channel block at a time.
+template <typename Block>
+void IgemmBlocks(Block block, size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, const uint8_t* w,
+                 size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
+  for (size_t n = 0; n < nc; n += kBlockChannels, w += block_bytes) {
+    block(mr, nc - n < kBlockChannels ? nc - n : kBlockChannels, kc, ks, a, w, c + n, c_stride, rq);
+  }
 }
 
 }  // namespace avx2

@@ -8,31 +8,16 @@
 // Depthwise 4x16: tap pairs as int16 pairs through vpdpwssd, four output
 // pixels at a time for independent chains.
 #include <immintrin.h>
-#include <string.h>
 
 #include "kernels/int8/packed_weights.h"
 #include "kernels/int8/ukernels.h"
+#include "kernels/int8/ukernels_loads.h"
 
 namespace kite {
 namespace int8 {
 namespace {
 
 constexpr size_t kMr = 8;
-
-inline int32_t Load32(const int8_t* p) {
-  int32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-
-// The last 1-3 bytes of a row, zero-filled (their weights are 0): never a
-// read past the row.
-inline int32_t LoadPartial32(const int8_t* p, size_t n) {
-  uint32_t v = static_cast<uint8_t>(p[0]);
-  if (n > 1) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[1])) << 8;
-  if (n > 2) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[2])) << 16;
-  return static_cast<int32_t>(v);
-}
 
 // Requantizes 16 accumulators (bias included) to 16 int8 and stores `n` of them.
 inline void Store16(__m512i acc, __m512 scale, const Requant& rq, int8_t* out, size_t n) {

@@ -23,7 +23,7 @@ void IgemmBlock(size_t mr, size_t n, size_t kc, size_t ks, const int8_t* const* 
       const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wp));
       const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wp + 32));
       for (size_t m = 0; m < kMr; ++m) {
-        const int32_t bytes = k < full ? avx2::Load32(at[m] + 4 * k) : avx2::LoadPartial32(at[m] + 4 * k, rest);
+        const int32_t bytes = k < full ? Load32(at[m] + 4 * k) : LoadPartial32(at[m] + 4 * k, rest);
         const __m256i x = _mm256_xor_si256(_mm256_set1_epi32(bytes), sign);
         acc[m][0] = _mm256_dpbusd_avx_epi32(acc[m][0], x, w0);
         acc[m][1] = _mm256_dpbusd_avx_epi32(acc[m][1], x, w1);
@@ -40,9 +40,7 @@ void IgemmBlock(size_t mr, size_t n, size_t kc, size_t ks, const int8_t* const* 
 
 void Igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, const uint8_t* w,
            size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
-  for (size_t n = 0; n < nc; n += kBlockChannels, w += block_bytes) {
-    IgemmBlock(mr, nc - n < kBlockChannels ? nc - n : kBlockChannels, kc, ks, a, w, c + n, c_stride, rq);
-  }
+  avx2::IgemmBlocks(IgemmBlock, mr, nc, kc, ks, a, w, block_bytes, c, c_stride, rq);
 }
 
 }  // namespace
