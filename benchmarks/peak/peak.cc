@@ -42,7 +42,9 @@ __attribute__((target("avx512f,avx512vnni"))) double DpbusdZmm(long n) {
   }
   __m512i sum = acc[0];
   for (int j = 1; j < kChains; ++j) sum = _mm512_add_epi32(sum, acc[j]);
-  g_sink = _mm512_reduce_add_epi32(sum);
+  // One lane: GCC's _mm512_reduce_add_epi32 adds in C int, and the wrapped
+  // sums would overflow it (undefined behaviour).
+  g_sink = _mm_cvtsi128_si32(_mm512_castsi512_si128(sum));
   return Seconds(start);
 }
 
@@ -98,7 +100,7 @@ __attribute__((target("arch=armv8.2-a+dotprod"))) double SdotQ(long n) {
   }
   int32x4_t sum = acc[0];
   for (int j = 1; j < kChains; ++j) sum = vaddq_s32(sum, acc[j]);
-  g_sink = vaddvq_s32(sum);
+  g_sink = vgetq_lane_s32(sum, 0);
   return Seconds(start);
 }
 

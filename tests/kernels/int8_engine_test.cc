@@ -218,6 +218,28 @@ TEST(Int8EnginePacked, DamagedPackedWeightsAreRejectedWithAMessage) {
   }
 }
 
+// The engine reads nothing of a node before the checks: an absent input
+// (index -1) beside packed weights was read as tensor -1 (found by the
+// mutation test under AddressSanitizer).
+TEST(Int8EnginePacked, AbsentInputIsRejectedBeforeAnythingIsRead) {
+  for (const char* input : {"x", "weights"}) {
+    SCOPED_TRACE(input);
+    for (const size_t c : {size_t{4}, size_t{11}, size_t{17}}) {  // conv, depthwise, fully connected
+      SCOPED_TRACE(Cases()[c].name);
+      std::vector<int8_t> x;
+      const AlignedBytes model = BuildModel(Cases()[c], TestSeed(), true, &x);
+      const auto* inputs = schema::GetModel(model.data())->operators()->Get(0)->inputs();
+      const size_t at = static_cast<size_t>(reinterpret_cast<const uint8_t*>(inputs->data()) - model.data()) +
+                        (std::string(input) == "x" ? 0 : 4);
+      const int32_t absent = -1;
+      memcpy(model.data() + at, &absent, sizeof absent);
+      const RunResult r = RunModelWith(model, {AsBytes(x)}, int8::BestUkernels(), 1);
+      EXPECT_EQ(r.status, KITE_ERROR_MODEL_INVALID) << r.error;
+      EXPECT_FALSE(r.error.empty());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace kite

@@ -199,9 +199,10 @@ kite_status Adopt(PrepareContext& ctx, const Ukernels* uk, ConvState* s, const P
 
 kite_status TryConv2D(PrepareContext& ctx, bool* taken) {
   *taken = false;
+  // The checks come first: nothing of the node is read before them.
+  KITE_RETURN_IF_ERROR(reference::CheckConv2D(ctx));
   const Ukernels* uk = ChooseUkernels(ctx);
   if (uk == nullptr) return KITE_OK;
-  KITE_RETURN_IF_ERROR(reference::CheckConv2D(ctx));
   const auto* o = ctx.options<schema::Conv2DOptions>();
   const Tensor& x = ctx.input(kInput);
   const Tensor& w = ctx.input(kWeights);
@@ -241,9 +242,10 @@ kite_status TryConv2D(PrepareContext& ctx, bool* taken) {
 
 kite_status TryFullyConnected(PrepareContext& ctx, bool* taken) {
   *taken = false;
+  // The checks come first: nothing of the node is read before them.
+  KITE_RETURN_IF_ERROR(reference::CheckFullyConnected(ctx));
   const Ukernels* uk = ChooseUkernels(ctx);
   if (uk == nullptr) return KITE_OK;
-  KITE_RETURN_IF_ERROR(reference::CheckFullyConnected(ctx));
   const auto* o = ctx.options<schema::FullyConnectedOptions>();
   const Tensor& x = ctx.input(kInput);
   const Tensor& w = ctx.input(kWeights);
