@@ -86,7 +86,7 @@ std::vector<uint8_t> ConvertGraph(Graph graph, std::chrono::steady_clock::time_p
     bytes = QuantizeKiteModel(bytes, stats, q.quantize, &r.quantization);
     std::unique_ptr<schema::ModelT> quantized = schema::UnPackModel(bytes.data());
     model = std::move(*quantized);
-    if (!q.emit_qdq.empty()) WriteQdqOnnx(graph, model, q.emit_qdq, q.qdq_expose_activations);
+    if (!q.emit_qdq.empty()) WriteQdqOnnx(graph, model, q.emit_qdq, q.qdq_expose_activations, q.qdq_uint8_activations);
   }
   r.kite_ops = static_cast<int>(model.operators.size());
   for (const auto& op : model.operators) r.transposes_in_kite += op->opcode == schema::OpCode_TRANSPOSE ? 1 : 0;

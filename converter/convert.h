@@ -23,6 +23,7 @@ struct QuantizationSettings {
   // Also write the int8 model as QDQ ONNX here (empty: do not).
   std::string emit_qdq;
   bool qdq_expose_activations = false;
+  bool qdq_uint8_activations = false;  // activations as uint8 (ONNX Runtime's preferred x86 form)
   bool equalize = true;  // cross-layer equalization of depthwise -> conv pairs
   // In/out: calibration statistics reused when non-empty (the same model and
   // settings quantized with another method), filled otherwise.

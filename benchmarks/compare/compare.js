@@ -1,10 +1,17 @@
-// Side by side: ONNX Runtime 1.30 on the original ONNX models against Kite on
-// their conversions, same inputs, alternating A B A B, outputs checked before
-// any time counts. Prints a markdown table; writes results.md, results.json
-// and chart.svg into the output folder.
+// Side by side: ONNX Runtime 1.30 against Kite, same inputs, alternating
+// A B A B, outputs checked before any time counts.
+// - fp32: ORT on the original ONNX model, Kite on its float32 conversion.
+// - int8: Kite's int8 conversion (calibrated on photographs, as
+//   benchmarks/calibration.json says), and ORT on the same quantization
+//   exported as QDQ ONNX (--emit-qdq), once with int8 activations as written
+//   and once re-expressed as uint8 (--qdq-activations uint8, ORT's preferred
+//   x86 form); the faster of the two is ORT's int8 time.
+// Prints markdown tables; writes results.md, results.json and chart.svg into
+// the output folder.
 //
 //   node benchmarks/compare/compare.js [--build build] [--rounds 3] [--runs 3] [--threads 1,2] [--models a,b]
-// (benchmarks/compare/run.sh builds and fetches first.)
+//                                      [--precision fp32,int8] [--photos DIR]
+// (benchmarks/compare/run.sh builds and fetches first, and finds the photographs.)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -12,7 +19,7 @@ const os = require('os');
 const {execFileSync} = require('child_process');
 
 const root = path.resolve(__dirname, '..', '..');
-const args = {build: 'build', rounds: 3, runs: 3, threads: '1,2', models: ''};
+const args = {build: 'build', rounds: 3, runs: 3, threads: '1,2', models: '', precision: 'fp32,int8', photos: ''};
 for (let i = 2; i < process.argv.length; i += 2) {
   const key = process.argv[i].replace(/^--/, '');
   if (!(key in args)) { console.error(`compare.js: unknown option ${process.argv[i]}`); process.exit(2); }
@@ -25,6 +32,14 @@ const out = path.join(build, 'compare');
 fs.mkdirSync(out, {recursive: true});
 const ort = require(path.join(models, 'onnxruntime', 'node_modules', 'onnxruntime-node'));
 const threads = args.threads.split(',').map(Number);
+const precisions = args.precision.split(',');
+for (const p of precisions) {
+  if (p !== 'fp32' && p !== 'int8') { console.error(`compare.js: --precision takes fp32 and/or int8, not '${p}'`); process.exit(2); }
+}
+if (precisions.includes('int8') && !args.photos) {
+  console.error('compare.js: int8 needs --photos (the folder of calibration photographs; run.sh finds it)');
+  process.exit(2);
+}
 
 function readNpyFloat(file) {
   const buf = fs.readFileSync(file);
@@ -73,6 +88,182 @@ function agreement(name, want, got) {
   return {ok, relative, beyond};
 }
 
+// Kite int8 against ONNX Runtime on the same quantization: per output, the
+// SQNR in dB (discrete outputs: the share of equal elements). Both round the
+// same requantizations, but not always the same way (ORT's fused kernels),
+// and a one-code difference can grow along the network.
+function int8Agreement(name, want, got) {
+  if (name === 'scores') {
+    let same = 0;
+    for (let i = 0; i < want.length; ++i) same += want[i] === got[i];
+    return {discrete: true, same: same / want.length};
+  }
+  let signal = 0, noise = 0;
+  for (let i = 0; i < want.length; ++i) { signal += want[i] * want[i]; noise += (want[i] - got[i]) ** 2; }
+  return {discrete: false, sqnr: noise === 0 ? Infinity : 10 * Math.log10(signal / noise)};
+}
+
+// The smallest SQNR (dB) between Kite's int8 and ORT's int8 outputs for the
+// int8 times to count: one code of rounding difference per layer stays far
+// above it; a wrong kernel falls far below.
+const kMinInt8Sqnr = 20;
+
+function calibrationFor(name) {
+  const settings = JSON.parse(fs.readFileSync(path.join(root, 'benchmarks', 'calibration.json'), 'utf8'));
+  const prefix = Object.keys(settings.families).sort((a, b) => b.length - a.length).find(p => name.startsWith(p));
+  if (!prefix) throw new Error(`no calibration settings for ${name} in benchmarks/calibration.json`);
+  const family = settings.families[prefix];
+  const dir = path.join(out, `${name}.calibration`);
+  fs.mkdirSync(dir, {recursive: true});
+  for (const photo of settings.photo_sets[family.photos]) {
+    const link = path.join(dir, photo);
+    if (!fs.existsSync(link)) fs.symlinkSync(path.join(path.resolve(args.photos), photo), link);
+  }
+  return ['--calibration', dir, ...family.flags];
+}
+
+async function sessionsFor(file) {
+  const sessions = {};
+  for (const t of threads) {
+    sessions[t] = await ort.InferenceSession.create(file, {intraOpNumThreads: t, interOpNumThreads: 1, logSeverityLevel: 3});
+  }
+  return sessions;
+}
+
+function kiteOutputs(kiteFile, input, npy, outputNames, dir) {
+  execFileSync(kite, ['run', kiteFile, '--input', `${input}=${npy}`, '--output-dir', dir], {stdio: 'ignore'});
+  const outputs = {};
+  for (const name of outputNames) outputs[name] = readNpyFloat(path.join(dir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.npy`));
+  return outputs;
+}
+
+// One precision of one model: the ORT sides (label -> sessions) and Kite's
+// file, timed in alternating rounds once their outputs agreed.
+async function timeSides(name, ortSides, kiteFile, feeds, row) {
+  for (const t of threads) {
+    const times = {kite: []};
+    for (const label of Object.keys(ortSides)) {
+      times[label] = [];
+      await ortSides[label][t].run(feeds);  // warm-up
+    }
+    for (let r = 0; r < Number(args.rounds); ++r) {
+      process.stderr.write(`compare: ${name} ${row.precision}: ${t} thread(s), round ${r + 1}/${args.rounds}\r`);
+      for (const label of Object.keys(ortSides)) {
+        for (let i = 0; i < Number(args.runs); ++i) {
+          const start = process.hrtime.bigint();
+          await ortSides[label][t].run(feeds);
+          times[label].push(Number(process.hrtime.bigint() - start) / 1e6);
+        }
+      }
+      const json = JSON.parse(execFileSync(kite, ['bench', kiteFile, '--json', '--runs', String(args.runs), '--warmup', '1',
+                                                  '--threads', String(t)], {maxBuffer: 64 << 20}).toString());
+      times.kite.push(...json.latency_ms.all);
+      if (t === threads[0]) {
+        const top = json.profile[0];
+        row.kite_top_op = `${top.op} '${top.node}' ${(100 * top.share).toFixed(0)}%`;
+      }
+    }
+    for (const label of Object.keys(times)) {
+      row.ms[label] = row.ms[label] || {};
+      row.ms[label][t] = median(times[label]);
+    }
+  }
+  process.stderr.write('\n');
+}
+
+async function compareFp32(name, onnx, shapeArgs, input, feeds, npy) {
+  const row = {model: name, precision: 'fp32', agree: true, worst_relative_error: 0, ms: {}, kite_top_op: ''};
+  const kiteFile = path.join(out, `${name}.kite`);
+  process.stderr.write(`compare: ${name}: convert float32\n`);
+  execFileSync(kite, ['convert', onnx, '-o', kiteFile, ...shapeArgs], {stdio: 'ignore'});
+  const sessions = await sessionsFor(onnx);
+  // Outputs first: a fast wrong answer never scores.
+  const reference = await sessions[threads[0]].run(feeds);
+  const got = kiteOutputs(kiteFile, input, npy, sessions[threads[0]].outputNames, path.join(out, `${name}.kite_out`));
+  for (const outName of sessions[threads[0]].outputNames) {
+    const a = agreement(outName, reference[outName].data, got[outName]);
+    if (outName !== 'scores') row.worst_relative_error = Math.max(row.worst_relative_error, a.relative);
+    row.agree = row.agree && a.ok;
+  }
+  if (!row.agree) {
+    process.stderr.write(`compare: ${name}: outputs differ (worst ${row.worst_relative_error.toExponential(2)}): not timed\n`);
+    return row;
+  }
+  await timeSides(name, {ort: sessions}, kiteFile, feeds, row);
+  return row;
+}
+
+async function compareInt8(name, onnx, shapeArgs, input, feeds, npy) {
+  const row = {model: name, precision: 'int8', agree: true, worst_sqnr_db: Infinity, discrete_same: 1, ms: {}, kite_top_op: ''};
+  const kiteFile = path.join(out, `${name}.int8.kite`);
+  const qdq = {ort_s8: path.join(out, `${name}.qdq_s8.onnx`), ort_u8: path.join(out, `${name}.qdq_u8.onnx`)};
+  for (const [label, activations] of [['ort_s8', 'int8'], ['ort_u8', 'uint8']]) {
+    process.stderr.write(`compare: ${name}: convert int8, QDQ with ${activations} activations\n`);
+    execFileSync(kite, ['convert', onnx, '-o', kiteFile, ...shapeArgs, '--quantize', 'int8', ...calibrationFor(name),
+                        '--emit-qdq', qdq[label], '--qdq-activations', activations], {stdio: 'ignore'});
+  }
+  const sides = {ort_s8: await sessionsFor(qdq.ort_s8), ort_u8: await sessionsFor(qdq.ort_u8)};
+  const outputNames = sides.ort_s8[threads[0]].outputNames;
+  const got = kiteOutputs(kiteFile, input, npy, outputNames, path.join(out, `${name}.int8.kite_out`));
+  for (const label of Object.keys(sides)) {
+    const reference = await sides[label][threads[0]].run(feeds);
+    for (const outName of outputNames) {
+      const a = int8Agreement(outName, reference[outName].data, got[outName]);
+      if (a.discrete) row.discrete_same = Math.min(row.discrete_same, a.same);
+      else row.worst_sqnr_db = Math.min(row.worst_sqnr_db, a.sqnr);
+    }
+  }
+  row.agree = row.worst_sqnr_db >= kMinInt8Sqnr;
+  if (!row.agree) {
+    process.stderr.write(`compare: ${name}: int8 outputs differ from ORT's (${row.worst_sqnr_db.toFixed(1)} dB): not timed\n`);
+    return row;
+  }
+  await timeSides(name, sides, kiteFile, feeds, row);
+  row.ms.ort = {};
+  for (const t of threads) row.ms.ort[t] = Math.min(row.ms.ort_s8[t], row.ms.ort_u8[t]);
+  return row;
+}
+
+function fmt(v) { return v == null ? 'n/a' : v.toFixed(2); }
+
+function tables(results) {
+  const lines = [];
+  const fp32 = results.filter(r => r.precision === 'fp32');
+  if (fp32.length) {
+    const head = ['model', ...threads.flatMap(t => [`ORT fp32 ${t}T ms`, `Kite fp32 ${t}T ms`, `Kite/ORT ${t}T`]), 'Kite costliest op'];
+    lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
+    for (const r of fp32) {
+      const cells = [r.model];
+      for (const t of threads) {
+        if (!r.agree) { cells.push('outputs differ', '', ''); continue; }
+        cells.push(fmt(r.ms.ort[t]), fmt(r.ms.kite[t]), (r.ms.kite[t] / r.ms.ort[t]).toFixed(2) + 'x');
+      }
+      cells.push(r.kite_top_op);
+      lines.push(`| ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  const int8 = results.filter(r => r.precision === 'int8');
+  if (int8.length) {
+    const head = ['model', ...threads.flatMap(t => [`ORT s8 ${t}T ms`, `ORT u8 ${t}T ms`, `Kite int8 ${t}T ms`, `Kite/ORT int8 ${t}T`]),
+                  'Kite vs ORT int8', 'Kite costliest op'];
+    lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
+    for (const r of int8) {
+      const cells = [r.model];
+      for (const t of threads) {
+        if (!r.agree) { cells.push('outputs differ', '', '', ''); continue; }
+        cells.push(fmt(r.ms.ort_s8[t]), fmt(r.ms.ort_u8[t]), fmt(r.ms.kite[t]), (r.ms.kite[t] / r.ms.ort[t]).toFixed(2) + 'x');
+      }
+      let agree = `${r.worst_sqnr_db === Infinity ? 'identical' : r.worst_sqnr_db.toFixed(1) + ' dB'}`;
+      if (r.discrete_same < 1) agree += `, scores ${(100 * r.discrete_same).toFixed(2)}% equal`;
+      cells.push(agree, r.kite_top_op);
+      lines.push(`| ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
 async function main() {
   const list = fs.readFileSync(path.join(root, 'benchmarks', 'models.txt'), 'utf8').split('\n')
       .filter(l => l.trim() && !l.startsWith('#')).map(l => l.trim().split(/\s+/))
@@ -81,105 +272,51 @@ async function main() {
   for (const [name, rel, input, shapeText] of list) {
     const shape = shapeText.split(',').map(Number);
     const onnx = path.join(models, rel);
-    const kiteFile = path.join(out, `${name}.kite`);
-    process.stderr.write(`compare: ${name}: convert\n`);
-    execFileSync(kite, ['convert', onnx, '-o', kiteFile, '--input-shape', `${input}:${shapeText}`], {stdio: 'ignore'});
+    const shapeArgs = ['--input-shape', `${input}:${shapeText}`];
     const data = seeded(shape.reduce((a, b) => a * b, 1), 1234);
     const npy = path.join(out, `${name}.input.npy`);
     writeNpyFloat(npy, data, shape);
-
-    // Outputs first: a fast wrong answer never scores.
-    const kiteOut = path.join(out, `${name}.kite_out`);
-    execFileSync(kite, ['run', kiteFile, '--input', `${input}=${npy}`, '--output-dir', kiteOut], {stdio: 'ignore'});
-    const row = {model: name, agree: true, worst_relative_error: 0, ort_ms: {}, kite_ms: {}, kite_top_op: ''};
-    const sessions = {};
-    for (const t of threads) {
-      sessions[t] = await ort.InferenceSession.create(onnx, {intraOpNumThreads: t, interOpNumThreads: 1, logSeverityLevel: 3});
-    }
     const feeds = {[input]: new ort.Tensor('float32', data, shape)};
-    const reference = await sessions[threads[0]].run(feeds);
-    for (const outName of sessions[threads[0]].outputNames) {
-      const safe = outName.replace(/[^A-Za-z0-9_.-]/g, '_');
-      const a = agreement(outName, reference[outName].data, readNpyFloat(path.join(kiteOut, `${safe}.npy`)));
-      if (outName !== 'scores') row.worst_relative_error = Math.max(row.worst_relative_error, a.relative);
-      row.agree = row.agree && a.ok;
-    }
-    if (!row.agree) {
-      process.stderr.write(`compare: ${name}: outputs differ (worst ${row.worst_relative_error.toExponential(2)}): not timed\n`);
-      results.push(row);
-      continue;
-    }
-    for (const t of threads) {
-      const ortTimes = [], kiteTimes = [];
-      await sessions[t].run(feeds);  // warm-up
-      for (let r = 0; r < Number(args.rounds); ++r) {
-        process.stderr.write(`compare: ${name}: ${t} thread(s), round ${r + 1}/${args.rounds}\r`);
-        for (let i = 0; i < Number(args.runs); ++i) {  // A: ONNX Runtime
-          const start = process.hrtime.bigint();
-          await sessions[t].run(feeds);
-          ortTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
-        }
-        {  // B: Kite
-          const json = JSON.parse(execFileSync(kite, ['bench', kiteFile, '--json', '--runs', String(args.runs), '--warmup', '1',
-                                                      '--threads', String(t)], {maxBuffer: 64 << 20}).toString());
-          kiteTimes.push(...json.latency_ms.all);
-          if (t === 1) {
-            const top = json.profile[0];
-            row.kite_top_op = `${top.op} '${top.node}' ${(100 * top.share).toFixed(0)}%`;
-          }
-        }
-      }
-      row.ort_ms[t] = median(ortTimes);
-      row.kite_ms[t] = kiteTimes.length ? median(kiteTimes) : null;
-    }
-    process.stderr.write('\n');
-    results.push(row);
+    if (precisions.includes('fp32')) results.push(await compareFp32(name, onnx, shapeArgs, input, feeds, npy));
+    if (precisions.includes('int8')) results.push(await compareInt8(name, onnx, shapeArgs, input, feeds, npy));
   }
 
   const cpu = os.cpus()[0].model.trim();
-  const lines = [];
-  const head = ['model', ...threads.flatMap(t => [`ORT fp32 ${t}T ms`, `Kite fp32 ${t}T ms`, `Kite/ORT ${t}T`]), 'Kite costliest op (1T)'];
-  lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
-  for (const r of results) {
-    const cells = [r.model];
-    for (const t of threads) {
-      if (!r.agree) { cells.push('outputs differ', '', ''); continue; }
-      const k = r.kite_ms[t];
-      cells.push(r.ort_ms[t].toFixed(2), k == null ? 'n/a' : k.toFixed(2), k == null ? 'n/a' : (k / r.ort_ms[t]).toFixed(1) + 'x');
-    }
-    cells.push(r.kite_top_op);
-    lines.push(`| ${cells.join(' | ')} |`);
-  }
-  const table = lines.join('\n');
-  const note = `Median latency, ms; ${args.rounds} rounds x ${args.runs} runs per side, alternating; inputs seeded uniform [-1, 1]; ` +
-      `outputs agree (1e-5 + 1e-3 x largest value per element; M-LSD scores: 99.9% of elements) before timing. Machine: ${cpu}, ${os.cpus().length} cores. ` +
-      `Kite: XNNPACK and Kite's own kernels, float32 (int8: benchmarks/models/run.sh).`;
-  fs.writeFileSync(path.join(out, 'results.md'), `${table}\n\n${note}\n`);
+  const table = tables(results);
+  const note = `Median latency, ms; ${args.rounds} rounds x ${args.runs} runs per side, alternating; inputs seeded uniform [-1, 1]. ` +
+      `fp32: outputs agree (1e-5 + 1e-3 x largest value per element; M-LSD scores: 99.9% of elements) before timing. ` +
+      `int8: Kite's int8 conversion against ORT on the same quantization as QDQ ONNX, int8 (s8) and uint8 (u8) activations; ` +
+      `Kite/ORT int8 divides by the faster; times count when every non-discrete output is at least ${kMinInt8Sqnr} dB SQNR from ORT's. ` +
+      `Machine: ${cpu}, ${os.cpus().length} cores.`;
+  fs.writeFileSync(path.join(out, 'results.md'), `${table}\n${note}\n`);
   fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify({machine: cpu, args, results}, null, 2));
   fs.writeFileSync(path.join(out, 'chart.svg'), chart(results));
-  console.log(table + '\n\n' + note);
+  console.log(table + '\n' + note);
   console.log(`\nwrote ${path.join(out, 'results.md')}, results.json, chart.svg`);
 }
 
-// Horizontal bars, log scale: ORT and Kite median latency at 1 thread.
+// Horizontal bars, log scale: ORT and Kite median latency at the first
+// thread count, one pair per model and precision.
 function chart(results) {
-  const rows = results.filter(r => r.agree && r.kite_ms[1] != null);
-  const width = 760, left = 150, barH = 12, rowH = 34, top = 40;
+  const t = threads[0];
+  const rows = results.filter(r => r.agree && r.ms.kite && r.ms.kite[t] != null);
+  if (!rows.length) return '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>\n';
+  const width = 760, left = 170, barH = 12, rowH = 34, top = 40;
   const height = top + rows.length * rowH + 40;
-  const all = rows.flatMap(r => [r.ort_ms[1], r.kite_ms[1]]);
+  const all = rows.flatMap(r => [r.ms.ort[t], r.ms.kite[t]]);
   const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all))));
   const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all))));
   const x = v => left + (Math.log10(v / lo) / Math.log10(hi / lo)) * (width - left - 20);
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">\n`;
-  svg += `<text x="${left}" y="18" font-size="13">Median latency, 1 thread, log scale (ms): ONNX Runtime fp32 vs Kite fp32</text>\n`;
+  svg += `<text x="${left}" y="18" font-size="13">Median latency, ${t} thread(s), log scale (ms): ONNX Runtime vs Kite, same precision</text>\n`;
   for (let d = lo; d <= hi; d *= 10) {
     svg += `<line x1="${x(d)}" y1="${top - 8}" x2="${x(d)}" y2="${height - 30}" stroke="#ddd"/><text x="${x(d)}" y="${height - 15}" text-anchor="middle">${d}</text>\n`;
   }
   rows.forEach((r, i) => {
     const y = top + i * rowH;
-    svg += `<text x="${left - 6}" y="${y + barH + 3}" text-anchor="end">${r.model}</text>\n`;
-    svg += `<rect x="${left}" y="${y}" width="${x(r.ort_ms[1]) - left}" height="${barH}" fill="#4a7bd0"/><text x="${x(r.ort_ms[1]) + 4}" y="${y + 10}">ORT ${r.ort_ms[1].toFixed(1)}</text>\n`;
-    svg += `<rect x="${left}" y="${y + barH + 2}" width="${x(r.kite_ms[1]) - left}" height="${barH}" fill="#e07b39"/><text x="${x(r.kite_ms[1]) + 4}" y="${y + barH + 12}">Kite ${r.kite_ms[1].toFixed(1)}</text>\n`;
+    svg += `<text x="${left - 6}" y="${y + barH + 3}" text-anchor="end">${r.model} ${r.precision}</text>\n`;
+    svg += `<rect x="${left}" y="${y}" width="${x(r.ms.ort[t]) - left}" height="${barH}" fill="#4a7bd0"/><text x="${x(r.ms.ort[t]) + 4}" y="${y + 10}">ORT ${r.ms.ort[t].toFixed(1)}</text>\n`;
+    svg += `<rect x="${left}" y="${y + barH + 2}" width="${x(r.ms.kite[t]) - left}" height="${barH}" fill="#e07b39"/><text x="${x(r.ms.kite[t]) + 4}" y="${y + barH + 12}">Kite ${r.ms.kite[t].toFixed(1)}</text>\n`;
   });
   return svg + '</svg>\n';
 }

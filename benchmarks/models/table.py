@@ -14,24 +14,16 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# Calibration photographs and preprocessing per model family (what each model
-# was trained on; see tests/models/int8_models_test.cc).
-SCENES = ["chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png", "hubble_deep_field.jpg", "horse.png",
-          "brick.png", "grass.png"]
-TEXT = ["page.png", "bw_text.png", "coffee.png", "chelsea.png", "rocket.jpg", "camera.png", "brick.png"]
-PREPROCESSING = {
-    "blazeface": (SCENES, ["--mean", "0.5", "--std", "0.5"]),
-    "mlsd": (SCENES, ["--mean", "0", "--std", "0.00392157", "--alpha", "255"]),
-    "ppocr_det": (TEXT, ["--mean", "0.485,0.456,0.406", "--std", "0.229,0.224,0.225"]),
-    "ppocr": (TEXT, ["--mean", "0.5", "--std", "0.5"]),
-}
-
-
 def preprocessing(name):
-    for prefix in sorted(PREPROCESSING, key=len, reverse=True):
+    """The calibration photographs and `kite convert` image flags for `name`
+    (benchmarks/calibration.json)."""
+    with open(os.path.join(ROOT, "benchmarks", "calibration.json")) as f:
+        settings = json.load(f)
+    for prefix in sorted(settings["families"], key=len, reverse=True):
         if name.startswith(prefix):
-            return PREPROCESSING[prefix]
-    raise SystemExit(f"table.py: no calibration settings for {name}")
+            family = settings["families"][prefix]
+            return settings["photo_sets"][family["photos"]], family["flags"]
+    raise SystemExit(f"table.py: no calibration settings for {name} in benchmarks/calibration.json")
 
 
 def log(text):

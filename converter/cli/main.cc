@@ -78,6 +78,11 @@ int main(int argc, char** argv) {
                       "also write the int8 model as a QDQ ONNX model (QuantizeLinear/DequantizeLinear), which ONNX "
                       "Runtime runs with exactly Kite's quantization. A QDQ model given as input converts to int8 with "
                       "its own parameters, without calibration");
+  std::string qdq_activations = "int8";
+  convert->add_option("--qdq-activations", qdq_activations,
+                      "the type of the activations in --emit-qdq's model: int8 (Kite's), or uint8 with each zero "
+                      "point + 128, the same values in ONNX Runtime's preferred x86 form (default: int8)")
+      ->check(CLI::IsMember({"int8", "uint8"}));
   bool no_equalize = false, no_bias_correction = false, no_pack = false;
   convert->add_flag("--no-equalize", no_equalize,
                     "skip cross-layer equalization of depthwise -> conv pairs (rescales channels so int8 ranges fit)");
@@ -154,6 +159,8 @@ int main(int argc, char** argv) {
         q.int8 = true;
         q.quantize.bias_correction = !no_bias_correction;
         q.quantize.pack_weights = !no_pack;
+        q.qdq_uint8_activations = qdq_activations == "uint8";
+        if (q.qdq_uint8_activations && q.emit_qdq.empty()) throw std::runtime_error("--qdq-activations needs --emit-qdq");
         q.quantize.method = kite::converter::ParseRangeMethod(method);
         q.quantize.keep_float.insert(keep_float.begin(), keep_float.end());
         if (!mean.empty()) ParseTriple("--mean", mean, q.images.mean);

@@ -28,7 +28,8 @@ struct ConvQuant {
 
 class QdqWriter {
  public:
-  QdqWriter(const Graph& g, const schema::ModelT& m, bool expose) : g_(g), m_(m), expose_(expose) {
+  QdqWriter(const Graph& g, const schema::ModelT& m, bool expose, bool uint8)
+      : g_(g), m_(m), expose_(expose), uint8_(uint8) {
     // Activation parameters by graph value name: Kite names int8 tensors
     // after the value, or value + "/int8" (graph outputs), + "/quantized"
     // (where a float value is quantized for an int8 consumer).
@@ -97,6 +98,7 @@ class QdqWriter {
   const Graph& g_;
   const schema::ModelT& m_;
   bool expose_;
+  bool uint8_;  // activations as uint8 (zero point + 128)
   std::vector<std::pair<std::string, Shape64>> exposed_;
   onnx::ModelProto model_;
   onnx::GraphProto* graph_ = nullptr;
@@ -161,8 +163,11 @@ void QdqWriter::Produced(int value) {
   if (!Quantized(v)) return;
   const Params p = params_.at(v.name);
   const int8_t zp = static_cast<int8_t>(p.zero_point);
+  const uint8_t zp_u8 = static_cast<uint8_t>(p.zero_point + 128);
   const std::string scale = FloatConstant(v.name + "/scale", {}, {p.scale});
-  const std::string zero = Initializer(v.name + "/zero_point", {}, onnx::TensorProto_DataType_INT8, &zp, 1);
+  const std::string zero =
+      uint8_ ? Initializer(v.name + "/zero_point", {}, onnx::TensorProto_DataType_UINT8, &zp_u8, 1)
+             : Initializer(v.name + "/zero_point", {}, onnx::TensorProto_DataType_INT8, &zp, 1);
   const std::string dq = output_names_.count(v.name) ? v.name : v.name + "/dq";
   AddNode("QuantizeLinear", v.name + "/quantize", {Written(value), scale, zero}, {v.name + "/q"});
   AddNode("DequantizeLinear", v.name + "/dequantize", {v.name + "/q", scale, zero}, {dq});
@@ -410,8 +415,9 @@ onnx::ModelProto QdqWriter::Write() {
 
 }  // namespace
 
-void WriteQdqOnnx(const Graph& graph, const schema::ModelT& int8_model, const std::string& path, bool expose_activations) {
-  const onnx::ModelProto model = QdqWriter(graph, int8_model, expose_activations).Write();
+void WriteQdqOnnx(const Graph& graph, const schema::ModelT& int8_model, const std::string& path, bool expose_activations,
+                  bool uint8_activations) {
+  const onnx::ModelProto model = QdqWriter(graph, int8_model, expose_activations, uint8_activations).Write();
   std::string bytes;
   if (!model.SerializeToString(&bytes)) throw ConversionError("cannot serialize the QDQ model");
   WriteFileAtomically(path, std::vector<uint8_t>(bytes.begin(), bytes.end()));

@@ -20,9 +20,12 @@ namespace converter {
 
 // Writes `path` atomically. Throws ConversionError for a node it cannot
 // express. With `expose_activations`, every int8 activation is also a graph
-// output (named "<value>/dq"), for layer-by-layer checks against Kite.
+// output (named "<value>/dq"), for layer-by-layer checks against Kite. With
+// `uint8_activations`, activations are written as uint8 with zero point + 128
+// (the same values: u8 = s8 + 128), the form ONNX Runtime's x86 kernels
+// prefer; weights stay int8.
 void WriteQdqOnnx(const Graph& graph, const schema::ModelT& int8_model, const std::string& path,
-                  bool expose_activations = false);
+                  bool expose_activations = false, bool uint8_activations = false);
 
 }  // namespace converter
 }  // namespace kite

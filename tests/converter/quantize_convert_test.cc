@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "analysis/layer_compare.h"
 #include "convert.h"
@@ -156,6 +157,37 @@ TEST(QuantizeConvert, QdqExportReimportsToTheSameModel) {
   converter::ConvertReport report;
   const auto again = converter::ConvertOnnx(o.quantization.emit_qdq, {}, &report);
   EXPECT_EQ(report.qdq_pairs, 2);  // x and the conv1+relu output (auto keeps conv2, which computes y, in float)
+  const std::vector<float> input = Random(seed + 3).Floats(256);
+  EXPECT_EQ(RunFirstOutput(q, input), RunFirstOutput(again, input));
+}
+
+// The uint8 form holds the same values (u8 = s8 + 128): Kite reads it back to
+// the same int8 model, and every activation zero point in it is uint8.
+TEST(QuantizeConvert, QdqExportWithUint8ActivationsReimportsToTheSameModel) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  converter::ConvertOptions o = Int8(Calibration(seed, 8));
+  o.quantization.emit_qdq = kDir + "/" + Unique("qdq_u8.onnx");
+  o.quantization.qdq_uint8_activations = true;
+  const auto q = converter::ConvertOnnx(SmallConvNet(seed), o, nullptr);
+  onnx::ModelProto exported;
+  {
+    std::ifstream f(o.quantization.emit_qdq, std::ios::binary);
+    ASSERT_TRUE(exported.ParseFromIstream(&f));
+  }
+  int u8_zero_points = 0;
+  for (const onnx::TensorProto& t : exported.graph().initializer()) {
+    const std::string& n = t.name();
+    if (n.size() < 11 || n.compare(n.size() - 11, 11, "/zero_point") != 0) continue;
+    const bool weight_or_bias = t.data_type() == onnx::TensorProto::INT32 || t.dims_size() > 0;
+    if (weight_or_bias) continue;
+    EXPECT_EQ(t.data_type(), onnx::TensorProto::UINT8) << n;
+    ++u8_zero_points;
+  }
+  EXPECT_EQ(u8_zero_points, 2);  // x and the conv1+relu output
+  converter::ConvertReport report;
+  const auto again = converter::ConvertOnnx(o.quantization.emit_qdq, {}, &report);
+  EXPECT_EQ(report.qdq_pairs, 2);
   const std::vector<float> input = Random(seed + 3).Floats(256);
   EXPECT_EQ(RunFirstOutput(q, input), RunFirstOutput(again, input));
 }
