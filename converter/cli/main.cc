@@ -116,7 +116,8 @@ int main(int argc, char** argv) {
   kite::cli::BenchArgs bench_args;
   auto* bench = app.add_subcommand("bench", "Time a .kite model: init, arena, latency min/median/p90 and a per-operator profile");
   bench->add_option("model", bench_args.model, ".kite model")->required()->check(CLI::ExistingFile);
-  bench->add_option("--threads", bench_args.threads, "threads for the ops XNNPACK runs (default 1; Kite's own kernels use one)");
+  bench->add_option("--threads", bench_args.threads,
+                    "threads for the ops XNNPACK and Kite's int8 engine run (default 1; Kite's other kernels use one)");
   bench->add_option("--warmup", bench_args.warmup, "untimed runs first (default 3)");
   bench->add_option("--runs", bench_args.runs, "timed runs (default 10)");
   bench->add_option("--min-time", bench_args.min_time_s, "keep running until this many seconds have passed too");

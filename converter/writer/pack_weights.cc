@@ -23,7 +23,7 @@ std::vector<uint8_t> WithHeader(uint32_t layout, int32_t out_channels, int32_t k
   h.tap_channels = tap_channels;
   h.input_zero_point = input_zero_point;
   h.block_bytes = block_bytes;
-  h.blocks = int8::PackedBlocks(out_channels);
+  h.blocks = int8::PackedBlocks(layout, out_channels);
   std::vector<uint8_t> bytes(sizeof(h) + block_bytes * h.blocks, 0);
   std::memcpy(bytes.data(), &h, sizeof(h));
   return bytes;
@@ -80,18 +80,20 @@ std::vector<uint8_t> PackDepthwiseWeights(const int8_t* weights, int32_t channel
   std::vector<uint8_t> bytes =
       WithHeader(int8::kPackedDepthwise, channels, kernel_h, kernel_w, channels, input_zero_point, block_bytes);
   for (int32_t c = 0; c < channels; ++c) {
-    const size_t block = sizeof(int8::PackedHeader) + static_cast<size_t>(c / kBlockChannels) * block_bytes;
-    const size_t j = static_cast<size_t>(c % kBlockChannels);
+    const size_t block =
+        sizeof(int8::PackedHeader) + static_cast<size_t>(c / int8::kDepthwiseBlockChannels) * block_bytes;
+    const size_t j = static_cast<size_t>(c % int8::kDepthwiseBlockChannels);
     int64_t sum = 0;
     for (int32_t t = 0; t < taps; ++t) {
       const int8_t v = weights[static_cast<size_t>(c) * taps + t];
       sum += v;
-      const size_t at = block + int8::kDepthwiseBlockHeaderBytes +
-                        ((static_cast<size_t>(t / 2) * kBlockChannels + j) * 2 + t % 2) * sizeof(int16_t);
+      const size_t at =
+          block + int8::kDepthwiseBlockHeaderBytes + int8::DepthwiseWeightIndex(static_cast<size_t>(t), j) * sizeof(int16_t);
       Put(bytes, at, static_cast<int16_t>(v));
     }
-    Put(bytes, block + j * 4, Corrected(bias != nullptr ? bias[c] : 0, input_zero_point, sum));
-    Put(bytes, block + 64 + j * 4, scales[static_cast<size_t>(c)]);
+    const size_t lane = int8::DepthwiseLane(j);
+    Put(bytes, block + lane * 4, Corrected(bias != nullptr ? bias[c] : 0, input_zero_point, sum));
+    Put(bytes, block + 128 + lane * 4, scales[static_cast<size_t>(c)]);
   }
   return bytes;
 }

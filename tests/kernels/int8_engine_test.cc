@@ -19,7 +19,7 @@ struct EngineCase {
   const char* name;
   int batch, in_h, in_w, in_c, out_c, kernel_h, kernel_w;
   int stride = 1, dilation = 1, pad = 0, groups = 1;
-  float act_min = -INFINITY, act_max = INFINITY;
+  float act_min = -INFINITY, act_max = INFINITY;  // in units of the outputs' spread (40 codes)
   bool bias = true;
   bool fully_connected = false;  // in_h x in_w rows of in_c features
   int in_zp_lo = -128, in_zp_hi = 127;
@@ -39,14 +39,24 @@ AlignedBytes BuildModel(const EngineCase& c, uint32_t seed, bool pack, std::vect
   const int out_h = c.fully_connected ? c.in_h : OutSize(c.in_h, kh, c.stride, c.dilation, c.pad);
   const int out_w = c.fully_connected ? c.in_w : OutSize(c.in_w, kw, c.stride, c.dilation, c.pad);
   *input = rng.Int8s(static_cast<size_t>(c.batch) * c.in_h * c.in_w * c.in_c);
-  const auto w = rng.Int8s(static_cast<size_t>(c.out_c) * kh * kw * group_in, -127, 127);
+  auto w = rng.Int8s(static_cast<size_t>(c.out_c) * kh * kw * group_in, -127, 127);
+  // Every channel has one weight of magnitude 64 or more, so its outputs spread over many codes
+  // whatever the seed (the check below relies on it).
+  for (int oc = 0; oc < c.out_c; ++oc) {
+    int8_t& first = w[static_cast<size_t>(oc) * kh * kw * group_in];
+    if (first > -64 && first < 64) first = static_cast<int8_t>(first < 0 ? first - 64 : first + 64);
+  }
   const auto b = rng.Int32s(c.out_c, -5000, 5000);
   const float in_scale = rng.Uniform(0.01f, 0.05f);
   const int in_zp = rng.Int(c.in_zp_lo, c.in_zp_hi);
   std::vector<float> w_scales(c.out_c);
-  for (float& s : w_scales) s = rng.Uniform(0.002f, 0.02f);
-  const float out_scale = in_scale * 0.01f * std::sqrt(static_cast<float>(kh * kw * group_in)) * 127.0f / 3.0f;
+  for (float& s : w_scales) s = rng.Uniform(0.008f, 0.016f);
+  // Accumulators spread by about std(x) * std(w) * sqrt(K) = 74 * 73 * sqrt(K):
+  // that times the mean weight scale lands at about 40 output codes, so the
+  // outputs exercise requantization more than saturation.
+  const float out_scale = in_scale * 0.0125f * 74.0f * 73.0f * std::sqrt(static_cast<float>(kh * kw * group_in)) / 40.0f;
   const int out_zp = rng.Int(-10, 10);
+  const float act_unit = 40.0f * out_scale;  // an activation range this wide spans 40 codes
   ModelBuilder mb;
   const int in = mb.Input("x", schema::DataType_INT8, {c.batch, c.in_h, c.in_w, c.in_c}, PerTensor(in_scale, in_zp));
   const std::vector<int32_t> w_shape =
@@ -57,8 +67,8 @@ AlignedBytes BuildModel(const EngineCase& c, uint32_t seed, bool pack, std::vect
   const int out = mb.Tensor("y", schema::DataType_INT8, {c.batch, out_h, out_w, c.out_c}, PerTensor(out_scale, out_zp));
   if (c.fully_connected) {
     schema::FullyConnectedOptionsT o;
-    o.activation_min = c.act_min;
-    o.activation_max = c.act_max;
+    o.activation_min = c.act_min * act_unit;
+    o.activation_max = c.act_max * act_unit;
     mb.Op(schema::OpCode_FULLY_CONNECTED, inputs, {out}, o);
   } else {
     schema::Conv2DOptionsT o;
@@ -66,8 +76,8 @@ AlignedBytes BuildModel(const EngineCase& c, uint32_t seed, bool pack, std::vect
     o.dilation_h = o.dilation_w = c.dilation;
     o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = c.pad;
     o.groups = c.groups;
-    o.activation_min = c.act_min;
-    o.activation_max = c.act_max;
+    o.activation_min = c.act_min * act_unit;
+    o.activation_max = c.act_max * act_unit;
     mb.Op(schema::OpCode_CONV_2D, inputs, {out}, o);
   }
   mb.Output(out);
@@ -104,12 +114,12 @@ std::vector<EngineCase> Cases() {
       {"FullyConnectedWide", 1, 1, 1, 300, 40, 1, 1},
   };
   cases[17].fully_connected = cases[18].fully_connected = true;
-  EngineCase relu6 = cases[4];
-  relu6.name = "Conv3x3Relu6NoBias";
-  relu6.act_min = 0.0f;
-  relu6.act_max = 6.0f;
-  relu6.bias = false;
-  cases.push_back(relu6);
+  EngineCase bounded_relu = cases[4];
+  bounded_relu.name = "Conv3x3BoundedReluNoBias";
+  bounded_relu.act_min = 0.0f;
+  bounded_relu.act_max = 2.0f;
+  bounded_relu.bias = false;
+  cases.push_back(bounded_relu);
   EngineCase clip = cases[11];
   clip.name = "DepthwiseClip";
   clip.act_min = -0.5f;

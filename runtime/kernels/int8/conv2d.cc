@@ -67,17 +67,32 @@ void GemmTile(const Job& job, size_t tile) {
     for (size_t m = 0; m < mr_max; ++m) a[m] = job.in + (p0 + (m < mr ? m : 0)) * s.kc;
   } else {
     ks = static_cast<size_t>(s.kernel_h) * s.kernel_w;
+    // Each tap's offset from the pixel's top-left input (bytes): a pixel whose
+    // window lies inside the image needs only its base; edge pixels check taps.
+    int64_t tap_offset[kMaxTaps];
+    for (int32_t ky = 0, t = 0; ky < s.kernel_h; ++ky) {
+      for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
+        tap_offset[t] = (int64_t{ky} * s.dilation_h * s.in_w + int64_t{kx} * s.dilation_w) * s.in_c;
+      }
+    }
+    const int32_t span_h = (s.kernel_h - 1) * s.dilation_h, span_w = (s.kernel_w - 1) * s.dilation_w;
     const int64_t plane = int64_t{s.out_h} * s.out_w;
     for (size_t m = 0; m < mr_max; ++m) {
       const int64_t p = p0 + (m < mr ? m : 0);
       const int64_t n = p / plane;
       const int32_t oy = static_cast<int32_t>((p % plane) / s.out_w), ox = static_cast<int32_t>(p % s.out_w);
       const int8_t* image = job.in + n * s.in_h * s.in_w * s.in_c;
+      const int32_t iy0 = oy * s.stride_h - s.pad_top, ix0 = ox * s.stride_w - s.pad_left;
+      if (iy0 >= 0 && iy0 + span_h < s.in_h && ix0 >= 0 && ix0 + span_w < s.in_w) {
+        const int8_t* base = image + (int64_t{iy0} * s.in_w + ix0) * s.in_c;
+        for (size_t t = 0; t < ks; ++t) a[t * mr_max + m] = base + tap_offset[t];
+        continue;
+      }
       size_t t = 0;
       for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
-        const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+        const int32_t iy = iy0 + ky * s.dilation_h;
         for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
-          const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+          const int32_t ix = ix0 + kx * s.dilation_w;
           const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
           a[t * mr_max + m] = inside ? image + (int64_t{iy} * s.in_w + ix) * s.in_c : s.zero;
         }
@@ -89,34 +104,60 @@ void GemmTile(const Job& job, size_t tile) {
 }
 
 // One output row (batch index x output y) of a depthwise convolution, in
-// chunks of kDwconvPixels pixels.
+// chunks of kDwconvPixels pixels. Each tap's offset for column 0 is found once
+// per row; an interior column (no tap in the left or right padding) adds one
+// step to its left neighbour's pointers, and only the edge columns check each
+// tap.
 void DepthwiseRow(const Job& job, size_t row) {
   const ConvState& s = *job.s;
   const int64_t n = static_cast<int64_t>(row) / s.out_h;
   const int32_t oy = static_cast<int32_t>(static_cast<int64_t>(row) % s.out_h);
   const int8_t* image = job.in + n * s.in_h * s.in_w * s.in_c;
+  const int8_t* zero = s.zero;
+  const int32_t in_w = s.in_w, out_w = s.out_w, stride_w = s.stride_w;
   const size_t taps = static_cast<size_t>(s.kernel_h) * s.kernel_w;
-  const size_t even = (taps + 1) & ~size_t{1};
-  const int8_t* a[(kMaxTaps + 1) * kDwconvPixels];
-  int8_t* out = job.out + static_cast<int64_t>(row) * s.out_w * s.out_c;
-  for (int32_t ox0 = 0; ox0 < s.out_w; ox0 += static_cast<int32_t>(kDwconvPixels)) {
-    const size_t pixels = static_cast<size_t>(s.out_w - ox0) < kDwconvPixels ? static_cast<size_t>(s.out_w - ox0)
-                                                                               : kDwconvPixels;
+  int64_t tap_offset[kMaxTaps];  // bytes from the image for output column 0
+  int32_t tap_x[kMaxTaps];       // input column for output column 0
+  bool tap_row_inside[kMaxTaps];
+  size_t t = 0;
+  for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
+    const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+    for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
+      tap_x[t] = kx * s.dilation_w - s.pad_left;
+      tap_row_inside[t] = iy >= 0 && iy < s.in_h;
+      tap_offset[t] = (int64_t{iy} * in_w + tap_x[t]) * s.in_c;
+    }
+  }
+  const int32_t span = (s.kernel_w - 1) * s.dilation_w;
+  const int64_t step = int64_t{stride_w} * s.in_c;
+  int64_t tap_step[kMaxTaps];
+  for (t = 0; t < taps; ++t) tap_step[t] = tap_row_inside[t] ? step : 0;
+  bool previous_interior = false;
+  const int8_t* a[kMaxTaps * kDwconvPixels];
+  int8_t* out = job.out + static_cast<int64_t>(row) * out_w * s.out_c;
+  for (int32_t ox0 = 0; ox0 < out_w; ox0 += static_cast<int32_t>(kDwconvPixels)) {
+    const size_t pixels =
+        static_cast<size_t>(out_w - ox0) < kDwconvPixels ? static_cast<size_t>(out_w - ox0) : kDwconvPixels;
     for (size_t p = 0; p < pixels; ++p) {
       const int32_t ox = ox0 + static_cast<int32_t>(p);
-      const int8_t** px = a + p * even;
-      size_t t = 0;
-      for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
-        const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
-        for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
-          const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
-          const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
-          px[t] = inside ? image + (int64_t{iy} * s.in_w + ix) * s.in_c : s.zero;
+      const int32_t ix0 = ox * stride_w - s.pad_left;
+      const int64_t column = ox * step;
+      const int8_t** px = a + p * taps;
+      const bool interior = ix0 >= 0 && ix0 + span < in_w;
+      if (interior && p > 0 && previous_interior) {
+        // The previous column's pointers, one step on (padded rows stay on the zero row).
+        for (t = 0; t < taps; ++t) px[t] = px[t - taps] + tap_step[t];
+      } else if (interior) {
+        for (t = 0; t < taps; ++t) px[t] = tap_row_inside[t] ? image + (column + tap_offset[t]) : zero;
+      } else {
+        for (t = 0; t < taps; ++t) {
+          const int32_t ix = ox * stride_w + tap_x[t];
+          px[t] = tap_row_inside[t] && ix >= 0 && ix < in_w ? image + (column + tap_offset[t]) : zero;
         }
       }
-      if (even != taps) px[taps] = s.zero;  // the odd tap's partner: its weights are 0
+      previous_interior = interior;
     }
-    s.uk->dwconv(pixels, static_cast<size_t>(s.out_c), even, a, s.blocks, s.block_bytes,
+    s.uk->dwconv(pixels, static_cast<size_t>(s.out_c), taps, a, s.blocks, s.block_bytes,
                  out + static_cast<int64_t>(ox0) * s.out_c, static_cast<size_t>(s.out_c), s.rq);
   }
 }
@@ -140,11 +181,13 @@ void Invoke(const Node& node, const Tensor* tensors) {
 // for bit: the requantization stays the specification's.
 kite_status CheckPackedScales(PrepareContext& ctx, const Tensor& x, const Tensor& w, const Tensor& y,
                               const uint8_t* blocks, size_t block_bytes, bool depthwise, int32_t out_c) {
+  const int32_t block_channels = depthwise ? kDepthwiseBlockChannels : kBlockChannels;
   for (int32_t c = 0; c < out_c; ++c) {
-    const uint8_t* block = blocks + static_cast<size_t>(c / kBlockChannels) * block_bytes;
-    const float* scales = depthwise ? DepthwiseBlockScales(block) : GemmBlockScales(block);
+    const uint8_t* block = blocks + static_cast<size_t>(c / block_channels) * block_bytes;
+    const size_t j = static_cast<size_t>(c % block_channels);
+    const float* scale = depthwise ? &DepthwiseBlockScales(block)[DepthwiseLane(j)] : &GemmBlockScales(block)[j];
     const float expected = RequantizationScale(x, w, y, c);
-    if (memcmp(&scales[c % kBlockChannels], &expected, sizeof(float)) != 0) {
+    if (memcmp(scale, &expected, sizeof(float)) != 0) {
       return ctx.Fail(KITE_ERROR_MODEL_INVALID,
                       "packed weights (input 3): the scale of channel %" PRId32 " differs from the tensors' quantization",
                       c);

@@ -3,9 +3,9 @@
 // prepare checks them (CheckPackedConv); the microkernels read them. The
 // layouts are the same on every architecture: one file runs everywhere.
 //
-// A packed buffer is a 64-byte header followed by blocks of 16 output
-// channels; a block's bytes start 64-byte aligned. In the file it is a
-// constant int32 tensor of shape [bytes / 4], input 3 of its op.
+// A packed buffer is a 64-byte header followed by blocks of output channels
+// (16 for GEMM, 32 for depthwise); a block's bytes start 64-byte aligned. In
+// the file it is a constant int32 tensor of shape [bytes / 4], input 3 of its op.
 //
 // GEMM layout (kPackedGemm: Conv2D with one group, FullyConnected), per block:
 //   int32 bias_s8[16]  bias - x_zp * sum(w[c])            (s8 x s8 kernels)
@@ -13,9 +13,15 @@
 //   float scale[16]    x_scale * w_scale[c] / y_scale, in float (the reference's)
 //   int8  w[taps][k4][16][4]   k4 = ceil(channels per tap / 4); missing bytes and
 //                              channels past out_channels are 0
-// Depthwise layout (kPackedDepthwise: groups == in == out channels), per block:
-//   int32 bias_s8[16], float scale[16]
-//   int16 w[ceil(taps / 2)][16][2]   taps in pairs (a missing last tap is 0)
+// Depthwise layout (kPackedDepthwise: groups == in == out channels), per block
+// of 32 channels, each column in "lane order": the 16 even channels (0, 2, ...,
+// 30), then the 16 odd ones:
+//   int32 bias_s8[32], float scale[32]   in lane order
+//   int16 w[taps][2][16][2]  per tap, the even channels' int32 lanes (w, 0), then
+//                            the odd channels' (0, w)
+// so one int16 pair product (vpmaddwd, vpdpwssd) of the input's 32 channels,
+// widened to int16, against each half gives the even and the odd channels'
+// products: one widening per tap and 32 channels, no interleaving of taps.
 // The corrected biases wrap modulo 2^32, as the accumulators do: adding them
 // gives the reference's (x - x_zp) * w + bias exactly.
 #ifndef KITE_RUNTIME_KERNELS_INT8_PACKED_WEIGHTS_H_
@@ -30,10 +36,12 @@ namespace int8 {
 constexpr uint32_t kPackedMagic = 0x3157504Bu;  // "KPW1", little-endian
 constexpr uint32_t kPackedGemm = 1;
 constexpr uint32_t kPackedDepthwise = 2;
-constexpr int32_t kBlockChannels = 16;
+constexpr int32_t kBlockChannels = 16;           // GEMM
+constexpr int32_t kDepthwiseBlockChannels = 32;
 constexpr size_t kPackedAlignment = 64;
 constexpr size_t kGemmBlockHeaderBytes = 3 * 64;
-constexpr size_t kDepthwiseBlockHeaderBytes = 2 * 64;
+constexpr size_t kDepthwiseBlockHeaderBytes = 4 * 64;
+constexpr size_t kDepthwiseTapBytes = kDepthwiseBlockChannels * 2 * sizeof(int16_t);
 
 struct PackedHeader {
   uint32_t magic;
@@ -57,19 +65,29 @@ inline uint64_t GemmBlockBytes(int32_t taps, int32_t tap_channels) {
 }
 
 inline uint64_t DepthwiseBlockBytes(int32_t taps) {
-  return kDepthwiseBlockHeaderBytes + static_cast<uint64_t>((taps + 1) / 2) * kBlockChannels * 2 * sizeof(int16_t);
+  return kDepthwiseBlockHeaderBytes + static_cast<uint64_t>(taps) * kDepthwiseTapBytes;
 }
 
-inline uint64_t PackedBlocks(int32_t out_channels) { return static_cast<uint64_t>((out_channels + kBlockChannels - 1) / kBlockChannels); }
+inline uint64_t PackedBlocks(uint32_t layout, int32_t out_channels) {
+  const int32_t n = layout == kPackedDepthwise ? kDepthwiseBlockChannels : kBlockChannels;
+  return static_cast<uint64_t>((out_channels + n - 1) / n);
+}
+
+// Where channel j (0..31) of a depthwise block sits in its columns.
+inline size_t DepthwiseLane(size_t j) { return (j % 2) * 16 + j / 2; }
 
 // Views into one block.
 inline const int32_t* BlockBiasS8(const uint8_t* block) { return reinterpret_cast<const int32_t*>(block); }
 inline const int32_t* GemmBlockBiasU8(const uint8_t* block) { return reinterpret_cast<const int32_t*>(block + 64); }
 inline const float* GemmBlockScales(const uint8_t* block) { return reinterpret_cast<const float*>(block + 128); }
 inline const int8_t* GemmBlockWeights(const uint8_t* block) { return reinterpret_cast<const int8_t*>(block + kGemmBlockHeaderBytes); }
-inline const float* DepthwiseBlockScales(const uint8_t* block) { return reinterpret_cast<const float*>(block + 64); }
+inline const float* DepthwiseBlockScales(const uint8_t* block) { return reinterpret_cast<const float*>(block + 128); }
 inline const int16_t* DepthwiseBlockWeights(const uint8_t* block) {
   return reinterpret_cast<const int16_t*>(block + kDepthwiseBlockHeaderBytes);
+}
+// The int16 weight of channel j (0..31) at `tap`, in DepthwiseBlockWeights().
+inline size_t DepthwiseWeightIndex(size_t tap, size_t j) {
+  return tap * kDepthwiseBlockChannels * 2 + DepthwiseLane(j) * 2 + j % 2;
 }
 
 // What a packed buffer must describe to serve an op.

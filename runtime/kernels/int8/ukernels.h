@@ -35,8 +35,8 @@ using IgemmFn = void (*)(size_t mr, size_t nc, size_t kc, size_t ks, const int8_
 
 // Depthwise convolution of `pixels` (1..kDwconvPixels) output pixels over
 // `channels` channels: `a` holds, pixel after pixel, `taps` pointers to the
-// input pixels of the taps (channel 0), `taps` even (the caller pads with a
-// row whose weights are 0). `w` is the depthwise layout's first block.
+// input pixels of the taps (channel 0). `w` is the depthwise layout's first
+// block.
 // Output pixel p starts at c + p * c_stride.
 constexpr size_t kDwconvPixels = 8;
 using DwconvFn = void (*)(size_t pixels, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w,

@@ -1,6 +1,6 @@
 // What the two 256-bit variants (AVX2, AVX-VNNI) share: the requantizing
-// store of 16 channels and the depthwise kernel, whose tap pairs go through
-// vpmaddwd + vpaddd (AVX2) or vpdpwssd (AVX-VNNI). Included only by files
+// store of 16 channels and the depthwise kernel, whose int16 products go
+// through vpmaddwd + vpaddd (AVX2) or vpdpwssd (AVX-VNNI). Included only by files
 // compiled with -mavx2.
 #ifndef KITE_RUNTIME_KERNELS_INT8_UKERNELS_AVX2_COMMON_H_
 #define KITE_RUNTIME_KERNELS_INT8_UKERNELS_AVX2_COMMON_H_
@@ -23,12 +23,9 @@ inline __m256i Requantize8(__m256i acc, __m256 scale, const Requant& rq) {
   return _mm256_add_epi32(_mm256_cvtps_epi32(f), _mm256_set1_epi32(rq.zero_point));
 }
 
-// Channels 0-7 in lo, 8-15 in hi (accumulators with the bias): stores `n` <= 16.
-inline void Store16(__m256i lo, __m256i hi, const float* scales, const Requant& rq, int8_t* out, size_t n) {
-  const __m256i q0 = Requantize8(lo, _mm256_loadu_ps(scales), rq);
-  const __m256i q1 = Requantize8(hi, _mm256_loadu_ps(scales + 8), rq);
-  // Values are in [-128, 127]: the saturating packs only reorder.
-  const __m256i words = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8);
+// Sixteen int16 in [-128, 127], in order, stored as `n` <= 16 bytes (the
+// saturating pack only narrows).
+inline void StoreWords16(__m256i words, int8_t* out, size_t n) {
   const __m128i bytes = _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
   if (n == 16) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
@@ -37,6 +34,15 @@ inline void Store16(__m256i lo, __m256i hi, const float* scales, const Requant& 
     _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
     memcpy(out, tmp, n);
   }
+}
+
+// Channels 0-7 in lo, 8-15 in hi (accumulators with the bias): stores `n` <= 16.
+inline void Store16(__m256i lo, __m256i hi, const float* scales, const Requant& rq, int8_t* out, size_t n) {
+  const __m256i q0 = Requantize8(lo, _mm256_loadu_ps(scales), rq);
+  const __m256i q1 = Requantize8(hi, _mm256_loadu_ps(scales + 8), rq);
+  // Values are in [-128, 127]: the saturating packs only reorder.
+  const __m256i words = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8);
+  StoreWords16(words, out, n);
 }
 
 // Sixteen channels of one tap; a block with fewer channels left is copied
@@ -56,41 +62,59 @@ inline __m256i DotPairs(__m256i acc, __m256i x, __m256i w) {
   return _mm256_add_epi32(acc, _mm256_madd_epi16(x, w));
 }
 
-// One block of 16 channels (two ymm) for up to four output pixels.
+// Requantizes the even (channels 0, 2, ..., 14) and odd accumulators of 16
+// channels and stores `n` <= 16 of them in order.
+inline void StoreEvenOdd(__m256i even, __m256i odd, const float* even_scales, const float* odd_scales,
+                         const Requant& rq, int8_t* out, size_t n) {
+  const __m256i qe = Requantize8(even, _mm256_loadu_ps(even_scales), rq);
+  const __m256i qo = Requantize8(odd, _mm256_loadu_ps(odd_scales), rq);
+  // Per 128-bit lane: unpacklo gives channels 8l..8l+3, unpackhi 8l+4..8l+7.
+  const __m256i words = _mm256_packs_epi32(_mm256_unpacklo_epi32(qe, qo), _mm256_unpackhi_epi32(qe, qo));
+  StoreWords16(words, out, n);
+}
+
+// Half `h` (channels 16h..16h+15) of a 32-channel depthwise block for up to
+// four output pixels: per tap, each pixel's 16 input bytes widened to int16
+// once, against the even and the odd weight lanes of that half.
 template <bool kVnni>
-void DwconvBlock(size_t pixels, size_t ch, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w,
-                 int8_t* c, size_t c_stride, const Requant& rq) {
+void DwconvHalf(size_t pixels, size_t h, size_t ch, size_t channels, size_t taps, const int8_t* const* a,
+                const uint8_t* block, int8_t* c, size_t c_stride, const Requant& rq) {
   constexpr size_t kPixels = 4;
-  const size_t n = channels - ch < kBlockChannels ? channels - ch : kBlockChannels;
-  const int16_t* weights = DepthwiseBlockWeights(w);
+  const size_t first = ch + 16 * h;
+  const size_t n = channels - first < 16 ? channels - first : 16;
+  const int32_t* bias = BlockBiasS8(block);
+  const float* scales = DepthwiseBlockScales(block);
   for (size_t p0 = 0; p0 < pixels; p0 += kPixels) {
     const size_t np = pixels - p0 < kPixels ? pixels - p0 : kPixels;
     const int8_t* const* rows[kPixels];
     for (size_t q = 0; q < kPixels; ++q) rows[q] = a + (p0 + (q < np ? q : 0)) * taps;
-    __m256i lo[kPixels], hi[kPixels];
+    __m256i even[kPixels], odd[kPixels];
     for (size_t q = 0; q < kPixels; ++q) {
-      lo[q] = _mm256_load_si256(reinterpret_cast<const __m256i*>(BlockBiasS8(w)));
-      hi[q] = _mm256_load_si256(reinterpret_cast<const __m256i*>(BlockBiasS8(w) + 8));
+      even[q] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + 8 * h));
+      odd[q] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + 16 + 8 * h));
     }
-    for (size_t t = 0; t < taps; t += 2) {
-      const __m256i w_lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(weights + t * kBlockChannels));
-      const __m256i w_hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(weights + t * kBlockChannels + 16));
+    const int16_t* w = DepthwiseBlockWeights(block) + 16 * h;
+    for (size_t t = 0; t < taps; ++t, w += 64) {
+      const __m256i we = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+      const __m256i wo = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32));
       for (size_t q = 0; q < kPixels; ++q) {
-        const __m128i x0 = LoadChannels(rows[q][t] + ch, n);
-        const __m128i x1 = LoadChannels(rows[q][t + 1] + ch, n);
-        lo[q] = DotPairs<kVnni>(lo[q], _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(x0, x1)), w_lo);
-        hi[q] = DotPairs<kVnni>(hi[q], _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(x0, x1)), w_hi);
+        const __m256i words = _mm256_cvtepi8_epi16(LoadChannels(rows[q][t] + first, n));
+        even[q] = DotPairs<kVnni>(even[q], words, we);
+        odd[q] = DotPairs<kVnni>(odd[q], words, wo);
       }
     }
-    for (size_t q = 0; q < np; ++q) Store16(lo[q], hi[q], DepthwiseBlockScales(w), rq, c + (p0 + q) * c_stride + ch, n);
+    for (size_t q = 0; q < np; ++q) {
+      StoreEvenOdd(even[q], odd[q], scales + 8 * h, scales + 16 + 8 * h, rq, c + (p0 + q) * c_stride + first, n);
+    }
   }
 }
 
 template <bool kVnni>
 void Dwconv(size_t pixels, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w, size_t block_bytes,
             int8_t* c, size_t c_stride, const Requant& rq) {
-  for (size_t ch = 0; ch < channels; ch += kBlockChannels, w += block_bytes) {
-    DwconvBlock<kVnni>(pixels, ch, channels, taps, a, w, c, c_stride, rq);
+  for (size_t ch = 0; ch < channels; ch += kDepthwiseBlockChannels, w += block_bytes) {
+    DwconvHalf<kVnni>(pixels, 0, ch, channels, taps, a, w, c, c_stride, rq);
+    if (channels - ch > 16) DwconvHalf<kVnni>(pixels, 1, ch, channels, taps, a, w, c, c_stride, rq);
   }
 }
 

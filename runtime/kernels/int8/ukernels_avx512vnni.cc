@@ -5,8 +5,9 @@
 // accumulators. vpdpbusd multiplies unsigned by signed bytes, so each
 // 4-byte group of x is fed as x + 128 (x ^ 0x80) against the packed s8
 // weights, and the block's bias_u8 removes 128 * sum(w) with the zero point.
-// Depthwise 4x16: tap pairs as int16 pairs through vpdpwssd, four output
-// pixels at a time for independent chains.
+// Depthwise 1x32: one output pixel by one 32-channel block at a time; each
+// tap's input widened to int16 once, vpdpwssd against the even and the odd
+// channels' weight lanes (packed_weights.h).
 #include <immintrin.h>
 
 #include "kernels/int8/packed_weights.h"
@@ -96,51 +97,68 @@ void Igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, c
   }
 }
 
-// Sixteen channels of two taps as 16 int16 pairs (x0[c], x1[c]).
-inline __m512i TapPair(const int8_t* x0, const int8_t* x1, __mmask16 mask) {
-  const __m128i a = _mm_maskz_loadu_epi8(mask, x0);
-  const __m128i b = _mm_maskz_loadu_epi8(mask, x1);
-  const __m256i pairs = _mm256_set_m128i(_mm_unpackhi_epi8(a, b), _mm_unpacklo_epi8(a, b));
-  return _mm512_cvtepi8_epi16(pairs);
+// Requantizes the even (channels 0, 2, ..., 30) and odd accumulators of a
+// 32-channel depthwise block and stores `n` <= 32 channels in order.
+inline void Store32(__m512i even, __m512i odd, const float* scales, const Requant& rq, int8_t* out, size_t n) {
+  const __m512 lo = _mm512_set1_ps(rq.lo), hi = _mm512_set1_ps(rq.hi);
+  const __m512i zp = _mm512_set1_epi32(rq.zero_point);
+  __m512 fe = _mm512_mul_ps(_mm512_cvtepi32_ps(even), _mm512_load_ps(scales));
+  __m512 fo = _mm512_mul_ps(_mm512_cvtepi32_ps(odd), _mm512_load_ps(scales + 16));
+  fe = _mm512_min_ps(_mm512_max_ps(fe, lo), hi);  // NaN -> lo, as the reference
+  fo = _mm512_min_ps(_mm512_max_ps(fo, lo), hi);
+  const __m512i qe = _mm512_add_epi32(_mm512_cvtps_epi32(fe), zp);
+  const __m512i qo = _mm512_add_epi32(_mm512_cvtps_epi32(fo), zp);
+  // Per 128-bit lane, unpacklo gives channels 8l..8l+3 and unpackhi 8l+4..8l+7;
+  // the pack puts them in order. Values are in [-128, 127]: packs only reorder.
+  const __m512i words = _mm512_packs_epi32(_mm512_unpacklo_epi32(qe, qo), _mm512_unpackhi_epi32(qe, qo));
+  const __m256i bytes = _mm512_cvtsepi16_epi8(words);
+  if (n == 32) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), bytes);
+  } else {
+    _mm256_mask_storeu_epi8(out, static_cast<__mmask32>((uint64_t{1} << n) - 1), bytes);
+  }
 }
 
-// One block of 16 channels for up to four output pixels: four independent
-// accumulator chains sharing each weight load.
-void DwconvBlock(size_t pixels, size_t ch, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* block,
-                 int8_t* c, size_t c_stride, const Requant& rq) {
-  constexpr size_t kPixels = 4;
-  const size_t left = channels - ch;
-  const __mmask16 mask = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1);
-  const __m512i bias = _mm512_load_si512(BlockBiasS8(block));
-  const __m512 scale = _mm512_load_ps(DepthwiseBlockScales(block));
-  const int16_t* weights = DepthwiseBlockWeights(block);
-  for (size_t p0 = 0; p0 < pixels; p0 += kPixels) {
-    const size_t np = pixels - p0 < kPixels ? pixels - p0 : kPixels;
-    const int8_t* const* rows[kPixels];
-    for (size_t q = 0; q < kPixels; ++q) rows[q] = a + (p0 + (q < np ? q : 0)) * taps;
-    __m512i acc[kPixels];
-    for (size_t q = 0; q < kPixels; ++q) acc[q] = bias;
-    for (size_t t = 0; t < taps; t += 2) {
-      const __m512i wv = _mm512_load_si512(weights + t * kBlockChannels);
-      for (size_t q = 0; q < kPixels; ++q) {
-        acc[q] = _mm512_dpwssd_epi32(acc[q], TapPair(rows[q][t] + ch, rows[q][t + 1] + ch, mask), wv);
-      }
-    }
-    for (size_t q = 0; q < np; ++q) Store16(acc[q], scale, rq, c + (p0 + q) * c_stride + ch, left < 16 ? left : 16);
+// One block of 32 channels for one output pixel: per tap, the pixel's 32
+// input bytes widened to int16 once and multiplied against the even and the
+// odd weight lanes (read from L1 as memory operands). Two accumulators only:
+// the pixels' chains are independent, and out-of-order execution overlaps
+// them (an array of accumulators over pixels is kept in memory by GCC 12).
+template <bool kFull>
+inline void DwconvPixel(const int8_t* const* rows, size_t ch, size_t left, size_t taps, const uint8_t* block,
+                        int8_t* out, const Requant& rq) {
+  const __mmask32 mask = static_cast<__mmask32>((uint64_t{1} << left) - 1);
+  __m512i even = _mm512_load_si512(BlockBiasS8(block));
+  __m512i odd = _mm512_load_si512(BlockBiasS8(block) + 16);
+  const int16_t* w = DepthwiseBlockWeights(block);
+  for (size_t t = 0; t < taps; ++t, w += 64) {
+    const int8_t* x = rows[t] + ch;
+    const __m256i bytes = kFull ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)) : _mm256_maskz_loadu_epi8(mask, x);
+    const __m512i words = _mm512_cvtepi8_epi16(bytes);
+    even = _mm512_dpwssd_epi32(even, words, _mm512_load_si512(w));
+    odd = _mm512_dpwssd_epi32(odd, words, _mm512_load_si512(w + 32));
   }
+  Store32(even, odd, DepthwiseBlockScales(block), rq, out + ch, left);
 }
 
 void Dwconv(size_t pixels, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w,
             size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
-  for (size_t ch = 0; ch < channels; ch += kBlockChannels, w += block_bytes) {
-    DwconvBlock(pixels, ch, channels, taps, a, w, c, c_stride, rq);
+  for (size_t ch = 0; ch < channels; ch += kDepthwiseBlockChannels, w += block_bytes) {
+    const size_t left = channels - ch;
+    for (size_t p = 0; p < pixels; ++p) {
+      if (left >= kDepthwiseBlockChannels) {
+        DwconvPixel<true>(a + p * taps, ch, kDepthwiseBlockChannels, taps, w, c + p * c_stride, rq);
+      } else {
+        DwconvPixel<false>(a + p * taps, ch, left, taps, w, c + p * c_stride, rq);
+      }
+    }
   }
 }
 
 }  // namespace
 
 const Ukernels kAvx512VnniUkernels = {
-    "avx512vnni", "int8/qc8-igemm-8x32c4-avx512vnni", "int8/qc8-dwconv-4x16-avx512vnni", Igemm, kMr, Dwconv, true,
+    "avx512vnni", "int8/qc8-igemm-8x32c4-avx512vnni", "int8/qc8-dwconv-1x32-avx512vnni", Igemm, kMr, Dwconv, true,
 };
 
 }  // namespace int8

@@ -38,19 +38,19 @@ void IgemmScalar(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const
 
 void DwconvPixel(size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w, size_t block_bytes,
                  int8_t* c, const Requant& rq) {
-  for (size_t b = 0; b * kBlockChannels < channels; ++b, w += block_bytes) {
+  for (size_t b = 0; b * kDepthwiseBlockChannels < channels; ++b, w += block_bytes) {
     const int32_t* bias = BlockBiasS8(w);
     const float* scale = DepthwiseBlockScales(w);
     const int16_t* weights = DepthwiseBlockWeights(w);
-    const size_t n = channels - b * kBlockChannels < kBlockChannels ? channels - b * kBlockChannels : kBlockChannels;
+    const size_t first = b * kDepthwiseBlockChannels;
+    const size_t n = channels - first < kDepthwiseBlockChannels ? channels - first : kDepthwiseBlockChannels;
     for (size_t j = 0; j < n; ++j) {
-      const size_t ch = b * kBlockChannels + j;
-      uint32_t acc = static_cast<uint32_t>(bias[j]);
+      uint32_t acc = static_cast<uint32_t>(bias[DepthwiseLane(j)]);
       for (size_t t = 0; t < taps; ++t) {
-        const int16_t wt = weights[((t / 2) * kBlockChannels + j) * 2 + t % 2];
-        acc += static_cast<uint32_t>(static_cast<int32_t>(a[t][ch]) * wt);
+        acc += static_cast<uint32_t>(static_cast<int32_t>(a[t][first + j]) * weights[DepthwiseWeightIndex(t, j)]);
       }
-      c[ch] = Requantize(static_cast<int32_t>(acc), scale[j], rq.zero_point, rq.qmin, rq.qmax);
+      c[first + j] =
+          Requantize(static_cast<int32_t>(acc), scale[DepthwiseLane(j)], rq.zero_point, rq.qmin, rq.qmax);
     }
   }
 }
@@ -63,7 +63,7 @@ void DwconvScalar(size_t pixels, size_t channels, size_t taps, const int8_t* con
 }  // namespace
 
 const Ukernels kScalarUkernels = {
-    "scalar", "int8/qc8-igemm-4x16c4-scalar", "int8/qc8-dwconv-1x16-scalar", IgemmScalar, kMr, DwconvScalar, false,
+    "scalar", "int8/qc8-igemm-4x16c4-scalar", "int8/qc8-dwconv-1x32-scalar", IgemmScalar, kMr, DwconvScalar, false,
 };
 
 }  // namespace int8
