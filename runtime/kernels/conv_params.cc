@@ -4,6 +4,13 @@
 
 namespace kite {
 
+kite_status CheckPackedWeightsInput(PrepareContext& ctx) {
+  if (ctx.node().has_input(3) && (!ctx.input(3).is_constant || ctx.input(3).dtype != KITE_INT32)) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "packed weights (input 3) must be a constant int32 tensor");
+  }
+  return KITE_OK;
+}
+
 kite_status CheckConvQuantization(PrepareContext& ctx, const Tensor& input, const Tensor& weights,
                                   const Tensor* bias, const Tensor& output, int32_t out_channels, float act_min,
                                   float act_max) {

@@ -27,6 +27,10 @@ kite_status CheckConvQuantization(PrepareContext& ctx, const Tensor& input, cons
                                   const Tensor* bias, const Tensor& output, int32_t out_channels, float act_min,
                                   float act_max);
 
+// Input 3, when present, is packed weights for Kite's int8 engine: a
+// constant int32 tensor (its contents are checked by the engine).
+kite_status CheckPackedWeightsInput(PrepareContext& ctx);
+
 // The int8 requantization scale of output channel `channel` (weights
 // checked by CheckConvQuantization).
 float RequantizationScale(const Tensor& input, const Tensor& weights, const Tensor& output, int32_t channel);

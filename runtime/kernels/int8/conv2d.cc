@@ -39,11 +39,10 @@ struct ConvState {
   size_t block_bytes;
   Requant rq;
   Kind kind;
-  int32_t in_h, in_w, in_c, out_h, out_w, out_c;
+  int32_t in_h, in_w, in_c, out_h, out_w, out_c;  // in_c: the bytes each tap reads of one input pixel
   int32_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-  int32_t kc;     // input bytes per tap of one output pixel
   int64_t rows;   // output pixels (GEMM M); depthwise: output rows (batch x height)
-  int8_t* zero;   // kc (depthwise: in_c) bytes of the input zero point
+  int8_t* zero;   // in_c bytes of the input zero point
   void* threadpool;
   size_t tasks;   // pixel tiles, or depthwise rows
   void (*task)(void* job, size_t index);
@@ -64,7 +63,7 @@ void GemmTile(const Job& job, size_t tile) {
   const int8_t* a[kMaxTaps * kMaxMr];
   size_t ks = 1;
   if (s.kind == Kind::kGemm) {
-    for (size_t m = 0; m < mr_max; ++m) a[m] = job.in + (p0 + (m < mr ? m : 0)) * s.kc;
+    for (size_t m = 0; m < mr_max; ++m) a[m] = job.in + (p0 + (m < mr ? m : 0)) * s.in_c;
   } else {
     ks = static_cast<size_t>(s.kernel_h) * s.kernel_w;
     // Each tap's offset from the pixel's top-left input (bytes): a pixel whose
@@ -99,7 +98,7 @@ void GemmTile(const Job& job, size_t tile) {
       }
     }
   }
-  s.uk->igemm(mr, static_cast<size_t>(s.out_c), static_cast<size_t>(s.kc), ks, a, s.blocks, s.block_bytes,
+  s.uk->igemm(mr, static_cast<size_t>(s.out_c), static_cast<size_t>(s.in_c), ks, a, s.blocks, s.block_bytes,
               job.out + p0 * s.out_c, static_cast<size_t>(s.out_c), s.rq);
 }
 
@@ -272,7 +271,6 @@ kite_status TryConv2D(PrepareContext& ctx, bool* taken) {
   s->dilation_w = o->dilation_w();
   s->pad_top = o->pad_top();
   s->pad_left = o->pad_left();
-  s->kc = in_c;
   const bool pointwise = kh == 1 && kw == 1 && o->stride_h() == 1 && o->stride_w() == 1 && o->pad_top() == 0 &&
                          o->pad_left() == 0 && y.shape.dims[1] == x.shape.dims[1] && y.shape.dims[2] == x.shape.dims[2];
   s->kind = depthwise ? Kind::kDepthwise : pointwise ? Kind::kGemm : Kind::kIgemm;
@@ -296,7 +294,7 @@ kite_status TryFullyConnected(PrepareContext& ctx, bool* taken) {
   ConvState* s = ctx.AllocateState<ConvState>();
   if (s == nullptr) return ctx.OutOfArena();
   s->kind = Kind::kGemm;
-  s->kc = in_c;
+  s->in_c = in_c;
   s->out_c = out_c;
   s->rows = x.elements() / in_c;
   const PackedExpectation e{kPackedGemm, out_c, 1, 1, in_c, x.zero_point};

@@ -114,9 +114,7 @@ kite_status CheckConv2D(PrepareContext& ctx) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID, "strides and dilations must be >= 1 and pads >= 0");
   }
   KITE_RETURN_IF_ERROR(CheckGroupedWeights(ctx, x, w, o->groups()));
-  if (ctx.node().has_input(3) && (!ctx.input(3).is_constant || ctx.input(3).dtype != KITE_INT32)) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "packed weights (input 3) must be a constant int32 tensor");
-  }
+  KITE_RETURN_IF_ERROR(CheckPackedWeightsInput(ctx));
   const int32_t out_c = w.shape.dims[0];
   Shape expected;
   expected.rank = 4;

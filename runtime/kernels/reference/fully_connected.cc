@@ -72,9 +72,7 @@ kite_status CheckFullyConnected(PrepareContext& ctx) {
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
   const Tensor& y = ctx.output(0);
   KITE_RETURN_IF_ERROR(CheckRank(ctx, w, 2, "weights"));
-  if (ctx.node().has_input(3) && (!ctx.input(3).is_constant || ctx.input(3).dtype != KITE_INT32)) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "packed weights (input 3) must be a constant int32 tensor");
-  }
+  KITE_RETURN_IF_ERROR(CheckPackedWeightsInput(ctx));
   if (x.shape.rank < 1) return ctx.Fail(KITE_ERROR_MODEL_INVALID, "input is a scalar, expected rank >= 1");
   const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
   if (x.shape.dims[x.shape.rank - 1] != in_c) {
