@@ -145,7 +145,8 @@ void DepthwiseRow(const Job& job, size_t row) {
       const bool interior = ix0 >= 0 && ix0 + span < in_w;
       if (interior && p > 0 && previous_interior) {
         // The previous column's pointers, one step on (padded rows stay on the zero row).
-        for (t = 0; t < taps; ++t) px[t] = px[t - taps] + tap_step[t];
+        const int8_t* const* left = px - taps;
+        for (t = 0; t < taps; ++t) px[t] = left[t] + tap_step[t];
       } else if (interior) {
         for (t = 0; t < taps; ++t) px[t] = tap_row_inside[t] ? image + (column + tap_offset[t]) : zero;
       } else {
