@@ -182,12 +182,13 @@ std::string KernelName(const KernelLine& k) {
 }
 
 void RunCase(benchmark::State& state, const std::shared_ptr<Case>& c, bool int8, KernelSet set) {
-  SetKernelSet(set);  // read at prepare
+  kite_options options = KITE_OPTIONS_DEFAULT;
+  options.kernels = set == KernelSet::kReference ? KITE_KERNELS_REFERENCE : KITE_KERNELS_OPTIMIZED;
   std::unique_ptr<uint8_t, decltype(&std::free)> bytes(static_cast<uint8_t*>(std::aligned_alloc(64, (c->model.size() + 63) / 64 * 64)), &std::free);
   std::memcpy(bytes.get(), c->model.data(), c->model.size());
   ModelHandle model;
   InterpreterHandle it;
-  if (model.Load(bytes.get(), c->model.size()) != KITE_OK || it.Create(model, nullptr, 0) != KITE_OK || it.Prepare() != KITE_OK) {
+  if (model.Load(bytes.get(), c->model.size()) != KITE_OK || it.Create(model, options, nullptr, 0) != KITE_OK || it.Prepare() != KITE_OK) {
     state.SkipWithError(it.error());
     return;
   }

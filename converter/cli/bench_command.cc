@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -45,15 +47,20 @@ void BenchModel(const BenchArgs& args) {
   if (args.runs < 1 || args.warmup < 0) throw std::runtime_error("--runs must be >= 1 and --warmup >= 0");
   const bool progress = isatty(STDERR_FILENO) != 0;
 
-  SetKernelSet(args.kernels == "reference" ? KernelSet::kReference : KernelSet::kOptimized);  // read at prepare
+  kite_options options = KITE_OPTIONS_DEFAULT;
+  options.kernels = KernelsOption(args.kernels);
   const auto t0 = Clock::now();
   ModelHandle model;
   if (model.LoadFile(args.model.c_str()) != KITE_OK) throw std::runtime_error(args.model + ": " + model.error());
   const auto t1 = Clock::now();
   size_t arena_bytes = 0;
-  if (model.ArenaSize(&arena_bytes) != KITE_OK) throw std::runtime_error(model.error());
+  if (model.ArenaSize(options, &arena_bytes) != KITE_OK) throw std::runtime_error(model.error());
+  // The caller's arena, as an application sizes it: measured once (a NULL
+  // arena would make create measure again).
+  std::unique_ptr<void, decltype(&std::free)> arena(std::aligned_alloc(KITE_ARENA_ALIGNMENT, arena_bytes), &std::free);
+  if (arena == nullptr) throw std::runtime_error("cannot allocate an arena of " + std::to_string(arena_bytes) + " bytes");
   InterpreterHandle it;
-  if (it.Create(model, nullptr, 0) != KITE_OK) throw std::runtime_error(it.error());
+  if (it.Create(model, options, arena.get(), arena_bytes) != KITE_OK) throw std::runtime_error(it.error());
   const kite_status threads = it.SetNumThreads(args.threads);
   if (threads != KITE_OK) {
     throw std::runtime_error("--threads " + std::to_string(args.threads) + ": " + kite_status_string(threads) +
@@ -125,6 +132,7 @@ void BenchModel(const BenchArgs& args) {
   struct Row {
     int32_t index;
     std::string op, node, dtype, kernel;
+    const char* declined;
     double ms;
     OpCost cost;
   };
@@ -134,7 +142,7 @@ void BenchModel(const BenchArgs& args) {
     const Node& node = interpreter.node(n);
     Row row{n, schema::EnumNameOpCode(node.op->opcode()), node.op->source_node() ? node.op->source_node()->str() : "",
             schema::EnumNameDataType(fb.tensors()->Get(node.op->outputs()->Get(0))->type()), node.kernel_name,
-            Percentile(op_times[n], 0.5), CostOf(fb, *node.op)};
+            node.declined, Percentile(op_times[n], 0.5), CostOf(fb, *node.op)};
     profiled_total += row.ms;
     rows.push_back(row);
   }
@@ -170,7 +178,7 @@ void BenchModel(const BenchArgs& args) {
   nlohmann::json ops = nlohmann::json::array();
   for (const Row& r : rows) {
     ops.push_back({{"index", r.index}, {"op", r.op}, {"node", r.node}, {"dtype", r.dtype}, {"kernel", r.kernel},
-                   {"ms", r.ms}, {"share", profiled_total > 0 ? r.ms / profiled_total : 0.0}, {"macs", r.cost.macs},
+                   {"declined", r.declined != nullptr ? nlohmann::json(r.declined) : nlohmann::json()}, {"ms", r.ms}, {"share", profiled_total > 0 ? r.ms / profiled_total : 0.0}, {"macs", r.cost.macs},
                    {"gmacs_per_s", r.ms > 0 ? r.cost.macs / (r.ms * 1e6) : 0.0}});
   }
   j["profile"] = ops;
@@ -201,6 +209,7 @@ void BenchModel(const BenchArgs& args) {
                 r.ms > 0 ? r.cost.macs / (r.ms * 1e6) : 0.0);
   }
   if (shown < rows.size()) std::printf("  ... %zu more operators (--top 0 shows all)\n", rows.size() - shown);
+  PrintKernelChoices(ops);
 }
 
 }  // namespace cli

@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "kite/kite.h"
 #include "quantize/calibration_data.h"
 
 namespace kite {
@@ -17,12 +20,14 @@ struct RunArgs {
   std::vector<std::string> inputs;  // NAME=FILE.npy
   uint64_t seed = 0;
   std::string output_dir;
+  std::string kernels = "optimized";  // or "reference"
 };
 
 struct InspectArgs {
   std::string model;
   bool json = false;
   bool kernel_shapes = false;
+  std::string kernels = "optimized";  // or "reference"
 };
 
 struct BenchArgs {
@@ -52,6 +57,11 @@ struct CompareArgs {
 void RunModel(const RunArgs& args);
 void InspectModel(const InspectArgs& args);
 void BenchModel(const BenchArgs& args);
+// The ops whose faster kernel declined, grouped by kernel and reason, from
+// the "kernel" and "declined" fields of `kite inspect --json`'s operators.
+void PrintKernelChoices(const nlohmann::json& ops);
+// --kernels optimized|reference as the C API's value.
+kite_kernels KernelsOption(const std::string& kernels);
 void CompareModels(const CompareArgs& args);
 
 // "\rWHAT: done/total" on a terminal (stderr), nothing otherwise.

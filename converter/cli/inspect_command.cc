@@ -84,6 +84,28 @@ std::string KernelShape(const schema::Model& fb, const schema::Operator& op) {
 
 }  // namespace
 
+void PrintKernelChoices(const nlohmann::json& ops) {
+  // (kernel, reason) -> ops, in first-seen order.
+  std::vector<std::pair<std::string, std::string>> keys;
+  std::vector<int> counts;
+  for (const auto& o : ops) {
+    if (o["declined"].is_null()) continue;
+    const std::pair<std::string, std::string> key{o["kernel"].get<std::string>(), o["declined"].get<std::string>()};
+    const auto at = std::find(keys.begin(), keys.end(), key);
+    if (at == keys.end()) {
+      keys.push_back(key);
+      counts.push_back(1);
+    } else {
+      ++counts[static_cast<size_t>(at - keys.begin())];
+    }
+  }
+  if (keys.empty()) return;
+  std::printf("\nwhy these kernels (ops whose faster kernel declined):\n");
+  for (size_t k = 0; k < keys.size(); ++k) {
+    std::printf("  %4d x %-34s %s\n", counts[k], keys[k].first.c_str(), keys[k].second.c_str());
+  }
+}
+
 void InspectModel(const InspectArgs& args) {
   std::ifstream f(args.model, std::ios::binary);
   if (!f) throw std::runtime_error("cannot open '" + args.model + "'");
@@ -99,7 +121,8 @@ void InspectModel(const InspectArgs& args) {
   if (status != KITE_OK) throw std::runtime_error(args.model + ": " + kite_status_string(status) + ": " + message);
   // A measuring prepare: every check and kernel choice, no arena needed.
   TailAllocator measure;
-  Interpreter interpreter(&model, &measure);
+  Interpreter interpreter(&model, &measure,
+                          KernelsOption(args.kernels) == KITE_KERNELS_REFERENCE ? KernelSet::kReference : KernelSet::kOptimized);
   status = interpreter.Prepare();
   if (status != KITE_OK) throw std::runtime_error(args.model + ": " + kite_status_string(status) + ": " + interpreter.error());
   const schema::Model* fb = model.fb();
@@ -167,7 +190,8 @@ void InspectModel(const InspectArgs& args) {
                    {"output", Shape(out->shape())},
                    {"output_quantization", Quant(out)},
                    {"arena_offset", out->arena_offset()},
-                   {"kernel", node.kernel_name}});
+                   {"kernel", node.kernel_name},
+                   {"declined", node.declined != nullptr ? nlohmann::json(node.declined) : nlohmann::json()}});
   }
   j["operators"] = ops;
   // Each op's precision: its output dtype; Quantize/Dequantize are the
@@ -198,6 +222,7 @@ void InspectModel(const InspectArgs& args) {
                 o["dtype"].get<std::string>().c_str(), o["node"].get<std::string>().c_str(), o["output"].get<std::string>().c_str(),
                 o["kernel"].get<std::string>().c_str(), o["inputs"].get<std::string>().c_str());
   }
+  PrintKernelChoices(ops);
   std::printf("\n%d operators, %zu tensors, %llu bytes of constants\n", interpreter.num_nodes(), static_cast<size_t>(fb->tensors()->size()),
               static_cast<unsigned long long>(constant_bytes));
   std::printf("precision: %d int8 ops, %d float ops, %d quantize/dequantize (the dtype column is each op's)\n", int8_ops,

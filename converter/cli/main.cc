@@ -105,6 +105,10 @@ int main(int argc, char** argv) {
                   "NAME=FILE.npy (repeatable); k samples stacked along the first dimension run one after another");
   run->add_option("--seed", run_args.seed, "seed for inputs not given as files (uniform in [-1, 1])");
   run->add_option("--output-dir", run_args.output_dir, "folder for one <output name>.npy per graph output")->required();
+  run->add_option("--kernels", run_args.kernels,
+                  "optimized (default: Kite's int8 engine, XNNPACK and Kite's other kernels where they apply) or "
+                  "reference (the portable reference kernels only)")
+      ->check(CLI::IsMember({"optimized", "reference"}));
 
   kite::cli::InspectArgs inspect_args;
   auto* inspect = app.add_subcommand("inspect", "Show a .kite model's ops, tensors, kernels and memory plan");
@@ -112,6 +116,9 @@ int main(int argc, char** argv) {
   inspect->add_flag("--json", inspect_args.json, "machine-readable output");
   inspect->add_flag("--kernel-shapes", inspect_args.kernel_shapes,
                     "one line per distinct Conv2D/FC/Add/pool/Resize/Concat configuration, for benchmarks/kernels");
+  inspect->add_option("--kernels", inspect_args.kernels,
+                      "the kernels to show: optimized (default) or reference, as kite run and kite bench choose them")
+      ->check(CLI::IsMember({"optimized", "reference"}));
 
   kite::cli::BenchArgs bench_args;
   auto* bench = app.add_subcommand("bench", "Time a .kite model: init, arena, latency min/median/p90 and a per-operator profile");
@@ -125,8 +132,8 @@ int main(int argc, char** argv) {
   bench->add_option("--seed", bench_args.seed, "seed of the random inputs");
   bench->add_flag("--json", bench_args.json, "machine-readable output (all operators)");
   bench->add_option("--kernels", bench_args.kernels,
-                    "optimized (default: XNNPACK and Kite's own kernels where they apply) or reference (the portable "
-                    "reference kernels only, to see what the optimized ones gain)")
+                    "optimized (default: Kite's int8 engine, XNNPACK and Kite's other kernels where they apply) or "
+                    "reference (the portable reference kernels only, to see what the optimized ones gain)")
       ->check(CLI::IsMember({"optimized", "reference"}));
 
   kite::cli::CompareArgs compare_args;

@@ -32,11 +32,19 @@ void Check(kite_status status, const std::string& what, const char* message) {
 
 }  // namespace
 
+kite_kernels KernelsOption(const std::string& kernels) {
+  if (kernels == "optimized") return KITE_KERNELS_OPTIMIZED;
+  if (kernels == "reference") return KITE_KERNELS_REFERENCE;
+  throw std::runtime_error("--kernels " + kernels + ": expected optimized or reference");
+}
+
 void RunModel(const RunArgs& args) {
   ModelHandle model;
   Check(model.LoadFile(args.model.c_str()), "cannot load '" + args.model + "'", model.error());
+  kite_options options = KITE_OPTIONS_DEFAULT;
+  options.kernels = KernelsOption(args.kernels);
   InterpreterHandle it;
-  Check(it.Create(model, nullptr, 0), "cannot create an interpreter", it.error());
+  Check(it.Create(model, options, nullptr, 0), "cannot create an interpreter", it.error());
   Check(it.Prepare(), "cannot prepare '" + args.model + "'", it.error());
 
   std::map<std::string, std::string> files;

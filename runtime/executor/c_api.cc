@@ -115,11 +115,35 @@ void kite_model_free(kite_model* model) {
   if (on_heap) free(model);
 }
 
+namespace {
+
+// The options' kernel set; false for a value outside the enum.
+bool KernelSetOf(const kite_options* options, kite::KernelSet* set) {
+  const kite_kernels kernels = options != nullptr ? options->kernels : KITE_KERNELS_OPTIMIZED;
+  switch (kernels) {
+    case KITE_KERNELS_OPTIMIZED: *set = kite::KernelSet::kOptimized; return true;
+    case KITE_KERNELS_REFERENCE: *set = kite::KernelSet::kReference; return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 kite_status kite_arena_size(const kite_model* model, size_t* bytes, kite_error* error) {
+  return kite_arena_size_with_options(model, nullptr, bytes, error);
+}
+
+kite_status kite_arena_size_with_options(const kite_model* model, const kite_options* options, size_t* bytes,
+                                         kite_error* error) {
   ClearError(error);
   if (model == nullptr || bytes == nullptr) {
     return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
                       "model or bytes pointer is NULL");
+  }
+  kite::KernelSet kernels;
+  if (!KernelSetOf(options, &kernels)) {
+    return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
+                      "options.kernels is %d, not a kite_kernels value", static_cast<int>(options->kernels));
   }
   kite::TailAllocator measure;
   // The same first allocation a real interpreter makes for its handle.
@@ -128,7 +152,7 @@ kite_status kite_arena_size(const kite_model* model, size_t* bytes, kite_error* 
     return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_OUT_OF_MEMORY,
                       "cannot allocate while measuring the arena");
   }
-  kite::Interpreter* interpreter = new (self) kite::Interpreter(&model->model, &measure);
+  kite::Interpreter* interpreter = new (self) kite::Interpreter(&model->model, &measure, kernels);
   const kite_status status = interpreter->Prepare();
   if (status != KITE_OK) {
     kite::Fail(MessageOf(error), MessageSizeOf(error), status, "%s", interpreter->error());
@@ -141,15 +165,26 @@ kite_status kite_arena_size(const kite_model* model, size_t* bytes, kite_error* 
 
 kite_status kite_interpreter_create(const kite_model* model, void* arena, size_t arena_size,
                                     kite_interpreter** interpreter, kite_error* error) {
+  return kite_interpreter_create_with_options(model, nullptr, arena, arena_size, interpreter, error);
+}
+
+kite_status kite_interpreter_create_with_options(const kite_model* model, const kite_options* options, void* arena,
+                                                 size_t arena_size, kite_interpreter** interpreter,
+                                                 kite_error* error) {
   ClearError(error);
   if (model == nullptr || interpreter == nullptr) {
     return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
                       "model or interpreter output pointer is NULL");
   }
   *interpreter = nullptr;
+  kite::KernelSet kernels;
+  if (!KernelSetOf(options, &kernels)) {
+    return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
+                      "options.kernels is %d, not a kite_kernels value", static_cast<int>(options->kernels));
+  }
   void* owned = nullptr;
   if (arena == nullptr) {
-    kite_status status = kite_arena_size(model, &arena_size, error);
+    kite_status status = kite_arena_size_with_options(model, options, &arena_size, error);
     if (status != KITE_OK) return status;
     owned = aligned_alloc(KITE_ARENA_ALIGNMENT, arena_size);
     if (owned == nullptr) {
@@ -171,7 +206,7 @@ kite_status kite_interpreter_create(const kite_model* model, void* arena, size_t
                       "arena of %zu bytes is too small to hold the interpreter", arena_size);
   }
   kite_interpreter* handle = static_cast<kite_interpreter*>(self);
-  new (&handle->impl) kite::Interpreter(&model->model, base, arena_size, sizeof(kite_interpreter));
+  new (&handle->impl) kite::Interpreter(&model->model, base, arena_size, sizeof(kite_interpreter), kernels);
   handle->owned_arena = owned;
   handle->threadpool = nullptr;
   const kite_status status = handle->impl.BuildTensors();

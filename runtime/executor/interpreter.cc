@@ -27,15 +27,15 @@ const char* NameOf(const schema::Model* model, int32_t tensor) {
 }  // namespace
 
 Interpreter::Interpreter(const Model* model, uint8_t* arena, size_t arena_size,
-                         size_t self_bytes)
+                         size_t self_bytes, KernelSet kernels)
     : model_(model), own_tail_(arena, arena_size), tail_(&own_tail_), arena_(arena),
-      arena_size_(arena_size) {
+      arena_size_(arena_size), kernels_(kernels) {
   // Re-take the bytes this object occupies, without touching them.
   own_tail_.Allocate(self_bytes, KITE_ARENA_ALIGNMENT, /*zero=*/false);
 }
 
-Interpreter::Interpreter(const Model* model, TailAllocator* measure)
-    : model_(model), tail_(measure) {}
+Interpreter::Interpreter(const Model* model, TailAllocator* measure, KernelSet kernels)
+    : model_(model), tail_(measure), kernels_(kernels) {}
 
 kite_status Interpreter::Fail(kite_status status, const char* format, ...) {
   va_list args;
@@ -247,10 +247,15 @@ kite_status Interpreter::PrepareNodes() {
     PrepareContext ctx(tensors_, tail_, n, node, error_, sizeof(error_));
     ctx.set_threadpool(threadpool_);
     ctx.set_int8_ukernels(int8_ukernels_);
-    const PrepareFn prepare = LookupPrepare(op->opcode());
+    const PrepareFn prepare = LookupPrepare(op->opcode(), kernels_);
     if (prepare == nullptr) {
       return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "this runtime has no kernel for op code %d",
                       static_cast<int>(op->opcode()));
+    }
+    if (kernels_ == KernelSet::kReference) {
+      ctx.Decline("reference kernels requested");
+    } else if (prepare == LookupPrepare(op->opcode(), KernelSet::kReference)) {
+      ctx.Decline("no optimized kernel for this op in this build");
     }
     const kite_status status = prepare(ctx);
     if (status != KITE_OK) return status;

@@ -18,9 +18,10 @@ class Interpreter {
   // Real mode: the interpreter's own object (`self_bytes`, 64-aligned) is the
   // first allocation from the top of `arena`, which the caller has checked for
   // alignment and placed the object at. Measure mode: `measure` counts every
-  // allocation, and there is no arena.
-  Interpreter(const Model* model, uint8_t* arena, size_t arena_size, size_t self_bytes);
-  Interpreter(const Model* model, TailAllocator* measure);
+  // allocation, and there is no arena. `kernels`: which kernels prepare picks.
+  Interpreter(const Model* model, uint8_t* arena, size_t arena_size, size_t self_bytes,
+              KernelSet kernels = KernelSet::kOptimized);
+  Interpreter(const Model* model, TailAllocator* measure, KernelSet kernels = KernelSet::kOptimized);
 
   kite_status Prepare();
   kite_status Invoke();
@@ -40,6 +41,7 @@ class Interpreter {
   size_t RequiredArenaBytes() const;
 
   bool prepared() const { return prepared_; }
+  KernelSet kernels() const { return kernels_; }
   const char* error() const { return error_; }
 
   int32_t num_inputs() const;
@@ -86,6 +88,7 @@ class Interpreter {
   int32_t num_nodes_ = 0;
   uint64_t activation_bytes_ = 0;
   void* threadpool_ = nullptr;
+  KernelSet kernels_;
   const int8::Ukernels* int8_ukernels_ = nullptr;
   bool prepare_attempted_ = false;
   bool prepared_ = false;

@@ -32,11 +32,20 @@ struct Node {
   InvokeFn invoke = nullptr;
   const void* state = nullptr;        // the kernel's, in the arena
   const char* kernel_name = nullptr;  // e.g. "reference/conv2d_int8", for profiles
+  // Why a faster kernel declined this op (a static string, e.g. "int8
+  // engine: weights not packed"), or null when the first choice took it.
+  const char* declined = nullptr;
 
   const Tensor& input(const Tensor* tensors, int32_t i) const { return tensors[inputs[i]]; }
   const Tensor& output(const Tensor* tensors, int32_t i) const { return tensors[outputs[i]]; }
   bool has_input(int32_t i) const { return i < num_inputs && inputs[i] >= 0; }
 };
+
+// Which kernels an interpreter's prepare picks. kOptimized (the default):
+// Kite's int8 engine, XNNPACK where the build has it and Kite's other
+// optimized kernels, each where the op's configuration suits it, the reference
+// kernel otherwise; kReference: the portable reference kernels only.
+enum class KernelSet { kOptimized, kReference };
 
 // What a prepare function may use.
 class PrepareContext {
@@ -45,6 +54,12 @@ class PrepareContext {
                  char* message, size_t message_size)
       : tensors_(tensors), tail_(tail), node_index_(node_index), node_(node),
         message_(message), message_size_(message_size) {}
+
+  // Records why a faster kernel passed the op on (a static string); the
+  // first reason given is kept.
+  void Decline(const char* reason) {
+    if (node_->declined == nullptr) node_->declined = reason;
+  }
 
   Tensor& input(int32_t i) { return tensors_[node_->inputs[i]]; }
   Tensor& output(int32_t i) { return tensors_[node_->outputs[i]]; }
@@ -91,16 +106,9 @@ class PrepareContext {
 
 using PrepareFn = kite_status (*)(PrepareContext& ctx);
 
-// The prepare function of an op code, or nullptr when there is none.
-PrepareFn LookupPrepare(schema::OpCode opcode);
-
-// Which kernels prepare picks. kOptimized (the default) uses XNNPACK where the
-// build has it and the op's configuration is supported, the reference kernel
-// otherwise; kReference forces the reference kernels. Process-wide, read at
-// prepare: for tests that run one model on both and for `kite bench`.
-enum class KernelSet { kOptimized, kReference };
-void SetKernelSet(KernelSet set);
-KernelSet GetKernelSet();
+// The prepare function of an op code in kernel set `set`, or nullptr when
+// there is none.
+PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set);
 
 // True when the op may write its output over input `input` at the same
 // offset, provided that input's last use is this op.

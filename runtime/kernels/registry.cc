@@ -10,19 +10,11 @@
 #endif
 
 namespace kite {
-namespace {
 
-KernelSet g_kernel_set = KernelSet::kOptimized;
-
-}  // namespace
-
-void SetKernelSet(KernelSet set) { g_kernel_set = set; }
-KernelSet GetKernelSet() { return g_kernel_set; }
-
-PrepareFn LookupPrepare(schema::OpCode opcode) {
+PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
   using schema::OpCode;
 #if KITE_WITH_XNNPACK
-  if (g_kernel_set == KernelSet::kOptimized) {
+  if (set == KernelSet::kOptimized) {
     switch (opcode) {
       case OpCode::OpCode_CONV_2D: return int8::PrepareConv2D;  // XNNPACK when not packed
       case OpCode::OpCode_ADD:
@@ -43,7 +35,7 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
     }
   }
 #else
-  if (g_kernel_set == KernelSet::kOptimized) {
+  if (set == KernelSet::kOptimized) {
     switch (opcode) {
       case OpCode::OpCode_ADD:
       case OpCode::OpCode_SUB:
@@ -57,7 +49,7 @@ PrepareFn LookupPrepare(schema::OpCode opcode) {
   }
 #endif
   // Kite's own kernels, with and without XNNPACK.
-  if (g_kernel_set == KernelSet::kOptimized) {
+  if (set == KernelSet::kOptimized) {
     switch (opcode) {
       case OpCode::OpCode_QUANTIZE: return optimized::PrepareQuantize;
       case OpCode::OpCode_RESIZE: return optimized::PrepareResize;

@@ -86,6 +86,11 @@ TEST(KiteCli, RunWithSeedIsDeterministic) {
   ASSERT_EQ(Shell("'" KITE_CLI "' run '" + model + "' --seed 7 --output-dir '" + Work() + "/s1'", &out), 0) << out;
   ASSERT_EQ(Shell("'" KITE_CLI "' run '" + model + "' --seed 7 --output-dir '" + Work() + "/s2'", &out), 0) << out;
   EXPECT_EQ(converter::ReadNpy(Work() + "/s1/out_0_relu.npy").data, converter::ReadNpy(Work() + "/s2/out_0_relu.npy").data);
+  ASSERT_EQ(Shell("'" KITE_CLI "' run '" + model + "' --seed 7 --kernels reference --output-dir '" + Work() + "/s3'", &out), 0)
+      << out;
+  EXPECT_EQ(converter::ReadNpy(Work() + "/s1/out_0_relu.npy").data, converter::ReadNpy(Work() + "/s3/out_0_relu.npy").data);
+  EXPECT_NE(Shell("'" KITE_CLI "' run '" + model + "' --kernels fastest --output-dir '" + Work() + "/s4'", &out), 0);
+  EXPECT_NE(out.find("--kernels"), std::string::npos) << out;
 }
 
 #if KITE_WITH_XNNPACK
@@ -104,6 +109,12 @@ TEST(KiteCli, InspectJson) {
   EXPECT_EQ(j["operators"][0]["kernel"], kReluKernel);
   EXPECT_EQ(j["outputs"][0]["name"], "out:0/relu");
   EXPECT_GT(j["arena"]["total_bytes"].get<size_t>(), 0u);
+  ASSERT_EQ(Shell("'" KITE_CLI "' inspect --json --kernels reference '" + model + "'", &out), 0) << out;
+  const auto r = nlohmann::json::parse(out);
+  EXPECT_EQ(r["operators"][0]["kernel"], "reference/unary_float32");
+  EXPECT_EQ(r["operators"][0]["declined"], "reference kernels requested");
+  ASSERT_EQ(Shell("'" KITE_CLI "' inspect --kernels reference '" + model + "'", &out), 0) << out;
+  EXPECT_NE(out.find("1 x reference/unary_float32"), std::string::npos) << out;
 }
 
 TEST(KiteCli, BenchJsonHasLatencyArenaAndProfile) {

@@ -13,7 +13,6 @@ constexpr size_t kMaxArenaBytes = 64u << 20;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  kite::testing::ChooseKernelSetFor(size);
-  kite::testing::RunUntrustedModel(data, size, kMaxArenaBytes);
+  kite::testing::RunUntrustedModel(data, size, kMaxArenaBytes, kite::testing::KernelsFor(size));
   return 0;
 }

@@ -41,7 +41,6 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  kite::testing::ChooseKernelSetFor(size);
-  kite::testing::RunUntrustedModel(data, size, kMaxArenaBytes);
+  kite::testing::RunUntrustedModel(data, size, kMaxArenaBytes, kite::testing::KernelsFor(size));
   return 0;
 }

@@ -106,7 +106,7 @@ TEST_P(ConvTranspose2D, Int8) {
   ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
 #if KITE_WITH_XNNPACK
   // Non-overlapping taps run on XNNPACK (qc8 1x1 convolution + scatter).
-  if (GetKernelSet() == KernelSet::kOptimized && c.kernel == c.stride && c.pad == 0 && c.output_padding == 0 && c.groups == 1) {
+  if (TestKernelSet() == KernelSet::kOptimized && c.kernel == c.stride && c.pad == 0 && c.output_padding == 0 && c.groups == 1) {
     EXPECT_EQ(r.kernels[0], "xnnpack/conv_transpose2d_qc8_taps");
   }
 #endif
@@ -179,7 +179,7 @@ TEST(FullyConnected, Int8PerTensorAndPerChannel) {
     }
     ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
 #if KITE_WITH_XNNPACK
-    if (GetKernelSet() == KernelSet::kOptimized) EXPECT_EQ(r.kernels[0], "xnnpack/fully_connected_qc8");
+    if (TestKernelSet() == KernelSet::kOptimized) EXPECT_EQ(r.kernels[0], "xnnpack/fully_connected_qc8");
 #endif
   }
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "executor/c_api_internal.h"
 #include "kernels/int8/packed_weights.h"
 #include "kernels/int8/ukernels.h"
 #include "support/test_util.h"
@@ -192,6 +193,69 @@ TEST(Int8EngineChoice, UnpackedWeightsKeepTheOtherKernels) {
   const RunResult r = RunModel(model, {AsBytes(x)});
   ASSERT_EQ(r.status, KITE_OK) << r.error;
   EXPECT_EQ(r.kernels[0].rfind("int8/", 0), std::string::npos) << r.kernels[0];
+  EXPECT_NE(r.declined[0].find("int8 engine: the file has no packed weights"), std::string::npos) << r.declined[0];
+}
+
+// The kernel choice is each interpreter's: two interpreters of one model,
+// created and run interleaved, keep the kernels they were created with.
+TEST(Int8EngineChoice, EachInterpreterKeepsItsOwnKernels) {
+  if (!int8::BestUkernels()->simd) GTEST_SKIP() << "no SIMD variant of the int8 engine on this CPU";
+  std::vector<int8_t> x;
+  const AlignedBytes bytes = BuildModel(Cases()[4], TestSeed(), true, &x);
+  kite_model* model = nullptr;
+  ASSERT_EQ(kite_model_load(bytes.data(), bytes.size(), &model, nullptr), KITE_OK);
+  kite_options reference = KITE_OPTIONS_DEFAULT, optimized = KITE_OPTIONS_DEFAULT;
+  reference.kernels = KITE_KERNELS_REFERENCE;
+  kite_interpreter* a = nullptr;
+  kite_interpreter* b = nullptr;
+  ASSERT_EQ(kite_interpreter_create_with_options(model, &reference, nullptr, 0, &a, nullptr), KITE_OK);
+  ASSERT_EQ(kite_interpreter_create_with_options(model, &optimized, nullptr, 0, &b, nullptr), KITE_OK);
+  ASSERT_EQ(kite_interpreter_prepare(b), KITE_OK) << kite_interpreter_error(b);
+  ASSERT_EQ(kite_interpreter_prepare(a), KITE_OK) << kite_interpreter_error(a);
+  std::vector<int8_t> out_a, out_b;
+  for (kite_interpreter* it : {a, b}) {
+    ASSERT_EQ(kite_interpreter_set_input(it, 0, x.data(), x.size()), KITE_OK);
+    ASSERT_EQ(kite_interpreter_invoke(it), KITE_OK);
+  }
+  kite_tensor_info info;
+  ASSERT_EQ(kite_interpreter_output_info(a, 0, &info), KITE_OK);
+  out_a.resize(info.bytes);
+  out_b.resize(info.bytes);
+  ASSERT_EQ(kite_interpreter_get_output(a, 0, out_a.data(), out_a.size()), KITE_OK);
+  ASSERT_EQ(kite_interpreter_get_output(b, 0, out_b.data(), out_b.size()), KITE_OK);
+  ExpectEqualInt8(out_b, out_a);
+  const Node& node_a = a->impl.node(0);
+  const Node& node_b = b->impl.node(0);
+  EXPECT_EQ(std::string(node_a.kernel_name).rfind("reference/", 0), 0u) << node_a.kernel_name;
+  EXPECT_STREQ(node_a.declined, "reference kernels requested");
+  EXPECT_EQ(std::string(node_b.kernel_name).rfind("int8/", 0), 0u) << node_b.kernel_name;
+  EXPECT_EQ(node_b.declined, nullptr) << node_b.declined;
+  // Each set's arena size is the one its interpreter used.
+  size_t bytes_a = 0, bytes_b = 0;
+  ASSERT_EQ(kite_arena_size_with_options(model, &reference, &bytes_a, nullptr), KITE_OK);
+  ASSERT_EQ(kite_arena_size_with_options(model, &optimized, &bytes_b, nullptr), KITE_OK);
+  EXPECT_EQ(a->impl.RequiredArenaBytes(), bytes_a);
+  EXPECT_EQ(b->impl.RequiredArenaBytes(), bytes_b);
+  kite_interpreter_free(a);
+  kite_interpreter_free(b);
+  kite_model_free(model);
+}
+
+TEST(Int8EngineChoice, AnUnknownKernelsValueIsRejected) {
+  std::vector<int8_t> x;
+  const AlignedBytes bytes = BuildModel(Cases()[4], TestSeed(), true, &x);
+  kite_model* model = nullptr;
+  ASSERT_EQ(kite_model_load(bytes.data(), bytes.size(), &model, nullptr), KITE_OK);
+  kite_options options = KITE_OPTIONS_DEFAULT;
+  options.kernels = static_cast<kite_kernels>(7);
+  kite_error error;
+  size_t arena = 0;
+  EXPECT_EQ(kite_arena_size_with_options(model, &options, &arena, &error), KITE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(error.message).find("options.kernels is 7"), std::string::npos) << error.message;
+  kite_interpreter* it = nullptr;
+  EXPECT_EQ(kite_interpreter_create_with_options(model, &options, nullptr, 0, &it, &error), KITE_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(it, nullptr);
+  kite_model_free(model);
 }
 
 // The offset of the packed buffer's bytes inside the model (input 3 of op 0).

@@ -5,15 +5,15 @@
 
 #include <gtest/gtest.h>
 
-#include "kernels/kernel.h"
+#include "support/test_util.h"
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--kite_kernels=reference") == 0) {
-      kite::SetKernelSet(kite::KernelSet::kReference);
+      kite::testing::SetTestKernelSet(kite::KernelSet::kReference);
     } else if (std::strcmp(argv[i], "--kite_kernels=optimized") == 0) {
-      kite::SetKernelSet(kite::KernelSet::kOptimized);
+      kite::testing::SetTestKernelSet(kite::KernelSet::kOptimized);
     } else {
       std::fprintf(stderr, "unknown argument %s (--kite_kernels=reference|optimized)\n", argv[i]);
       return 2;

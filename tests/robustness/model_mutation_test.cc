@@ -113,7 +113,7 @@ TEST_P(ModelMutation, EveryMutantIsRejectedWithAStatusOrRuns) {
   // The arena limit only keeps absurd plans from being allocated; every real
   // model here needs far less.
   constexpr size_t kMaxArena = size_t{1} << 30;
-  ASSERT_EQ(RunUntrustedModel(original.data(), original.size(), kMaxArena).stage, UntrustedStage::kRan);
+  ASSERT_EQ(RunUntrustedModel(original.data(), original.size(), kMaxArena, KITE_KERNELS_OPTIMIZED).stage, UntrustedStage::kRan);
 
   const uint32_t seed = DeterministicSeed(20261201);
   SCOPED_TRACE("seed " + std::to_string(seed) + " (--gtest_random_seed)");
@@ -143,8 +143,8 @@ TEST_P(ModelMutation, EveryMutantIsRejectedWithAStatusOrRuns) {
       }
       // Both sets' checks run in every prepare; their invokes differ.
       const bool reference = c.reference_every > 0 && i % c.reference_every == 0;
-      ScopedKernelSet kernels(reference ? KernelSet::kReference : KernelSet::kOptimized);
-      const UntrustedRunResult r = RunUntrustedModel(mutant.data(), mutant.size(), kMaxArena);
+      const UntrustedRunResult r = RunUntrustedModel(mutant.data(), mutant.size(), kMaxArena,
+                                                     reference ? KITE_KERNELS_REFERENCE : KITE_KERNELS_OPTIMIZED);
       ++counts[r.stage];
       if (r.stage == UntrustedStage::kRan || r.stage == UntrustedStage::kTooLarge) continue;
       // Rejected: by the checks, with a model error and a message. A failure

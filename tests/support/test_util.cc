@@ -8,6 +8,14 @@
 
 namespace kite {
 namespace testing {
+namespace {
+
+KernelSet g_test_kernel_set = KernelSet::kOptimized;
+
+}  // namespace
+
+KernelSet TestKernelSet() { return g_test_kernel_set; }
+void SetTestKernelSet(KernelSet set) { g_test_kernel_set = set; }
 
 RunResult RunModel(const AlignedBytes& bytes, const std::vector<std::vector<uint8_t>>& inputs) {
   return RunModelWith(bytes, inputs, nullptr, 1);
@@ -23,7 +31,9 @@ RunResult RunModelWith(const AlignedBytes& bytes, const std::vector<std::vector<
     result.error = error.message;
     return result;
   }
-  result.status = kite_arena_size(model, &result.arena_bytes, &error);
+  kite_options options = KITE_OPTIONS_DEFAULT;
+  options.kernels = KernelsOf(TestKernelSet());
+  result.status = kite_arena_size_with_options(model, &options, &result.arena_bytes, &error);
   if (result.status != KITE_OK) {
     result.error = error.message;
     kite_model_free(model);
@@ -31,7 +41,7 @@ RunResult RunModelWith(const AlignedBytes& bytes, const std::vector<std::vector<
   }
   void* arena = std::aligned_alloc(KITE_ARENA_ALIGNMENT, result.arena_bytes);
   kite_interpreter* interpreter = nullptr;
-  result.status = kite_interpreter_create(model, arena, result.arena_bytes, &interpreter, &error);
+  result.status = kite_interpreter_create_with_options(model, &options, arena, result.arena_bytes, &interpreter, &error);
   if (result.status != KITE_OK) {
     result.error = error.message;
   } else {
@@ -51,7 +61,10 @@ RunResult RunModelWith(const AlignedBytes& bytes, const std::vector<std::vector<
         result.outputs.push_back(std::move(out));
       }
       const Interpreter& impl = interpreter->impl;
-      for (int32_t n = 0; n < impl.num_nodes(); ++n) result.kernels.push_back(impl.node(n).kernel_name);
+      for (int32_t n = 0; n < impl.num_nodes(); ++n) {
+        result.kernels.push_back(impl.node(n).kernel_name);
+        result.declined.push_back(impl.node(n).declined != nullptr ? impl.node(n).declined : "");
+      }
     } else {
       result.error = kite_interpreter_error(interpreter);
     }

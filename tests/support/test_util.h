@@ -22,13 +22,24 @@ struct RunResult {
   size_t arena_bytes = 0;
   std::vector<std::vector<uint8_t>> outputs;
   std::vector<std::string> kernels;  // each op's kernel, e.g. "xnnpack/conv2d_qc8"
+  std::vector<std::string> declined;  // why a faster kernel declined each op ("" if none did)
 };
 
-// Runs `body` with prepare choosing from `set`, then restores the default.
+// The kernel set the helpers below create their interpreters with: a test
+// binary's choice (kernel_set_main.cc: --kite_kernels), not the runtime's,
+// which has no process-wide choice.
+KernelSet TestKernelSet();
+void SetTestKernelSet(KernelSet set);
+// The C API's value for a kernel set.
+inline kite_kernels KernelsOf(KernelSet set) {
+  return set == KernelSet::kReference ? KITE_KERNELS_REFERENCE : KITE_KERNELS_OPTIMIZED;
+}
+
+// The helpers use `set` while this lives, then the previous choice again.
 class ScopedKernelSet {
  public:
-  explicit ScopedKernelSet(KernelSet set) : previous_(GetKernelSet()) { SetKernelSet(set); }
-  ~ScopedKernelSet() { SetKernelSet(previous_); }
+  explicit ScopedKernelSet(KernelSet set) : previous_(TestKernelSet()) { SetTestKernelSet(set); }
+  ~ScopedKernelSet() { SetTestKernelSet(previous_); }
 
  private:
   KernelSet previous_;

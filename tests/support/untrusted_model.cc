@@ -54,7 +54,7 @@ const char* UntrustedStageName(UntrustedStage stage) {
   return "?";
 }
 
-UntrustedRunResult RunUntrustedModel(const uint8_t* data, size_t size, size_t max_arena_bytes) {
+UntrustedRunResult RunUntrustedModel(const uint8_t* data, size_t size, size_t max_arena_bytes, kite_kernels kernels) {
   AlignedBuffer bytes = AllocateAligned(KITE_MODEL_ALIGNMENT, size);
   if (size != 0) std::memcpy(bytes.get(), data, size);
   kite_error error;
@@ -63,15 +63,17 @@ UntrustedRunResult RunUntrustedModel(const uint8_t* data, size_t size, size_t ma
   if (status != KITE_OK) return Stop(UntrustedStage::kLoad, status, error.message);
   std::unique_ptr<kite_model, ModelDeleter> model(raw_model);
 
+  kite_options options = KITE_OPTIONS_DEFAULT;
+  options.kernels = kernels;
   size_t arena_bytes = 0;
-  status = kite_arena_size(model.get(), &arena_bytes, &error);
+  status = kite_arena_size_with_options(model.get(), &options, &arena_bytes, &error);
   if (status != KITE_OK) return Stop(UntrustedStage::kArenaSize, status, error.message);
   if (arena_bytes > max_arena_bytes) return Stop(UntrustedStage::kTooLarge, KITE_OK, "");
 
   // Declared before the interpreter, which lives inside it.
   AlignedBuffer arena = AllocateAligned(KITE_ARENA_ALIGNMENT, arena_bytes);
   kite_interpreter* raw_interpreter = nullptr;
-  status = kite_interpreter_create(model.get(), arena.get(), arena_bytes, &raw_interpreter, &error);
+  status = kite_interpreter_create_with_options(model.get(), &options, arena.get(), arena_bytes, &raw_interpreter, &error);
   if (status != KITE_OK) return Stop(UntrustedStage::kCreate, status, error.message);
   std::unique_ptr<kite_interpreter, InterpreterDeleter> interpreter(raw_interpreter);
   status = kite_interpreter_prepare(interpreter.get());
@@ -110,8 +112,8 @@ bool LoadsAsModel(const uint8_t* data, size_t size) {
   return true;
 }
 
-void ChooseKernelSetFor(size_t size) {
-  SetKernelSet(size % 2 == 1 && size < (64u << 10) ? KernelSet::kReference : KernelSet::kOptimized);
+kite_kernels KernelsFor(size_t size) {
+  return size % 2 == 1 && size < (64u << 10) ? KITE_KERNELS_REFERENCE : KITE_KERNELS_OPTIMIZED;
 }
 
 }  // namespace testing

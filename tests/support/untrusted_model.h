@@ -35,17 +35,17 @@ struct UntrustedRunResult {
 // Copies the bytes into a buffer of exactly `size` bytes (so the sanitizers
 // see a read past the end) aligned for the model, and runs them. Inputs are
 // filled with a fixed pattern. Models whose arena exceeds `max_arena_bytes`
-// are not run.
-UntrustedRunResult RunUntrustedModel(const uint8_t* data, size_t size, size_t max_arena_bytes);
+// are not run. The interpreter runs the `kernels` set.
+UntrustedRunResult RunUntrustedModel(const uint8_t* data, size_t size, size_t max_arena_bytes, kite_kernels kernels);
 
 // Whether kite_model_load accepts the bytes (copied to an aligned buffer).
 bool LoadsAsModel(const uint8_t* data, size_t size);
 
-// For fuzz targets: picks the kernel set from the input itself, so a crash
+// For fuzz targets: the kernel set chosen from the input itself, so a crash
 // replays: the reference kernels for small inputs of odd size, the optimized
 // set otherwise (real models take 10x longer on the reference kernels under
 // the sanitizers; both sets' checks run in every prepare).
-void ChooseKernelSetFor(size_t size);
+kite_kernels KernelsFor(size_t size);
 
 }  // namespace testing
 }  // namespace kite

@@ -4,6 +4,7 @@
  *   kite_model_load / kite_model_load_file   verify a .kite model (no copy)
  *   kite_arena_size                          exact bytes an interpreter needs
  *   kite_interpreter_create                  bind a model to an arena
+ *   (the *_with_options forms of those two also choose the kernels)
  *   kite_interpreter_set_num_threads         optional, before prepare
  *   kite_interpreter_prepare                 check every op, pick kernels, lay out memory
  *   kite_interpreter_set_input / invoke / get_output   (repeat; no heap allocation)
@@ -110,6 +111,22 @@ kite_status kite_model_load_file(const char* path, kite_model** model, kite_erro
 /* Releases a model. Interpreters made from it must be freed first. NULL is a no-op. */
 void kite_model_free(kite_model* model);
 
+/* Which kernels an interpreter's prepare chooses from. */
+typedef enum kite_kernels {
+  /* Kite's int8 engine, XNNPACK (where the build has it) and Kite's other
+   * optimized kernels, each for the ops it suits; the reference kernel for
+   * the rest. The default. */
+  KITE_KERNELS_OPTIMIZED = 0,
+  /* The portable reference kernels only: the specification's results, slowly. */
+  KITE_KERNELS_REFERENCE = 1,
+} kite_kernels;
+
+/* Per-interpreter choices. Start from KITE_OPTIONS_DEFAULT. */
+typedef struct kite_options {
+  kite_kernels kernels;
+} kite_options;
+#define KITE_OPTIONS_DEFAULT {KITE_KERNELS_OPTIMIZED}
+
 /* The exact number of bytes an interpreter for `model` needs: activations,
  * kernel state and the interpreter's own tables. An arena of this size
  * (aligned to KITE_ARENA_ALIGNMENT) always prepares; one byte fewer never does.
@@ -117,6 +134,11 @@ void kite_model_free(kite_model* model);
  * @retval KITE_OK, KITE_ERROR_INVALID_ARGUMENT, KITE_ERROR_MODEL_*,
  *         KITE_ERROR_OUT_OF_MEMORY */
 kite_status kite_arena_size(const kite_model* model, size_t* bytes, kite_error* error);
+/* The same for an interpreter created with `options` (NULL: the defaults):
+ * the kernels chosen decide the state they keep.
+ * @retval as kite_arena_size, and KITE_ERROR_INVALID_ARGUMENT for an unknown kernels value */
+kite_status kite_arena_size_with_options(const kite_model* model, const kite_options* options, size_t* bytes,
+                                         kite_error* error);
 
 /* Creates an interpreter whose memory is `arena` (the caller's, which must
  * outlive the interpreter), or, when `arena` is NULL, an arena of exactly
@@ -126,6 +148,12 @@ kite_status kite_arena_size(const kite_model* model, size_t* bytes, kite_error* 
  *         KITE_ERROR_ARENA_TOO_SMALL, KITE_ERROR_OUT_OF_MEMORY */
 kite_status kite_interpreter_create(const kite_model* model, void* arena, size_t arena_size,
                                     kite_interpreter** interpreter, kite_error* error);
+/* The same with `options` (NULL: the defaults); size its arena with
+ * kite_arena_size_with_options and the same options.
+ * @retval as kite_interpreter_create */
+kite_status kite_interpreter_create_with_options(const kite_model* model, const kite_options* options, void* arena,
+                                                 size_t arena_size, kite_interpreter** interpreter,
+                                                 kite_error* error);
 
 /* Checks every operator against its kernel, chooses the kernels, checks the
  * memory plan (or plans one) and lays out the arena. Call once, before invoke.

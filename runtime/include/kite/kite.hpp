@@ -26,6 +26,9 @@ class ModelHandle {
     return kite_model_load_file(path, &model_, &error_);
   }
   kite_status ArenaSize(size_t* bytes) { return kite_arena_size(model_, bytes, &error_); }
+  kite_status ArenaSize(const kite_options& options, size_t* bytes) {
+    return kite_arena_size_with_options(model_, &options, bytes, &error_);
+  }
 
   const kite_model* get() const { return model_; }
   const char* error() const { return error_.message; }
@@ -48,9 +51,13 @@ class InterpreterHandle {
 
   // `arena` (nullptr: Kite allocates the exact size) must outlive this handle.
   kite_status Create(const ModelHandle& model, void* arena, size_t arena_size) {
+    const kite_options defaults = KITE_OPTIONS_DEFAULT;
+    return Create(model, defaults, arena, arena_size);
+  }
+  kite_status Create(const ModelHandle& model, const kite_options& options, void* arena, size_t arena_size) {
     kite_interpreter_free(interpreter_);
     interpreter_ = nullptr;
-    return kite_interpreter_create(model.get(), arena, arena_size, &interpreter_, &error_);
+    return kite_interpreter_create_with_options(model.get(), &options, arena, arena_size, &interpreter_, &error_);
   }
   kite_status SetNumThreads(int n) { return kite_interpreter_set_num_threads(interpreter_, n); }
   kite_status Prepare() { return kite_interpreter_prepare(interpreter_); }

@@ -197,11 +197,18 @@ kite_status CheckPackedScales(PrepareContext& ctx, const Tensor& x, const Tensor
 }
 
 // The variant for an op with packed weights and an int8 input: the one the
-// interpreter named, or the best SIMD one; nullptr: decline.
+// interpreter named, or the best SIMD one; nullptr: decline, and say why.
 const Ukernels* ChooseUkernels(PrepareContext& ctx) {
-  if (!ctx.node().has_input(kPacked) || ctx.input(kInput).dtype != KITE_INT8) return nullptr;
+  if (ctx.input(kInput).dtype != KITE_INT8) return nullptr;  // float: not the engine's
+  if (!ctx.node().has_input(kPacked)) {
+    ctx.Decline("int8 engine: the file has no packed weights for this op (converted with --no-pack)");
+    return nullptr;
+  }
   const Ukernels* uk = ctx.int8_ukernels() != nullptr ? ctx.int8_ukernels() : BestUkernels();
-  if (ctx.int8_ukernels() == nullptr && !uk->simd) return nullptr;
+  if (ctx.int8_ukernels() == nullptr && !uk->simd) {
+    ctx.Decline("int8 engine: no SIMD variant for this CPU");
+    return nullptr;
+  }
   return uk->igemm_mr <= kMaxMr ? uk : nullptr;
 }
 
@@ -255,7 +262,10 @@ kite_status TryConv2D(PrepareContext& ctx, bool* taken) {
   if (depthwise && !(o->groups() == in_c && out_c == in_c)) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID, "packed weights (input 3) for a grouped convolution that is not depthwise");
   }
-  if (int64_t{kh} * kw > kMaxTaps) return KITE_OK;  // XNNPACK or the reference takes it
+  if (int64_t{kh} * kw > kMaxTaps) {  // XNNPACK or the reference takes it
+    ctx.Decline("int8 engine: a kernel window of more than 128 taps");
+    return KITE_OK;
+  }
   ConvState* s = ctx.AllocateState<ConvState>();
   if (s == nullptr) return ctx.OutOfArena();
   s->in_h = x.shape.dims[1];

@@ -1,6 +1,7 @@
 // Which variants this CPU runs, from CPUID. The answer is a pure function of
-// the CPU: no state is kept, and every caller in the process sees the same
-// list.
+// the CPU, read once per process (a constant after that: under a hypervisor
+// each CPUID traps, and prepare asks once per convolution), and every caller
+// in the process sees the same list.
 #include <string.h>
 
 #include "kernels/int8/cpu_features.h"
@@ -11,7 +12,7 @@ namespace int8 {
 size_t AvailableUkernels(const Ukernels* out[kMaxUkernels]) {
   size_t count = 0;
 #if defined(__x86_64__)
-  const X86Features cpu = DetectX86Features();
+  static const X86Features cpu = DetectX86Features();  // thread-safe initialization
   if (cpu.avx512_vnni) out[count++] = &kAvx512VnniUkernels;
   if (cpu.avx_vnni) out[count++] = &kAvxVnniUkernels;
   if (cpu.avx2) out[count++] = &kAvx2Ukernels;

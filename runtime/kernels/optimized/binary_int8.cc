@@ -131,6 +131,7 @@ kite_status PrepareBinaryInt8(PrepareContext& ctx) {
   const bool mul = opcode == schema::OpCode_MUL;
   if (a.dtype != KITE_INT8 || (opcode != schema::OpCode_ADD && opcode != schema::OpCode_SUB && !mul) ||
       y.elements() == 0) {
+    ctx.Decline("Kite's int8 element-wise kernel: Add, Sub and Mul only");
     return KITE_OK;
   }
   // Output dims and broadcast strides (0 where an input has size 1), then the

@@ -57,10 +57,12 @@ void InvokeSplit(const Node& node, const Tensor* tensors) {
 kite_status TakeOver(PrepareContext& ctx, bool is_concat) {
   Node& node = ctx.node();
   const auto& s = *static_cast<const reference::ConcatSplitState*>(node.state);
-  if ((is_concat ? ctx.output(0) : ctx.input(0)).dtype != KITE_INT8) return KITE_OK;
   bool requantizes = false;
   for (int32_t k = 0; k < s.num_pieces; ++k) requantizes |= s.pieces[k].requantize;
-  if (!requantizes) return KITE_OK;
+  if ((is_concat ? ctx.output(0) : ctx.input(0)).dtype != KITE_INT8 || !requantizes) {
+    ctx.Decline("nothing to requantize: the reference's copies are the fast path");
+    return KITE_OK;
+  }
   node.invoke = is_concat ? InvokeConcat : InvokeSplit;
   node.kernel_name = is_concat ? "optimized/concat_requantize_int8" : "optimized/split_requantize_int8";
   return KITE_OK;

@@ -70,7 +70,10 @@ kite_status PrepareResize(PrepareContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Tensor& y = ctx.output(0);
   const auto* o = ctx.options<schema::ResizeOptions>();
-  if (x.dtype != KITE_INT8 || o->mode() != schema::ResizeMode_BILINEAR) return KITE_OK;
+  if (x.dtype != KITE_INT8 || o->mode() != schema::ResizeMode_BILINEAR) {
+    ctx.Decline("Kite's resize kernel: int8 bilinear only");
+    return KITE_OK;
+  }
   BilinearInt8State* s = ctx.AllocateState<BilinearInt8State>();
   if (s == nullptr) return ctx.OutOfArena();
   Node& node = ctx.node();

@@ -18,7 +18,7 @@ kite_status PrepareBinary(PrepareContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
   const Tensor& y = ctx.output(0);
-  if (!Initialize()) return KITE_OK;
+  if (!Initialize(ctx)) return KITE_OK;
   const auto opcode = ctx.node().op->opcode();
   const auto* o = ctx.options<schema::BinaryOptions>();
   const float lo = o != nullptr ? o->activation_min() : -INFINITY, hi = o != nullptr ? o->activation_max() : INFINITY;
@@ -39,7 +39,7 @@ kite_status PrepareBinary(PrepareContext& ctx) {
     case schema::OpCode_SUB: create = xnn_create_subtract_nd_f32; setup = xnn_setup_subtract_nd_f32; name = "xnnpack/subtract_f32"; break;
     case schema::OpCode_MUL: create = xnn_create_multiply_nd_f32; setup = xnn_setup_multiply_nd_f32; name = "xnnpack/multiply_f32"; break;
     case schema::OpCode_DIV: create = xnn_create_divide_nd_f32; setup = xnn_setup_divide_nd_f32; name = "xnnpack/divide_f32"; break;
-    default: return KITE_OK;  // Equal: reference
+    default: ctx.Decline("XNNPACK: no float kernel for this op"); return KITE_OK;  // Equal: reference
   }
   status = create(lo, hi, 0, &op);
   if (status == xnn_status_success) {

@@ -12,7 +12,7 @@ namespace xnnpack {
 
 kite_status PrepareConv2D(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(reference::PrepareConv2D(ctx));
-  if (!Initialize()) return KITE_OK;
+  if (!Initialize(ctx)) return KITE_OK;
   const auto* o = ctx.options<schema::Conv2DOptions>();
   const Tensor& x = ctx.input(0);
   const Tensor& w = ctx.input(1);

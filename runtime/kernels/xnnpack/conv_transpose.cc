@@ -53,6 +53,7 @@ kite_status PrepareTapConvInt8(PrepareContext& ctx) {
   if (o->groups() != 1 || kh != o->stride_h() || kw != o->stride_w() || o->dilation_h() != 1 || o->dilation_w() != 1 ||
       o->pad_top() != 0 || o->pad_left() != 0 || o->pad_bottom() != 0 || o->pad_right() != 0 ||
       o->output_padding_h() != 0 || o->output_padding_w() != 0) {
+    ctx.Decline("XNNPACK: int8 deconvolution only where taps do not overlap (kernel = stride, no padding)");
     return KITE_OK;  // overlapping taps: the reference
   }
   // Weights, scales and bias in tap-major channel order (ky, kx, oc).
@@ -104,7 +105,7 @@ kite_status PrepareTapConvInt8(PrepareContext& ctx) {
 kite_status PrepareConvTranspose2D(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(reference::PrepareConvTranspose2D(ctx));
   const Tensor& x = ctx.input(0);
-  if (!Initialize()) return KITE_OK;
+  if (!Initialize(ctx)) return KITE_OK;
   if (x.dtype == KITE_INT8) return PrepareTapConvInt8(ctx);
   const auto* o = ctx.options<schema::ConvTranspose2DOptions>();
   const Tensor& w = ctx.input(1);

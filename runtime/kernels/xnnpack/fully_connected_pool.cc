@@ -14,7 +14,7 @@ namespace xnnpack {
 kite_status PrepareFullyConnected(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(reference::PrepareFullyConnected(ctx));
   const Tensor& x = ctx.input(0);
-  if (!Initialize()) return KITE_OK;
+  if (!Initialize(ctx)) return KITE_OK;
   const Tensor& w = ctx.input(1);
   const Tensor* bias = ctx.node().has_input(2) ? &ctx.input(2) : nullptr;
   const Tensor& y = ctx.output(0);
@@ -57,7 +57,7 @@ kite_status PrepareGlobalAveragePool(PrepareContext& ctx) {
   if (ctx.node().has_input(0) && ctx.input(0).dtype == KITE_INT8) return optimized::PrepareGlobalAveragePoolInt8(ctx);
   KITE_RETURN_IF_ERROR(reference::PrepareGlobalAveragePool(ctx));
   const Tensor& x = ctx.input(0);
-  if (!Initialize()) return KITE_OK;
+  if (!Initialize(ctx)) return KITE_OK;
   const Tensor& y = ctx.output(0);
   const size_t channels = static_cast<size_t>(x.shape.dims[3]);
   ArenaScope arena(ctx.tail());

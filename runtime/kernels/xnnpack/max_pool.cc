@@ -13,7 +13,11 @@ kite_status PreparePool2D(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(reference::PreparePool2D(ctx));
   // MaxPool only: padded positions are ignored in both (ONNX's -inf padding),
   // and int8 shares its input's parameters, so the max is exact (s8).
-  if (ctx.node().op->opcode() != schema::OpCode_MAX_POOL_2D || !Initialize()) return KITE_OK;
+  if (ctx.node().op->opcode() != schema::OpCode_MAX_POOL_2D) {
+    ctx.Decline("XNNPACK: average pooling runs the reference");
+    return KITE_OK;
+  }
+  if (!Initialize(ctx)) return KITE_OK;
   const auto* o = ctx.options<schema::Pool2DOptions>();
   const Tensor& x = ctx.input(0);
   const Tensor& y = ctx.output(0);

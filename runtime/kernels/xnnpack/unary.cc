@@ -15,7 +15,11 @@ kite_status PrepareUnary(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(reference::PrepareUnary(ctx));
   const Tensor& x = ctx.input(0);
   // int8 element-wise functions are Kite's 256-entry tables (the reference).
-  if (x.dtype != KITE_FLOAT32 || !Initialize()) return KITE_OK;
+  if (x.dtype != KITE_FLOAT32) {
+    ctx.Decline("int8 element-wise functions are the reference's 256-entry tables");
+    return KITE_OK;
+  }
+  if (!Initialize(ctx)) return KITE_OK;
   const Tensor& y = ctx.output(0);
   const size_t channels = x.shape.rank > 0 ? static_cast<size_t>(x.shape.dims[x.shape.rank - 1]) : 1;
   const size_t batch = channels > 0 ? static_cast<size_t>(x.elements()) / channels : 0;
@@ -58,6 +62,7 @@ kite_status PrepareUnary(PrepareContext& ctx) {
       break;
     }
     default:
+      ctx.Decline("XNNPACK: no float kernel for this op");
       return KITE_OK;  // HardSigmoid, Tanh, Sqrt: the reference
   }
   return Adopt(ctx, status, op, name);
@@ -70,7 +75,11 @@ kite_status PrepareSoftmax(PrepareContext& ctx) {
   const auto* o = ctx.options<schema::SoftmaxOptions>();
   const int32_t axis = o != nullptr ? o->axis() : -1;
   // XNNPACK normalizes the innermost dimension only.
-  if ((axis != -1 && axis != x.shape.rank - 1) || x.shape.rank == 0 || !Initialize()) return KITE_OK;
+  if (axis != -1 && axis != x.shape.rank - 1) {
+    ctx.Decline("XNNPACK: softmax over an axis that is not the last");
+    return KITE_OK;
+  }
+  if (x.shape.rank == 0 || !Initialize(ctx)) return KITE_OK;
   const size_t channels = static_cast<size_t>(x.shape.dims[x.shape.rank - 1]);
   const size_t batch = channels > 0 ? static_cast<size_t>(x.elements()) / channels : 0;
   ArenaScope arena(ctx.tail());

@@ -1,5 +1,7 @@
 #include "kernels/xnnpack/xnnpack_operator.h"
 
+#include "kernels/xnnpack/xnnpack_allocator.h"
+
 namespace kite {
 namespace xnnpack {
 
@@ -30,7 +32,10 @@ const float* ChannelScales(PrepareContext& ctx, const Tensor& weights, int32_t o
 
 kite_status Adopt(PrepareContext& ctx, xnn_status status, xnn_operator_t op, const char* kernel_name) {
   if (status == xnn_status_out_of_memory) return ctx.OutOfArena();
-  if (status != xnn_status_success) return KITE_OK;  // declined: the reference kernel runs
+  if (status != xnn_status_success) {  // declined: the reference kernel runs
+    ctx.Decline("XNNPACK: the operator's configuration is not supported");
+    return KITE_OK;
+  }
   OperatorState* s = ctx.AllocateState<OperatorState>();
   if (s == nullptr) return ctx.OutOfArena();
   s->op = op;
@@ -40,6 +45,12 @@ kite_status Adopt(PrepareContext& ctx, xnn_status status, xnn_operator_t op, con
   node.invoke = Invoke;
   node.kernel_name = kernel_name;
   return KITE_OK;
+}
+
+bool Initialize(PrepareContext& ctx) {
+  if (xnnpack::Initialize()) return true;
+  ctx.Decline("XNNPACK: xnn_initialize failed on this CPU");
+  return false;
 }
 
 }  // namespace xnnpack

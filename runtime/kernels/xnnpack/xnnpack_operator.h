@@ -31,6 +31,9 @@ const float* ChannelScales(PrepareContext& ctx, const Tensor& weights, int32_t o
 // out of arena is an error.
 kite_status Adopt(PrepareContext& ctx, xnn_status status, xnn_operator_t op, const char* kernel_name);
 
+// Initialize(), recording the decline when XNNPACK cannot run on this CPU.
+bool Initialize(PrepareContext& ctx);
+
 }  // namespace xnnpack
 }  // namespace kite
 
