@@ -42,6 +42,8 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
       case OpCode::OpCode_MUL: return optimized::PrepareBinaryInt8;
       case OpCode::OpCode_SOFTMAX: return optimized::PrepareSoftmaxInt8;
       case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return optimized::PrepareGlobalAveragePoolInt8;
+      case OpCode::OpCode_MAX_POOL_2D:
+      case OpCode::OpCode_AVERAGE_POOL_2D: return optimized::PrepareMaxPoolInt8;
       case OpCode::OpCode_CONV_2D: return int8::PrepareConv2D;  // the reference when not packed
       case OpCode::OpCode_FULLY_CONNECTED: return int8::PrepareFullyConnected;
       default: break;

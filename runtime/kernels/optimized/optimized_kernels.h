@@ -47,6 +47,8 @@ kite_status PrepareQuantize(PrepareContext& ctx);
 kite_status PrepareResize(PrepareContext& ctx);
 // int8 GlobalAveragePool.
 kite_status PrepareGlobalAveragePoolInt8(PrepareContext& ctx);
+// int8 MaxPool2D (AveragePool2D and float32: the reference).
+kite_status PrepareMaxPoolInt8(PrepareContext& ctx);
 // int8 Concat and Split with requantizing pieces (otherwise: the reference's copies).
 kite_status PrepareConcatInt8(PrepareContext& ctx);
 kite_status PrepareSplitInt8(PrepareContext& ctx);

@@ -11,17 +11,12 @@
 
 #include "core/quantization.h"
 #include "kernels/kernel_util.h"
+#include "kernels/reference/pool_state.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace kite {
 namespace reference {
 namespace {
-
-struct PoolState {
-  int32_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left,
-      pad_bottom, pad_right;
-  bool count_include_pad;
-};
 
 template <typename T, typename Visit>
 void PoolLoop(const Node& node, const Tensor* tensors, Visit visit) {
