@@ -23,7 +23,7 @@ std::vector<uint8_t> WithHeader(uint32_t layout, int32_t out_channels, int32_t k
   h.tap_channels = tap_channels;
   h.input_zero_point = input_zero_point;
   h.block_bytes = block_bytes;
-  h.blocks = int8::PackedBlocks(layout, out_channels);
+  h.blocks = int8::PackedBlocks(layout, out_channels, kernel_h, kernel_w);
   std::vector<uint8_t> bytes(sizeof(h) + block_bytes * h.blocks, 0);
   std::memcpy(bytes.data(), &h, sizeof(h));
   return bytes;
@@ -41,33 +41,64 @@ int32_t Corrected(int32_t bias, int64_t zero_point, int64_t sum) {
 
 }  // namespace
 
+namespace {
+
+// Channel j of the GEMM block at `block`: `w` holds its taps x tap_channels
+// weights, tap-major.
+void PutGemmChannel(std::vector<uint8_t>& bytes, size_t block, size_t j, const int8_t* w, int32_t taps,
+                    int32_t tap_channels, int32_t bias, float scale, int32_t input_zero_point) {
+  const int64_t kc4 = int8::RoundUp(tap_channels, 4) / 4;
+  int64_t sum = 0;
+  for (int32_t t = 0; t < taps; ++t) {
+    for (int32_t ic = 0; ic < tap_channels; ++ic) {
+      const int8_t v = w[static_cast<size_t>(t) * tap_channels + ic];
+      sum += v;
+      const size_t at = block + int8::kGemmBlockHeaderBytes +
+                        static_cast<size_t>((t * kc4 + ic / 4) * kBlockChannels * 4) + j * 4 + ic % 4;
+      bytes[at] = static_cast<uint8_t>(v);
+    }
+  }
+  Put(bytes, block + j * 4, Corrected(bias, input_zero_point, sum));
+  Put(bytes, block + 64 + j * 4, Corrected(bias, int64_t{input_zero_point} + 128, sum));
+  Put(bytes, block + 128 + j * 4, scale);
+}
+
+}  // namespace
+
 std::vector<uint8_t> PackGemmWeights(const int8_t* weights, int32_t out_channels, int32_t kernel_h, int32_t kernel_w,
                                      int32_t tap_channels, const int32_t* bias, const std::vector<float>& scales,
                                      int32_t input_zero_point) {
   const int32_t taps = kernel_h * kernel_w;
-  const int64_t kc4 = int8::RoundUp(tap_channels, 4) / 4;
   const uint64_t block_bytes = int8::GemmBlockBytes(taps, tap_channels);
   std::vector<uint8_t> bytes =
       WithHeader(int8::kPackedGemm, out_channels, kernel_h, kernel_w, tap_channels, input_zero_point, block_bytes);
   const size_t per_channel = static_cast<size_t>(taps) * static_cast<size_t>(tap_channels);
   for (int32_t oc = 0; oc < out_channels; ++oc) {
     const size_t block = sizeof(int8::PackedHeader) + static_cast<size_t>(oc / kBlockChannels) * block_bytes;
-    const size_t j = static_cast<size_t>(oc % kBlockChannels);
-    const int8_t* w = weights + static_cast<size_t>(oc) * per_channel;
-    int64_t sum = 0;
-    for (int32_t t = 0; t < taps; ++t) {
-      for (int32_t ic = 0; ic < tap_channels; ++ic) {
-        const int8_t v = w[static_cast<size_t>(t) * tap_channels + ic];
-        sum += v;
-        const size_t at = block + int8::kGemmBlockHeaderBytes +
-                          static_cast<size_t>((t * kc4 + ic / 4) * kBlockChannels * 4) + j * 4 + ic % 4;
-        bytes[at] = static_cast<uint8_t>(v);
+    PutGemmChannel(bytes, block, static_cast<size_t>(oc % kBlockChannels), weights + static_cast<size_t>(oc) * per_channel,
+                   taps, tap_channels, bias != nullptr ? bias[oc] : 0, scales[static_cast<size_t>(oc)], input_zero_point);
+  }
+  return bytes;
+}
+
+std::vector<uint8_t> PackDeconvWeights(const int8_t* weights, int32_t out_channels, int32_t kernel_h, int32_t kernel_w,
+                                       int32_t in_channels, const int32_t* bias, const std::vector<float>& scales,
+                                       int32_t input_zero_point) {
+  const uint64_t block_bytes = int8::GemmBlockBytes(1, in_channels);
+  std::vector<uint8_t> bytes =
+      WithHeader(int8::kPackedDeconv, out_channels, kernel_h, kernel_w, in_channels, input_zero_point, block_bytes);
+  const uint64_t row_blocks = int8::DeconvRowBlocks(out_channels, kernel_w);
+  for (int32_t ky = 0; ky < kernel_h; ++ky) {
+    for (int32_t kx = 0; kx < kernel_w; ++kx) {
+      for (int32_t oc = 0; oc < out_channels; ++oc) {
+        const int64_t j = int64_t{kx} * out_channels + oc;  // the channel in row ky's GEMM
+        const size_t block = sizeof(int8::PackedHeader) +
+                             static_cast<size_t>(ky * row_blocks + static_cast<uint64_t>(j / kBlockChannels)) * block_bytes;
+        const int8_t* w = weights + ((static_cast<size_t>(oc) * kernel_h + ky) * kernel_w + kx) * in_channels;
+        PutGemmChannel(bytes, block, static_cast<size_t>(j % kBlockChannels), w, 1, in_channels,
+                       bias != nullptr ? bias[oc] : 0, scales[static_cast<size_t>(oc)], input_zero_point);
       }
     }
-    const int32_t b = bias != nullptr ? bias[oc] : 0;
-    Put(bytes, block + j * 4, Corrected(b, input_zero_point, sum));
-    Put(bytes, block + 64 + j * 4, Corrected(b, int64_t{input_zero_point} + 128, sum));
-    Put(bytes, block + 128 + j * 4, scales[static_cast<size_t>(oc)]);
   }
   return bytes;
 }
@@ -107,7 +138,11 @@ int PackInt8Weights(schema::ModelT& model) {
   };
   for (auto& op : model.operators) {
     const bool conv = op->opcode == schema::OpCode_CONV_2D;
-    if ((!conv && op->opcode != schema::OpCode_FULLY_CONNECTED) || op->inputs.size() < 2 || op->inputs.size() > 3) continue;
+    const bool deconv = op->opcode == schema::OpCode_CONV_TRANSPOSE_2D;
+    if ((!conv && !deconv && op->opcode != schema::OpCode_FULLY_CONNECTED) || op->inputs.size() < 2 ||
+        op->inputs.size() > 3) {
+      continue;
+    }
     const schema::TensorT* x = tensor(op->inputs[0]);
     const schema::TensorT* w = tensor(op->inputs[1]);
     const schema::TensorT* b = op->inputs.size() > 2 ? tensor(op->inputs[2]) : nullptr;
@@ -130,6 +165,18 @@ int PackInt8Weights(schema::ModelT& model) {
       depthwise = o->groups > 1;
       if (depthwise && !(o->groups == x->shape[3] && out_c == x->shape[3] && tap_channels == 1)) continue;
       if (!depthwise && o->groups != 1) continue;
+    } else if (deconv) {
+      // Only where taps do not overlap: each output pixel is one tap's product.
+      const auto* o = op->options.AsConvTranspose2DOptions();
+      if (o == nullptr || w->shape.size() != 4 || x->shape.size() != 4 || o->groups != 1 ||
+          o->stride_h != w->shape[1] || o->stride_w != w->shape[2] || o->dilation_h != 1 || o->dilation_w != 1 ||
+          o->pad_top != 0 || o->pad_left != 0 || o->pad_bottom != 0 || o->pad_right != 0 ||
+          o->output_padding_h != 0 || o->output_padding_w != 0) {
+        continue;
+      }
+      kh = w->shape[1];
+      kw = w->shape[2];
+      tap_channels = w->shape[3];
     } else {
       if (w->shape.size() != 2) continue;
       tap_channels = w->shape[1];
@@ -147,6 +194,7 @@ int PackInt8Weights(schema::ModelT& model) {
     const int32_t* bv = b != nullptr ? reinterpret_cast<const int32_t*>(data(b).data()) : nullptr;
     const int32_t zp = zero_point(*x);
     std::vector<uint8_t> bytes = depthwise ? PackDepthwiseWeights(wv, out_c, kh, kw, bv, scales, zp)
+                                 : deconv  ? PackDeconvWeights(wv, out_c, kh, kw, tap_channels, bv, scales, zp)
                                            : PackGemmWeights(wv, out_c, kh, kw, tap_channels, bv, scales, zp);
     auto t = std::make_unique<schema::TensorT>();
     t->name = w->name + "/packed";

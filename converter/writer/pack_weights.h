@@ -20,9 +20,14 @@ std::vector<uint8_t> PackGemmWeights(const int8_t* weights, int32_t out_channels
 std::vector<uint8_t> PackDepthwiseWeights(const int8_t* weights, int32_t channels, int32_t kernel_h, int32_t kernel_w,
                                           const int32_t* bias, const std::vector<float>& scales,
                                           int32_t input_zero_point);
+// ConvTranspose2D with kernel = stride and no padding: `weights` [out, kh, kw, in].
+std::vector<uint8_t> PackDeconvWeights(const int8_t* weights, int32_t out_channels, int32_t kernel_h, int32_t kernel_w,
+                                       int32_t in_channels, const int32_t* bias, const std::vector<float>& scales,
+                                       int32_t input_zero_point);
 
-// Gives every int8 Conv2D (one group, or depthwise) and FullyConnected of
-// `model` its packed weights as input 3 (a new constant tensor named after
+// Gives every int8 Conv2D (one group, or depthwise), FullyConnected and
+// ConvTranspose2D whose taps do not overlap (kernel = stride, no padding, one
+// group) of `model` its packed weights as input 3 (a new constant tensor named after
 // the weights, "/packed"), unless it has them. Returns how many it packed.
 int PackInt8Weights(schema::ModelT& model);
 

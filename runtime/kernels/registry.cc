@@ -24,7 +24,7 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
       case OpCode::OpCode_MAX_POOL_2D: return xnnpack::PreparePool2D;
       case OpCode::OpCode_FULLY_CONNECTED: return int8::PrepareFullyConnected;
       case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return xnnpack::PrepareGlobalAveragePool;
-      case OpCode::OpCode_CONV_TRANSPOSE_2D: return xnnpack::PrepareConvTranspose2D;
+      case OpCode::OpCode_CONV_TRANSPOSE_2D: return int8::PrepareConvTranspose2D;  // XNNPACK when not packed
       case OpCode::OpCode_HARD_SWISH:
       case OpCode::OpCode_RELU:
       case OpCode::OpCode_CLIP:
@@ -46,6 +46,7 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
       case OpCode::OpCode_AVERAGE_POOL_2D: return optimized::PrepareMaxPoolInt8;
       case OpCode::OpCode_CONV_2D: return int8::PrepareConv2D;  // the reference when not packed
       case OpCode::OpCode_FULLY_CONNECTED: return int8::PrepareFullyConnected;
+      case OpCode::OpCode_CONV_TRANSPOSE_2D: return int8::PrepareConvTranspose2D;
       default: break;
     }
   }

@@ -23,6 +23,7 @@ struct EngineCase {
   float act_min = -INFINITY, act_max = INFINITY;  // in units of the outputs' spread (40 codes)
   bool bias = true;
   bool fully_connected = false;  // in_h x in_w rows of in_c features
+  bool deconv = false;           // ConvTranspose2D, stride = kernel, no padding
   int in_zp_lo = -128, in_zp_hi = 127;
 };
 
@@ -37,8 +38,9 @@ AlignedBytes BuildModel(const EngineCase& c, uint32_t seed, bool pack, std::vect
   Random rng(seed);
   const int group_in = c.in_c / c.groups;
   const int kh = c.fully_connected ? 1 : c.kernel_h, kw = c.fully_connected ? 1 : c.kernel_w;
-  const int out_h = c.fully_connected ? c.in_h : OutSize(c.in_h, kh, c.stride, c.dilation, c.pad);
-  const int out_w = c.fully_connected ? c.in_w : OutSize(c.in_w, kw, c.stride, c.dilation, c.pad);
+  const int out_h = c.fully_connected ? c.in_h : c.deconv ? c.in_h * kh : OutSize(c.in_h, kh, c.stride, c.dilation, c.pad);
+  const int out_w = c.fully_connected ? c.in_w : c.deconv ? c.in_w * kw : OutSize(c.in_w, kw, c.stride, c.dilation, c.pad);
+  const int taps_per_output = c.deconv ? 1 : kh * kw;  // a deconvolution's outputs each take one tap
   *input = rng.Int8s(static_cast<size_t>(c.batch) * c.in_h * c.in_w * c.in_c);
   auto w = rng.Int8s(static_cast<size_t>(c.out_c) * kh * kw * group_in, -127, 127);
   // Every channel has one weight of magnitude 64 or more, so its outputs spread over many codes
@@ -55,7 +57,8 @@ AlignedBytes BuildModel(const EngineCase& c, uint32_t seed, bool pack, std::vect
   // Accumulators spread by about std(x) * std(w) * sqrt(K) = 74 * 73 * sqrt(K):
   // that times the mean weight scale lands at about 40 output codes, so the
   // outputs exercise requantization more than saturation.
-  const float out_scale = in_scale * 0.0125f * 74.0f * 73.0f * std::sqrt(static_cast<float>(kh * kw * group_in)) / 40.0f;
+  const float out_scale =
+      in_scale * 0.0125f * 74.0f * 73.0f * std::sqrt(static_cast<float>(taps_per_output * group_in)) / 40.0f;
   const int out_zp = rng.Int(-10, 10);
   const float act_unit = 40.0f * out_scale;  // an activation range this wide spans 40 codes
   ModelBuilder mb;
@@ -66,7 +69,16 @@ AlignedBytes BuildModel(const EngineCase& c, uint32_t seed, bool pack, std::vect
   std::vector<int32_t> inputs = {in, wt};
   if (c.bias) inputs.push_back(mb.Constant("b", schema::DataType_INT32, {c.out_c}, b));
   const int out = mb.Tensor("y", schema::DataType_INT8, {c.batch, out_h, out_w, c.out_c}, PerTensor(out_scale, out_zp));
-  if (c.fully_connected) {
+  if (c.deconv) {
+    schema::ConvTranspose2DOptionsT o;
+    o.stride_h = kh;
+    o.stride_w = kw;
+    o.dilation_h = o.dilation_w = 1;
+    o.groups = 1;
+    o.activation_min = c.act_min * act_unit;
+    o.activation_max = c.act_max * act_unit;
+    mb.Op(schema::OpCode_CONV_TRANSPOSE_2D, inputs, {out}, o);
+  } else if (c.fully_connected) {
     schema::FullyConnectedOptionsT o;
     o.activation_min = c.act_min * act_unit;
     o.activation_max = c.act_max * act_unit;
@@ -115,6 +127,17 @@ std::vector<EngineCase> Cases() {
       {"FullyConnectedWide", 1, 1, 1, 300, 40, 1, 1},
   };
   cases[17].fully_connected = cases[18].fully_connected = true;
+  // Deconvolutions: a kernel row of 2 x 24 = 48 channels (3 blocks), of 3 x 5 =
+  // 15 (one block, padded), an odd input byte count, two images.
+  const EngineCase deconvs[] = {
+      {"Deconv2x2", 1, 6, 7, 16, 24, 2, 2},
+      {"Deconv3x3NarrowOut", 2, 4, 5, 7, 5, 3, 3},
+      {"Deconv2x1Wide", 1, 3, 9, 40, 33, 2, 1},
+  };
+  for (EngineCase d : deconvs) {
+    d.deconv = true;
+    cases.push_back(d);
+  }
   EngineCase bounded_relu = cases[4];
   bounded_relu.name = "Conv3x3BoundedReluNoBias";
   bounded_relu.act_min = 0.0f;

@@ -31,7 +31,7 @@ constexpr int32_t kPacked = 3;
 constexpr int32_t kMaxTaps = 128;
 constexpr size_t kMaxMr = 8;
 
-enum class Kind : uint8_t { kGemm, kIgemm, kDepthwise };
+enum class Kind : uint8_t { kGemm, kIgemm, kDepthwise, kDeconv };
 
 struct ConvState {
   const Ukernels* uk;
@@ -41,7 +41,7 @@ struct ConvState {
   Kind kind;
   int32_t in_h, in_w, in_c, out_h, out_w, out_c;  // in_c: the bytes each tap reads of one input pixel
   int32_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-  int64_t rows;   // output pixels (GEMM M); depthwise: output rows (batch x height)
+  int64_t rows;   // output pixels (GEMM M); depthwise: output rows (batch x height); deconv: input rows x kernel_h
   int8_t* zero;   // in_c bytes of the input zero point
   void* threadpool;
   size_t tasks;   // pixel tiles, or depthwise rows
@@ -162,7 +162,31 @@ void DepthwiseRow(const Job& job, size_t row) {
   }
 }
 
+// Deconvolution (kernel = stride, no padding): output row iy * kernel_h + ky
+// of image n is input row iy times kernel row ky's kernel_w x out_c channels;
+// input pixel ix's products land at output pixels ix * kernel_w + kx, i.e.
+// contiguously at a pixel stride of kernel_w x out_c bytes.
+void DeconvRow(const Job& job, size_t row) {
+  const ConvState& s = *job.s;
+  const int64_t ky = static_cast<int64_t>(row) % s.kernel_h;
+  const int64_t input_row = static_cast<int64_t>(row) / s.kernel_h;  // n * in_h + iy
+  const size_t mr_max = s.uk->igemm_mr;
+  const size_t nc = static_cast<size_t>(s.kernel_w) * static_cast<size_t>(s.out_c);
+  const uint8_t* w = s.blocks + static_cast<size_t>(ky) * DeconvRowBlocks(s.out_c, s.kernel_w) * s.block_bytes;
+  const int8_t* in = job.in + input_row * s.in_w * s.in_c;
+  // Output row (n * out_h + iy * kernel_h + ky) = input_row * kernel_h + ky.
+  int8_t* out = job.out + (input_row * s.kernel_h + ky) * s.out_w * s.out_c;
+  const int8_t* a[kMaxMr];
+  for (int64_t ix0 = 0; ix0 < s.in_w; ix0 += static_cast<int64_t>(mr_max)) {
+    const size_t mr = static_cast<size_t>(s.in_w - ix0 < static_cast<int64_t>(mr_max) ? s.in_w - ix0 : mr_max);
+    for (size_t m = 0; m < mr_max; ++m) a[m] = in + (ix0 + static_cast<int64_t>(m < mr ? m : 0)) * s.in_c;
+    s.uk->igemm(mr, nc, static_cast<size_t>(s.in_c), 1, a, w, s.block_bytes, out + ix0 * static_cast<int64_t>(nc), nc,
+                s.rq);
+  }
+}
+
 void GemmTask(void* job, size_t tile) { GemmTile(*static_cast<const Job*>(job), tile); }
+void DeconvTask(void* job, size_t row) { DeconvRow(*static_cast<const Job*>(job), row); }
 void DepthwiseTask(void* job, size_t row) { DepthwiseRow(*static_cast<const Job*>(job), row); }
 
 void Invoke(const Node& node, const Tensor* tensors) {
@@ -179,12 +203,21 @@ void Invoke(const Node& node, const Tensor* tensors) {
 
 // The packed scales must be the ones the tensors' quantization gives, bit
 // for bit: the requantization stays the specification's.
+// Deconvolution: every kernel row's copy of every channel's scale.
 kite_status CheckPackedScales(PrepareContext& ctx, const Tensor& x, const Tensor& w, const Tensor& y,
-                              const uint8_t* blocks, size_t block_bytes, bool depthwise, int32_t out_c) {
+                              const uint8_t* blocks, size_t block_bytes, const PackedExpectation& e) {
+  const bool depthwise = e.layout == kPackedDepthwise;
   const int32_t block_channels = depthwise ? kDepthwiseBlockChannels : kBlockChannels;
-  for (int32_t c = 0; c < out_c; ++c) {
-    const uint8_t* block = blocks + static_cast<size_t>(c / block_channels) * block_bytes;
-    const size_t j = static_cast<size_t>(c % block_channels);
+  const bool deconv = e.layout == kPackedDeconv;
+  const int64_t row_channels = deconv ? int64_t{e.kernel_w} * e.out_channels : e.out_channels;
+  const int64_t rows = deconv ? e.kernel_h : 1;
+  const uint64_t row_blocks = deconv ? DeconvRowBlocks(e.out_channels, e.kernel_w) : 0;
+  for (int64_t k = 0; k < rows * row_channels; ++k) {
+    const int64_t row = k / row_channels, j_row = k % row_channels;
+    const int32_t c = static_cast<int32_t>(j_row % e.out_channels);
+    const uint8_t* block =
+        blocks + (static_cast<size_t>(row) * row_blocks + static_cast<size_t>(j_row / block_channels)) * block_bytes;
+    const size_t j = static_cast<size_t>(j_row % block_channels);
     const float* scale = depthwise ? &DepthwiseBlockScales(block)[DepthwiseLane(j)] : &GemmBlockScales(block)[j];
     const float expected = RequantizationScale(x, w, y, c);
     if (memcmp(scale, &expected, sizeof(float)) != 0) {
@@ -212,7 +245,7 @@ const Ukernels* ChooseUkernels(PrepareContext& ctx) {
   return uk->igemm_mr <= kMaxMr ? uk : nullptr;
 }
 
-// What Conv2D and FullyConnected share once their own checks passed: the
+// What Conv2D, FullyConnected and ConvTranspose2D share once their own checks passed: the
 // packed buffer's check, the state and the zero row.
 kite_status Adopt(PrepareContext& ctx, const Ukernels* uk, ConvState* s, const PackedExpectation& e, float act_min,
                   float act_max) {
@@ -223,19 +256,19 @@ kite_status Adopt(PrepareContext& ctx, const Ukernels* uk, ConvState* s, const P
   const char* why = CheckPacked(packed.data, packed.bytes, e);
   if (why != nullptr) return ctx.Fail(KITE_ERROR_MODEL_INVALID, "packed weights (input 3): %s", why);
   const bool depthwise = e.layout == kPackedDepthwise;
+  const bool deconv = e.layout == kPackedDeconv;
   s->uk = uk;
   s->blocks = packed.data + sizeof(PackedHeader);
-  s->block_bytes = static_cast<size_t>(depthwise ? DepthwiseBlockBytes(e.kernel_h * e.kernel_w)
-                                                 : GemmBlockBytes(e.kernel_h * e.kernel_w, e.tap_channels));
-  KITE_RETURN_IF_ERROR(CheckPackedScales(ctx, x, w, y, s->blocks, s->block_bytes, depthwise, e.out_channels));
+  s->block_bytes = static_cast<size_t>(PackedBlockBytes(e.layout, e.kernel_h, e.kernel_w, e.tap_channels));
+  KITE_RETURN_IF_ERROR(CheckPackedScales(ctx, x, w, y, s->blocks, s->block_bytes, e));
   const Int8Range range = QuantizedActivationRange(act_min, act_max, y.scale, y.zero_point);
   s->rq = Requant{static_cast<float>(range.min - y.zero_point), static_cast<float>(range.max - y.zero_point),
                   y.zero_point, range.min, range.max};
   s->threadpool = ctx.threadpool();
-  s->tasks = depthwise ? static_cast<size_t>(s->rows)
-                       : static_cast<size_t>((s->rows + static_cast<int64_t>(uk->igemm_mr) - 1) /
-                                             static_cast<int64_t>(uk->igemm_mr));
-  s->task = depthwise ? DepthwiseTask : GemmTask;
+  s->tasks = depthwise || deconv ? static_cast<size_t>(s->rows)
+                                 : static_cast<size_t>((s->rows + static_cast<int64_t>(uk->igemm_mr) - 1) /
+                                                       static_cast<int64_t>(uk->igemm_mr));
+  s->task = depthwise ? DepthwiseTask : deconv ? DeconvTask : GemmTask;
   const size_t zero_bytes = static_cast<size_t>(e.tap_channels);
   s->zero = ctx.AllocateArray<int8_t>(zero_bytes);
   if (s->zero == nullptr) return ctx.OutOfArena();
@@ -315,7 +348,53 @@ kite_status TryFullyConnected(PrepareContext& ctx, bool* taken) {
   return KITE_OK;
 }
 
+kite_status TryConvTranspose2D(PrepareContext& ctx, bool* taken) {
+  *taken = false;
+  // The checks come first: nothing of the node is read before them.
+  KITE_RETURN_IF_ERROR(reference::CheckConvTranspose2D(ctx));
+  const Ukernels* uk = ChooseUkernels(ctx);
+  if (uk == nullptr) return KITE_OK;
+  const auto* o = ctx.options<schema::ConvTranspose2DOptions>();
+  const Tensor& x = ctx.input(kInput);
+  const Tensor& w = ctx.input(kWeights);
+  const Tensor& y = ctx.output(0);
+  const int32_t out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2], in_c = w.shape.dims[3];
+  if (o->groups() != 1 || kh != o->stride_h() || kw != o->stride_w() || o->dilation_h() != 1 || o->dilation_w() != 1 ||
+      o->pad_top() != 0 || o->pad_left() != 0 || o->pad_bottom() != 0 || o->pad_right() != 0 ||
+      o->output_padding_h() != 0 || o->output_padding_w() != 0) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID,
+                    "packed weights (input 3) for a deconvolution whose taps overlap (kernel != stride or padding)");
+  }
+  ConvState* s = ctx.AllocateState<ConvState>();
+  if (s == nullptr) return ctx.OutOfArena();
+  s->kind = Kind::kDeconv;
+  s->in_h = x.shape.dims[1];
+  s->in_w = x.shape.dims[2];
+  s->in_c = in_c;
+  s->out_h = y.shape.dims[1];
+  s->out_w = y.shape.dims[2];
+  s->out_c = out_c;
+  s->kernel_h = kh;
+  s->kernel_w = kw;
+  s->rows = int64_t{x.shape.dims[0]} * s->in_h * kh;
+  const PackedExpectation e{kPackedDeconv, out_c, kh, kw, in_c, x.zero_point};
+  KITE_RETURN_IF_ERROR(Adopt(ctx, uk, s, e, o->activation_min(), o->activation_max()));  // runs the GEMM ukernel
+  *taken = true;
+  return KITE_OK;
+}
+
 }  // namespace
+
+kite_status PrepareConvTranspose2D(PrepareContext& ctx) {
+  bool taken = false;
+  KITE_RETURN_IF_ERROR(TryConvTranspose2D(ctx, &taken));
+  if (taken) return KITE_OK;
+#if KITE_WITH_XNNPACK
+  return xnnpack::PrepareConvTranspose2D(ctx);
+#else
+  return reference::PrepareConvTranspose2D(ctx);
+#endif
+}
 
 kite_status PrepareConv2D(PrepareContext& ctx) {
   bool taken = false;

@@ -17,9 +17,8 @@ const char* CheckPacked(const uint8_t* data, size_t bytes, const PackedExpectati
     return "packed weights were packed for other shapes";
   }
   if (h.input_zero_point != e.input_zero_point) return "packed weights were packed for another input zero point";
-  const int32_t taps = e.kernel_h * e.kernel_w;
-  const uint64_t block_bytes = e.layout == kPackedGemm ? GemmBlockBytes(taps, e.tap_channels) : DepthwiseBlockBytes(taps);
-  const uint64_t blocks = PackedBlocks(e.layout, e.out_channels);
+  const uint64_t block_bytes = PackedBlockBytes(e.layout, e.kernel_h, e.kernel_w, e.tap_channels);
+  const uint64_t blocks = PackedBlocks(e.layout, e.out_channels, e.kernel_h, e.kernel_w);
   if (h.block_bytes != block_bytes || h.blocks != blocks) return "packed weights have the wrong block size or count";
   if (bytes != sizeof(PackedHeader) + block_bytes * blocks) return "packed weights have the wrong size";
   return nullptr;

@@ -22,6 +22,12 @@
 // so one int16 pair product (vpmaddwd, vpdpwssd) of the input's 32 channels,
 // widened to int16, against each half gives the even and the odd channels'
 // products: one widening per tap and 32 channels, no interleaving of taps.
+// Deconvolution layout (kPackedDeconv: ConvTranspose2D with kernel = stride,
+// no padding, one group, so taps never overlap): per kernel row ky, the GEMM
+// layout of kernel_w x out_channels channels (channel kx * out_channels + oc,
+// one tap of tap_channels = input channels), each row's blocks starting a new
+// block: output row iy * kernel_h + ky is one GEMM of input row iy against
+// row ky's channels, written with a pixel stride of kernel_w x out_channels.
 // The corrected biases wrap modulo 2^32, as the accumulators do: adding them
 // gives the reference's (x - x_zp) * w + bias exactly.
 #ifndef KITE_RUNTIME_KERNELS_INT8_PACKED_WEIGHTS_H_
@@ -36,6 +42,7 @@ namespace int8 {
 constexpr uint32_t kPackedMagic = 0x3157504Bu;  // "KPW1", little-endian
 constexpr uint32_t kPackedGemm = 1;
 constexpr uint32_t kPackedDepthwise = 2;
+constexpr uint32_t kPackedDeconv = 3;
 constexpr int32_t kBlockChannels = 16;           // GEMM
 constexpr int32_t kDepthwiseBlockChannels = 32;
 constexpr size_t kPackedAlignment = 64;
@@ -68,9 +75,20 @@ inline uint64_t DepthwiseBlockBytes(int32_t taps) {
   return kDepthwiseBlockHeaderBytes + static_cast<uint64_t>(taps) * kDepthwiseTapBytes;
 }
 
-inline uint64_t PackedBlocks(uint32_t layout, int32_t out_channels) {
+// Deconvolution: the blocks of one kernel row.
+inline uint64_t DeconvRowBlocks(int32_t out_channels, int32_t kernel_w) {
+  return static_cast<uint64_t>((int64_t{kernel_w} * out_channels + kBlockChannels - 1) / kBlockChannels);
+}
+
+inline uint64_t PackedBlocks(uint32_t layout, int32_t out_channels, int32_t kernel_h, int32_t kernel_w) {
+  if (layout == kPackedDeconv) return static_cast<uint64_t>(kernel_h) * DeconvRowBlocks(out_channels, kernel_w);
   const int32_t n = layout == kPackedDepthwise ? kDepthwiseBlockChannels : kBlockChannels;
   return static_cast<uint64_t>((out_channels + n - 1) / n);
+}
+
+inline uint64_t PackedBlockBytes(uint32_t layout, int32_t kernel_h, int32_t kernel_w, int32_t tap_channels) {
+  if (layout == kPackedDepthwise) return DepthwiseBlockBytes(kernel_h * kernel_w);
+  return GemmBlockBytes(layout == kPackedDeconv ? 1 : kernel_h * kernel_w, tap_channels);
 }
 
 // Where channel j (0..31) of a depthwise block sits in its columns.

@@ -91,8 +91,8 @@ void InvokeInt8(const Node& node, const Tensor* tensors) {
 
 }  // namespace
 
-kite_status PrepareConvTranspose2D(PrepareContext& ctx) {
-  KITE_RETURN_IF_ERROR(CheckArity(ctx, 2, 3, 1));
+kite_status CheckConvTranspose2D(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(CheckArity(ctx, 2, 4, 1));
   const auto* o = ctx.options<schema::ConvTranspose2DOptions>();
   if (o == nullptr) return ctx.Fail(KITE_ERROR_MODEL_INVALID, "missing ConvTranspose2DOptions");
   const Tensor& x = ctx.input(kInput);
@@ -108,7 +108,8 @@ kite_status PrepareConvTranspose2D(PrepareContext& ctx) {
                     "[0, stride)");
   }
   KITE_RETURN_IF_ERROR(CheckGroupedWeights(ctx, x, w, o->groups()));
-  const int32_t out_c = w.shape.dims[0], groups = o->groups();
+  KITE_RETURN_IF_ERROR(CheckPackedWeightsInput(ctx));
+  const int32_t out_c = w.shape.dims[0];
   Shape expected;
   expected.rank = 4;
   expected.dims[0] = x.shape.dims[0];
@@ -122,6 +123,17 @@ kite_status PrepareConvTranspose2D(PrepareContext& ctx) {
   expected.dims[2] = out_w > 0 && out_w < INT32_MAX ? static_cast<int32_t>(out_w) : 0;
   expected.dims[3] = out_c;
   KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, y, expected, "output"));
+  return CheckConvQuantization(ctx, x, w, bias, y, out_c, o->activation_min(), o->activation_max());
+}
+
+kite_status PrepareConvTranspose2D(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(CheckConvTranspose2D(ctx));
+  const auto* o = ctx.options<schema::ConvTranspose2DOptions>();
+  const Tensor& x = ctx.input(kInput);
+  const Tensor& w = ctx.input(kWeights);
+  const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
+  const Tensor& y = ctx.output(0);
+  const int32_t out_c = w.shape.dims[0], groups = o->groups();
   DeconvState* s = ctx.AllocateState<DeconvState>();
   if (s == nullptr) return ctx.OutOfArena();
   *s = DeconvState{o->stride_h(), o->stride_w(), o->dilation_h(), o->dilation_w(),

@@ -14,11 +14,12 @@ int32_t ConvOutputSize(int32_t in, int32_t kernel, int32_t stride, int32_t dilat
                        int32_t pad_before, int32_t pad_after);
 
 kite_status PrepareConv2D(PrepareContext& ctx);
-// Every check PrepareConv2D / PrepareFullyConnected makes (arity, options,
+// Every check PrepareConv2D / PrepareFullyConnected / PrepareConvTranspose2D makes (arity, options,
 // shapes, dtypes, quantization), allocating nothing: for kernels that take
 // the op over. Input 3, when present, is packed weights (kernels/int8/).
 kite_status CheckConv2D(PrepareContext& ctx);
 kite_status CheckFullyConnected(PrepareContext& ctx);
+kite_status CheckConvTranspose2D(PrepareContext& ctx);
 kite_status PrepareConvTranspose2D(PrepareContext& ctx);
 kite_status PrepareFullyConnected(PrepareContext& ctx);
 kite_status PrepareBatchMatMul(PrepareContext& ctx);
