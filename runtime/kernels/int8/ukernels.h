@@ -69,6 +69,9 @@ extern const Ukernels kScalarUkernels;
 extern const Ukernels kAvx512VnniUkernels;
 extern const Ukernels kAvxVnniUkernels;
 extern const Ukernels kAvx2Ukernels;
+#elif defined(__aarch64__)
+extern const Ukernels kNeonDotUkernels;
+extern const Ukernels kNeonUkernels;
 #endif
 
 }  // namespace int8
