@@ -117,10 +117,18 @@ void kite_model_free(kite_model* model) {
 
 namespace {
 
+// The options' kernels value as an int: a C caller may store any int in the
+// enum field, and loading an out-of-range value as a C++ enum is undefined.
+int KernelsValue(const kite_options* options) {
+  int value = KITE_KERNELS_OPTIMIZED;
+  static_assert(sizeof(options->kernels) == sizeof(value), "a C enum is an int");
+  if (options != nullptr) memcpy(&value, &options->kernels, sizeof(value));
+  return value;
+}
+
 // The options' kernel set; false for a value outside the enum.
 bool KernelSetOf(const kite_options* options, kite::KernelSet* set) {
-  const kite_kernels kernels = options != nullptr ? options->kernels : KITE_KERNELS_OPTIMIZED;
-  switch (kernels) {
+  switch (KernelsValue(options)) {
     case KITE_KERNELS_OPTIMIZED: *set = kite::KernelSet::kOptimized; return true;
     case KITE_KERNELS_REFERENCE: *set = kite::KernelSet::kReference; return true;
   }
@@ -143,7 +151,7 @@ kite_status kite_arena_size_with_options(const kite_model* model, const kite_opt
   kite::KernelSet kernels;
   if (!KernelSetOf(options, &kernels)) {
     return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
-                      "options.kernels is %d, not a kite_kernels value", static_cast<int>(options->kernels));
+                      "options.kernels is %d, not a kite_kernels value", KernelsValue(options));
   }
   kite::TailAllocator measure;
   // The same first allocation a real interpreter makes for its handle.
@@ -180,7 +188,7 @@ kite_status kite_interpreter_create_with_options(const kite_model* model, const 
   kite::KernelSet kernels;
   if (!KernelSetOf(options, &kernels)) {
     return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
-                      "options.kernels is %d, not a kite_kernels value", static_cast<int>(options->kernels));
+                      "options.kernels is %d, not a kite_kernels value", KernelsValue(options));
   }
   void* owned = nullptr;
   if (arena == nullptr) {

@@ -270,7 +270,8 @@ TEST(Int8EngineChoice, AnUnknownKernelsValueIsRejected) {
   kite_model* model = nullptr;
   ASSERT_EQ(kite_model_load(bytes.data(), bytes.size(), &model, nullptr), KITE_OK);
   kite_options options = KITE_OPTIONS_DEFAULT;
-  options.kernels = static_cast<kite_kernels>(7);
+  const int seven = 7;  // what a C caller can store in the enum field
+  memcpy(&options.kernels, &seven, sizeof(seven));
   kite_error error;
   size_t arena = 0;
   EXPECT_EQ(kite_arena_size_with_options(model, &options, &arena, &error), KITE_ERROR_INVALID_ARGUMENT);
