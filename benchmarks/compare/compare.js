@@ -98,15 +98,26 @@ function int8Agreement(name, want, got) {
     for (let i = 0; i < want.length; ++i) same += want[i] === got[i];
     return {discrete: true, same: same / want.length};
   }
-  let signal = 0, noise = 0;
-  for (let i = 0; i < want.length; ++i) { signal += want[i] * want[i]; noise += (want[i] - got[i]) ** 2; }
-  return {discrete: false, sqnr: noise === 0 ? Infinity : 10 * Math.log10(signal / noise)};
+  return {discrete: false, sqnr: sqnr(want, got)};
 }
 
-// The smallest SQNR (dB) between Kite's int8 and ORT's int8 outputs for the
-// int8 times to count: one code of rounding difference per layer stays far
-// above it; a wrong kernel falls far below.
+// When Kite's int8 times count: every non-discrete output within kMinInt8Sqnr
+// dB SQNR of ORT's int8 output; or, for deep networks where one-code
+// rounding differences compound layer after layer (BlazeFace-back: the first
+// differing codes at its second depthwise conv, ~100 layers before the
+// outputs), Kite and ORT closer to each other than ORT is to float32 by
+// kInt8AgreementMargin dB and Kite as close to float32 as ORT (within
+// kInt8FidelitySlack dB) on every output. A wrong kernel fails both: it makes
+// Kite worse than ORT against float32.
 const kMinInt8Sqnr = 20;
+const kInt8AgreementMargin = 3;
+const kInt8FidelitySlack = 1;
+
+function sqnr(want, got) {
+  let signal = 0, noise = 0;
+  for (let i = 0; i < want.length; ++i) { signal += want[i] * want[i]; noise += (want[i] - got[i]) ** 2; }
+  return noise === 0 ? Infinity : 10 * Math.log10(signal / noise);
+}
 
 function calibrationFor(name) {
   const settings = JSON.parse(fs.readFileSync(path.join(root, 'benchmarks', 'calibration.json'), 'utf8'));
@@ -205,17 +216,30 @@ async function compareInt8(name, onnx, shapeArgs, input, feeds, npy) {
   const sides = {ort_s8: await sessionsFor(qdq.ort_s8), ort_u8: await sessionsFor(qdq.ort_u8)};
   const outputNames = sides.ort_s8[threads[0]].outputNames;
   const got = kiteOutputs(kiteFile, input, npy, outputNames, path.join(out, `${name}.int8.kite_out`));
+  const float32 = await (await ort.InferenceSession.create(onnx, {intraOpNumThreads: 1, logSeverityLevel: 3})).run(feeds);
+  let closer = true;  // the relative criterion, over every output and both ORT forms
+  row.worst_fidelity_db = {kite: Infinity, ort: Infinity};
   for (const label of Object.keys(sides)) {
     const reference = await sides[label][threads[0]].run(feeds);
     for (const outName of outputNames) {
       const a = int8Agreement(outName, reference[outName].data, got[outName]);
-      if (a.discrete) row.discrete_same = Math.min(row.discrete_same, a.same);
-      else row.worst_sqnr_db = Math.min(row.worst_sqnr_db, a.sqnr);
+      if (a.discrete) {
+        row.discrete_same = Math.min(row.discrete_same, a.same);
+        continue;
+      }
+      row.worst_sqnr_db = Math.min(row.worst_sqnr_db, a.sqnr);
+      const ortFidelity = sqnr(float32[outName].data, reference[outName].data);
+      const kiteFidelity = sqnr(float32[outName].data, got[outName]);
+      row.worst_fidelity_db.ort = Math.min(row.worst_fidelity_db.ort, ortFidelity);
+      row.worst_fidelity_db.kite = Math.min(row.worst_fidelity_db.kite, kiteFidelity);
+      closer = closer && a.sqnr >= ortFidelity + kInt8AgreementMargin && kiteFidelity >= ortFidelity - kInt8FidelitySlack;
     }
   }
-  row.agree = row.worst_sqnr_db >= kMinInt8Sqnr;
+  row.agree = row.worst_sqnr_db >= kMinInt8Sqnr || closer;
   if (!row.agree) {
-    process.stderr.write(`compare: ${name}: int8 outputs differ from ORT's (${row.worst_sqnr_db.toFixed(1)} dB): not timed\n`);
+    process.stderr.write(`compare: ${name}: int8 outputs differ from ORT's (${row.worst_sqnr_db.toFixed(1)} dB; ` +
+                         `against float32 Kite ${row.worst_fidelity_db.kite.toFixed(1)} dB, ORT ` +
+                         `${row.worst_fidelity_db.ort.toFixed(1)} dB): not timed\n`);
     return row;
   }
   await timeSides(name, sides, kiteFile, feeds, row);
@@ -255,6 +279,9 @@ function tables(results) {
         cells.push(fmt(r.ms.ort_s8[t]), fmt(r.ms.ort_u8[t]), fmt(r.ms.kite[t]), (r.ms.kite[t] / r.ms.ort[t]).toFixed(2) + 'x');
       }
       let agree = `${r.worst_sqnr_db === Infinity ? 'identical' : r.worst_sqnr_db.toFixed(1) + ' dB'}`;
+      if (r.worst_sqnr_db < kMinInt8Sqnr) {
+        agree += ` (vs float32: Kite ${r.worst_fidelity_db.kite.toFixed(1)}, ORT ${r.worst_fidelity_db.ort.toFixed(1)} dB)`;
+      }
       if (r.discrete_same < 1) agree += `, scores ${(100 * r.discrete_same).toFixed(2)}% equal`;
       cells.push(agree, r.kite_top_op);
       lines.push(`| ${cells.join(' | ')} |`);
@@ -286,7 +313,9 @@ async function main() {
   const note = `Median latency, ms; ${args.rounds} rounds x ${args.runs} runs per side, alternating; inputs seeded uniform [-1, 1]. ` +
       `fp32: outputs agree (1e-5 + 1e-3 x largest value per element; M-LSD scores: 99.9% of elements) before timing. ` +
       `int8: Kite's int8 conversion against ORT on the same quantization as QDQ ONNX, int8 (s8) and uint8 (u8) activations; ` +
-      `Kite/ORT int8 divides by the faster; times count when every non-discrete output is at least ${kMinInt8Sqnr} dB SQNR from ORT's. ` +
+      `Kite/ORT int8 divides by the faster; times count when every non-discrete output is at least ${kMinInt8Sqnr} dB SQNR from ORT's, ` +
+      `or, on every output, Kite and ORT are at least ${kInt8AgreementMargin} dB closer to each other than ORT is to float32 and Kite ` +
+      `is within ${kInt8FidelitySlack} dB of ORT's SQNR against float32 (one-code rounding differences compounding over a deep network). ` +
       `Machine: ${cpu}, ${os.cpus().length} cores.`;
   fs.writeFileSync(path.join(out, 'results.md'), `${table}\n${note}\n`);
   fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify({machine: cpu, args, results}, null, 2));

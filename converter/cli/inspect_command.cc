@@ -121,8 +121,11 @@ void InspectModel(const InspectArgs& args) {
   if (status != KITE_OK) throw std::runtime_error(args.model + ": " + kite_status_string(status) + ": " + message);
   // A measuring prepare: every check and kernel choice, no arena needed.
   TailAllocator measure;
+  const kite_kernels kernels = KernelsOption(args.kernels);
   Interpreter interpreter(&model, &measure,
-                          KernelsOption(args.kernels) == KITE_KERNELS_REFERENCE ? KernelSet::kReference : KernelSet::kOptimized);
+                          kernels == KITE_KERNELS_REFERENCE  ? KernelSet::kReference
+                          : kernels == KITE_KERNELS_PORTABLE ? KernelSet::kPortable
+                                                             : KernelSet::kOptimized);
   status = interpreter.Prepare();
   if (status != KITE_OK) throw std::runtime_error(args.model + ": " + kite_status_string(status) + ": " + interpreter.error());
   const schema::Model* fb = model.fb();

@@ -106,9 +106,10 @@ int main(int argc, char** argv) {
   run->add_option("--seed", run_args.seed, "seed for inputs not given as files (uniform in [-1, 1])");
   run->add_option("--output-dir", run_args.output_dir, "folder for one <output name>.npy per graph output")->required();
   run->add_option("--kernels", run_args.kernels,
-                  "optimized (default: Kite's int8 engine, XNNPACK and Kite's other kernels where they apply) or "
-                  "reference (the portable reference kernels only)")
-      ->check(CLI::IsMember({"optimized", "reference"}));
+                  "optimized (default: Kite's int8 engine, XNNPACK and Kite's other kernels where they apply), "
+                  "reference (the portable reference kernels only) or portable (what a microcontroller build runs: "
+                  "Kite's portable kernels and the reference)")
+      ->check(CLI::IsMember({"optimized", "reference", "portable"}));
 
   kite::cli::InspectArgs inspect_args;
   auto* inspect = app.add_subcommand("inspect", "Show a .kite model's ops, tensors, kernels and memory plan");
@@ -117,8 +118,9 @@ int main(int argc, char** argv) {
   inspect->add_flag("--kernel-shapes", inspect_args.kernel_shapes,
                     "one line per distinct Conv2D/FC/Add/pool/Resize/Concat configuration, for benchmarks/kernels");
   inspect->add_option("--kernels", inspect_args.kernels,
-                      "the kernels to show: optimized (default) or reference, as kite run and kite bench choose them")
-      ->check(CLI::IsMember({"optimized", "reference"}));
+                      "the kernels to show: optimized (default), reference or portable, as kite run and kite bench "
+                      "choose them")
+      ->check(CLI::IsMember({"optimized", "reference", "portable"}));
 
   kite::cli::BenchArgs bench_args;
   auto* bench = app.add_subcommand("bench", "Time a .kite model: init, arena, latency min/median/p90 and a per-operator profile");
@@ -132,9 +134,10 @@ int main(int argc, char** argv) {
   bench->add_option("--seed", bench_args.seed, "seed of the random inputs");
   bench->add_flag("--json", bench_args.json, "machine-readable output (all operators)");
   bench->add_option("--kernels", bench_args.kernels,
-                    "optimized (default: Kite's int8 engine, XNNPACK and Kite's other kernels where they apply) or "
-                    "reference (the portable reference kernels only, to see what the optimized ones gain)")
-      ->check(CLI::IsMember({"optimized", "reference"}));
+                    "optimized (default: Kite's int8 engine, XNNPACK and Kite's other kernels where they apply), "
+                    "reference (the portable reference kernels only, to see what the optimized ones gain) or portable "
+                    "(what a microcontroller build runs: Kite's portable kernels and the reference)")
+      ->check(CLI::IsMember({"optimized", "reference", "portable"}));
 
   kite::cli::CompareArgs compare_args;
   std::vector<std::string> compare_shapes;

@@ -35,7 +35,8 @@ void Check(kite_status status, const std::string& what, const char* message) {
 kite_kernels KernelsOption(const std::string& kernels) {
   if (kernels == "optimized") return KITE_KERNELS_OPTIMIZED;
   if (kernels == "reference") return KITE_KERNELS_REFERENCE;
-  throw std::runtime_error("--kernels " + kernels + ": expected optimized or reference");
+  if (kernels == "portable") return KITE_KERNELS_PORTABLE;
+  throw std::runtime_error("--kernels " + kernels + ": expected optimized, reference or portable");
 }
 
 void RunModel(const RunArgs& args) {

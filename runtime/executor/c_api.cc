@@ -131,6 +131,7 @@ bool KernelSetOf(const kite_options* options, kite::KernelSet* set) {
   switch (KernelsValue(options)) {
     case KITE_KERNELS_OPTIMIZED: *set = kite::KernelSet::kOptimized; return true;
     case KITE_KERNELS_REFERENCE: *set = kite::KernelSet::kReference; return true;
+    case KITE_KERNELS_PORTABLE: *set = kite::KernelSet::kPortable; return true;
   }
   return false;
 }

@@ -247,6 +247,7 @@ kite_status Interpreter::PrepareNodes() {
     PrepareContext ctx(tensors_, tail_, n, node, error_, sizeof(error_));
     ctx.set_threadpool(threadpool_);
     ctx.set_int8_ukernels(int8_ukernels_);
+    ctx.set_kernels(kernels_);
     const PrepareFn prepare = LookupPrepare(op->opcode(), kernels_);
     if (prepare == nullptr) {
       return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "this runtime has no kernel for op code %d",
@@ -255,7 +256,8 @@ kite_status Interpreter::PrepareNodes() {
     if (kernels_ == KernelSet::kReference) {
       ctx.Decline("reference kernels requested");
     } else if (prepare == LookupPrepare(op->opcode(), KernelSet::kReference)) {
-      ctx.Decline("no optimized kernel for this op in this build");
+      ctx.Decline(kernels_ == KernelSet::kPortable ? "no portable optimized kernel for this op"
+                                                   : "no optimized kernel for this op in this build");
     }
     const kite_status status = prepare(ctx);
     if (status != KITE_OK) return status;

@@ -44,8 +44,11 @@ struct Node {
 // Which kernels an interpreter's prepare picks. kOptimized (the default):
 // Kite's int8 engine, XNNPACK where the build has it and Kite's other
 // optimized kernels, each where the op's configuration suits it, the reference
-// kernel otherwise; kReference: the portable reference kernels only.
-enum class KernelSet { kOptimized, kReference };
+// kernel otherwise; kReference: the portable reference kernels only;
+// kPortable: what a build without XNNPACK on a CPU without SIMD runs (a
+// microcontroller): Kite's portable optimized kernels and the reference, no
+// XNNPACK and no int8 engine.
+enum class KernelSet { kOptimized, kReference, kPortable };
 
 // What a prepare function may use.
 class PrepareContext {
@@ -64,6 +67,8 @@ class PrepareContext {
   Tensor& input(int32_t i) { return tensors_[node_->inputs[i]]; }
   Tensor& output(int32_t i) { return tensors_[node_->outputs[i]]; }
   Node& node() { return *node_; }
+  KernelSet kernels() const { return kernels_; }
+  void set_kernels(KernelSet kernels) { kernels_ = kernels; }
 
   template <typename T>
   const T* options() const { return node_->op->options_as<T>(); }
@@ -98,6 +103,7 @@ class PrepareContext {
   TailAllocator* tail_;
   void* threadpool_ = nullptr;
   const int8::Ukernels* int8_ukernels_ = nullptr;
+  KernelSet kernels_ = KernelSet::kOptimized;
   int32_t node_index_;
   Node* node_;
   char* message_;

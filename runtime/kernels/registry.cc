@@ -10,6 +10,15 @@
 #endif
 
 namespace kite {
+namespace {
+
+#if KITE_WITH_XNNPACK
+constexpr bool kWithXnnpack = true;
+#else
+constexpr bool kWithXnnpack = false;
+#endif
+
+}  // namespace
 
 PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
   using schema::OpCode;
@@ -34,8 +43,10 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
       default: break;
     }
   }
-#else
-  if (set == KernelSet::kOptimized) {
+#endif
+  // Kite's portable optimized kernels: the optimized set without XNNPACK, and
+  // the portable set.
+  if (set == KernelSet::kPortable || (set == KernelSet::kOptimized && !kWithXnnpack)) {
     switch (opcode) {
       case OpCode::OpCode_ADD:
       case OpCode::OpCode_SUB:
@@ -50,9 +61,8 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
       default: break;
     }
   }
-#endif
   // Kite's own kernels, with and without XNNPACK.
-  if (set == KernelSet::kOptimized) {
+  if (set != KernelSet::kReference) {
     switch (opcode) {
       case OpCode::OpCode_QUANTIZE: return optimized::PrepareQuantize;
       case OpCode::OpCode_RESIZE: return optimized::PrepareResize;

@@ -115,6 +115,9 @@ TEST(KiteCli, InspectJson) {
   EXPECT_EQ(r["operators"][0]["declined"], "reference kernels requested");
   ASSERT_EQ(Shell("'" KITE_CLI "' inspect --kernels reference '" + model + "'", &out), 0) << out;
   EXPECT_NE(out.find("1 x reference/unary_float32"), std::string::npos) << out;
+  // What a microcontroller build runs: no XNNPACK for the float Relu.
+  ASSERT_EQ(Shell("'" KITE_CLI "' inspect --json --kernels portable '" + model + "'", &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["operators"][0]["kernel"], "reference/unary_float32");
 }
 
 TEST(KiteCli, BenchJsonHasLatencyArenaAndProfile) {

@@ -264,6 +264,37 @@ TEST(Int8EngineChoice, EachInterpreterKeepsItsOwnKernels) {
   kite_model_free(model);
 }
 
+// The portable set is what a microcontroller build runs: neither the engine
+// nor XNNPACK, whatever this build and CPU have; the same outputs.
+TEST(Int8EngineChoice, PortableKernelsRunNeitherTheEngineNorXnnpack) {
+  std::vector<int8_t> x;
+  const AlignedBytes bytes = BuildModel(Cases()[4], TestSeed(), true, &x);
+  kite_model* model = nullptr;
+  ASSERT_EQ(kite_model_load(bytes.data(), bytes.size(), &model, nullptr), KITE_OK);
+  kite_options portable = KITE_OPTIONS_DEFAULT, reference = KITE_OPTIONS_DEFAULT;
+  portable.kernels = KITE_KERNELS_PORTABLE;
+  reference.kernels = KITE_KERNELS_REFERENCE;
+  std::vector<std::vector<int8_t>> outputs;
+  for (const kite_options* options : {&portable, &reference}) {
+    kite_interpreter* it = nullptr;
+    ASSERT_EQ(kite_interpreter_create_with_options(model, options, nullptr, 0, &it, nullptr), KITE_OK);
+    ASSERT_EQ(kite_interpreter_prepare(it), KITE_OK) << kite_interpreter_error(it);
+    ASSERT_EQ(kite_interpreter_set_input(it, 0, x.data(), x.size()), KITE_OK);
+    ASSERT_EQ(kite_interpreter_invoke(it), KITE_OK);
+    kite_tensor_info info;
+    ASSERT_EQ(kite_interpreter_output_info(it, 0, &info), KITE_OK);
+    outputs.emplace_back(info.bytes);
+    ASSERT_EQ(kite_interpreter_get_output(it, 0, outputs.back().data(), info.bytes), KITE_OK);
+    if (options == &portable) {
+      EXPECT_STREQ(it->impl.node(0).kernel_name, "reference/conv2d_int8");
+      EXPECT_STREQ(it->impl.node(0).declined, "int8 engine: portable kernels requested (no SIMD)");
+    }
+    kite_interpreter_free(it);
+  }
+  ExpectEqualInt8(outputs[0], outputs[1]);
+  kite_model_free(model);
+}
+
 TEST(Int8EngineChoice, AnUnknownKernelsValueIsRejected) {
   std::vector<int8_t> x;
   const AlignedBytes bytes = BuildModel(Cases()[4], TestSeed(), true, &x);

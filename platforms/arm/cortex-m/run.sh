@@ -3,10 +3,12 @@
 # (MPS2-AN386) and checks it against the host (scripts/test.sh --target cortex-m):
 #   platforms/arm/cortex-m/run.sh [MODEL_NAME]   (default blazeface_front)
 # 1. the host converts the model to int8 (min-max ranges: every output comes
-#    from int8 ops) and reports its arena with the reference kernels,
+#    from int8 ops) and reports its arena for the kernels the firmware runs
+#    (--kernels portable: Kite's portable kernels and the reference),
 # 2. the firmware embeds the .kite bytes as a C array, its arena is a static
-#    array of that size; built with arm-none-eabi-gcc and newlib, reference
-#    kernels only; arm-none-eabi-size reports text/data/bss,
+#    array of that size; built with arm-none-eabi-gcc and newlib, without
+#    XNNPACK (the int8 engine has no SIMD variant there and declines);
+#    arm-none-eabi-size reports text/data/bss,
 # 3. qemu runs it; its output hash must equal the host's on the same inputs.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -35,11 +37,11 @@ echo "== host: convert $name to int8"
 build/converter/kite convert "build/models/$rel" -o "$model" --input-shape "$input:$shape" --quantize int8 \
   --method minmax --calibration "$calibration" "${flags[@]}" > "$out/work/convert.log"
 head -1 "$out/work/convert.log"
-# The arena as the host's reference kernels need it: an upper bound for the
-# 32-bit target (its pointers and kernel state are no larger).
-arena=$(build/converter/kite bench "$model" --kernels reference --runs 1 --warmup 0 --json |
+# The arena as the firmware's kernels need it on the host: an upper bound for
+# the 32-bit target (its pointers and kernel state are no larger).
+arena=$(build/converter/kite bench "$model" --kernels portable --runs 1 --warmup 0 --json |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["arena_bytes"]["total"])')
-echo "host report: arena $arena bytes (reference kernels)"
+echo "host report: arena $arena bytes (portable kernels, as the firmware runs them)"
 build/runtime/examples/kite_run_example "$model" 1 "$out/work/host_outputs.bin" >/dev/null
 want=$(python3 -c '
 import sys
@@ -48,7 +50,7 @@ for b in open(sys.argv[1], "rb").read():
     h = ((h ^ b) * 16777619) & 0xFFFFFFFF
 print(f"{h:08x}")' "$out/work/host_outputs.bin")
 
-echo "== firmware: build (arm-none-eabi-gcc, newlib, reference kernels)"
+echo "== firmware: build (arm-none-eabi-gcc, newlib, Kite's portable and reference kernels)"
 mkdir -p "$out/flatbuffers-include"
 ln -sfn "$(dirname "$(find /usr/include -maxdepth 2 -name flatbuffers.h -path '*flatbuffers/*' | head -1)")" \
   "$out/flatbuffers-include/flatbuffers"

@@ -1,6 +1,6 @@
 # Bare-metal Cortex-M4F (MPS2-AN386 under qemu-system-arm) with Debian's
 # arm-none-eabi-gcc and newlib. Used by platforms/arm/cortex-m/run.sh; the
-# runtime builds with reference kernels only (KITE_WITH_XNNPACK=OFF).
+# runtime builds without XNNPACK (KITE_WITH_XNNPACK=OFF): Kite's portable and reference kernels.
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR cortex-m4)
 set(CMAKE_C_COMPILER arm-none-eabi-gcc)

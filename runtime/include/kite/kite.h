@@ -119,6 +119,10 @@ typedef enum kite_kernels {
   KITE_KERNELS_OPTIMIZED = 0,
   /* The portable reference kernels only: the specification's results, slowly. */
   KITE_KERNELS_REFERENCE = 1,
+  /* What a build without XNNPACK on a CPU without SIMD runs (a microcontroller):
+   * Kite's portable optimized kernels and the reference; no XNNPACK, no int8
+   * engine. For sizing such a target's arena on a host. */
+  KITE_KERNELS_PORTABLE = 2,
 } kite_kernels;
 
 /* Per-interpreter choices. Start from KITE_OPTIONS_DEFAULT. */

@@ -233,6 +233,10 @@ kite_status CheckPackedScales(PrepareContext& ctx, const Tensor& x, const Tensor
 // interpreter named, or the best SIMD one; nullptr: decline, and say why.
 const Ukernels* ChooseUkernels(PrepareContext& ctx) {
   if (ctx.input(kInput).dtype != KITE_INT8) return nullptr;  // float: not the engine's
+  if (ctx.kernels() == KernelSet::kPortable && ctx.int8_ukernels() == nullptr) {
+    ctx.Decline("int8 engine: portable kernels requested (no SIMD)");
+    return nullptr;
+  }
   if (!ctx.node().has_input(kPacked)) {
     ctx.Decline("int8 engine: the file has no packed weights for this op (converted with --no-pack)");
     return nullptr;
@@ -390,10 +394,9 @@ kite_status PrepareConvTranspose2D(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(TryConvTranspose2D(ctx, &taken));
   if (taken) return KITE_OK;
 #if KITE_WITH_XNNPACK
-  return xnnpack::PrepareConvTranspose2D(ctx);
-#else
-  return reference::PrepareConvTranspose2D(ctx);
+  if (ctx.kernels() == KernelSet::kOptimized) return xnnpack::PrepareConvTranspose2D(ctx);
 #endif
+  return reference::PrepareConvTranspose2D(ctx);
 }
 
 kite_status PrepareConv2D(PrepareContext& ctx) {
@@ -401,10 +404,9 @@ kite_status PrepareConv2D(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(TryConv2D(ctx, &taken));
   if (taken) return KITE_OK;
 #if KITE_WITH_XNNPACK
-  return xnnpack::PrepareConv2D(ctx);
-#else
-  return reference::PrepareConv2D(ctx);
+  if (ctx.kernels() == KernelSet::kOptimized) return xnnpack::PrepareConv2D(ctx);
 #endif
+  return reference::PrepareConv2D(ctx);
 }
 
 kite_status PrepareFullyConnected(PrepareContext& ctx) {
@@ -412,10 +414,9 @@ kite_status PrepareFullyConnected(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(TryFullyConnected(ctx, &taken));
   if (taken) return KITE_OK;
 #if KITE_WITH_XNNPACK
-  return xnnpack::PrepareFullyConnected(ctx);
-#else
-  return reference::PrepareFullyConnected(ctx);
+  if (ctx.kernels() == KernelSet::kOptimized) return xnnpack::PrepareFullyConnected(ctx);
 #endif
+  return reference::PrepareFullyConnected(ctx);
 }
 
 }  // namespace int8
