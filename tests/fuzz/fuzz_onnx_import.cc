@@ -45,10 +45,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // Every operator's prepare checks (the reference kernels: their state is
   // small, so measuring allocates little).
-  kite_options options = KITE_OPTIONS_DEFAULT;
-  options.kernels = KITE_KERNELS_REFERENCE;
+  kite_options runtime_options = KITE_OPTIONS_DEFAULT;
+  runtime_options.kernels = KITE_KERNELS_REFERENCE;
   size_t arena = 0;
-  if (kite_arena_size_with_options(loaded, &options, &arena, &error) != KITE_OK) {
+  if (kite_arena_size_with_options(loaded, &runtime_options, &arena, &error) != KITE_OK) {
     std::fprintf(stderr, "the runtime's prepare rejects what the converter wrote: %s\n", error.message);
     std::abort();
   }
