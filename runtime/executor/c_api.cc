@@ -1,4 +1,5 @@
 // The C API: thin handles over kite::Model and kite::Interpreter.
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,13 +118,9 @@ void kite_model_free(kite_model* model) {
 
 namespace {
 
-// The options' kernels value as an int: a C caller may store any int in the
-// enum field, and loading an out-of-range value as a C++ enum is undefined.
-int KernelsValue(const kite_options* options) {
-  int value = KITE_KERNELS_OPTIMIZED;
-  static_assert(sizeof(options->kernels) == sizeof(value), "a C enum is an int");
-  if (options != nullptr) memcpy(&value, &options->kernels, sizeof(value));
-  return value;
+// The options' kernels value; any int32 may arrive from C.
+int32_t KernelsValue(const kite_options* options) {
+  return options != nullptr ? options->kernels : KITE_KERNELS_OPTIMIZED;
 }
 
 // The options' kernel set; false for a value outside the enum.
@@ -152,7 +149,7 @@ kite_status kite_arena_size_with_options(const kite_model* model, const kite_opt
   kite::KernelSet kernels;
   if (!KernelSetOf(options, &kernels)) {
     return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
-                      "options.kernels is %d, not a kite_kernels value", KernelsValue(options));
+                      "options.kernels is %" PRId32 ", not a kite_kernels value", KernelsValue(options));
   }
   kite::TailAllocator measure;
   // The same first allocation a real interpreter makes for its handle.
@@ -189,7 +186,7 @@ kite_status kite_interpreter_create_with_options(const kite_model* model, const 
   kite::KernelSet kernels;
   if (!KernelSetOf(options, &kernels)) {
     return kite::Fail(MessageOf(error), MessageSizeOf(error), KITE_ERROR_INVALID_ARGUMENT,
-                      "options.kernels is %d, not a kite_kernels value", KernelsValue(options));
+                      "options.kernels is %" PRId32 ", not a kite_kernels value", KernelsValue(options));
   }
   void* owned = nullptr;
   if (arena == nullptr) {

@@ -301,8 +301,7 @@ TEST(Int8EngineChoice, AnUnknownKernelsValueIsRejected) {
   kite_model* model = nullptr;
   ASSERT_EQ(kite_model_load(bytes.data(), bytes.size(), &model, nullptr), KITE_OK);
   kite_options options = KITE_OPTIONS_DEFAULT;
-  const int seven = 7;  // what a C caller can store in the enum field
-  memcpy(&options.kernels, &seven, sizeof(seven));
+  options.kernels = 7;
   kite_error error;
   size_t arena = 0;
   EXPECT_EQ(kite_arena_size_with_options(model, &options, &arena, &error), KITE_ERROR_INVALID_ARGUMENT);

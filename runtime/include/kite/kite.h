@@ -125,9 +125,11 @@ typedef enum kite_kernels {
   KITE_KERNELS_PORTABLE = 2,
 } kite_kernels;
 
-/* Per-interpreter choices. Start from KITE_OPTIONS_DEFAULT. */
+/* Per-interpreter choices. Start from KITE_OPTIONS_DEFAULT. Fields are
+ * fixed-size integers, not enum types: an enum's size is the compiler's and
+ * ABI's choice (one byte with ARM EABI's short enums). */
 typedef struct kite_options {
-  kite_kernels kernels;
+  int32_t kernels; /* a kite_kernels value */
 } kite_options;
 #define KITE_OPTIONS_DEFAULT {KITE_KERNELS_OPTIMIZED}
 
