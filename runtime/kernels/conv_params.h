@@ -49,6 +49,16 @@ kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
 kite_status CheckGroupedWeights(PrepareContext& ctx, const Tensor& input, const Tensor& weights,
                                 int32_t groups);
 
+// True when a ConvTranspose2D's taps never overlap (kernel = stride, no
+// padding or dilation, one group): each output pixel is one tap's product,
+// so the deconvolution is a 1x1 convolution per tap. The int8 engine and
+// XNNPACK's int8 path run only these.
+inline bool DeconvTapsDisjoint(const schema::ConvTranspose2DOptions& o, int32_t kernel_h, int32_t kernel_w) {
+  return o.groups() == 1 && kernel_h == o.stride_h() && kernel_w == o.stride_w() && o.dilation_h() == 1 &&
+         o.dilation_w() == 1 && o.pad_top() == 0 && o.pad_left() == 0 && o.pad_bottom() == 0 && o.pad_right() == 0 &&
+         o.output_padding_h() == 0 && o.output_padding_w() == 0;
+}
+
 // The end of every output element: add the bias, then clamp (float) or
 // requantize into the activation range (int8).
 inline float FinishFloat(const OutputTransform& t, float acc, const float* bias, int32_t c) {

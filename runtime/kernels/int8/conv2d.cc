@@ -249,6 +249,19 @@ const Ukernels* ChooseUkernels(PrepareContext& ctx) {
   return uk->igemm_mr <= kMaxMr ? uk : nullptr;
 }
 
+// The shapes every convolution kind's driver reads: input x, output y, the
+// bytes each tap reads of one input pixel (in_c) and the kernel window.
+void SetGeometry(ConvState* s, const Tensor& x, const Tensor& y, int32_t in_c, int32_t out_c, int32_t kh, int32_t kw) {
+  s->in_h = x.shape.dims[1];
+  s->in_w = x.shape.dims[2];
+  s->in_c = in_c;
+  s->out_h = y.shape.dims[1];
+  s->out_w = y.shape.dims[2];
+  s->out_c = out_c;
+  s->kernel_h = kh;
+  s->kernel_w = kw;
+}
+
 // What Conv2D, FullyConnected and ConvTranspose2D share once their own checks passed: the
 // packed buffer's check, the state and the zero row.
 kite_status Adopt(PrepareContext& ctx, const Ukernels* uk, ConvState* s, const PackedExpectation& e, float act_min,
@@ -305,14 +318,7 @@ kite_status TryConv2D(PrepareContext& ctx, bool* taken) {
   }
   ConvState* s = ctx.AllocateState<ConvState>();
   if (s == nullptr) return ctx.OutOfArena();
-  s->in_h = x.shape.dims[1];
-  s->in_w = x.shape.dims[2];
-  s->in_c = in_c;
-  s->out_h = y.shape.dims[1];
-  s->out_w = y.shape.dims[2];
-  s->out_c = out_c;
-  s->kernel_h = kh;
-  s->kernel_w = kw;
+  SetGeometry(s, x, y, in_c, out_c, kh, kw);
   s->stride_h = o->stride_h();
   s->stride_w = o->stride_w();
   s->dilation_h = o->dilation_h();
@@ -363,23 +369,14 @@ kite_status TryConvTranspose2D(PrepareContext& ctx, bool* taken) {
   const Tensor& w = ctx.input(kWeights);
   const Tensor& y = ctx.output(0);
   const int32_t out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2], in_c = w.shape.dims[3];
-  if (o->groups() != 1 || kh != o->stride_h() || kw != o->stride_w() || o->dilation_h() != 1 || o->dilation_w() != 1 ||
-      o->pad_top() != 0 || o->pad_left() != 0 || o->pad_bottom() != 0 || o->pad_right() != 0 ||
-      o->output_padding_h() != 0 || o->output_padding_w() != 0) {
+  if (!DeconvTapsDisjoint(*o, kh, kw)) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID,
                     "packed weights (input 3) for a deconvolution whose taps overlap (kernel != stride or padding)");
   }
   ConvState* s = ctx.AllocateState<ConvState>();
   if (s == nullptr) return ctx.OutOfArena();
   s->kind = Kind::kDeconv;
-  s->in_h = x.shape.dims[1];
-  s->in_w = x.shape.dims[2];
-  s->in_c = in_c;
-  s->out_h = y.shape.dims[1];
-  s->out_w = y.shape.dims[2];
-  s->out_c = out_c;
-  s->kernel_h = kh;
-  s->kernel_w = kw;
+  SetGeometry(s, x, y, in_c, out_c, kh, kw);
   s->rows = int64_t{x.shape.dims[0]} * s->in_h * kh;
   const PackedExpectation e{kPackedDeconv, out_c, kh, kw, in_c, x.zero_point};
   KITE_RETURN_IF_ERROR(Adopt(ctx, uk, s, e, o->activation_min(), o->activation_max()));  // runs the GEMM ukernel

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/quantization.h"
+#include "kernels/conv_params.h"
 #include "kernels/reference/reference_kernels.h"
 #include "kernels/xnnpack/xnnpack_allocator.h"
 #include "kernels/xnnpack/xnnpack_kernels.h"
@@ -50,9 +51,7 @@ kite_status PrepareTapConvInt8(PrepareContext& ctx) {
   const Tensor* bias = ctx.node().has_input(2) ? &ctx.input(2) : nullptr;
   const Tensor& y = ctx.output(0);
   const int32_t out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2], in_c = w.shape.dims[3];
-  if (o->groups() != 1 || kh != o->stride_h() || kw != o->stride_w() || o->dilation_h() != 1 || o->dilation_w() != 1 ||
-      o->pad_top() != 0 || o->pad_left() != 0 || o->pad_bottom() != 0 || o->pad_right() != 0 ||
-      o->output_padding_h() != 0 || o->output_padding_w() != 0) {
+  if (!DeconvTapsDisjoint(*o, kh, kw)) {
     ctx.Decline("XNNPACK: int8 deconvolution only where taps do not overlap (kernel = stride, no padding)");
     return KITE_OK;  // overlapping taps: the reference
   }
