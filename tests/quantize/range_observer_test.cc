@@ -2,6 +2,7 @@
 // right answer is known in advance.
 #include "quantize/range_observer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -73,14 +74,23 @@ TEST(RangeObserver, IgnoresNonFiniteValues) {
 
 TEST(RangeMethods, Gaussian) {
   SCOPED_TRACE("seed " + std::to_string(Seed()));
-  const RangeObserver o = Observe(Gaussian(Seed()));
+  std::vector<float> v = Gaussian(Seed());
+  const RangeObserver o = Observe(v);
   const Range minmax = MinMaxRange(o);
   EXPECT_GT(minmax.hi, 4.0f);  // a million samples reach ~4.9 sigma
   EXPECT_LT(minmax.lo, -4.0f);
-  // The 99.99th percentile of N(0, 1) is 3.719.
+  // The histogram's percentile is the sample's own order statistic to within
+  // one bin: that holds for every seed. The sample's 99.99th percentile
+  // scatters around N(0, 1)'s 3.719 with a deviation of 0.025, so only a
+  // loose bound (12 deviations) is checked against it.
   const Range pct = PercentileRange(o, 99.99);
-  EXPECT_NEAR(pct.hi, 3.719f, 0.08f);
-  EXPECT_NEAR(pct.lo, -3.719f, 0.08f);
+  const size_t tail = static_cast<size_t>(1e-4 * kSamples);
+  std::nth_element(v.begin(), v.end() - 1 - tail, v.end());
+  EXPECT_NEAR(pct.hi, v[kSamples - 1 - tail], 1.01 * o.width());
+  std::nth_element(v.begin(), v.begin() + tail, v.end());
+  EXPECT_NEAR(pct.lo, v[tail], 1.01 * o.width());
+  EXPECT_NEAR(pct.hi, 3.719f, 0.3f);
+  EXPECT_NEAR(pct.lo, -3.719f, 0.3f);
   // For 8 bits the MSE-optimal clip of a Gaussian is about 4 sigma (between
   // the rounding noise of a wide range and the clipping of a narrow one).
   const Range mse = MseRange(o);
