@@ -18,6 +18,21 @@ constexpr bool kWithXnnpack = true;
 constexpr bool kWithXnnpack = false;
 #endif
 
+// The element-wise functions of one input (reference/unary.cc).
+bool IsUnary(schema::OpCode opcode) {
+  switch (opcode) {
+    case schema::OpCode_RELU:
+    case schema::OpCode_CLIP:
+    case schema::OpCode_SIGMOID:
+    case schema::OpCode_HARD_SIGMOID:
+    case schema::OpCode_HARD_SWISH:
+    case schema::OpCode_TANH:
+    case schema::OpCode_LEAKY_RELU:
+    case schema::OpCode_SQRT: return true;
+    default: return false;
+  }
+}
+
 }  // namespace
 
 PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
@@ -62,6 +77,8 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
     }
   }
   // Kite's own kernels, with and without XNNPACK.
+  if (set != KernelSet::kReference && IsUnary(opcode)) return optimized::PrepareUnaryInt8;  // int8: SIMD lookups
+  if (IsUnary(opcode)) return reference::PrepareUnary;
   if (set != KernelSet::kReference) {
     switch (opcode) {
       case OpCode::OpCode_QUANTIZE: return optimized::PrepareQuantize;
@@ -81,14 +98,6 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
     case OpCode::OpCode_MUL:
     case OpCode::OpCode_DIV:
     case OpCode::OpCode_EQUAL: return reference::PrepareBinary;
-    case OpCode::OpCode_RELU:
-    case OpCode::OpCode_CLIP:
-    case OpCode::OpCode_SIGMOID:
-    case OpCode::OpCode_HARD_SIGMOID:
-    case OpCode::OpCode_HARD_SWISH:
-    case OpCode::OpCode_TANH:
-    case OpCode::OpCode_LEAKY_RELU:
-    case OpCode::OpCode_SQRT: return reference::PrepareUnary;
     case OpCode::OpCode_MAX_POOL_2D:
     case OpCode::OpCode_AVERAGE_POOL_2D: return reference::PreparePool2D;
     case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return reference::PrepareGlobalAveragePool;

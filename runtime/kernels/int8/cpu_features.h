@@ -1,4 +1,4 @@
-// The x86 features the int8 engine's variants need, from CPUID and XGETBV
+// The x86 features the int8 engine's variants (and its table lookups) need, from CPUID and XGETBV
 // (the OS must save the registers too). Written out rather than through
 // __builtin_cpu_supports: clang 14 does not know "avxvnni".
 #ifndef KITE_RUNTIME_KERNELS_INT8_CPU_FEATURES_H_
@@ -17,6 +17,7 @@ struct X86Features {
   bool avx_vnni = false;
   bool avx512 = false;  // F, BW and VL
   bool avx512_vnni = false;
+  bool avx512_vbmi = false;  // byte permutes (vpermi2b)
 };
 
 inline X86Features DetectX86Features() {
@@ -33,6 +34,7 @@ inline X86Features DetectX86Features() {
   f.fma = fma;
   f.avx512 = zmm_state && ((b >> 16) & 1) && ((b >> 30) & 1) && ((b >> 31) & 1);
   f.avx512_vnni = f.avx512 && ((c >> 11) & 1);
+  f.avx512_vbmi = f.avx512 && ((c >> 1) & 1);
   if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx_vnni = f.avx2 && ((a >> 4) & 1);
   return f;
 }

@@ -49,6 +49,12 @@ kite_status PrepareResize(PrepareContext& ctx);
 kite_status PrepareGlobalAveragePoolInt8(PrepareContext& ctx);
 // int8 MaxPool2D (AveragePool2D and float32: the reference).
 kite_status PrepareMaxPoolInt8(PrepareContext& ctx);
+// int8 element-wise functions of one input (Relu, Clip, Sigmoid, HardSwish,
+// ...): the reference's 256-entry table, looked up by the CPU's fastest SIMD
+// variant (kernels/int8/lut.h). UseFastInt8Table takes over a node
+// reference::PrepareUnary has just prepared.
+kite_status PrepareUnaryInt8(PrepareContext& ctx);
+kite_status UseFastInt8Table(PrepareContext& ctx);
 // int8 Concat and Split with requantizing pieces (otherwise: the reference's copies).
 kite_status PrepareConcatInt8(PrepareContext& ctx);
 kite_status PrepareSplitInt8(PrepareContext& ctx);

@@ -26,6 +26,8 @@ kite_status PrepareBatchMatMul(PrepareContext& ctx);
 kite_status PrepareBinary(PrepareContext& ctx);  // Add, Sub, Mul, Div
 kite_status PrepareUnary(PrepareContext& ctx);   // Relu, Clip, Sigmoid, HardSigmoid,
                                                  // HardSwish, Tanh, LeakyRelu, Sqrt
+// The 256-entry table of an int8 node PrepareUnary took (in its state).
+const int8_t* UnaryInt8Table(const Node& node);
 kite_status PreparePool2D(PrepareContext& ctx);  // MaxPool, AveragePool
 kite_status PrepareGlobalAveragePool(PrepareContext& ctx);
 kite_status PreparePad(PrepareContext& ctx);

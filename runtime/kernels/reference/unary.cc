@@ -119,5 +119,7 @@ kite_status PrepareUnary(PrepareContext& ctx) {
   return KITE_OK;
 }
 
+const int8_t* UnaryInt8Table(const Node& node) { return static_cast<const UnaryState*>(node.state)->table; }
+
 }  // namespace reference
 }  // namespace kite

@@ -14,11 +14,8 @@ namespace xnnpack {
 kite_status PrepareUnary(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(reference::PrepareUnary(ctx));
   const Tensor& x = ctx.input(0);
-  // int8 element-wise functions are Kite's 256-entry tables (the reference).
-  if (x.dtype != KITE_FLOAT32) {
-    ctx.Decline("int8 element-wise functions are the reference's 256-entry tables");
-    return KITE_OK;
-  }
+  // int8 element-wise functions are Kite's 256-entry tables.
+  if (x.dtype != KITE_FLOAT32) return optimized::UseFastInt8Table(ctx);
   if (!Initialize(ctx)) return KITE_OK;
   const Tensor& y = ctx.output(0);
   const size_t channels = x.shape.rank > 0 ? static_cast<size_t>(x.shape.dims[x.shape.rank - 1]) : 1;
