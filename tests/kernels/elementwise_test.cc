@@ -3,6 +3,7 @@
 #include <cmath>
 #include <functional>
 
+#include "kernels/int8/lut.h"
 #include "support/test_util.h"
 
 namespace kite {
@@ -165,6 +166,40 @@ TEST(BinaryInt8, OptimizedMatchesReferenceOnAllPairs) {
         ASSERT_EQ(runs.reference.status, KITE_OK) << runs.reference.error;
         ASSERT_EQ(runs.optimized.status, KITE_OK) << runs.optimized.error;
         EXPECT_EQ(runs.optimized.kernels[0].rfind("optimized/", 0), 0u) << runs.optimized.kernels[0];
+        ExpectEqualInt8(FromBytes<int8_t>(runs.optimized.outputs[0]), FromBytes<int8_t>(runs.reference.outputs[0]));
+      }
+    }
+  }
+}
+
+// A tensor and a constant scalar (HardSwish's affine Mul and Add in
+// PP-LCNet): the optimized set looks the op's own 256 results up; every code,
+// the scalar on either side, bit for bit against the reference.
+TEST(BinaryInt8, AConstantScalarOperandIsATableOfTheOpsOwnResults) {
+  std::vector<int8_t> codes;
+  for (int i = 0; i < 3 * 256 + 7; ++i) codes.push_back(static_cast<int8_t>(i % 256 - 128));
+  const int32_t n = static_cast<int32_t>(codes.size());
+  struct Params { float sx, sc, so; int zx, zc, zo; int8_t c; float act_min; };
+  for (const Params& p : {Params{0.02f, 0.03f, 0.035f, 3, -7, -4, 90, -INFINITY}, Params{0.1f, 0.01f, 0.2f, -128, 0, -128, -100, 0.0f},
+                          Params{0.05f, 0.004f, 0.03f, 1, 5, 3, 127, -INFINITY}}) {
+    for (schema::OpCode op : {schema::OpCode_ADD, schema::OpCode_SUB, schema::OpCode_MUL}) {
+      for (bool scalar_first : {false, true}) {
+        SCOPED_TRACE(std::string(schema::EnumNameOpCode(op)) + (scalar_first ? ", scalar first" : ", scalar second") +
+                     ", scales " + std::to_string(p.sx) + " " + std::to_string(p.sc) + " " + std::to_string(p.so));
+        ModelBuilder mb;
+        const int tx = mb.Input("x", schema::DataType_INT8, {n}, PerTensor(p.sx, p.zx));
+        const int tc = mb.Constant("c", schema::DataType_INT8, {1}, std::vector<int8_t>{p.c}, PerTensor(p.sc, p.zc));
+        const int ty = mb.Tensor("y", schema::DataType_INT8, {n}, PerTensor(p.so, p.zo));
+        schema::BinaryOptionsT o;
+        o.activation_min = p.act_min;
+        mb.Op(op, scalar_first ? std::vector<int32_t>{tc, tx} : std::vector<int32_t>{tx, tc}, {ty}, o);
+        mb.Output(ty);
+        const BothKernelSets runs = RunOnBothKernelSets(mb.Build(), {AsBytes(codes)});
+        ASSERT_EQ(runs.reference.status, KITE_OK) << runs.reference.error;
+        ASSERT_EQ(runs.optimized.status, KITE_OK) << runs.optimized.error;
+        if (int8::BestLut()->simd) {
+          EXPECT_NE(runs.optimized.kernels[0].find("_int8_table"), std::string::npos) << runs.optimized.kernels[0];
+        }
         ExpectEqualInt8(FromBytes<int8_t>(runs.optimized.outputs[0]), FromBytes<int8_t>(runs.reference.outputs[0]));
       }
     }

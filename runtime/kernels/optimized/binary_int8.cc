@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/quantization.h"
+#include "kernels/int8/lut.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "kernels/strided_copy.h"
@@ -37,6 +38,11 @@ struct BinaryInt8State {
   int32_t tile_rows;
   bool tile_a;  // the standing input is a (else b)
   bool mul;
+  // A constant scalar operand makes the op a function of the other input's
+  // 256 codes: `table` holds Run's own result for each, `lookup` reads it.
+  const int8_t* table;
+  int8::LutFn lookup;
+  bool table_a;  // the input looked up is a (else b)
 };
 
 // The innermost run, repeated along the innermost outer dimension (so a
@@ -85,7 +91,12 @@ void Invoke(const Node& node, const Tensor* tensors) {
   const BinaryInt8State& s = *static_cast<const BinaryInt8State*>(node.state);
   const int8_t* a = node.input(tensors, 0).As<int8_t>();
   const int8_t* b = node.input(tensors, 1).As<int8_t>();
-  int8_t* y = node.output(tensors, 0).As<int8_t>();
+  const Tensor& out = node.output(tensors, 0);
+  int8_t* y = out.As<int8_t>();
+  if (s.table != nullptr) {
+    s.lookup(static_cast<size_t>(out.elements()), s.table_a ? a : b, s.table, y);
+    return;
+  }
   const int64_t block = s.run * s.outer[kOuterRank - 1];  // what one Run call writes
   constexpr int32_t kLoops = kOuterRank - 1;  // the dimensions outside Run
   int32_t index[kLoops] = {};
@@ -118,6 +129,36 @@ template <bool kMul>
 auto PickRun(bool a_moves, bool b_moves) {
   if (a_moves && b_moves) return Run<kMul, true, true>;
   return a_moves ? Run<kMul, true, false> : Run<kMul, false, true>;
+}
+
+// An op of a tensor and a constant scalar, in the optimized set on a CPU with
+// a SIMD table lookup: its table is the op's own Run over the 256 codes (the
+// same float operations, so the same bytes), looked up per element.
+kite_status UseTable(PrepareContext& ctx, BinaryInt8State* s) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  const int64_t n = ctx.output(0).elements();
+  const bool a_scalar = a.is_constant && a.elements() == 1 && b.elements() == n;
+  const bool b_scalar = b.is_constant && b.elements() == 1 && a.elements() == n;
+  const int8::Lut* lut = int8::BestLut();
+  if (!(a_scalar || b_scalar) || ctx.kernels() != KernelSet::kOptimized || !lut->simd) return KITE_OK;
+  int8_t* table = ctx.AllocateArray<int8_t>(256);
+  if (table == nullptr) return ctx.OutOfArena();
+  int8_t codes[256];
+  for (int i = 0; i < 256; ++i) codes[i] = static_cast<int8_t>(static_cast<uint8_t>(i));
+  BinaryInt8State row = *s;  // one run of the 256 codes against the scalar
+  row.run = 256;
+  for (int32_t d = 0; d < kOuterRank; ++d) row.outer[d] = 1;
+  if (b_scalar) {
+    (s->mul ? Run<true, true, false> : Run<false, true, false>)(row, codes, b.As<const int8_t>(), table);
+  } else {
+    (s->mul ? Run<true, false, true> : Run<false, false, true>)(row, a.As<const int8_t>(), codes, table);
+  }
+  s->table = table;
+  s->lookup = lut->fn;
+  s->table_a = b_scalar;
+  s->tile = nullptr;
+  return KITE_OK;
 }
 
 }  // namespace
@@ -203,10 +244,16 @@ kite_status PrepareBinaryInt8(PrepareContext& ctx) {
       s->tile_a = a_stands;
     }
   }
+  KITE_RETURN_IF_ERROR(UseTable(ctx, s));
   Node& node = ctx.node();
   node.state = s;
   node.invoke = Invoke;
-  node.kernel_name = mul ? "optimized/mul_int8" : opcode == schema::OpCode_ADD ? "optimized/add_int8" : "optimized/sub_int8";
+  if (s->table != nullptr) {
+    node.kernel_name = mul ? "optimized/mul_int8_table" : opcode == schema::OpCode_ADD ? "optimized/add_int8_table"
+                                                                                         : "optimized/sub_int8_table";
+  } else {
+    node.kernel_name = mul ? "optimized/mul_int8" : opcode == schema::OpCode_ADD ? "optimized/add_int8" : "optimized/sub_int8";
+  }
   return KITE_OK;
 }
 
