@@ -85,6 +85,7 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
       case OpCode::OpCode_RESIZE: return optimized::PrepareResize;
       case OpCode::OpCode_CONCAT: return optimized::PrepareConcatInt8;
       case OpCode::OpCode_SPLIT: return optimized::PrepareSplitInt8;
+      case OpCode::OpCode_TRANSPOSE: return optimized::PrepareTranspose;
       default: break;
     }
   }

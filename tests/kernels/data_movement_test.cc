@@ -1,5 +1,7 @@
 // Pad, Concat, Split, Slice, Transpose, Reshape: every output element checked
 // against the index arithmetic of the ONNX definition.
+#include <algorithm>
+
 #include "support/test_util.h"
 
 namespace kite {
@@ -196,6 +198,67 @@ TEST(Transpose, NchwToNhwcAndInt8) {
   for (int j = 0; j < 7; ++j)
     for (int i = 0; i < 3; ++i) eq.push_back(inq[i * 7 + j]);
   ExpectEqualInt8(FromBytes<int8_t>(r.outputs[1]), eq);
+}
+
+// Every permutation of rank-4 shapes whose coalesced boxes end in 2-D
+// transposes of 2, 3, 4 and 5 columns or in plain copies, and a rank-3
+// transpose of 70 x 37 (partial 32 x 32 tiles): float32 and int8, against
+// the index arithmetic; the optimized set takes the 2-D cases.
+TEST(Transpose, EveryPermutationAndTileTail) {
+  struct Case { std::vector<int32_t> shape; };
+  for (const Case& c : {Case{{2, 3, 5, 7}}, Case{{1, 4, 2, 9}}, Case{{3, 1, 70, 37}}}) {
+    std::vector<int32_t> perm = {0, 1, 2, 3};
+    do {
+      for (bool int8 : {false, true}) {
+        SCOPED_TRACE(std::string(int8 ? "int8" : "float32") + " perm " + std::to_string(perm[0]) + std::to_string(perm[1]) +
+                     std::to_string(perm[2]) + std::to_string(perm[3]) + " of " + std::to_string(c.shape[2]) + "x" +
+                     std::to_string(c.shape[3]));
+        std::vector<int32_t> out_shape(4);
+        for (int i = 0; i < 4; ++i) out_shape[i] = c.shape[perm[i]];
+        const auto type = int8 ? schema::DataType_INT8 : schema::DataType_FLOAT32;
+        const converter::Quant q = int8 ? PerTensor(1.0f, 0) : converter::Quant{};
+        ModelBuilder mb;
+        const int x = mb.Input("x", type, c.shape, q);
+        const int y = mb.Tensor("y", type, out_shape, q);
+        schema::TransposeOptionsT o;
+        o.perm = perm;
+        mb.Op(schema::OpCode_TRANSPOSE, {x}, {y}, o);
+        mb.Output(y);
+        const int64_t n = int64_t{c.shape[0]} * c.shape[1] * c.shape[2] * c.shape[3];
+        std::vector<float> in = Iota(static_cast<int>(n));
+        std::vector<int8_t> inq(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) inq[i] = static_cast<int8_t>(i * 7 % 251 - 125);
+        const BothKernelSets runs = RunOnBothKernelSets(mb.Build(), {int8 ? AsBytes(inq) : AsBytes(in)});
+        ASSERT_EQ(runs.optimized.status, KITE_OK) << runs.optimized.error;
+        ASSERT_EQ(runs.reference.status, KITE_OK) << runs.reference.error;
+        std::vector<uint8_t> expected;
+        const int64_t strides[4] = {int64_t{c.shape[1]} * c.shape[2] * c.shape[3], int64_t{c.shape[2]} * c.shape[3],
+                                    c.shape[3], 1};
+        const size_t element = int8 ? 1 : 4;
+        const uint8_t* src = int8 ? reinterpret_cast<const uint8_t*>(inq.data()) : reinterpret_cast<const uint8_t*>(in.data());
+        for (int32_t a = 0; a < out_shape[0]; ++a)
+          for (int32_t b = 0; b < out_shape[1]; ++b)
+            for (int32_t d = 0; d < out_shape[2]; ++d)
+              for (int32_t e = 0; e < out_shape[3]; ++e) {
+                const int64_t i = a * strides[perm[0]] + b * strides[perm[1]] + d * strides[perm[2]] + e * strides[perm[3]];
+                expected.insert(expected.end(), src + i * element, src + (i + 1) * element);
+              }
+        EXPECT_EQ(runs.optimized.outputs[0], expected);
+        EXPECT_EQ(runs.reference.outputs[0], expected);
+      }
+    } while (std::next_permutation(perm.begin(), perm.end()));
+  }
+  // NCHW -> NHWC of a 3-channel image is a 2-D transpose of 3 columns.
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {1, 3, 8, 8});
+  const int y = mb.Tensor("y", schema::DataType_FLOAT32, {1, 8, 8, 3});
+  schema::TransposeOptionsT o;
+  o.perm = {0, 2, 3, 1};
+  mb.Op(schema::OpCode_TRANSPOSE, {x}, {y}, o);
+  mb.Output(y);
+  const BothKernelSets runs = RunOnBothKernelSets(mb.Build(), {AsBytes(Iota(192))});
+  ASSERT_EQ(runs.optimized.status, KITE_OK) << runs.optimized.error;
+  EXPECT_EQ(runs.optimized.kernels[0], "optimized/transpose_2d");
 }
 
 TEST(Reshape, KeepsBytesAndChecksElementCount) {

@@ -55,6 +55,9 @@ kite_status PrepareMaxPoolInt8(PrepareContext& ctx);
 // reference::PrepareUnary has just prepared.
 kite_status PrepareUnaryInt8(PrepareContext& ctx);
 kite_status UseFastInt8Table(PrepareContext& ctx);
+// Transpose (float32 and int8) whose innermost dimensions form a 2-D
+// transpose, in tiles (otherwise: the reference's strided copies).
+kite_status PrepareTranspose(PrepareContext& ctx);
 // int8 Concat and Split with requantizing pieces (otherwise: the reference's copies).
 kite_status PrepareConcatInt8(PrepareContext& ctx);
 kite_status PrepareSplitInt8(PrepareContext& ctx);
