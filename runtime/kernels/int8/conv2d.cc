@@ -76,10 +76,18 @@ void GemmTile(const Job& job, size_t tile) {
     }
     const int32_t span_h = (s.kernel_h - 1) * s.dilation_h, span_w = (s.kernel_w - 1) * s.dilation_w;
     const int64_t plane = int64_t{s.out_h} * s.out_w;
+    // The first pixel's position by division; the next ones step along the row.
+    int64_t n = p0 / plane;
+    int32_t oy = static_cast<int32_t>((p0 % plane) / s.out_w), ox = static_cast<int32_t>(p0 % s.out_w);
     for (size_t m = 0; m < mr_max; ++m) {
-      const int64_t p = p0 + (m < mr ? m : 0);
-      const int64_t n = p / plane;
-      const int32_t oy = static_cast<int32_t>((p % plane) / s.out_w), ox = static_cast<int32_t>(p % s.out_w);
+      if (m > 0 && m < mr && ++ox == s.out_w) {
+        ox = 0;
+        if (++oy == s.out_h) oy = 0, ++n;
+      }
+      if (m >= mr) {  // rows past the tile repeat row 0
+        for (size_t t = 0; t < ks; ++t) a[t * mr_max + m] = a[t * mr_max];
+        continue;
+      }
       const int8_t* image = job.in + n * s.in_h * s.in_w * s.in_c;
       const int32_t iy0 = oy * s.stride_h - s.pad_top, ix0 = ox * s.stride_w - s.pad_left;
       if (iy0 >= 0 && iy0 + span_h < s.in_h && ix0 >= 0 && ix0 + span_w < s.in_w) {

@@ -66,8 +66,12 @@ void IgemmTile(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* 
         wv[b] = _mm512_load_si512(wp[b]);
         wp[b] += 64;
       }
+      // The last 1-3 bytes by a masked load (the bytes past them are neither
+      // read nor faulted on), broadcast as one 4-byte group with zero high bytes.
+      const __mmask16 tail = static_cast<__mmask16>((1u << rest) - 1);
       for (size_t m = 0; m < kMr; ++m) {
-        const __m512i x = _mm512_xor_si512(_mm512_set1_epi32(LoadPartial32(rows[m] + 4 * full, rest)), sign);
+        const __m128i bytes = _mm_maskz_loadu_epi8(tail, rows[m] + 4 * full);
+        const __m512i x = _mm512_xor_si512(_mm512_broadcastd_epi32(bytes), sign);
         for (int b = 0; b < kNb; ++b) acc[m][b] = _mm512_dpbusd_epi32(acc[m][b], x, wv[b]);
       }
     }
