@@ -34,7 +34,16 @@ inline void Store16(__m512i acc, __m512 scale, const Requant& rq, int8_t* out, s
   }
 }
 
-template <int kNb>
+// The last 1-3 bytes of a row as one 4-byte group with zero high bytes, by
+// a masked load (the bytes past them are neither read nor faulted on).
+inline int32_t MaskedLoad32(const int8_t* p, size_t n) {
+  return _mm_cvtsi128_si32(_mm_maskz_loadu_epi8(static_cast<__mmask16>((1u << n) - 1), p));
+}
+
+// kTail: kc % 4 != 0. A separate instantiation: with the masked load in the
+// same function GCC 12 shuffles the 16 accumulators through other registers
+// and the stack on every k step of the main loop (a third slower).
+template <int kNb, bool kTail>
 void IgemmTile(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, const uint8_t* w,
                size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
   __m512i acc[kMr][kNb];
@@ -60,18 +69,14 @@ void IgemmTile(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* 
         for (int b = 0; b < kNb; ++b) acc[m][b] = _mm512_dpbusd_epi32(acc[m][b], x, wv[b]);
       }
     }
-    if (rest != 0) {
+    if (kTail) {
       __m512i wv[kNb];
       for (int b = 0; b < kNb; ++b) {
         wv[b] = _mm512_load_si512(wp[b]);
         wp[b] += 64;
       }
-      // The last 1-3 bytes by a masked load (the bytes past them are neither
-      // read nor faulted on), broadcast as one 4-byte group with zero high bytes.
-      const __mmask16 tail = static_cast<__mmask16>((1u << rest) - 1);
       for (size_t m = 0; m < kMr; ++m) {
-        const __m128i bytes = _mm_maskz_loadu_epi8(tail, rows[m] + 4 * full);
-        const __m512i x = _mm512_xor_si512(_mm512_broadcastd_epi32(bytes), sign);
+        const __m512i x = _mm512_xor_si512(_mm512_set1_epi32(MaskedLoad32(rows[m] + 4 * full, rest)), sign);
         for (int b = 0; b < kNb; ++b) acc[m][b] = _mm512_dpbusd_epi32(acc[m][b], x, wv[b]);
       }
     }
@@ -91,11 +96,12 @@ void Igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, c
            size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
   for (size_t n = 0; n < nc; n += 2 * kBlockChannels) {
     const size_t left = nc - n;
+    const bool tail = kc % 4 != 0;
     if (left > kBlockChannels) {
-      IgemmTile<2>(mr, left < 2 * kBlockChannels ? left : 2 * kBlockChannels, kc, ks, a, w, block_bytes, c + n,
-                   c_stride, rq);
+      const size_t nc2 = left < 2 * kBlockChannels ? left : 2 * kBlockChannels;
+      (tail ? IgemmTile<2, true> : IgemmTile<2, false>)(mr, nc2, kc, ks, a, w, block_bytes, c + n, c_stride, rq);
     } else {
-      IgemmTile<1>(mr, left, kc, ks, a, w, block_bytes, c + n, c_stride, rq);
+      (tail ? IgemmTile<1, true> : IgemmTile<1, false>)(mr, left, kc, ks, a, w, block_bytes, c + n, c_stride, rq);
     }
     w += 2 * block_bytes;
   }
