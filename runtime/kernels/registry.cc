@@ -1,5 +1,6 @@
 // Op code -> prepare function. A switch, not a static-initializer map, so an
 // unused kernel costs nothing and lookup needs no memory.
+#include "core/op_kinds.h"
 #include "kernels/kernel.h"
 #include "kernels/reference/reference_kernels.h"
 #include "planner/greedy_planner.h"
@@ -17,21 +18,6 @@ constexpr bool kWithXnnpack = true;
 #else
 constexpr bool kWithXnnpack = false;
 #endif
-
-// The element-wise functions of one input (reference/unary.cc).
-bool IsUnary(schema::OpCode opcode) {
-  switch (opcode) {
-    case schema::OpCode_RELU:
-    case schema::OpCode_CLIP:
-    case schema::OpCode_SIGMOID:
-    case schema::OpCode_HARD_SIGMOID:
-    case schema::OpCode_HARD_SWISH:
-    case schema::OpCode_TANH:
-    case schema::OpCode_LEAKY_RELU:
-    case schema::OpCode_SQRT: return true;
-    default: return false;
-  }
-}
 
 }  // namespace
 
@@ -77,8 +63,8 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
     }
   }
   // Kite's own kernels, with and without XNNPACK.
-  if (set != KernelSet::kReference && IsUnary(opcode)) return optimized::PrepareUnaryInt8;  // int8: SIMD lookups
-  if (IsUnary(opcode)) return reference::PrepareUnary;
+  if (set != KernelSet::kReference && IsElementwiseUnary(opcode)) return optimized::PrepareUnaryInt8;  // int8: SIMD lookups
+  if (IsElementwiseUnary(opcode)) return reference::PrepareUnary;
   if (set != KernelSet::kReference) {
     switch (opcode) {
       case OpCode::OpCode_QUANTIZE: return optimized::PrepareQuantize;

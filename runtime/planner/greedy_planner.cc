@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/op_kinds.h"
 #include "kite_generated.h"
 
 namespace kite {
@@ -42,16 +43,9 @@ uint64_t PlanGreedyBySize(PlannedBuffer* buffers, int32_t count, uint32_t alignm
 }
 
 bool OpAllowsInPlace(int opcode, int input, bool input_has_output_shape) {
+  if (IsElementwiseUnary(static_cast<schema::OpCode>(opcode))) return input == 0;
   switch (static_cast<schema::OpCode>(opcode)) {
     case schema::OpCode_RESHAPE:
-    case schema::OpCode_RELU:
-    case schema::OpCode_CLIP:
-    case schema::OpCode_SIGMOID:
-    case schema::OpCode_HARD_SIGMOID:
-    case schema::OpCode_HARD_SWISH:
-    case schema::OpCode_TANH:
-    case schema::OpCode_LEAKY_RELU:
-    case schema::OpCode_SQRT:
       return input == 0;
     case schema::OpCode_ADD:
     case schema::OpCode_SUB:
