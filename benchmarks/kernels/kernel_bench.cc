@@ -6,7 +6,10 @@
 // reference where neither covers it). Names: DTYPE_KERNEL/SET/MODEL/INDEX.
 //
 // int8 Conv/FC weights are packed as the converter packs them, so the
-// optimized set runs Kite's int8 engine on them.
+// optimized set runs Kite's int8 engine on them. The "xnnpack" set runs the
+// same int8 Conv/FC without packed weights, as XNNPACK's qc8 operators take
+// them (what Kite ran before its engine): the baseline the engine is
+// measured against.
 //
 // Counters (Google Benchmark shows them per second): "GMAC" (GMAC/s) and
 // "peak_share" (the fraction of this machine's per-core int8 or fp32 peak,
@@ -24,6 +27,7 @@
 #include <random>
 #include <sstream>
 
+#include "executor/c_api_internal.h"
 #include "kernels/kernel.h"
 #include "kite/kite.hpp"
 #include "peak/peak.h"
@@ -87,7 +91,7 @@ struct Case {
   double bytes = 0;
 };
 
-Case Build(const KernelLine& k, bool int8) {
+Case Build(const KernelLine& k, bool int8, bool pack) {
   ModelBuilder mb;
   std::mt19937 rng(7);
   const auto type = int8 ? schema::DataType_INT8 : schema::DataType_FLOAT32;
@@ -166,7 +170,7 @@ Case Build(const KernelLine& k, bool int8) {
   mb.Output(out);
   for (const auto& e : mb.model().inputs) c.bytes += static_cast<double>(Product(mb.model().tensors[e->tensor]->shape) * es);
   c.bytes += static_cast<double>(Product(o) * es);
-  if (int8) converter::PackInt8Weights(mb.model());
+  if (int8 && pack) converter::PackInt8Weights(mb.model());
   c.model = mb.Build();
   return c;
 }
@@ -181,7 +185,9 @@ std::string KernelName(const KernelLine& k) {
   return name;
 }
 
-void RunCase(benchmark::State& state, const std::shared_ptr<Case>& c, bool int8, KernelSet set) {
+// `kernel_prefix`: the kernel the op must get, else the case is skipped.
+void RunCase(benchmark::State& state, const std::shared_ptr<Case>& c, bool int8, KernelSet set,
+             const char* kernel_prefix) {
   kite_options options = KITE_OPTIONS_DEFAULT;
   options.kernels = set == KernelSet::kReference ? KITE_KERNELS_REFERENCE : KITE_KERNELS_OPTIMIZED;
   std::unique_ptr<uint8_t, decltype(&std::free)> bytes(static_cast<uint8_t*>(std::aligned_alloc(64, (c->model.size() + 63) / 64 * 64)), &std::free);
@@ -190,6 +196,11 @@ void RunCase(benchmark::State& state, const std::shared_ptr<Case>& c, bool int8,
   InterpreterHandle it;
   if (model.Load(bytes.get(), c->model.size()) != KITE_OK || it.Create(model, options, nullptr, 0) != KITE_OK || it.Prepare() != KITE_OK) {
     state.SkipWithError(it.error());
+    return;
+  }
+  const kite::Node& node = it.get()->impl.node(0);
+  if (kernel_prefix != nullptr && std::strncmp(node.kernel_name, kernel_prefix, std::strlen(kernel_prefix)) != 0) {
+    state.SkipWithError((std::string("ran ") + node.kernel_name + ", not " + kernel_prefix).c_str());
     return;
   }
   for (size_t i = 0; i < it.input_count(); ++i) {
@@ -224,16 +235,28 @@ void RegisterAll() {
       if (line.empty() || line[0] == '#') continue;
       const KernelLine k = Parse(line);
       for (bool int8 : {false, true}) {
-        auto c = std::make_shared<Case>(Build(k, int8));
+        auto c = std::make_shared<Case>(Build(k, int8, true));
         if (c->model.empty()) continue;
+        const std::string tail = "/" + file.stem().string() + "/" + std::to_string(index);
+        const std::string prefix = std::string(int8 ? "int8_" : "f32_") + KernelName(k);
         for (KernelSet set : {KernelSet::kReference, KernelSet::kOptimized}) {
-          const std::string name = std::string(int8 ? "int8_" : "f32_") + KernelName(k) +
-                                   (set == KernelSet::kReference ? "/reference/" : "/optimized/") + file.stem().string() +
-                                   "/" + std::to_string(index);
-          benchmark::RegisterBenchmark(name.c_str(), [c, int8, set](benchmark::State& s) { RunCase(s, c, int8, set); })
+          const std::string name = prefix + (set == KernelSet::kReference ? "/reference" : "/optimized") + tail;
+          benchmark::RegisterBenchmark(name.c_str(),
+                                       [c, int8, set](benchmark::State& s) { RunCase(s, c, int8, set, nullptr); })
               ->Unit(benchmark::kMicrosecond)
               ->MinTime(0.2);
         }
+#if KITE_WITH_XNNPACK
+        if (int8 && (k.op == "CONV_2D" || k.op == "FULLY_CONNECTED")) {
+          auto unpacked = std::make_shared<Case>(Build(k, int8, false));
+          benchmark::RegisterBenchmark((prefix + "/xnnpack" + tail).c_str(),
+                                       [unpacked](benchmark::State& s) {
+                                         RunCase(s, unpacked, true, KernelSet::kOptimized, "xnnpack/");
+                                       })
+              ->Unit(benchmark::kMicrosecond)
+              ->MinTime(0.2);
+        }
+#endif
       }
       ++index;
     }

@@ -110,63 +110,53 @@ void GemmTile(const Job& job, size_t tile) {
               job.out + p0 * s.out_c, static_cast<size_t>(s.out_c), s.rq);
 }
 
-// One output row (batch index x output y) of a depthwise convolution, in
-// chunks of kDwconvPixels pixels. Each tap's offset for column 0 is found once
-// per row; an interior column (no tap in the left or right padding) adds one
-// step to its left neighbour's pointers, and only the edge columns check each
-// tap.
+// One output row (batch index x output y) of a depthwise convolution. The
+// columns whose taps all lie inside the input's width are one run for the
+// microkernel: a pointer and two steps per kernel row (a row in the padding
+// reads the zero row with steps 0). Only the columns at the left and right
+// edges list their taps one by one.
 void DepthwiseRow(const Job& job, size_t row) {
+  static constexpr size_t kNoSteps[kMaxTaps] = {};
   const ConvState& s = *job.s;
   const int64_t n = static_cast<int64_t>(row) / s.out_h;
   const int32_t oy = static_cast<int32_t>(static_cast<int64_t>(row) % s.out_h);
   const int8_t* image = job.in + n * s.in_h * s.in_w * s.in_c;
-  const int8_t* zero = s.zero;
-  const int32_t in_w = s.in_w, out_w = s.out_w, stride_w = s.stride_w;
-  const size_t taps = static_cast<size_t>(s.kernel_h) * s.kernel_w;
-  int64_t tap_offset[kMaxTaps];  // bytes from the image for output column 0
-  int32_t tap_x[kMaxTaps];       // input column for output column 0
-  bool tap_row_inside[kMaxTaps];
-  size_t t = 0;
-  for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
-    const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
-    for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
-      tap_x[t] = kx * s.dilation_w - s.pad_left;
-      tap_row_inside[t] = iy >= 0 && iy < s.in_h;
-      tap_offset[t] = (int64_t{iy} * in_w + tap_x[t]) * s.in_c;
-    }
-  }
+  const size_t channels = static_cast<size_t>(s.out_c);
+  const int32_t in_w = s.in_w, out_w = s.out_w, stride_w = s.stride_w, pad_left = s.pad_left;
   const int32_t span = (s.kernel_w - 1) * s.dilation_w;
-  const int64_t step = int64_t{stride_w} * s.in_c;
-  int64_t tap_step[kMaxTaps];
-  for (t = 0; t < taps; ++t) tap_step[t] = tap_row_inside[t] ? step : 0;
-  bool previous_interior = false;
-  const int8_t* a[kMaxTaps * kDwconvPixels];
+  const size_t kh = static_cast<size_t>(s.kernel_h), kw = static_cast<size_t>(s.kernel_w);
+  int32_t iy[kMaxTaps];
+  for (size_t ky = 0; ky < kh; ++ky) iy[ky] = oy * s.stride_h - s.pad_top + static_cast<int32_t>(ky) * s.dilation_h;
+  // Interior columns [lo, hi): ox * stride_w - pad_left >= 0 and ... + span < in_w.
+  const int32_t lo = out_w < (pad_left + stride_w - 1) / stride_w ? out_w : (pad_left + stride_w - 1) / stride_w;
+  const int32_t last = in_w - 1 - span + pad_left;
+  int32_t hi = last < 0 ? 0 : last / stride_w + 1;
+  hi = hi > out_w ? out_w : hi < lo ? lo : hi;
   int8_t* out = job.out + static_cast<int64_t>(row) * out_w * s.out_c;
-  for (int32_t ox0 = 0; ox0 < out_w; ox0 += static_cast<int32_t>(kDwconvPixels)) {
-    const size_t pixels =
-        static_cast<size_t>(out_w - ox0) < kDwconvPixels ? static_cast<size_t>(out_w - ox0) : kDwconvPixels;
-    for (size_t p = 0; p < pixels; ++p) {
-      const int32_t ox = ox0 + static_cast<int32_t>(p);
-      const int32_t ix0 = ox * stride_w - s.pad_left;
-      const int64_t column = ox * step;
-      const int8_t** px = a + p * taps;
-      const bool interior = ix0 >= 0 && ix0 + span < in_w;
-      if (interior && p > 0 && previous_interior) {
-        // The previous column's pointers, one step on (padded rows stay on the zero row).
-        const int8_t* const* left = px - taps;
-        for (t = 0; t < taps; ++t) px[t] = left[t] + tap_step[t];
-      } else if (interior) {
-        for (t = 0; t < taps; ++t) px[t] = tap_row_inside[t] ? image + (column + tap_offset[t]) : zero;
-      } else {
-        for (t = 0; t < taps; ++t) {
-          const int32_t ix = ox * stride_w + tap_x[t];
-          px[t] = tap_row_inside[t] && ix >= 0 && ix < in_w ? image + (column + tap_offset[t]) : zero;
-        }
+  const int8_t* rows[kMaxTaps];
+  for (int32_t ox = 0; ox < out_w; ++ox) {
+    if (ox == lo && hi > lo) {
+      size_t pixel_step[kMaxTaps], tap_step[kMaxTaps];
+      for (size_t ky = 0; ky < kh; ++ky) {
+        const bool inside = iy[ky] >= 0 && iy[ky] < s.in_h;
+        rows[ky] = inside ? image + (int64_t{iy[ky]} * in_w + int64_t{lo} * stride_w - pad_left) * s.in_c : s.zero;
+        pixel_step[ky] = inside ? static_cast<size_t>(stride_w) * channels : 0;
+        tap_step[ky] = inside ? static_cast<size_t>(s.dilation_w) * channels : 0;
       }
-      previous_interior = interior;
+      s.uk->dwconv(static_cast<size_t>(hi - lo), channels, DwconvTaps{rows, pixel_step, tap_step, kh, kw}, s.blocks,
+                   s.block_bytes, out + static_cast<int64_t>(lo) * s.out_c, s.rq);
+      ox = hi - 1;
+      continue;
     }
-    s.uk->dwconv(pixels, static_cast<size_t>(s.out_c), taps, a, s.blocks, s.block_bytes,
-                 out + static_cast<int64_t>(ox0) * s.out_c, static_cast<size_t>(s.out_c), s.rq);
+    for (size_t ky = 0, t = 0; ky < kh; ++ky) {
+      for (size_t kx = 0; kx < kw; ++kx, ++t) {
+        const int32_t ix = ox * stride_w - pad_left + static_cast<int32_t>(kx) * s.dilation_w;
+        const bool inside = iy[ky] >= 0 && iy[ky] < s.in_h && ix >= 0 && ix < in_w;
+        rows[t] = inside ? image + (int64_t{iy[ky]} * in_w + ix) * s.in_c : s.zero;
+      }
+    }
+    s.uk->dwconv(1, channels, DwconvTaps{rows, kNoSteps, kNoSteps, kh * kw, 1}, s.blocks, s.block_bytes,
+                 out + static_cast<int64_t>(ox) * s.out_c, s.rq);
   }
 }
 

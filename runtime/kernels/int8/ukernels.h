@@ -33,14 +33,26 @@ struct Requant {
 using IgemmFn = void (*)(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, const uint8_t* w,
                          size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq);
 
-// Depthwise convolution of `pixels` (1..kDwconvPixels) output pixels over
-// `channels` channels: `a` holds, pixel after pixel, `taps` pointers to the
-// input pixels of the taps (channel 0). `w` is the depthwise layout's first
-// block.
-// Output pixel p starts at c + p * c_stride.
-constexpr size_t kDwconvPixels = 8;
-using DwconvFn = void (*)(size_t pixels, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w,
-                          size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq);
+// Where the taps of a run of depthwise output pixels are: pixel p's tap
+// (ky, kx), weight tap ky * kw + kx, reads its channels at
+//   rows[ky] + p * pixel_step[ky] + kx * tap_step[ky]   (bytes).
+// An interior run of an output row has one entry per kernel row (steps of
+// stride x channels and dilation x channels; a row in the padding points at
+// the zero-point row with both steps 0). A pixel at the left or right edge
+// has one entry per tap (kh = taps, kw = 1), a padded tap on the zero row.
+struct DwconvTaps {
+  const int8_t* const* rows;
+  const size_t* pixel_step;
+  const size_t* tap_step;
+  size_t kh;
+  size_t kw;
+};
+
+// Depthwise convolution of `pixels` output pixels over `channels` channels;
+// `w` is the depthwise layout's first block. Output pixel p starts at
+// c + p * channels.
+using DwconvFn = void (*)(size_t pixels, size_t channels, const DwconvTaps& taps, const uint8_t* w,
+                          size_t block_bytes, int8_t* c, const Requant& rq);
 
 struct Ukernels {
   const char* name;  // e.g. "avx512vnni"; kernel names are "int8/qc8-igemm-8x32c4-avx512vnni"

@@ -77,8 +77,8 @@ inline void StoreEvenOdd(__m256i even, __m256i odd, const float* even_scales, co
 // four output pixels: per tap, each pixel's 16 input bytes widened to int16
 // once, against the even and the odd weight lanes of that half.
 template <bool kVnni>
-void DwconvHalf(size_t pixels, size_t h, size_t ch, size_t channels, size_t taps, const int8_t* const* a,
-                const uint8_t* block, int8_t* c, size_t c_stride, const Requant& rq) {
+void DwconvHalf(size_t pixels, size_t h, size_t ch, size_t channels, const DwconvTaps& taps, const uint8_t* block,
+                int8_t* c, const Requant& rq) {
   constexpr size_t kPixels = 4;
   const size_t first = ch + 16 * h;
   const size_t n = channels - first < 16 ? channels - first : 16;
@@ -86,35 +86,37 @@ void DwconvHalf(size_t pixels, size_t h, size_t ch, size_t channels, size_t taps
   const float* scales = DepthwiseBlockScales(block);
   for (size_t p0 = 0; p0 < pixels; p0 += kPixels) {
     const size_t np = pixels - p0 < kPixels ? pixels - p0 : kPixels;
-    const int8_t* const* rows[kPixels];
-    for (size_t q = 0; q < kPixels; ++q) rows[q] = a + (p0 + (q < np ? q : 0)) * taps;
     __m256i even[kPixels], odd[kPixels];
     for (size_t q = 0; q < kPixels; ++q) {
       even[q] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + 8 * h));
       odd[q] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + 16 + 8 * h));
     }
     const int16_t* w = DepthwiseBlockWeights(block) + 16 * h;
-    for (size_t t = 0; t < taps; ++t, w += 64) {
-      const __m256i we = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
-      const __m256i wo = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32));
-      for (size_t q = 0; q < kPixels; ++q) {
-        const __m256i words = _mm256_cvtepi8_epi16(LoadChannels(rows[q][t] + first, n));
-        even[q] = DotPairs<kVnni>(even[q], words, we);
-        odd[q] = DotPairs<kVnni>(odd[q], words, wo);
+    for (size_t ky = 0; ky < taps.kh; ++ky) {
+      const int8_t* row[kPixels];  // pixels past np repeat the run's first
+      for (size_t q = 0; q < kPixels; ++q) row[q] = taps.rows[ky] + (p0 + (q < np ? q : 0)) * taps.pixel_step[ky] + first;
+      for (size_t kx = 0; kx < taps.kw; ++kx, w += 64) {
+        const __m256i we = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+        const __m256i wo = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32));
+        for (size_t q = 0; q < kPixels; ++q) {
+          const __m256i words = _mm256_cvtepi8_epi16(LoadChannels(row[q] + kx * taps.tap_step[ky], n));
+          even[q] = DotPairs<kVnni>(even[q], words, we);
+          odd[q] = DotPairs<kVnni>(odd[q], words, wo);
+        }
       }
     }
     for (size_t q = 0; q < np; ++q) {
-      StoreEvenOdd(even[q], odd[q], scales + 8 * h, scales + 16 + 8 * h, rq, c + (p0 + q) * c_stride + first, n);
+      StoreEvenOdd(even[q], odd[q], scales + 8 * h, scales + 16 + 8 * h, rq, c + (p0 + q) * channels + first, n);
     }
   }
 }
 
 template <bool kVnni>
-void Dwconv(size_t pixels, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w, size_t block_bytes,
-            int8_t* c, size_t c_stride, const Requant& rq) {
+void Dwconv(size_t pixels, size_t channels, const DwconvTaps& taps, const uint8_t* w, size_t block_bytes, int8_t* c,
+            const Requant& rq) {
   for (size_t ch = 0; ch < channels; ch += kDepthwiseBlockChannels, w += block_bytes) {
-    DwconvHalf<kVnni>(pixels, 0, ch, channels, taps, a, w, c, c_stride, rq);
-    if (channels - ch > 16) DwconvHalf<kVnni>(pixels, 1, ch, channels, taps, a, w, c, c_stride, rq);
+    DwconvHalf<kVnni>(pixels, 0, ch, channels, taps, w, c, rq);
+    if (channels - ch > 16) DwconvHalf<kVnni>(pixels, 1, ch, channels, taps, w, c, rq);
   }
 }
 

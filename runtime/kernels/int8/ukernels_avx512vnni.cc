@@ -5,10 +5,16 @@
 // accumulators. vpdpbusd multiplies unsigned by signed bytes, so each
 // 4-byte group of x is fed as x + 128 (x ^ 0x80) against the packed s8
 // weights, and the block's bias_u8 removes 128 * sum(w) with the zero point.
-// Depthwise 1x32: one output pixel by one 32-channel block at a time; each
-// tap's input widened to int16 once, vpdpwssd against the even and the odd
-// channels' weight lanes (packed_weights.h).
+// Depthwise 4x32: four output pixels by one 32-channel block; each input
+// column widened to int16 once for all the pixels that read it, vpdpwssd
+// against the even and the odd channels' weight lanes (packed_weights.h).
+// GCC 12 warns that the intrinsics' own undefined pass-through operands are
+// uninitialized once they are inlined into unrolled loops (a false positive).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 
 #include "kernels/int8/packed_weights.h"
 #include "kernels/int8/ukernels.h"
@@ -107,21 +113,33 @@ void Igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, c
   }
 }
 
+// The depthwise epilogue's constants, broadcast once per group of pixels.
+struct DwRequant {
+  __m512 hi;       // qmax - y_zp
+  __m512i zp;      // y_zp as int16
+  __m256i qmin;    // as int8
+  explicit DwRequant(const Requant& rq)
+      : hi(_mm512_set1_ps(rq.hi)),
+        zp(_mm512_set1_epi16(static_cast<int16_t>(rq.zero_point))),
+        qmin(_mm256_set1_epi8(static_cast<char>(rq.qmin))) {}
+};
+
 // Requantizes the even (channels 0, 2, ..., 30) and odd accumulators of a
-// 32-channel depthwise block and stores `n` <= 32 channels in order.
-inline void Store32(__m512i even, __m512i odd, const float* scales, const Requant& rq, int8_t* out, size_t n) {
-  const __m512 lo = _mm512_set1_ps(rq.lo), hi = _mm512_set1_ps(rq.hi);
-  const __m512i zp = _mm512_set1_epi32(rq.zero_point);
-  __m512 fe = _mm512_mul_ps(_mm512_cvtepi32_ps(even), _mm512_load_ps(scales));
-  __m512 fo = _mm512_mul_ps(_mm512_cvtepi32_ps(odd), _mm512_load_ps(scales + 16));
-  fe = _mm512_min_ps(_mm512_max_ps(fe, lo), hi);  // NaN -> lo, as the reference
-  fo = _mm512_min_ps(_mm512_max_ps(fo, lo), hi);
-  const __m512i qe = _mm512_add_epi32(_mm512_cvtps_epi32(fe), zp);
-  const __m512i qo = _mm512_add_epi32(_mm512_cvtps_epi32(fo), zp);
+// 32-channel depthwise block and stores `n` <= 32 channels in order. The
+// reference's clamp to [lo, hi] then round then + zp, with fewer steps:
+// round(min(f, hi)) == min(round(f), hi) for an integer hi; below lo, the
+// saturating int32 -> int16 pack, int16 add and int16 -> int8 pack keep the
+// value below qmin, and the final max lifts it to qmin; NaN (min returns its
+// second operand, f) and values under -2^31 convert to INT32_MIN, which goes
+// the same way: NaN -> qmin = lo + zp, as the reference.
+inline void Store32(__m512i even, __m512i odd, const float* scales, const DwRequant& rq, int8_t* out, size_t n) {
+  const __m512 fe = _mm512_min_ps(rq.hi, _mm512_mul_ps(_mm512_cvtepi32_ps(even), _mm512_load_ps(scales)));
+  const __m512 fo = _mm512_min_ps(rq.hi, _mm512_mul_ps(_mm512_cvtepi32_ps(odd), _mm512_load_ps(scales + 16)));
+  const __m512i qe = _mm512_cvtps_epi32(fe), qo = _mm512_cvtps_epi32(fo);
   // Per 128-bit lane, unpacklo gives channels 8l..8l+3 and unpackhi 8l+4..8l+7;
-  // the pack puts them in order. Values are in [-128, 127]: packs only reorder.
+  // the pack puts them in order.
   const __m512i words = _mm512_packs_epi32(_mm512_unpacklo_epi32(qe, qo), _mm512_unpackhi_epi32(qe, qo));
-  const __m256i bytes = _mm512_cvtsepi16_epi8(words);
+  const __m256i bytes = _mm256_max_epi8(_mm512_cvtsepi16_epi8(_mm512_adds_epi16(words, rq.zp)), rq.qmin);
   if (n == 32) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), bytes);
   } else {
@@ -129,74 +147,125 @@ inline void Store32(__m512i even, __m512i odd, const float* scales, const Requan
   }
 }
 
-// One block of 32 channels for one output pixel: per tap, the pixel's 32
-// input bytes widened to int16 once and multiplied against the even and the
-// odd weight lanes (read from L1 as memory operands).
 template <bool kFull>
 inline __m512i LoadTap(const int8_t* x, __mmask32 mask) {
   const __m256i bytes = kFull ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)) : _mm256_maskz_loadu_epi8(mask, x);
   return _mm512_cvtepi8_epi16(bytes);
 }
 
-template <bool kFull>
-inline void DwconvPixel(const int8_t* const* rows, size_t ch, size_t left, size_t taps, const uint8_t* block,
-                        int8_t* out, const Requant& rq) {
+// kP pixels of a run (kKh x kKw taps), one 32-channel block (`left` <= 32 of its channels
+// real), with pixel p's tap kx at input column kS * p + kx of each kernel
+// row: every column the group reads is widened to int16 once and multiplied
+// into each pixel whose window covers it (stride 1, 3 taps, 4 pixels: 6
+// columns per kernel row instead of 12 taps). Accumulators are fully
+// unrolled arrays (GCC keeps them in registers only then).
+template <size_t kKh, size_t kKw, size_t kS, size_t kP, bool kFull>
+inline void DwconvColumns(const DwconvTaps& taps, size_t p0, size_t ch, size_t left, const uint8_t* block,
+                          int8_t* c, size_t channels, const Requant& rq) {
   const __mmask32 mask = static_cast<__mmask32>((uint64_t{1} << left) - 1);
-  __m512i even = _mm512_load_si512(BlockBiasS8(block));
-  __m512i odd = _mm512_load_si512(BlockBiasS8(block) + 16);
+  __m512i even[kP], odd[kP];
+  const __m512i bias_even = _mm512_load_si512(BlockBiasS8(block)), bias_odd = _mm512_load_si512(BlockBiasS8(block) + 16);
+#pragma GCC unroll 8
+  for (size_t p = 0; p < kP; ++p) even[p] = bias_even, odd[p] = bias_odd;
   const int16_t* w = DepthwiseBlockWeights(block);
-  for (size_t t = 0; t < taps; ++t, w += 64) {
-    const __m512i words = LoadTap<kFull>(rows[t] + ch, mask);
-    even = _mm512_dpwssd_epi32(even, words, _mm512_load_si512(w));
-    odd = _mm512_dpwssd_epi32(odd, words, _mm512_load_si512(w + 32));
+#pragma GCC unroll 5
+  for (size_t ky = 0; ky < kKh; ++ky, w += kKw * 64) {
+    const int8_t* x = taps.rows[ky] + p0 * taps.pixel_step[ky] + ch;
+    const size_t step = taps.tap_step[ky];
+#pragma GCC unroll 16
+    for (size_t j = 0; j < kS * (kP - 1) + kKw; ++j) {
+      const __m512i column = LoadTap<kFull>(x + j * step, mask);
+#pragma GCC unroll 8
+      for (size_t p = 0; p < kP; ++p) {
+        if (j >= kS * p && j - kS * p < kKw) {
+          const int16_t* wk = w + (j - kS * p) * 64;
+          even[p] = _mm512_dpwssd_epi32(even[p], column, _mm512_load_si512(wk));
+          odd[p] = _mm512_dpwssd_epi32(odd[p], column, _mm512_load_si512(wk + 32));
+        }
+      }
+    }
   }
-  Store32(even, odd, DepthwiseBlockScales(block), rq, out + ch, left);
+  const DwRequant q(rq);
+#pragma GCC unroll 8
+  for (size_t p = 0; p < kP; ++p) {
+    Store32(even[p], odd[p], DepthwiseBlockScales(block), q, c + (p0 + p) * channels + ch, left);
+  }
 }
 
-// Two output pixels at once: each tap's weights loaded once for both, and
-// four independent accumulator chains instead of two (a 3x3 chain is 9
-// dependent vpdpwssd long). Named accumulators, not an array: GCC 12 keeps
-// arrays of __m512i in memory.
-template <bool kFull>
-inline void DwconvPixelPair(const int8_t* const* rows0, const int8_t* const* rows1, size_t ch, size_t left,
-                            size_t taps, const uint8_t* block, int8_t* out0, int8_t* out1, const Requant& rq) {
+// kP pixels at any steps (edge pixels, dilations, other strides and widths).
+template <size_t kP, bool kFull>
+inline void DwconvTapsAnywhere(const DwconvTaps& taps, size_t p0, size_t ch, size_t left, const uint8_t* block,
+                               int8_t* c, size_t channels, const Requant& rq) {
   const __mmask32 mask = static_cast<__mmask32>((uint64_t{1} << left) - 1);
-  __m512i even0 = _mm512_load_si512(BlockBiasS8(block));
-  __m512i odd0 = _mm512_load_si512(BlockBiasS8(block) + 16);
-  __m512i even1 = even0, odd1 = odd0;
+  __m512i even[kP], odd[kP];
+  const __m512i bias_even = _mm512_load_si512(BlockBiasS8(block)), bias_odd = _mm512_load_si512(BlockBiasS8(block) + 16);
+#pragma GCC unroll 8
+  for (size_t p = 0; p < kP; ++p) even[p] = bias_even, odd[p] = bias_odd;
   const int16_t* w = DepthwiseBlockWeights(block);
-  for (size_t t = 0; t < taps; ++t, w += 64) {
-    const __m512i we = _mm512_load_si512(w), wo = _mm512_load_si512(w + 32);
-    const __m512i x0 = LoadTap<kFull>(rows0[t] + ch, mask);
-    const __m512i x1 = LoadTap<kFull>(rows1[t] + ch, mask);
-    even0 = _mm512_dpwssd_epi32(even0, x0, we);
-    odd0 = _mm512_dpwssd_epi32(odd0, x0, wo);
-    even1 = _mm512_dpwssd_epi32(even1, x1, we);
-    odd1 = _mm512_dpwssd_epi32(odd1, x1, wo);
+  for (size_t ky = 0; ky < taps.kh; ++ky) {
+    const int8_t* x = taps.rows[ky] + p0 * taps.pixel_step[ky] + ch;
+    const size_t pixel_step = taps.pixel_step[ky], tap_step = taps.tap_step[ky];
+    for (size_t kx = 0; kx < taps.kw; ++kx, w += 64) {
+      const __m512i we = _mm512_load_si512(w), wo = _mm512_load_si512(w + 32);
+#pragma GCC unroll 8
+      for (size_t p = 0; p < kP; ++p) {
+        const __m512i column = LoadTap<kFull>(x + p * pixel_step + kx * tap_step, mask);
+        even[p] = _mm512_dpwssd_epi32(even[p], column, we);
+        odd[p] = _mm512_dpwssd_epi32(odd[p], column, wo);
+      }
+    }
   }
-  Store32(even0, odd0, DepthwiseBlockScales(block), rq, out0 + ch, left);
-  Store32(even1, odd1, DepthwiseBlockScales(block), rq, out1 + ch, left);
+  const DwRequant q(rq);
+#pragma GCC unroll 8
+  for (size_t p = 0; p < kP; ++p) {
+    Store32(even[p], odd[p], DepthwiseBlockScales(block), q, c + (p0 + p) * channels + ch, left);
+  }
 }
 
-template <bool kFull>
-inline void DwconvBlock(size_t pixels, size_t ch, size_t left, size_t taps, const int8_t* const* a,
-                        const uint8_t* block, int8_t* c, size_t c_stride, const Requant& rq) {
+// A run's pixels, four at a time, for one block of a kK x kK window (0: any).
+template <size_t kK, size_t kS, bool kFull>
+void DwconvRun(size_t pixels, const DwconvTaps& taps, size_t ch, size_t left, const uint8_t* block, int8_t* c,
+               size_t channels, const Requant& rq) {
   size_t p = 0;
-  for (; p + 2 <= pixels; p += 2) {
-    DwconvPixelPair<kFull>(a + p * taps, a + (p + 1) * taps, ch, left, taps, block, c + p * c_stride,
-                           c + (p + 1) * c_stride, rq);
+  if (kK == 0) {  // any steps
+    for (; p + 4 <= pixels; p += 4) DwconvTapsAnywhere<4, kFull>(taps, p, ch, left, block, c, channels, rq);
+    for (; p < pixels; ++p) DwconvTapsAnywhere<1, kFull>(taps, p, ch, left, block, c, channels, rq);
+    return;
   }
-  if (p < pixels) DwconvPixel<kFull>(a + p * taps, ch, left, taps, block, c + p * c_stride, rq);
+  for (; p + 4 <= pixels; p += 4) DwconvColumns<kK, kK, kS, 4, kFull>(taps, p, ch, left, block, c, channels, rq);
+  for (; p < pixels; ++p) DwconvColumns<kK, kK, kS, 1, kFull>(taps, p, ch, left, block, c, channels, rq);
 }
 
-void Dwconv(size_t pixels, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w,
-            size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
+using DwconvRunFn = void (*)(size_t, const DwconvTaps&, size_t, size_t, const uint8_t*, int8_t*, size_t,
+                             const Requant&);
+
+// The run's shape: a 3x3 or 5x5 window at stride 1 or 2 (each row's pixel
+// step = stride x its tap step), else any steps.
+template <bool kFull>
+DwconvRunFn ChooseRun(const DwconvTaps& taps) {
+  size_t stride = 0;
+  for (size_t s = 1; s <= 2 && stride == 0; ++s) {
+    bool all = true;
+    for (size_t ky = 0; ky < taps.kh; ++ky) all = all && taps.pixel_step[ky] == s * taps.tap_step[ky];
+    if (all) stride = s;
+  }
+  const size_t k = taps.kh == taps.kw ? taps.kw : 0;
+  if (k == 3 && stride == 1) return DwconvRun<3, 1, kFull>;
+  if (k == 3 && stride == 2) return DwconvRun<3, 2, kFull>;
+  if (k == 5 && stride == 1) return DwconvRun<5, 1, kFull>;
+  if (k == 5 && stride == 2) return DwconvRun<5, 2, kFull>;
+  return DwconvRun<0, 0, kFull>;
+}
+
+void Dwconv(size_t pixels, size_t channels, const DwconvTaps& taps, const uint8_t* w, size_t block_bytes, int8_t* c,
+            const Requant& rq) {
+  const DwconvRunFn full = ChooseRun<true>(taps), partial = ChooseRun<false>(taps);
   for (size_t ch = 0; ch < channels; ch += kDepthwiseBlockChannels, w += block_bytes) {
     const size_t left = channels - ch;
     if (left >= kDepthwiseBlockChannels) {
-      DwconvBlock<true>(pixels, ch, kDepthwiseBlockChannels, taps, a, w, c, c_stride, rq);
+      full(pixels, taps, ch, kDepthwiseBlockChannels, w, c, channels, rq);
     } else {
-      DwconvBlock<false>(pixels, ch, left, taps, a, w, c, c_stride, rq);
+      partial(pixels, taps, ch, left, w, c, channels, rq);
     }
   }
 }
@@ -204,7 +273,7 @@ void Dwconv(size_t pixels, size_t channels, size_t taps, const int8_t* const* a,
 }  // namespace
 
 const Ukernels kAvx512VnniUkernels = {
-    "avx512vnni", "int8/qc8-igemm-8x32c4-avx512vnni", "int8/qc8-dwconv-2x32-avx512vnni", Igemm, kMr, Dwconv, true,
+    "avx512vnni", "int8/qc8-igemm-8x32c4-avx512vnni", "int8/qc8-dwconv-4x32-avx512vnni", Igemm, kMr, Dwconv, true,
 };
 
 }  // namespace int8

@@ -58,7 +58,7 @@ void IgemmBlocks(Block block, size_t mr, size_t nc, size_t kc, size_t ks, const 
 // int16, each half multiplied by its own weights (the even channels' lanes of
 // the layout's first half, the odd channels' of the second) into lane-order
 // accumulators, which the interleaving store (vst2) puts back in order.
-inline void DwconvBlock(size_t n, size_t taps, const int8_t* const* a, size_t first, const uint8_t* w, int8_t* out,
+inline void DwconvBlock(size_t n, const DwconvTaps& taps, size_t p, size_t first, const uint8_t* w, int8_t* out,
                         const Requant& rq) {
   const int32_t* bias = BlockBiasS8(w);
   int32x4_t even[4], odd[4];  // lanes 0-15 and 16-31 of the lane order
@@ -67,28 +67,32 @@ inline void DwconvBlock(size_t n, size_t taps, const int8_t* const* a, size_t fi
     odd[i] = vld1q_s32(bias + 16 + 4 * i);
   }
   const int16_t* weights = DepthwiseBlockWeights(w);
-  for (size_t t = 0; t < taps; ++t, weights += 2 * kDepthwiseBlockChannels) {
-    int8x16x2_t x;
-    if (n == static_cast<size_t>(kDepthwiseBlockChannels)) {
-      x = vld2q_s8(a[t] + first);
-    } else {
-      int8_t tmp[kDepthwiseBlockChannels] = {};
-      memcpy(tmp, a[t] + first, n);
-      x = vld2q_s8(tmp);
+  for (size_t ky = 0; ky < taps.kh; ++ky) {
+    const int8_t* row = taps.rows[ky] + p * taps.pixel_step[ky] + first;
+    for (size_t kx = 0; kx < taps.kw; ++kx, weights += 2 * kDepthwiseBlockChannels) {
+      const int8_t* in = row + kx * taps.tap_step[ky];
+      int8x16x2_t x;
+      if (n == static_cast<size_t>(kDepthwiseBlockChannels)) {
+        x = vld2q_s8(in);
+      } else {
+        int8_t tmp[kDepthwiseBlockChannels] = {};
+        memcpy(tmp, in, n);
+        x = vld2q_s8(tmp);
+      }
+      // Half 0 holds (w_even, 0) pairs, half 1 (0, w_odd): de-interleave each.
+      const int16x8_t we0 = vld2q_s16(weights).val[0], we1 = vld2q_s16(weights + 16).val[0];
+      const int16x8_t wo0 = vld2q_s16(weights + 32).val[1], wo1 = vld2q_s16(weights + 48).val[1];
+      const int16x8_t xe0 = vmovl_s8(vget_low_s8(x.val[0])), xe1 = vmovl_s8(vget_high_s8(x.val[0]));
+      const int16x8_t xo0 = vmovl_s8(vget_low_s8(x.val[1])), xo1 = vmovl_s8(vget_high_s8(x.val[1]));
+      even[0] = vmlal_s16(even[0], vget_low_s16(xe0), vget_low_s16(we0));
+      even[1] = vmlal_high_s16(even[1], xe0, we0);
+      even[2] = vmlal_s16(even[2], vget_low_s16(xe1), vget_low_s16(we1));
+      even[3] = vmlal_high_s16(even[3], xe1, we1);
+      odd[0] = vmlal_s16(odd[0], vget_low_s16(xo0), vget_low_s16(wo0));
+      odd[1] = vmlal_high_s16(odd[1], xo0, wo0);
+      odd[2] = vmlal_s16(odd[2], vget_low_s16(xo1), vget_low_s16(wo1));
+      odd[3] = vmlal_high_s16(odd[3], xo1, wo1);
     }
-    // Half 0 holds (w_even, 0) pairs, half 1 (0, w_odd): de-interleave each.
-    const int16x8_t we0 = vld2q_s16(weights).val[0], we1 = vld2q_s16(weights + 16).val[0];
-    const int16x8_t wo0 = vld2q_s16(weights + 32).val[1], wo1 = vld2q_s16(weights + 48).val[1];
-    const int16x8_t xe0 = vmovl_s8(vget_low_s8(x.val[0])), xe1 = vmovl_s8(vget_high_s8(x.val[0]));
-    const int16x8_t xo0 = vmovl_s8(vget_low_s8(x.val[1])), xo1 = vmovl_s8(vget_high_s8(x.val[1]));
-    even[0] = vmlal_s16(even[0], vget_low_s16(xe0), vget_low_s16(we0));
-    even[1] = vmlal_high_s16(even[1], xe0, we0);
-    even[2] = vmlal_s16(even[2], vget_low_s16(xe1), vget_low_s16(we1));
-    even[3] = vmlal_high_s16(even[3], xe1, we1);
-    odd[0] = vmlal_s16(odd[0], vget_low_s16(xo0), vget_low_s16(wo0));
-    odd[1] = vmlal_high_s16(odd[1], xo0, wo0);
-    odd[2] = vmlal_s16(odd[2], vget_low_s16(xo1), vget_low_s16(wo1));
-    odd[3] = vmlal_high_s16(odd[3], xo1, wo1);
   }
   const float* scales = DepthwiseBlockScales(w);
   int8x16x2_t q;
@@ -105,14 +109,14 @@ inline void DwconvBlock(size_t n, size_t taps, const int8_t* const* a, size_t fi
   }
 }
 
-inline void Dwconv(size_t pixels, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w,
-                   size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
-  for (size_t p = 0; p < pixels; ++p, a += taps, c += c_stride) {
+inline void Dwconv(size_t pixels, size_t channels, const DwconvTaps& taps, const uint8_t* w, size_t block_bytes,
+                   int8_t* c, const Requant& rq) {
+  for (size_t p = 0; p < pixels; ++p, c += channels) {
     const uint8_t* block = w;
     for (size_t first = 0; first < channels; first += kDepthwiseBlockChannels, block += block_bytes) {
       const size_t n = channels - first < static_cast<size_t>(kDepthwiseBlockChannels) ? channels - first
                                                                                        : kDepthwiseBlockChannels;
-      DwconvBlock(n, taps, a, first, block, c + first, rq);
+      DwconvBlock(n, taps, p, first, block, c + first, rq);
     }
   }
 }

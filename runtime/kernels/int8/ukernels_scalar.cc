@@ -36,28 +36,29 @@ void IgemmScalar(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const
   }
 }
 
-void DwconvPixel(size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w, size_t block_bytes,
-                 int8_t* c, const Requant& rq) {
+void DwconvScalar(size_t pixels, size_t channels, const DwconvTaps& taps, const uint8_t* w, size_t block_bytes,
+                  int8_t* c, const Requant& rq) {
   for (size_t b = 0; b * kDepthwiseBlockChannels < channels; ++b, w += block_bytes) {
     const int32_t* bias = BlockBiasS8(w);
     const float* scale = DepthwiseBlockScales(w);
     const int16_t* weights = DepthwiseBlockWeights(w);
     const size_t first = b * kDepthwiseBlockChannels;
     const size_t n = channels - first < kDepthwiseBlockChannels ? channels - first : kDepthwiseBlockChannels;
-    for (size_t j = 0; j < n; ++j) {
-      uint32_t acc = static_cast<uint32_t>(bias[DepthwiseLane(j)]);
-      for (size_t t = 0; t < taps; ++t) {
-        acc += static_cast<uint32_t>(static_cast<int32_t>(a[t][first + j]) * weights[DepthwiseWeightIndex(t, j)]);
+    for (size_t p = 0; p < pixels; ++p) {
+      for (size_t j = 0; j < n; ++j) {
+        uint32_t acc = static_cast<uint32_t>(bias[DepthwiseLane(j)]);
+        for (size_t ky = 0, t = 0; ky < taps.kh; ++ky) {
+          const int8_t* x = taps.rows[ky] + p * taps.pixel_step[ky] + first + j;
+          for (size_t kx = 0; kx < taps.kw; ++kx, ++t) {
+            acc += static_cast<uint32_t>(static_cast<int32_t>(x[kx * taps.tap_step[ky]]) *
+                                         weights[DepthwiseWeightIndex(t, j)]);
+          }
+        }
+        c[p * channels + first + j] =
+            Requantize(static_cast<int32_t>(acc), scale[DepthwiseLane(j)], rq.zero_point, rq.qmin, rq.qmax);
       }
-      c[first + j] =
-          Requantize(static_cast<int32_t>(acc), scale[DepthwiseLane(j)], rq.zero_point, rq.qmin, rq.qmax);
     }
   }
-}
-
-void DwconvScalar(size_t pixels, size_t channels, size_t taps, const int8_t* const* a, const uint8_t* w,
-                  size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
-  for (size_t p = 0; p < pixels; ++p) DwconvPixel(channels, taps, a + p * taps, w, block_bytes, c + p * c_stride, rq);
 }
 
 }  // namespace
