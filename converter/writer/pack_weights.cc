@@ -65,13 +65,16 @@ void PutGemmChannel(std::vector<uint8_t>& bytes, size_t block, size_t j, const i
 
 }  // namespace
 
-std::vector<uint8_t> PackGemmWeights(const int8_t* weights, int32_t out_channels, int32_t kernel_h, int32_t kernel_w,
-                                     int32_t tap_channels, const int32_t* bias, const std::vector<float>& scales,
-                                     int32_t input_zero_point) {
-  const int32_t taps = kernel_h * kernel_w;
+namespace {
+
+// The GEMM layout's blocks of `taps` x `tap_channels` weights per channel,
+// under `layout`'s header.
+std::vector<uint8_t> PackGemmBlocks(uint32_t layout, const int8_t* weights, int32_t out_channels, int32_t kernel_h,
+                                    int32_t kernel_w, int32_t taps, int32_t tap_channels, const int32_t* bias,
+                                    const std::vector<float>& scales, int32_t input_zero_point) {
   const uint64_t block_bytes = int8::GemmBlockBytes(taps, tap_channels);
   std::vector<uint8_t> bytes =
-      WithHeader(int8::kPackedGemm, out_channels, kernel_h, kernel_w, tap_channels, input_zero_point, block_bytes);
+      WithHeader(layout, out_channels, kernel_h, kernel_w, tap_channels, input_zero_point, block_bytes);
   const size_t per_channel = static_cast<size_t>(taps) * static_cast<size_t>(tap_channels);
   for (int32_t oc = 0; oc < out_channels; ++oc) {
     const size_t block = sizeof(int8::PackedHeader) + static_cast<size_t>(oc / kBlockChannels) * block_bytes;
@@ -79,6 +82,23 @@ std::vector<uint8_t> PackGemmWeights(const int8_t* weights, int32_t out_channels
                    taps, tap_channels, bias != nullptr ? bias[oc] : 0, scales[static_cast<size_t>(oc)], input_zero_point);
   }
   return bytes;
+}
+
+}  // namespace
+
+std::vector<uint8_t> PackGemmWeights(const int8_t* weights, int32_t out_channels, int32_t kernel_h, int32_t kernel_w,
+                                     int32_t tap_channels, const int32_t* bias, const std::vector<float>& scales,
+                                     int32_t input_zero_point) {
+  return PackGemmBlocks(int8::kPackedGemm, weights, out_channels, kernel_h, kernel_w, kernel_h * kernel_w,
+                        tap_channels, bias, scales, input_zero_point);
+}
+
+std::vector<uint8_t> PackKernelRowWeights(const int8_t* weights, int32_t out_channels, int32_t kernel_h,
+                                          int32_t kernel_w, int32_t in_channels, const int32_t* bias,
+                                          const std::vector<float>& scales, int32_t input_zero_point) {
+  // [oc][kh][kw][in] is [oc][kh][kw x in]: a kernel row's weights are one tap's.
+  return PackGemmBlocks(int8::kPackedGemmRows, weights, out_channels, kernel_h, kernel_w, kernel_h,
+                        kernel_w * in_channels, bias, scales, input_zero_point);
 }
 
 std::vector<uint8_t> PackDeconvWeights(const int8_t* weights, int32_t out_channels, int32_t kernel_h, int32_t kernel_w,
@@ -155,7 +175,7 @@ int PackInt8Weights(schema::ModelT& model) {
     }
     const int32_t out_c = w->shape[0];
     int32_t kh = 1, kw = 1, tap_channels = 0;
-    bool depthwise = false;
+    bool depthwise = false, kernel_rows = false;
     if (conv) {
       const auto* o = op->options.AsConv2DOptions();
       if (o == nullptr || w->shape.size() != 4 || x->shape.size() != 4) continue;
@@ -165,6 +185,7 @@ int PackInt8Weights(schema::ModelT& model) {
       depthwise = o->groups > 1;
       if (depthwise && !(o->groups == x->shape[3] && out_c == x->shape[3] && tap_channels == 1)) continue;
       if (!depthwise && o->groups != 1) continue;
+      kernel_rows = !depthwise && int8::UseKernelRows(kh, kw, tap_channels, o->dilation_w);
     } else if (deconv) {
       // Only where taps do not overlap: each output pixel is one tap's product.
       const auto* o = op->options.AsConvTranspose2DOptions();
@@ -193,9 +214,10 @@ int PackInt8Weights(schema::ModelT& model) {
     const int8_t* wv = reinterpret_cast<const int8_t*>(data(w).data());
     const int32_t* bv = b != nullptr ? reinterpret_cast<const int32_t*>(data(b).data()) : nullptr;
     const int32_t zp = zero_point(*x);
-    std::vector<uint8_t> bytes = depthwise ? PackDepthwiseWeights(wv, out_c, kh, kw, bv, scales, zp)
-                                 : deconv  ? PackDeconvWeights(wv, out_c, kh, kw, tap_channels, bv, scales, zp)
-                                           : PackGemmWeights(wv, out_c, kh, kw, tap_channels, bv, scales, zp);
+    std::vector<uint8_t> bytes = depthwise   ? PackDepthwiseWeights(wv, out_c, kh, kw, bv, scales, zp)
+                                 : deconv    ? PackDeconvWeights(wv, out_c, kh, kw, tap_channels, bv, scales, zp)
+                                 : kernel_rows ? PackKernelRowWeights(wv, out_c, kh, kw, tap_channels, bv, scales, zp)
+                                             : PackGemmWeights(wv, out_c, kh, kw, tap_channels, bv, scales, zp);
     auto t = std::make_unique<schema::TensorT>();
     t->name = w->name + "/packed";
     // int32 words: a packed buffer is a multiple of 64 bytes, and needs no

@@ -17,6 +17,11 @@ namespace converter {
 std::vector<uint8_t> PackGemmWeights(const int8_t* weights, int32_t out_channels, int32_t kernel_h, int32_t kernel_w,
                                      int32_t tap_channels, const int32_t* bias, const std::vector<float>& scales,
                                      int32_t input_zero_point);
+// The kernel-row layout (int8::UseKernelRows convs): weights as for
+// PackGemmWeights, with tap_channels = in_channels.
+std::vector<uint8_t> PackKernelRowWeights(const int8_t* weights, int32_t out_channels, int32_t kernel_h,
+                                          int32_t kernel_w, int32_t in_channels, const int32_t* bias,
+                                          const std::vector<float>& scales, int32_t input_zero_point);
 std::vector<uint8_t> PackDepthwiseWeights(const int8_t* weights, int32_t channels, int32_t kernel_h, int32_t kernel_w,
                                           const int32_t* bias, const std::vector<float>& scales,
                                           int32_t input_zero_point);

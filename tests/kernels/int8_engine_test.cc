@@ -99,6 +99,14 @@ AlignedBytes BuildModel(const EngineCase& c, uint32_t seed, bool pack, std::vect
   return mb.Build();
 }
 
+// The offset of the packed buffer's bytes inside the model (input 3 of op 0).
+size_t PackedOffset(const AlignedBytes& model) {
+  const schema::Model* fb = schema::GetModel(model.data());
+  const auto* op = fb->operators()->Get(0);
+  const auto* t = fb->tensors()->Get(static_cast<uint32_t>(op->inputs()->Get(3)));
+  return static_cast<size_t>(fb->buffers()->Get(t->buffer())->data()->data() - model.data());
+}
+
 std::vector<const int8::Ukernels*> Variants() {
   const int8::Ukernels* v[int8::kMaxUkernels];
   const size_t n = int8::AvailableUkernels(v);
@@ -150,6 +158,13 @@ std::vector<EngineCase> Cases() {
   clip.act_min = -0.5f;
   clip.act_max = 0.5f;
   cases.push_back(clip);
+  // First layers packed by kernel rows: rows cut by the left and right edges
+  // (pads up to 3), a row of 15 bytes (5 x 3), 7 x 1 and 3 x 4 (whole groups),
+  // a stride-2 window whose last row or column lies past the image.
+  cases.push_back({"FirstLayer5x5Stride2Rows", 1, 13, 61, 3, 24, 5, 5, 2, 1, 2});
+  cases.push_back({"FirstLayerGray7x7Rows", 2, 9, 12, 1, 16, 7, 7, 1, 1, 3});
+  cases.push_back({"FirstLayer4Channels3x3Rows", 1, 10, 13, 4, 32, 3, 3, 2, 1, 0});
+  cases.push_back({"FirstLayer2ChannelsDilatedRows", 1, 12, 11, 2, 8, 3, 3, 1, 2, 2});
   // Rows long enough for the depthwise microkernels' four-pixel groups, their
   // single-pixel tails and both edges; stride 2 with 5x5 taps.
   cases.push_back({"Depthwise3x3LongRows", 1, 5, 37, 24, 24, 3, 3, 1, 1, 1, 24});
@@ -191,6 +206,12 @@ TEST_P(Int8Engine, EveryVariantMatchesTheReference) {
   }
   ASSERT_EQ(reference.status, KITE_OK) << reference.error;
   ASSERT_EQ(reference.kernels[0].rfind("reference/", 0), 0u);
+  // One-group convs of few input channels are packed by kernel rows.
+  if (!c.fully_connected && !c.deconv && c.groups == 1) {
+    const uint8_t* packed = model.data() + PackedOffset(model);
+    const bool rows = int8::UseKernelRows(c.kernel_h, c.kernel_w, c.in_c, c.dilation);
+    EXPECT_EQ(int8::PackedLayout(packed, sizeof(int8::PackedHeader)), rows ? int8::kPackedGemmRows : int8::kPackedGemm);
+  }
   // The case exercises requantization, not only saturation (a saturating
   // case: both of its bounds).
   const auto expected = FromBytes<int8_t>(reference.outputs[0]);
@@ -331,14 +352,6 @@ TEST(Int8EngineChoice, AnUnknownKernelsValueIsRejected) {
   EXPECT_EQ(kite_interpreter_create_with_options(model, &options, nullptr, 0, &it, &error), KITE_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(it, nullptr);
   kite_model_free(model);
-}
-
-// The offset of the packed buffer's bytes inside the model (input 3 of op 0).
-size_t PackedOffset(const AlignedBytes& model) {
-  const schema::Model* fb = schema::GetModel(model.data());
-  const auto* op = fb->operators()->Get(0);
-  const auto* t = fb->tensors()->Get(static_cast<uint32_t>(op->inputs()->Get(3)));
-  return static_cast<size_t>(fb->buffers()->Get(t->buffer())->data()->data() - model.data());
 }
 
 TEST(Int8EnginePacked, DamagedPackedWeightsAreRejectedWithAMessage) {

@@ -31,7 +31,7 @@ constexpr int32_t kPacked = 3;
 constexpr int32_t kMaxTaps = 128;
 constexpr size_t kMaxMr = 8;
 
-enum class Kind : uint8_t { kGemm, kIgemm, kDepthwise, kDeconv };
+enum class Kind : uint8_t { kGemm, kIgemm, kIgemmRows, kDepthwise, kDeconv };
 
 struct ConvState {
   const Ukernels* uk;
@@ -39,7 +39,8 @@ struct ConvState {
   size_t block_bytes;
   Requant rq;
   Kind kind;
-  int32_t in_h, in_w, in_c, out_h, out_w, out_c;  // in_c: the bytes each tap reads of one input pixel
+  int32_t in_h, in_w, in_c, out_h, out_w, out_c;  // in_c: the bytes of one input pixel (FC: of one row)
+  int32_t tap_bytes;  // the bytes each tap reads: in_c, or kernel_w x in_c (Kind::kIgemmRows)
   int32_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
   int64_t rows;   // output pixels (GEMM M); depthwise: output rows (batch x height); deconv: input rows x kernel_h
   int8_t* zero;   // in_c bytes of the input zero point
@@ -54,6 +55,113 @@ struct Job {
   int8_t* out;
 };
 
+// The output pixel a tile starts at, by division once; the next ones step
+// along the row.
+struct PixelCursor {
+  int64_t n;
+  int32_t oy, ox;
+  PixelCursor(const ConvState& s, int64_t p) {
+    const int64_t plane = int64_t{s.out_h} * s.out_w;
+    n = p / plane;
+    oy = static_cast<int32_t>((p % plane) / s.out_w);
+    ox = static_cast<int32_t>(p % s.out_w);
+  }
+  void Next(const ConvState& s) {
+    if (++ox == s.out_w) {
+      ox = 0;
+      if (++oy == s.out_h) oy = 0, ++n;
+    }
+  }
+};
+
+// Kind::kIgemm: each tap of each pixel (a[t * mr_max + m]). A pixel whose
+// window lies inside the image needs only its base; edge pixels check taps.
+void WindowPointers(const ConvState& s, const int8_t* in, int64_t p0, size_t mr, size_t mr_max, const int8_t** a) {
+  const size_t ks = static_cast<size_t>(s.kernel_h) * s.kernel_w;
+  int64_t tap_offset[kMaxTaps];  // from the pixel's top-left input, bytes
+  for (int32_t ky = 0, t = 0; ky < s.kernel_h; ++ky) {
+    for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
+      tap_offset[t] = (int64_t{ky} * s.dilation_h * s.in_w + int64_t{kx} * s.dilation_w) * s.in_c;
+    }
+  }
+  const int32_t span_h = (s.kernel_h - 1) * s.dilation_h, span_w = (s.kernel_w - 1) * s.dilation_w;
+  PixelCursor at(s, p0);
+  for (size_t m = 0; m < mr; ++m, at.Next(s)) {
+    const int8_t* image = in + at.n * s.in_h * s.in_w * s.in_c;
+    const int32_t iy0 = at.oy * s.stride_h - s.pad_top, ix0 = at.ox * s.stride_w - s.pad_left;
+    if (iy0 >= 0 && iy0 + span_h < s.in_h && ix0 >= 0 && ix0 + span_w < s.in_w) {
+      const int8_t* base = image + (int64_t{iy0} * s.in_w + ix0) * s.in_c;
+      for (size_t t = 0; t < ks; ++t) a[t * mr_max + m] = base + tap_offset[t];
+      continue;
+    }
+    for (int32_t ky = 0, t = 0; ky < s.kernel_h; ++ky) {
+      const int32_t iy = iy0 + ky * s.dilation_h;
+      for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
+        const int32_t ix = ix0 + kx * s.dilation_w;
+        const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
+        a[t * mr_max + m] = inside ? image + (int64_t{iy} * s.in_w + ix) * s.in_c : s.zero;
+      }
+    }
+  }
+}
+
+// Kind::kIgemmRows: one tap per kernel row, kernel_w x in_c contiguous bytes.
+// A row cut by the left or right edge is copied into `patch` with the input
+// zero point in its missing pixels; a row above or below the image is the
+// zero row.
+void KernelRowPointers(const ConvState& s, const int8_t* in, int64_t p0, size_t mr, size_t mr_max, const int8_t** a,
+                       int8_t (*patch)[kMaxRowTapBytes]) {
+  const int32_t c = s.in_c, kw = s.kernel_w;
+  const int8_t zero_point = s.zero[0];
+  PixelCursor at(s, p0);
+  // The usual tile: in one output row, every pixel's rows whole. Each kernel
+  // row's pointers then step by stride_w pixels.
+  const int32_t ix_first = at.ox * s.stride_w - s.pad_left;
+  const int32_t ix_last = (at.ox + static_cast<int32_t>(mr) - 1) * s.stride_w - s.pad_left;
+  if (at.ox + static_cast<int32_t>(mr) <= s.out_w && ix_first >= 0 && ix_last + kw <= s.in_w) {
+    const int8_t* image = in + at.n * s.in_h * s.in_w * c;
+    const int64_t step = int64_t{s.stride_w} * c;
+    const int32_t iy0 = at.oy * s.stride_h - s.pad_top;
+    for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
+      const int32_t iy = iy0 + ky * s.dilation_h;
+      const int8_t** tap = &a[static_cast<size_t>(ky) * mr_max];
+      if (iy < 0 || iy >= s.in_h) {
+        for (size_t m = 0; m < mr; ++m) tap[m] = s.zero;
+        continue;
+      }
+      const int8_t* row = image + (int64_t{iy} * s.in_w + ix_first) * c;
+      for (size_t m = 0; m < mr; ++m) tap[m] = row + static_cast<int64_t>(m) * step;
+    }
+    return;
+  }
+  size_t patches = 0;
+  for (size_t m = 0; m < mr; ++m, at.Next(s)) {
+    const int8_t* image = in + at.n * s.in_h * s.in_w * c;
+    const int32_t iy0 = at.oy * s.stride_h - s.pad_top, ix0 = at.ox * s.stride_w - s.pad_left;
+    const bool whole = ix0 >= 0 && ix0 + kw <= s.in_w;
+    for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
+      const int32_t iy = iy0 + ky * s.dilation_h;
+      const int8_t** tap = &a[static_cast<size_t>(ky) * mr_max + m];
+      if (iy < 0 || iy >= s.in_h) {
+        *tap = s.zero;
+      } else if (whole) {
+        *tap = image + (int64_t{iy} * s.in_w + ix0) * c;
+      } else {
+        int8_t* row = patch[patches++];
+        for (int32_t kx = 0; kx < kw; ++kx) {
+          const int32_t ix = ix0 + kx;
+          if (ix >= 0 && ix < s.in_w) {
+            memcpy(row + kx * c, image + (int64_t{iy} * s.in_w + ix) * c, static_cast<size_t>(c));
+          } else {
+            memset(row + kx * c, zero_point, static_cast<size_t>(c));
+          }
+        }
+        *tap = row;
+      }
+    }
+  }
+}
+
 // Output pixels [tile * mr, ...) x all channels.
 void GemmTile(const Job& job, size_t tile) {
   const ConvState& s = *job.s;
@@ -61,52 +169,21 @@ void GemmTile(const Job& job, size_t tile) {
   const int64_t p0 = static_cast<int64_t>(tile * mr_max);
   const size_t mr = static_cast<size_t>(s.rows - p0 < static_cast<int64_t>(mr_max) ? s.rows - p0 : mr_max);
   const int8_t* a[kMaxTaps * kMaxMr];
+  int8_t patch[kMaxMr * kMaxRowTaps][kMaxRowTapBytes];  // Kind::kIgemmRows's edge rows
   size_t ks = 1;
   if (s.kind == Kind::kGemm) {
-    for (size_t m = 0; m < mr_max; ++m) a[m] = job.in + (p0 + (m < mr ? m : 0)) * s.in_c;
-  } else {
+    for (size_t m = 0; m < mr; ++m) a[m] = job.in + (p0 + static_cast<int64_t>(m)) * s.in_c;
+  } else if (s.kind == Kind::kIgemm) {
     ks = static_cast<size_t>(s.kernel_h) * s.kernel_w;
-    // Each tap's offset from the pixel's top-left input (bytes): a pixel whose
-    // window lies inside the image needs only its base; edge pixels check taps.
-    int64_t tap_offset[kMaxTaps];
-    for (int32_t ky = 0, t = 0; ky < s.kernel_h; ++ky) {
-      for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
-        tap_offset[t] = (int64_t{ky} * s.dilation_h * s.in_w + int64_t{kx} * s.dilation_w) * s.in_c;
-      }
-    }
-    const int32_t span_h = (s.kernel_h - 1) * s.dilation_h, span_w = (s.kernel_w - 1) * s.dilation_w;
-    const int64_t plane = int64_t{s.out_h} * s.out_w;
-    // The first pixel's position by division; the next ones step along the row.
-    int64_t n = p0 / plane;
-    int32_t oy = static_cast<int32_t>((p0 % plane) / s.out_w), ox = static_cast<int32_t>(p0 % s.out_w);
-    for (size_t m = 0; m < mr_max; ++m) {
-      if (m > 0 && m < mr && ++ox == s.out_w) {
-        ox = 0;
-        if (++oy == s.out_h) oy = 0, ++n;
-      }
-      if (m >= mr) {  // rows past the tile repeat row 0
-        for (size_t t = 0; t < ks; ++t) a[t * mr_max + m] = a[t * mr_max];
-        continue;
-      }
-      const int8_t* image = job.in + n * s.in_h * s.in_w * s.in_c;
-      const int32_t iy0 = oy * s.stride_h - s.pad_top, ix0 = ox * s.stride_w - s.pad_left;
-      if (iy0 >= 0 && iy0 + span_h < s.in_h && ix0 >= 0 && ix0 + span_w < s.in_w) {
-        const int8_t* base = image + (int64_t{iy0} * s.in_w + ix0) * s.in_c;
-        for (size_t t = 0; t < ks; ++t) a[t * mr_max + m] = base + tap_offset[t];
-        continue;
-      }
-      size_t t = 0;
-      for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
-        const int32_t iy = iy0 + ky * s.dilation_h;
-        for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
-          const int32_t ix = ix0 + kx * s.dilation_w;
-          const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
-          a[t * mr_max + m] = inside ? image + (int64_t{iy} * s.in_w + ix) * s.in_c : s.zero;
-        }
-      }
-    }
+    WindowPointers(s, job.in, p0, mr, mr_max, a);
+  } else {
+    ks = static_cast<size_t>(s.kernel_h);
+    KernelRowPointers(s, job.in, p0, mr, mr_max, a, patch);
   }
-  s.uk->igemm(mr, static_cast<size_t>(s.out_c), static_cast<size_t>(s.in_c), ks, a, s.blocks, s.block_bytes,
+  for (size_t t = 0; t < ks; ++t) {
+    for (size_t m = mr; m < mr_max; ++m) a[t * mr_max + m] = a[t * mr_max];  // rows past the tile repeat row 0
+  }
+  s.uk->igemm(mr, static_cast<size_t>(s.out_c), static_cast<size_t>(s.tap_bytes), ks, a, s.blocks, s.block_bytes,
               job.out + p0 * s.out_c, static_cast<size_t>(s.out_c), s.rq);
 }
 
@@ -273,6 +350,7 @@ kite_status Adopt(PrepareContext& ctx, const Ukernels* uk, ConvState* s, const P
   const bool depthwise = e.layout == kPackedDepthwise;
   const bool deconv = e.layout == kPackedDeconv;
   s->uk = uk;
+  s->tap_bytes = e.tap_channels;
   s->blocks = packed.data + sizeof(PackedHeader);
   s->block_bytes = static_cast<size_t>(PackedBlockBytes(e.layout, e.kernel_h, e.kernel_w, e.tap_channels));
   KITE_RETURN_IF_ERROR(CheckPackedScales(ctx, x, w, y, s->blocks, s->block_bytes, e));
@@ -325,9 +403,19 @@ kite_status TryConv2D(PrepareContext& ctx, bool* taken) {
   s->pad_left = o->pad_left();
   const bool pointwise = kh == 1 && kw == 1 && o->stride_h() == 1 && o->stride_w() == 1 && o->pad_top() == 0 &&
                          o->pad_left() == 0 && y.shape.dims[1] == x.shape.dims[1] && y.shape.dims[2] == x.shape.dims[2];
-  s->kind = depthwise ? Kind::kDepthwise : pointwise ? Kind::kGemm : Kind::kIgemm;
+  // The file says whether a one-group conv is packed by kernel rows.
+  const Tensor& packed = ctx.input(kPacked);
+  const bool kernel_rows = !depthwise && PackedLayout(packed.data, packed.bytes) == kPackedGemmRows;
+  if (kernel_rows && !UseKernelRows(kh, kw, in_c, o->dilation_w())) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID,
+                    "packed weights (input 3) in the kernel-row layout for a conv it does not serve (kernel %" PRId32
+                    "x%" PRId32 ", %" PRId32 " input channels, dilation_w %" PRId32 ")",
+                    kh, kw, in_c, o->dilation_w());
+  }
+  s->kind = depthwise ? Kind::kDepthwise : kernel_rows ? Kind::kIgemmRows : pointwise ? Kind::kGemm : Kind::kIgemm;
   s->rows = depthwise ? int64_t{x.shape.dims[0]} * s->out_h : int64_t{x.shape.dims[0]} * s->out_h * s->out_w;
-  const PackedExpectation e{depthwise ? kPackedDepthwise : kPackedGemm, out_c, kh, kw, in_c, x.zero_point};
+  const PackedExpectation e{depthwise ? kPackedDepthwise : kernel_rows ? kPackedGemmRows : kPackedGemm, out_c, kh, kw,
+                            kernel_rows ? kw * in_c : in_c, x.zero_point};
   KITE_RETURN_IF_ERROR(Adopt(ctx, uk, s, e, o->activation_min(), o->activation_max()));
   *taken = true;
   return KITE_OK;

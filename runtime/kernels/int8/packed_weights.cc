@@ -5,6 +5,13 @@
 namespace kite {
 namespace int8 {
 
+uint32_t PackedLayout(const uint8_t* data, size_t bytes) {
+  if (bytes < sizeof(PackedHeader)) return 0;
+  PackedHeader h;
+  memcpy(&h, data, sizeof(h));
+  return h.layout;
+}
+
 const char* CheckPacked(const uint8_t* data, size_t bytes, const PackedExpectation& e) {
   if (reinterpret_cast<uintptr_t>(data) % kPackedAlignment != 0) return "packed weights are not 64-byte aligned";
   if (bytes < sizeof(PackedHeader)) return "packed weights are shorter than their header";

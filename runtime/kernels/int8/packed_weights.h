@@ -28,6 +28,11 @@
 // one tap of tap_channels = input channels), each row's blocks starting a new
 // block: output row iy * kernel_h + ky is one GEMM of input row iy against
 // row ky's channels, written with a pixel stride of kernel_w x out_channels.
+// Kernel-row layout (kPackedGemmRows: Conv2D with one group, few input
+// channels, dilation_w 1 -- first layers): the GEMM layout with one tap per
+// kernel row of tap_channels = kernel_w x input channels, which lie next to
+// each other in an NHWC row: a 5x5 conv of 3 channels reads 5 taps of 15
+// bytes (4 groups of 4) instead of 25 taps of 3 (25 groups).
 // The corrected biases wrap modulo 2^32, as the accumulators do: adding them
 // gives the reference's (x - x_zp) * w + bias exactly.
 #ifndef KITE_RUNTIME_KERNELS_INT8_PACKED_WEIGHTS_H_
@@ -43,6 +48,9 @@ constexpr uint32_t kPackedMagic = 0x3157504Bu;  // "KPW1", little-endian
 constexpr uint32_t kPackedGemm = 1;
 constexpr uint32_t kPackedDepthwise = 2;
 constexpr uint32_t kPackedDeconv = 3;
+constexpr uint32_t kPackedGemmRows = 4;
+constexpr int32_t kMaxRowTapBytes = 32;          // kernel-row layout: kernel_w x input channels at most
+constexpr int32_t kMaxRowTaps = 16;              // and kernel_h
 constexpr int32_t kBlockChannels = 16;           // GEMM
 constexpr int32_t kDepthwiseBlockChannels = 32;
 constexpr size_t kPackedAlignment = 64;
@@ -88,11 +96,24 @@ inline uint64_t PackedBlocks(uint32_t layout, int32_t out_channels, int32_t kern
 
 inline uint64_t PackedBlockBytes(uint32_t layout, int32_t kernel_h, int32_t kernel_w, int32_t tap_channels) {
   if (layout == kPackedDepthwise) return DepthwiseBlockBytes(kernel_h * kernel_w);
-  return GemmBlockBytes(layout == kPackedDeconv ? 1 : kernel_h * kernel_w, tap_channels);
+  const int32_t taps = layout == kPackedDeconv ? 1 : layout == kPackedGemmRows ? kernel_h : kernel_h * kernel_w;
+  return GemmBlockBytes(taps, tap_channels);
+}
+
+// Whether the converter packs a convolution in the kernel-row layout: its
+// taps' few channels make most 4-byte groups partial, and a kernel row is
+// short enough for the driver's on-stack copy of the rows at the image's
+// left and right edges.
+inline bool UseKernelRows(int32_t kernel_h, int32_t kernel_w, int32_t in_channels, int32_t dilation_w) {
+  return kernel_w > 1 && dilation_w == 1 && in_channels < 8 && int64_t{kernel_w} * in_channels <= kMaxRowTapBytes &&
+         kernel_h <= kMaxRowTaps;
 }
 
 // Where channel j (0..31) of a depthwise block sits in its columns.
 inline size_t DepthwiseLane(size_t j) { return (j % 2) * 16 + j / 2; }
+
+// The header's layout (0 when `bytes` is shorter than a header).
+uint32_t PackedLayout(const uint8_t* data, size_t bytes);
 
 // Views into one block.
 inline const int32_t* BlockBiasS8(const uint8_t* block) { return reinterpret_cast<const int32_t*>(block); }
