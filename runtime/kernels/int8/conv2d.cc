@@ -43,6 +43,9 @@ struct ConvState {
   int32_t tap_bytes;  // the bytes each tap reads: in_c, or kernel_w x in_c (Kind::kIgemmRows)
   int32_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
   int64_t rows;   // output pixels (GEMM M); depthwise: output rows (batch x height); deconv: input rows x kernel_h
+  // Depthwise: the output columns [interior_lo, interior_hi) whose windows lie
+  // inside the input's width (hi <= lo: none).
+  int32_t interior_lo, interior_hi;
   int8_t* zero;   // in_c bytes of the input zero point
   void* threadpool;
   size_t tasks;   // pixel tiles, or depthwise rows
@@ -187,54 +190,53 @@ void GemmTile(const Job& job, size_t tile) {
               job.out + p0 * s.out_c, static_cast<size_t>(s.out_c), s.rq);
 }
 
-// One output row (batch index x output y) of a depthwise convolution. The
-// columns whose taps all lie inside the input's width are one run for the
-// microkernel: a pointer and two steps per kernel row (a row in the padding
-// reads the zero row with steps 0). Only the columns at the left and right
-// edges list their taps one by one.
-void DepthwiseRow(const Job& job, size_t row) {
+// One depthwise output pixel at the left or right edge: its taps listed one
+// by one, a tap in the padding on the zero row.
+void DepthwiseEdgePixel(const ConvState& s, const int8_t* image, const int32_t* iy, int32_t ox, int8_t* out) {
   static constexpr size_t kNoSteps[kMaxTaps] = {};
+  const int8_t* taps[kMaxTaps];
+  for (int32_t ky = 0, t = 0; ky < s.kernel_h; ++ky) {
+    for (int32_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
+      const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+      const bool inside = iy[ky] >= 0 && iy[ky] < s.in_h && ix >= 0 && ix < s.in_w;
+      taps[t] = inside ? image + (int64_t{iy[ky]} * s.in_w + ix) * s.in_c : s.zero;
+    }
+  }
+  const size_t count = static_cast<size_t>(s.kernel_h) * s.kernel_w;
+  s.uk->dwconv(1, static_cast<size_t>(s.out_c), DwconvTaps{taps, kNoSteps, kNoSteps, count, 1}, s.blocks,
+               s.block_bytes, out + int64_t{ox} * s.out_c, s.rq);
+}
+
+// One output row (batch index x output y) of a depthwise convolution. The
+// columns whose taps all lie inside the input's width, [interior_lo,
+// interior_hi), are one run for the microkernel: a pointer and two steps per
+// kernel row (a row in the padding reads the zero row with steps 0). Only the
+// columns at the left and right edges list their taps one by one.
+void DepthwiseRow(const Job& job, size_t row) {
   const ConvState& s = *job.s;
   const int64_t n = static_cast<int64_t>(row) / s.out_h;
   const int32_t oy = static_cast<int32_t>(static_cast<int64_t>(row) % s.out_h);
   const int8_t* image = job.in + n * s.in_h * s.in_w * s.in_c;
   const size_t channels = static_cast<size_t>(s.out_c);
-  const int32_t in_w = s.in_w, out_w = s.out_w, stride_w = s.stride_w, pad_left = s.pad_left;
-  const int32_t span = (s.kernel_w - 1) * s.dilation_w;
   const size_t kh = static_cast<size_t>(s.kernel_h), kw = static_cast<size_t>(s.kernel_w);
   int32_t iy[kMaxTaps];
   for (size_t ky = 0; ky < kh; ++ky) iy[ky] = oy * s.stride_h - s.pad_top + static_cast<int32_t>(ky) * s.dilation_h;
-  // Interior columns [lo, hi): ox * stride_w - pad_left >= 0 and ... + span < in_w.
-  const int32_t lo = out_w < (pad_left + stride_w - 1) / stride_w ? out_w : (pad_left + stride_w - 1) / stride_w;
-  const int32_t last = in_w - 1 - span + pad_left;
-  int32_t hi = last < 0 ? 0 : last / stride_w + 1;
-  hi = hi > out_w ? out_w : hi < lo ? lo : hi;
-  int8_t* out = job.out + static_cast<int64_t>(row) * out_w * s.out_c;
-  const int8_t* rows[kMaxTaps];
-  for (int32_t ox = 0; ox < out_w; ++ox) {
-    if (ox == lo && hi > lo) {
-      size_t pixel_step[kMaxTaps], tap_step[kMaxTaps];
-      for (size_t ky = 0; ky < kh; ++ky) {
-        const bool inside = iy[ky] >= 0 && iy[ky] < s.in_h;
-        rows[ky] = inside ? image + (int64_t{iy[ky]} * in_w + int64_t{lo} * stride_w - pad_left) * s.in_c : s.zero;
-        pixel_step[ky] = inside ? static_cast<size_t>(stride_w) * channels : 0;
-        tap_step[ky] = inside ? static_cast<size_t>(s.dilation_w) * channels : 0;
-      }
-      s.uk->dwconv(static_cast<size_t>(hi - lo), channels, DwconvTaps{rows, pixel_step, tap_step, kh, kw}, s.blocks,
-                   s.block_bytes, out + static_cast<int64_t>(lo) * s.out_c, s.rq);
-      ox = hi - 1;
-      continue;
+  int8_t* out = job.out + static_cast<int64_t>(row) * s.out_w * s.out_c;
+  const int32_t lo = s.interior_lo, hi = s.interior_hi;
+  for (int32_t ox = 0; ox < lo; ++ox) DepthwiseEdgePixel(s, image, iy, ox, out);
+  if (hi > lo) {
+    const int8_t* rows[kMaxTaps];
+    size_t pixel_step[kMaxTaps], tap_step[kMaxTaps];
+    for (size_t ky = 0; ky < kh; ++ky) {
+      const bool inside = iy[ky] >= 0 && iy[ky] < s.in_h;
+      rows[ky] = inside ? image + (int64_t{iy[ky]} * s.in_w + int64_t{lo} * s.stride_w - s.pad_left) * s.in_c : s.zero;
+      pixel_step[ky] = inside ? static_cast<size_t>(s.stride_w) * channels : 0;
+      tap_step[ky] = inside ? static_cast<size_t>(s.dilation_w) * channels : 0;
     }
-    for (size_t ky = 0, t = 0; ky < kh; ++ky) {
-      for (size_t kx = 0; kx < kw; ++kx, ++t) {
-        const int32_t ix = ox * stride_w - pad_left + static_cast<int32_t>(kx) * s.dilation_w;
-        const bool inside = iy[ky] >= 0 && iy[ky] < s.in_h && ix >= 0 && ix < in_w;
-        rows[t] = inside ? image + (int64_t{iy[ky]} * in_w + ix) * s.in_c : s.zero;
-      }
-    }
-    s.uk->dwconv(1, channels, DwconvTaps{rows, kNoSteps, kNoSteps, kh * kw, 1}, s.blocks, s.block_bytes,
-                 out + static_cast<int64_t>(ox) * s.out_c, s.rq);
+    s.uk->dwconv(static_cast<size_t>(hi - lo), channels, DwconvTaps{rows, pixel_step, tap_step, kh, kw}, s.blocks,
+                 s.block_bytes, out + int64_t{lo} * s.out_c, s.rq);
   }
+  for (int32_t ox = hi > lo ? hi : lo; ox < s.out_w; ++ox) DepthwiseEdgePixel(s, image, iy, ox, out);
 }
 
 // Deconvolution (kernel = stride, no padding): output row iy * kernel_h + ky
@@ -414,6 +416,12 @@ kite_status TryConv2D(PrepareContext& ctx, bool* taken) {
   }
   s->kind = depthwise ? Kind::kDepthwise : kernel_rows ? Kind::kIgemmRows : pointwise ? Kind::kGemm : Kind::kIgemm;
   s->rows = depthwise ? int64_t{x.shape.dims[0]} * s->out_h : int64_t{x.shape.dims[0]} * s->out_h * s->out_w;
+  if (depthwise) {  // ox * stride_w - pad_left >= 0 and ... + (kw - 1) * dilation_w < in_w
+    const int32_t first = (s->pad_left + s->stride_w - 1) / s->stride_w;
+    const int32_t last = s->in_w - 1 - (kw - 1) * s->dilation_w + s->pad_left;
+    s->interior_lo = first < s->out_w ? first : s->out_w;
+    s->interior_hi = last < 0 ? 0 : last / s->stride_w + 1 < s->out_w ? last / s->stride_w + 1 : s->out_w;
+  }
   const PackedExpectation e{depthwise ? kPackedDepthwise : kernel_rows ? kPackedGemmRows : kPackedGemm, out_c, kh, kw,
                             kernel_rows ? kw * in_c : in_c, x.zero_point};
   KITE_RETURN_IF_ERROR(Adopt(ctx, uk, s, e, o->activation_min(), o->activation_max()));

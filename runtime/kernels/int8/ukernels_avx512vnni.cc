@@ -147,6 +147,23 @@ inline void Store32(__m512i even, __m512i odd, const float* scales, const DwRequ
   }
 }
 
+// kP pixels' even and odd accumulators, each starting at the block's bias.
+template <size_t kP>
+inline void StartFromBias(const uint8_t* block, __m512i* even, __m512i* odd) {
+  const __m512i bias_even = _mm512_load_si512(BlockBiasS8(block)), bias_odd = _mm512_load_si512(BlockBiasS8(block) + 16);
+#pragma GCC unroll 8
+  for (size_t p = 0; p < kP; ++p) even[p] = bias_even, odd[p] = bias_odd;
+}
+
+// Requantizes and stores kP consecutive output pixels (`channels` apart).
+template <size_t kP>
+inline void StorePixels(const __m512i* even, const __m512i* odd, const uint8_t* block, const Requant& rq, int8_t* out,
+                        size_t channels, size_t left) {
+  const DwRequant q(rq);
+#pragma GCC unroll 8
+  for (size_t p = 0; p < kP; ++p) Store32(even[p], odd[p], DepthwiseBlockScales(block), q, out + p * channels, left);
+}
+
 template <bool kFull>
 inline __m512i LoadTap(const int8_t* x, __mmask32 mask) {
   const __m256i bytes = kFull ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)) : _mm256_maskz_loadu_epi8(mask, x);
@@ -164,9 +181,7 @@ inline void DwconvColumns(const DwconvTaps& taps, size_t p0, size_t ch, size_t l
                           int8_t* c, size_t channels, const Requant& rq) {
   const __mmask32 mask = static_cast<__mmask32>((uint64_t{1} << left) - 1);
   __m512i even[kP], odd[kP];
-  const __m512i bias_even = _mm512_load_si512(BlockBiasS8(block)), bias_odd = _mm512_load_si512(BlockBiasS8(block) + 16);
-#pragma GCC unroll 8
-  for (size_t p = 0; p < kP; ++p) even[p] = bias_even, odd[p] = bias_odd;
+  StartFromBias<kP>(block, even, odd);
   const int16_t* w = DepthwiseBlockWeights(block);
 #pragma GCC unroll 5
   for (size_t ky = 0; ky < kKh; ++ky, w += kKw * 64) {
@@ -185,11 +200,7 @@ inline void DwconvColumns(const DwconvTaps& taps, size_t p0, size_t ch, size_t l
       }
     }
   }
-  const DwRequant q(rq);
-#pragma GCC unroll 8
-  for (size_t p = 0; p < kP; ++p) {
-    Store32(even[p], odd[p], DepthwiseBlockScales(block), q, c + (p0 + p) * channels + ch, left);
-  }
+  StorePixels<kP>(even, odd, block, rq, c + p0 * channels + ch, channels, left);
 }
 
 // kP pixels at any steps (edge pixels, dilations, other strides and widths).
@@ -198,9 +209,7 @@ inline void DwconvTapsAnywhere(const DwconvTaps& taps, size_t p0, size_t ch, siz
                                int8_t* c, size_t channels, const Requant& rq) {
   const __mmask32 mask = static_cast<__mmask32>((uint64_t{1} << left) - 1);
   __m512i even[kP], odd[kP];
-  const __m512i bias_even = _mm512_load_si512(BlockBiasS8(block)), bias_odd = _mm512_load_si512(BlockBiasS8(block) + 16);
-#pragma GCC unroll 8
-  for (size_t p = 0; p < kP; ++p) even[p] = bias_even, odd[p] = bias_odd;
+  StartFromBias<kP>(block, even, odd);
   const int16_t* w = DepthwiseBlockWeights(block);
   for (size_t ky = 0; ky < taps.kh; ++ky) {
     const int8_t* x = taps.rows[ky] + p0 * taps.pixel_step[ky] + ch;
@@ -215,11 +224,7 @@ inline void DwconvTapsAnywhere(const DwconvTaps& taps, size_t p0, size_t ch, siz
       }
     }
   }
-  const DwRequant q(rq);
-#pragma GCC unroll 8
-  for (size_t p = 0; p < kP; ++p) {
-    Store32(even[p], odd[p], DepthwiseBlockScales(block), q, c + (p0 + p) * channels + ch, left);
-  }
+  StorePixels<kP>(even, odd, block, rq, c + p0 * channels + ch, channels, left);
 }
 
 // A run's pixels, four at a time, for one block of a kK x kK window (0: any).
@@ -240,26 +245,30 @@ using DwconvRunFn = void (*)(size_t, const DwconvTaps&, size_t, size_t, const ui
                              const Requant&);
 
 // The run's shape: a 3x3 or 5x5 window at stride 1 or 2 (each row's pixel
-// step = stride x its tap step), else any steps.
-template <bool kFull>
-DwconvRunFn ChooseRun(const DwconvTaps& taps) {
-  size_t stride = 0;
-  for (size_t s = 1; s <= 2 && stride == 0; ++s) {
-    bool all = true;
-    for (size_t ky = 0; ky < taps.kh; ++ky) all = all && taps.pixel_step[ky] == s * taps.tap_step[ky];
-    if (all) stride = s;
+// step = stride x its tap step), else 0 x 0 (any steps).
+struct RunShape {
+  size_t window, stride;
+  explicit RunShape(const DwconvTaps& taps) : window(0), stride(0) {
+    for (size_t s = 1; s <= 2 && stride == 0; ++s) {
+      bool all = true;
+      for (size_t ky = 0; ky < taps.kh; ++ky) all = all && taps.pixel_step[ky] == s * taps.tap_step[ky];
+      if (all) stride = s;
+    }
+    if (taps.kh == taps.kw && (taps.kw == 3 || taps.kw == 5) && stride != 0) window = taps.kw;
   }
-  const size_t k = taps.kh == taps.kw ? taps.kw : 0;
-  if (k == 3 && stride == 1) return DwconvRun<3, 1, kFull>;
-  if (k == 3 && stride == 2) return DwconvRun<3, 2, kFull>;
-  if (k == 5 && stride == 1) return DwconvRun<5, 1, kFull>;
-  if (k == 5 && stride == 2) return DwconvRun<5, 2, kFull>;
+};
+
+template <bool kFull>
+DwconvRunFn ChooseRun(const RunShape& shape) {
+  if (shape.window == 3) return shape.stride == 1 ? DwconvRun<3, 1, kFull> : DwconvRun<3, 2, kFull>;
+  if (shape.window == 5) return shape.stride == 1 ? DwconvRun<5, 1, kFull> : DwconvRun<5, 2, kFull>;
   return DwconvRun<0, 0, kFull>;
 }
 
 void Dwconv(size_t pixels, size_t channels, const DwconvTaps& taps, const uint8_t* w, size_t block_bytes, int8_t* c,
             const Requant& rq) {
-  const DwconvRunFn full = ChooseRun<true>(taps), partial = ChooseRun<false>(taps);
+  const RunShape shape(taps);
+  const DwconvRunFn full = ChooseRun<true>(shape), partial = ChooseRun<false>(shape);
   for (size_t ch = 0; ch < channels; ch += kDepthwiseBlockChannels, w += block_bytes) {
     const size_t left = channels - ch;
     if (left >= kDepthwiseBlockChannels) {
