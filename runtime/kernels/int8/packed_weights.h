@@ -9,7 +9,9 @@
 //
 // GEMM layout (kPackedGemm: Conv2D with one group, FullyConnected), per block:
 //   int32 bias_s8[16]  bias - x_zp * sum(w[c])            (s8 x s8 kernels)
-//   int32 bias_u8[16]  bias - (x_zp + 128) * sum(w[c])    (u8 x s8: VNNI feeds x + 128)
+//   int32 bias_u8[16]  bias - (x_zp + 128) * sum(w[c])    (u8 x s8 with x + 128: the VNNI
+//                      kernels on short taps; on longer ones they feed w + 128
+//                      and take 128 * sum(x) off bias_s8 per pixel)
 //   float scale[16]    x_scale * w_scale[c] / y_scale, in float (the reference's)
 //   int8  w[taps][k4][16][4]   k4 = ceil(channels per tap / 4); missing bytes and
 //                              channels past out_channels are 0
