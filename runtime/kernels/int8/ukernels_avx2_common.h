@@ -120,7 +120,7 @@ void Dwconv(size_t pixels, size_t channels, const DwconvTaps& taps, const uint8_
   }
 }
 
-// The AVX2 variant's IGEMM: one 16-channel block at a time.
+// The IGEMM of the 256-bit variants: one 16-channel block at a time.
 template <typename Block>
 void IgemmBlocks(Block block, size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, const uint8_t* w,
                  size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {

@@ -89,17 +89,17 @@ inline void PixelSums128(size_t mr, size_t kc, size_t ks, const int8_t* const* a
   _mm_storeu_si128(reinterpret_cast<__m128i*>(sums + 4), _mm512_extracti32x4_epi32(total, 2));
 }
 
-// kTail: kc % 4 != 0. A separate instantiation: with the masked load in the
-// same function GCC 12 shuffles the 16 accumulators through other registers
-// and the stack on every k step of the main loop (a third slower).
 // One k step of a pixel against one weight block (`w` already ^ 0x80 unless kFlipX).
 template <bool kFlipX>
 inline __m512i Dot(__m512i acc, __m512i w, __m512i x, __m512i sign) {
   return kFlipX ? _mm512_dpbusd_epi32(acc, _mm512_xor_si512(x, sign), w) : _mm512_dpbusd_epi32(acc, w, x);
 }
 
+// kTail: kc % 4 != 0. A separate instantiation: with the masked load in the
+// same function GCC 12 shuffles the 16 accumulators through other registers
+// and the stack on every k step of the main loop (a third slower).
 // kFlipX: the other form, x ^ 0x80 against the s8 weights and bias_u8, for
-// short rows, where finding the pixels' sums costs more than the vpxord it saves.
+// short taps, where finding the pixels' sums costs more than the vpxord it saves.
 template <int kNb, bool kTail, bool kFlipX>
 void IgemmTile(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, const uint8_t* w,
                size_t block_bytes, const int32_t* sums, int8_t* c, size_t c_stride, const Requant& rq) {

@@ -11,7 +11,7 @@ namespace int8 {
 namespace {
 
 constexpr size_t kMr = 4;
-constexpr size_t kSumsPayTapBytes = 32;  // as in the AVX512-VNNI variant
+constexpr size_t kSumsPayTapBytes = 32;  // the AVX512-VNNI variant's, not measured for this one
 
 // 128 * the sum of the kc bytes of each of pixel m's ks rows.
 void PixelSums128(size_t mr, size_t kc, size_t ks, const int8_t* const* a, int32_t sums[kMr]) {
@@ -80,9 +80,11 @@ void Igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, c
   const bool flip_x = kc < kSumsPayTapBytes;
   int32_t sums[kMr] = {};
   if (!flip_x) PixelSums128(mr, kc, ks, a, sums);
-  for (size_t n = 0; n < nc; n += kBlockChannels, w += block_bytes) {
-    (flip_x ? IgemmBlock<true> : IgemmBlock<false>)(mr, nc - n < kBlockChannels ? nc - n : kBlockChannels, kc, ks, a, w, sums, c + n, c_stride, rq);
-  }
+  const auto block = flip_x ? IgemmBlock<true> : IgemmBlock<false>;
+  avx2::IgemmBlocks(
+      [&](size_t mr_, size_t n, size_t kc_, size_t ks_, const int8_t* const* a_, const uint8_t* w_, int8_t* c_,
+          size_t c_stride_, const Requant& rq_) { block(mr_, n, kc_, ks_, a_, w_, sums, c_, c_stride_, rq_); },
+      mr, nc, kc, ks, a, w, block_bytes, c, c_stride, rq);
 }
 
 }  // namespace
