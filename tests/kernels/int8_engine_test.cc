@@ -184,6 +184,17 @@ std::vector<EngineCase> Cases() {
   conv_saturating.name = "Conv3x3Stride2Saturating";
   conv_saturating.out_codes = 200000.0f;
   cases.push_back(conv_saturating);
+  // Taps of 64 bytes and more (the AMX kernel's; shorter ones go to AVX512-VNNI):
+  // 16-pixel tiles at one stride and not (crossing output rows, edges), whole
+  // 64-byte steps with a tail of 1-3 bytes, of whole groups, and none; more
+  // than four blocks (a second pass over the pixels), a partial last tile.
+  cases.push_back({"PointwiseDeep260", 1, 7, 9, 260, 80, 1, 1});
+  cases.push_back({"PointwiseDeep67", 1, 4, 8, 67, 16, 1, 1});
+  cases.push_back({"Conv3x3Deep128", 1, 9, 21, 128, 72, 3, 3, 1, 1, 1});
+  cases.push_back({"Conv3x3Deep100Stride2", 2, 12, 34, 100, 36, 3, 3, 2, 1, 1});
+  EngineCase deep_deconv = {"Deconv2x2Deep", 1, 5, 18, 96, 40, 2, 2};
+  deep_deconv.deconv = true;
+  cases.push_back(deep_deconv);
   EngineCase edge_zp = cases[1];
   edge_zp.name = "PointwiseZeroPoint127";
   edge_zp.in_zp_lo = edge_zp.in_zp_hi = 127;

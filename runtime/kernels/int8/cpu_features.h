@@ -18,6 +18,7 @@ struct X86Features {
   bool avx512 = false;  // F, BW and VL
   bool avx512_vnni = false;
   bool avx512_vbmi = false;  // byte permutes (vpermi2b)
+  bool amx_int8 = false;     // AMX-TILE and AMX-INT8, with the OS saving the tile state
 };
 
 inline X86Features DetectX86Features() {
@@ -35,6 +36,8 @@ inline X86Features DetectX86Features() {
   f.avx512 = zmm_state && ((b >> 16) & 1) && ((b >> 30) & 1) && ((b >> 31) & 1);
   f.avx512_vnni = f.avx512 && ((c >> 11) & 1);
   f.avx512_vbmi = f.avx512 && ((c >> 1) & 1);
+  // XCR0 bits 17 and 18: the tile configuration and the tile data.
+  f.amx_int8 = f.avx512_vnni && ((d >> 24) & 1) && ((d >> 25) & 1) && (xcr0_lo & 0x60000) == 0x60000;
   if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx_vnni = f.avx2 && ((a >> 4) & 1);
   return f;
 }

@@ -67,7 +67,7 @@ struct Ukernels {
 // The variants this build contains and this CPU executes, best first, into
 // `out`; returns their count. The portable C variant is always last. A pure
 // function of the CPU (CPUID on x86): the same answer for the whole process.
-constexpr size_t kMaxUkernels = 4;
+constexpr size_t kMaxUkernels = 5;
 size_t AvailableUkernels(const Ukernels* out[kMaxUkernels]);
 // The best available variant, or the one named (nullptr when the name is
 // unknown or this CPU cannot run it).
@@ -78,6 +78,7 @@ const Ukernels* FindUkernels(const char* name);
 // ISA's flags).
 extern const Ukernels kScalarUkernels;
 #if defined(__x86_64__)
+extern const Ukernels kAvx512AmxUkernels;
 extern const Ukernels kAvx512VnniUkernels;
 extern const Ukernels kAvxVnniUkernels;
 extern const Ukernels kAvx2Ukernels;

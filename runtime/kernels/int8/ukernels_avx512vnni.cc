@@ -21,6 +21,7 @@
 #pragma GCC diagnostic pop
 
 #include "kernels/int8/packed_weights.h"
+#include "kernels/int8/ukernels_avx512_store.h"
 #include "kernels/int8/ukernels.h"
 #include "kernels/int8/ukernels_loads.h"
 
@@ -35,20 +36,6 @@ constexpr size_t kMr = 8;
 // slower with the sums, its 5-tap 15-byte first layer 1.20x, those of 48
 // channels 0.93x, 96 channels 0.80-0.84x, M-LSD's 3x3 convs of 64+ ~0.88x.
 constexpr size_t kSumsPayTapBytes = 32;
-
-// Requantizes 16 accumulators (bias included) to 16 int8 and stores `n` of them.
-inline void Store16(__m512i acc, __m512 scale, const Requant& rq, int8_t* out, size_t n) {
-  __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
-  f = _mm512_max_ps(f, _mm512_set1_ps(rq.lo));  // NaN -> lo, as the reference
-  f = _mm512_min_ps(f, _mm512_set1_ps(rq.hi));
-  const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(f), _mm512_set1_epi32(rq.zero_point));
-  const __m128i bytes = _mm512_cvtsepi32_epi8(q);
-  if (n == 16) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
-  } else {
-    _mm_mask_storeu_epi8(out, static_cast<__mmask16>((1u << n) - 1), bytes);
-  }
-}
 
 // The last 1-3 bytes of a row as one 4-byte group with zero high bytes, by
 // a masked load (the bytes past them are neither read nor faulted on).
