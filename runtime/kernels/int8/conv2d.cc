@@ -27,11 +27,11 @@ namespace {
 constexpr int32_t kInput = 0;
 constexpr int32_t kWeights = 1;
 constexpr int32_t kPacked = 3;
-// Row pointers live on the stack: taps x mr of them (the AMX kernel's 16
+// Row pointers live on the stack: taps x mr of them (the AMX kernel's 32
 // pixels on x86; elsewhere 8, the widest variant's, for small stacks).
 constexpr int32_t kMaxTaps = 128;
 #if defined(__x86_64__)
-constexpr size_t kMaxMr = 16;
+constexpr size_t kMaxMr = 32;
 #else
 constexpr size_t kMaxMr = 8;
 #endif

@@ -31,9 +31,9 @@ namespace kite {
 namespace int8 {
 namespace {
 
-constexpr size_t kMr = 16;          // tile rows
+constexpr size_t kMr = 32;          // two tiles of 16 pixels
+constexpr size_t kTileRows = 16;
 constexpr size_t kTileBytes = 64;   // bytes per tile row: 16 groups of 4
-constexpr size_t kMaxBlocks = 4;    // accumulator tiles
 constexpr size_t kVnniMr = 8;       // the AVX512-VNNI kernel's pixels per call
 constexpr size_t kAmxMinTapBytes = 64;
 
@@ -53,36 +53,16 @@ void ConfigureTiles() {
   config.palette = 1;
   for (int t = 0; t < 8; ++t) {
     config.colsb[t] = kTileBytes;
-    config.rows[t] = kMr;
+    config.rows[t] = kTileRows;
   }
   _tile_loadconfig(&config);
 }
 
-// Tile numbers are immediates: block b accumulates in tmm<b> against the
-// weights in tmm5, 6, 7, 5 (block 3 reuses block 0's weight tile).
-inline void DotBlock(size_t b, const int8_t* weights) {
-  switch (b) {
-    case 0: _tile_loadd(5, weights, kTileBytes); _tile_dpbssd(0, 4, 5); break;
-    case 1: _tile_loadd(6, weights, kTileBytes); _tile_dpbssd(1, 4, 6); break;
-    case 2: _tile_loadd(7, weights, kTileBytes); _tile_dpbssd(2, 4, 7); break;
-    default: _tile_loadd(5, weights, kTileBytes); _tile_dpbssd(3, 4, 5); break;
-  }
-}
-
-inline void StoreAccumulators(size_t b, int32_t* out) {
-  switch (b) {
-    case 0: _tile_stored(0, out, kMr * sizeof(int32_t)); break;
-    case 1: _tile_stored(1, out, kMr * sizeof(int32_t)); break;
-    case 2: _tile_stored(2, out, kMr * sizeof(int32_t)); break;
-    default: _tile_stored(3, out, kMr * sizeof(int32_t)); break;
-  }
-}
-
-// The stride at which a tap's 16 rows lie, or 0 when they do not (rows past
-// mr repeat row 0, so a short tile never does unless all rows are one).
+// The stride at which a tile's 16 rows lie, when they do (rows past mr
+// repeat row 0, so a short tile does not unless all its rows are one).
 inline bool OneStride(const int8_t* const* rows, ptrdiff_t* stride) {
   const ptrdiff_t step = rows[1] - rows[0];
-  for (size_t m = 2; m < kMr; ++m) {
+  for (size_t m = 2; m < kTileRows; ++m) {
     if (rows[m] - rows[0] != static_cast<ptrdiff_t>(m) * step) return false;
   }
   *stride = step;
@@ -92,64 +72,94 @@ inline bool OneStride(const int8_t* const* rows, ptrdiff_t* stride) {
 // Bytes [k, k + n) of each of the 16 rows into `tile` (n <= 64), zeros after them.
 inline void Gather(const int8_t* const* rows, size_t k, size_t n, int8_t* tile) {
   const __mmask64 mask = n == kTileBytes ? ~__mmask64{0} : _cvtu64_mask64((uint64_t{1} << n) - 1);
-  for (size_t m = 0; m < kMr; ++m) {
+  for (size_t m = 0; m < kTileRows; ++m) {
     _mm512_store_si512(tile + m * kTileBytes, _mm512_maskz_loadu_epi8(mask, rows[m] + k));
   }
 }
 
-// Up to four blocks (`blocks`, nc <= 64 of their channels) for 16 pixels.
-void IgemmBlocks(size_t mr, size_t nc, size_t blocks, size_t kc, size_t ks, const int8_t* const* a, const uint8_t* w,
-                 size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
-  alignas(64) int8_t gathered[kMr * kTileBytes];
-  alignas(64) int8_t tail_weights[kMr * kTileBytes];
+// Where one 16-pixel tile's bytes come from for a tap: its rows' own
+// memory at one stride, or a gathered copy.
+struct TileSource {
+  const int8_t* const* rows;
+  ptrdiff_t stride;
+  bool direct;
+  alignas(64) int8_t gathered[kTileRows * kTileBytes];
+
+  void Start(const int8_t* const* tap_rows) {
+    rows = tap_rows;
+    direct = OneStride(rows, &stride);
+  }
+  // Bytes [k, k + n) of the rows: where tileloadd reads them, at stride().
+  const int8_t* Bytes(size_t k, size_t n) {
+    if (direct && n == kTileBytes) return rows[0] + k;
+    Gather(rows, k, n, gathered);
+    return gathered;
+  }
+  ptrdiff_t Stride(size_t n) const { return direct && n == kTileBytes ? stride : kTileBytes; }
+};
+
+// Tile numbers are immediates. Pixels 0-15 are tmm4 and 16-31 tmm5; the
+// group's two blocks' weights tmm6 and tmm7; block b of pixel tile h
+// accumulates in tmm<2h + b>. Each tile read by two tdpbssd and each
+// accumulator written every fourth one, so loads overlap the products.
+template <size_t kHalves, size_t kBlocks>
+void IgemmGroup(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, const uint8_t* w,
+                size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
+  TileSource x0, x1;
+  alignas(64) int8_t tail_weights[2][kTileRows * kTileBytes];
   const size_t full = kc / kTileBytes * kTileBytes, rest = kc - full;
   const size_t tap_bytes = static_cast<size_t>(RoundUp(static_cast<int64_t>(kc), 4)) * kBlockChannels;
   if (rest != 0) memset(tail_weights, 0, sizeof(tail_weights));  // groups past the tail multiply zeros
-  for (size_t b = 0; b < blocks; ++b) {
-    switch (b) {
-      case 0: _tile_zero(0); break;
-      case 1: _tile_zero(1); break;
-      case 2: _tile_zero(2); break;
-      default: _tile_zero(3); break;
-    }
-  }
+  _tile_zero(0);
+  if (kBlocks == 2) _tile_zero(1);
+  if (kHalves == 2) _tile_zero(2);
+  if (kHalves == 2 && kBlocks == 2) _tile_zero(3);
+  const int8_t* w0 = GemmBlockWeights(w);
+  const int8_t* w1 = GemmBlockWeights(w + block_bytes);
   for (size_t t = 0; t < ks; ++t) {
-    const int8_t* const* rows = a + t * kMr;
-    ptrdiff_t stride = 0;
-    const bool direct = OneStride(rows, &stride);
-    for (size_t k = 0; k < full; k += kTileBytes) {
-      if (direct) {
-        _tile_loadd(4, rows[0] + k, stride);
-      } else {
-        Gather(rows, k, kTileBytes, gathered);
-        _tile_loadd(4, gathered, kTileBytes);
+    x0.Start(a + t * kMr);
+    if (kHalves == 2) x1.Start(a + t * kMr + kTileRows);
+    for (size_t k = 0; k < kc; k += kTileBytes) {
+      const size_t n = kc - k < kTileBytes ? kc - k : kTileBytes;
+      const int8_t* b0 = w0 + t * tap_bytes + k * kBlockChannels;
+      const int8_t* b1 = w1 + t * tap_bytes + k * kBlockChannels;
+      if (n < kTileBytes) {  // copied: a block's last tap may end the packed buffer
+        const size_t groups = (n + 3) / 4;
+        memcpy(tail_weights[0], b0, groups * kTileBytes);
+        b0 = tail_weights[0];
+        if (kBlocks == 2) {
+          memcpy(tail_weights[1], b1, groups * kTileBytes);
+          b1 = tail_weights[1];
+        }
       }
-      for (size_t b = 0; b < blocks; ++b) {
-        DotBlock(b, GemmBlockWeights(w + b * block_bytes) + t * tap_bytes + k / 4 * kBlockChannels * 4);
+      _tile_loadd(4, x0.Bytes(k, n), x0.Stride(n));
+      _tile_loadd(6, b0, kTileBytes);
+      _tile_dpbssd(0, 4, 6);
+      if (kHalves == 2) {
+        _tile_loadd(5, x1.Bytes(k, n), x1.Stride(n));
+        _tile_dpbssd(2, 5, 6);
       }
-    }
-    if (rest != 0) {
-      Gather(rows, full, rest, gathered);
-      _tile_loadd(4, gathered, kTileBytes);
-      const size_t groups = (rest + 3) / 4;
-      for (size_t b = 0; b < blocks; ++b) {
-        // Copied: the block's last tap may end the packed buffer.
-        memcpy(tail_weights, GemmBlockWeights(w + b * block_bytes) + t * tap_bytes + full * kBlockChannels,
-               groups * kTileBytes);
-        DotBlock(b, tail_weights);
+      if (kBlocks == 2) {
+        _tile_loadd(7, b1, kTileBytes);
+        _tile_dpbssd(1, 4, 7);
+        if (kHalves == 2) _tile_dpbssd(3, 5, 7);
       }
     }
   }
-  alignas(64) int32_t acc[kMr * kMr];
-  for (size_t b = 0; b < blocks; ++b) {
-    StoreAccumulators(b, acc);
+  alignas(64) int32_t acc[4][kTileRows * kBlockChannels];
+  constexpr size_t kAccStride = kBlockChannels * sizeof(int32_t);
+  _tile_stored(0, acc[0], kAccStride);
+  if (kBlocks == 2) _tile_stored(1, acc[1], kAccStride);
+  if (kHalves == 2) _tile_stored(2, acc[2], kAccStride);
+  if (kHalves == 2 && kBlocks == 2) _tile_stored(3, acc[3], kAccStride);
+  for (size_t b = 0; b < kBlocks; ++b) {
     const uint8_t* block = w + b * block_bytes;
     const __m512i bias = _mm512_load_si512(BlockBiasS8(block));
     const __m512 scale = _mm512_load_ps(GemmBlockScales(block));
     const size_t n = nc - b * kBlockChannels < kBlockChannels ? nc - b * kBlockChannels : kBlockChannels;
     for (size_t m = 0; m < mr; ++m) {
-      Store16(_mm512_add_epi32(_mm512_load_si512(acc + m * kMr), bias), scale, rq, c + m * c_stride + b * kBlockChannels,
-              n);
+      const int32_t* sums = acc[2 * (m / kTileRows) + b] + (m % kTileRows) * kBlockChannels;
+      Store16(_mm512_add_epi32(_mm512_load_si512(sums), bias), scale, rq, c + m * c_stride + b * kBlockChannels, n);
     }
   }
 }
@@ -175,11 +185,14 @@ void Igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, c
     return;
   }
   ConfigureTiles();
-  for (size_t n = 0; n < nc; n += kMaxBlocks * kBlockChannels) {
-    const size_t left = nc - n < kMaxBlocks * kBlockChannels ? nc - n : kMaxBlocks * kBlockChannels;
-    const size_t blocks = (left + kBlockChannels - 1) / kBlockChannels;
-    IgemmBlocks(mr, left, blocks, kc, ks, a, w, block_bytes, c + n, c_stride, rq);
-    w += kMaxBlocks * block_bytes;
+  const bool two = mr > kTileRows;
+  for (size_t n = 0; n < nc; n += 2 * kBlockChannels, w += 2 * block_bytes) {
+    const size_t left = nc - n < 2 * kBlockChannels ? nc - n : 2 * kBlockChannels;
+    if (left > kBlockChannels) {
+      (two ? IgemmGroup<2, 2> : IgemmGroup<1, 2>)(mr, left, kc, ks, a, w, block_bytes, c + n, c_stride, rq);
+    } else {
+      (two ? IgemmGroup<2, 1> : IgemmGroup<1, 1>)(mr, left, kc, ks, a, w, block_bytes, c + n, c_stride, rq);
+    }
   }
   _tile_release();  // the tiles back to their initial state: the OS need not save them
 }
@@ -192,7 +205,7 @@ void Dwconv(size_t pixels, size_t channels, const DwconvTaps& taps, const uint8_
 }  // namespace
 
 const Ukernels kAvx512AmxUkernels = {
-    "avx512amx", "int8/qc8-igemm-16x64c4-avx512amx", "int8/qc8-dwconv-4x32-avx512vnni", Igemm, kMr, Dwconv, true,
+    "avx512amx", "int8/qc8-igemm-32x32c4-avx512amx", "int8/qc8-dwconv-4x32-avx512vnni", Igemm, kMr, Dwconv, true,
 };
 
 }  // namespace int8
