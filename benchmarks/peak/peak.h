@@ -1,6 +1,6 @@
 // This machine's per-core peaks, measured: chain-free loops of 12-16
 // independent accumulators of the widest multiply-accumulate each ISA has
-// (int8: vpdpbusd / sdot; fp32: FMA / fmla), so throughput, not latency,
+// (int8: vpdpbusd / sdot, or AMX's tdpbssd on four tiles; fp32: FMA / fmla), so throughput, not latency,
 // bounds them. kernel_bench reports shares of these, peak_bench prints them.
 #ifndef KITE_BENCHMARKS_PEAK_PEAK_H_
 #define KITE_BENCHMARKS_PEAK_PEAK_H_
