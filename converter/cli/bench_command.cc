@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/op_cost.h"
 #include "executor/c_api_internal.h"
+#include "kernels/int8/ukernels.h"
 #include "kernels/kernel.h"
 #include "kite/kite.hpp"
 
@@ -66,9 +67,20 @@ void BenchModel(const BenchArgs& args) {
     throw std::runtime_error("--threads " + std::to_string(args.threads) + ": " + kite_status_string(threads) +
                              (threads == KITE_ERROR_MODEL_UNSUPPORTED ? " (this build has no XNNPACK: one thread)" : ""));
   }
+  Interpreter& interpreter = it.get()->impl;
+  if (!args.int8_variant.empty()) {
+    const int8::Ukernels* variant = int8::FindUkernels(args.int8_variant.c_str());
+    if (variant == nullptr) {
+      std::string names;
+      const int8::Ukernels* variants[int8::kMaxUkernels];
+      const size_t count = int8::AvailableUkernels(variants);
+      for (size_t i = 0; i < count; ++i) names += std::string(i > 0 ? ", " : "") + variants[i]->name;
+      throw std::runtime_error("--int8-variant " + args.int8_variant + ": this CPU runs " + names);
+    }
+    interpreter.set_int8_ukernels(variant);
+  }
   if (it.Prepare() != KITE_OK) throw std::runtime_error(it.error());
   const auto t2 = Clock::now();
-  Interpreter& interpreter = it.get()->impl;
   const schema::Model& fb = *model.get()->model.fb();
 
   // Seeded inputs, the same every run.

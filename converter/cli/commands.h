@@ -40,6 +40,7 @@ struct BenchArgs {
   uint32_t seed = 0;
   bool json = false;
   std::string kernels = "optimized";  // or "reference": every op on its reference kernel
+  std::string int8_variant;           // the int8 engine's microkernel variant; empty: the best this CPU runs
 };
 
 struct CompareArgs {

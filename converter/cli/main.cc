@@ -138,6 +138,9 @@ int main(int argc, char** argv) {
                     "reference (the portable reference kernels only, to see what the optimized ones gain) or portable "
                     "(what a microcontroller build runs: Kite's portable kernels and the reference)")
       ->check(CLI::IsMember({"optimized", "reference", "portable"}));
+  bench->add_option("--int8-variant", bench_args.int8_variant,
+                    "the int8 engine's microkernel variant instead of the best this CPU runs: avx512amx, avx512vnni, "
+                    "avxvnni, avx2 (x86-64), neondot, neon (aarch64) or scalar; an error if this CPU cannot run it");
 
   kite::cli::CompareArgs compare_args;
   std::vector<std::string> compare_shapes;

@@ -48,10 +48,11 @@ void InvokeConcat(const Node& node, const Tensor* tensors) {
   const auto& t = *static_cast<const TableJoin*>(node.state);
   const reference::ConcatSplitState& s = *t.join;
   int8_t* y = node.output(tensors, 0).As<int8_t>();
-  for (int32_t k = 0; k < s.num_pieces; ++k) {
-    const reference::JoinPiece& p = s.pieces[k];
-    const int8_t* x = node.input(tensors, k).As<int8_t>();
-    for (int64_t r = 0; r < s.outer; ++r) Move(t, k, x + r * p.run, y + r * s.joined_run + p.offset);
+  for (int64_t r = 0; r < s.outer; ++r) {  // row by row, as the reference: y written in one stream
+    for (int32_t k = 0; k < s.num_pieces; ++k) {
+      const reference::JoinPiece& p = s.pieces[k];
+      Move(t, k, node.input(tensors, k).As<int8_t>() + r * p.run, y + r * s.joined_run + p.offset);
+    }
   }
 }
 
@@ -59,10 +60,11 @@ void InvokeSplit(const Node& node, const Tensor* tensors) {
   const auto& t = *static_cast<const TableJoin*>(node.state);
   const reference::ConcatSplitState& s = *t.join;
   const int8_t* x = node.input(tensors, 0).As<int8_t>();
-  for (int32_t k = 0; k < s.num_pieces; ++k) {
-    const reference::JoinPiece& p = s.pieces[k];
-    int8_t* y = node.output(tensors, k).As<int8_t>();
-    for (int64_t r = 0; r < s.outer; ++r) Move(t, k, x + r * s.joined_run + p.offset, y + r * p.run);
+  for (int64_t r = 0; r < s.outer; ++r) {
+    for (int32_t k = 0; k < s.num_pieces; ++k) {
+      const reference::JoinPiece& p = s.pieces[k];
+      Move(t, k, x + r * s.joined_run + p.offset, node.output(tensors, k).As<int8_t>() + r * p.run);
+    }
   }
 }
 

@@ -36,12 +36,15 @@ void InvokeConcat(const Node& node, const Tensor* tensors) {
   const ConcatSplitState& s = *static_cast<const ConcatSplitState*>(node.state);
   const Tensor& y = node.output(tensors, 0);
   const size_t es = DtypeSize(y.dtype);
-  for (int32_t k = 0; k < s.num_pieces; ++k) {
-    const Piece& p = s.pieces[k];
-    const uint8_t* src = node.input(tensors, k).data;
-    for (int64_t r = 0; r < s.outer; ++r) {
-      MoveRun(p, es, src + static_cast<size_t>(r * p.run) * es,
-              y.data + static_cast<size_t>(r * s.joined_run + p.offset) * es);
+  // Row by row, so the joined tensor is written in one forward stream: piece
+  // by piece, each pass strides over all of it (M-LSD's 160x160 channel
+  // Concat of two 64-channel halves: 6 ms against 1.6 ms).
+  for (int64_t r = 0; r < s.outer; ++r) {
+    uint8_t* row = y.data + static_cast<size_t>(r * s.joined_run) * es;
+    for (int32_t k = 0; k < s.num_pieces; ++k) {
+      const Piece& p = s.pieces[k];
+      MoveRun(p, es, node.input(tensors, k).data + static_cast<size_t>(r * p.run) * es,
+              row + static_cast<size_t>(p.offset) * es);
     }
   }
 }
@@ -50,12 +53,12 @@ void InvokeSplit(const Node& node, const Tensor* tensors) {
   const ConcatSplitState& s = *static_cast<const ConcatSplitState*>(node.state);
   const Tensor& x = node.input(tensors, 0);
   const size_t es = DtypeSize(x.dtype);
-  for (int32_t k = 0; k < s.num_pieces; ++k) {
-    const Piece& p = s.pieces[k];
-    uint8_t* dst = node.output(tensors, k).data;
-    for (int64_t r = 0; r < s.outer; ++r) {
-      MoveRun(p, es, x.data + static_cast<size_t>(r * s.joined_run + p.offset) * es,
-              dst + static_cast<size_t>(r * p.run) * es);
+  for (int64_t r = 0; r < s.outer; ++r) {  // the joined tensor read in one stream
+    const uint8_t* row = x.data + static_cast<size_t>(r * s.joined_run) * es;
+    for (int32_t k = 0; k < s.num_pieces; ++k) {
+      const Piece& p = s.pieces[k];
+      MoveRun(p, es, row + static_cast<size_t>(p.offset) * es,
+              node.output(tensors, k).data + static_cast<size_t>(r * p.run) * es);
     }
   }
 }
