@@ -4,6 +4,9 @@
 // float32 and int8, once with the reference kernels and once with the
 // optimized set (XNNPACK and Kite's own kernels; the op falls back to the
 // reference where neither covers it). Names: DTYPE_KERNEL/SET/MODEL/INDEX.
+// int8 Conv/FC also run on every other int8 engine variant this CPU executes
+// (SET = the variant's name, e.g. int8_conv2d/avx512vnni/...): "optimized"
+// is the best of them.
 //
 // int8 Conv/FC weights are packed as the converter packs them, so the
 // optimized set runs Kite's int8 engine on them. The "xnnpack" set runs the
@@ -13,13 +16,16 @@
 //
 // Counters (Google Benchmark shows them per second): "GMAC" (GMAC/s) and
 // "peak_share" (the fraction of this machine's per-core int8 or fp32 peak,
-// measured at start by benchmarks/peak) for Conv/FC; "GB" (GB/s of
+// measured at start by benchmarks/peak) for Conv/FC, and "variant_share" (of
+// the peak of the instruction the int8 kernel that ran is built on:
+// vpdpbusd zmm for avx512vnni, tdpbssd for avx512amx, ...); "GB" (GB/s of
 // activations read and written) for the memory-bound ops.
 //   build/benchmarks/kernel_bench --benchmark_filter='int8_add/.*/ppocr_det/'
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -28,6 +34,7 @@
 #include <sstream>
 
 #include "executor/c_api_internal.h"
+#include "kernels/int8/ukernels.h"
 #include "kernels/kernel.h"
 #include "kite/kite.hpp"
 #include "peak/peak.h"
@@ -39,6 +46,7 @@ namespace {
 
 // Measured once, before any benchmark runs (main).
 double g_peak_gmac[2] = {0, 0};  // [int8]
+std::map<std::string, double> g_variant_peak_gmac;  // int8 engine variant -> its instruction's peak
 
 using converter::ModelBuilder;
 using converter::PerTensor;
@@ -186,15 +194,21 @@ std::string KernelName(const KernelLine& k) {
 }
 
 // `kernel_prefix`: the kernel the op must get, else the case is skipped.
+// `variant`: the int8 engine's microkernel variant (nullptr: the best).
 void RunCase(benchmark::State& state, const std::shared_ptr<Case>& c, bool int8, KernelSet set,
-             const char* kernel_prefix) {
+             const char* kernel_prefix, const int8::Ukernels* variant = nullptr) {
   kite_options options = KITE_OPTIONS_DEFAULT;
   options.kernels = set == KernelSet::kReference ? KITE_KERNELS_REFERENCE : KITE_KERNELS_OPTIMIZED;
   std::unique_ptr<uint8_t, decltype(&std::free)> bytes(static_cast<uint8_t*>(std::aligned_alloc(64, (c->model.size() + 63) / 64 * 64)), &std::free);
   std::memcpy(bytes.get(), c->model.data(), c->model.size());
   ModelHandle model;
   InterpreterHandle it;
-  if (model.Load(bytes.get(), c->model.size()) != KITE_OK || it.Create(model, options, nullptr, 0) != KITE_OK || it.Prepare() != KITE_OK) {
+  if (model.Load(bytes.get(), c->model.size()) != KITE_OK || it.Create(model, options, nullptr, 0) != KITE_OK) {
+    state.SkipWithError(it.error());
+    return;
+  }
+  if (variant != nullptr) it.get()->impl.set_int8_ukernels(variant);
+  if (it.Prepare() != KITE_OK) {
     state.SkipWithError(it.error());
     return;
   }
@@ -215,6 +229,16 @@ void RunCase(benchmark::State& state, const std::shared_ptr<Case>& c, bool int8,
     // Share of one core's peak: fraction, so 0.01 is 1%.
     state.counters["peak_share"] = benchmark::Counter(c->macs / 1e9 / g_peak_gmac[int8 ? 1 : 0],
                                                 benchmark::Counter::kIsIterationInvariantRate);
+    // And of the peak of the instruction the kernel that ran is built on
+    // (on an AMX machine the VNNI kernels' own bound is vpdpbusd's).
+    const char* suffix = std::strrchr(node.kernel_name, '-');
+    const auto own = suffix != nullptr && std::strncmp(node.kernel_name, "int8/", 5) == 0
+                         ? g_variant_peak_gmac.find(suffix + 1)
+                         : g_variant_peak_gmac.end();
+    if (own != g_variant_peak_gmac.end()) {
+      state.counters["variant_share"] =
+          benchmark::Counter(c->macs / 1e9 / own->second, benchmark::Counter::kIsIterationInvariantRate);
+    }
   } else {
     state.counters["GB"] = benchmark::Counter(c->bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   }
@@ -246,6 +270,19 @@ void RegisterAll() {
               ->Unit(benchmark::kMicrosecond)
               ->MinTime(0.2);
         }
+        // Every int8 engine variant this CPU runs besides the best, which
+        // "optimized" already is: DTYPE_KERNEL/VARIANT/MODEL/INDEX.
+        const int8::Ukernels* variants[int8::kMaxUkernels];
+        const size_t num_variants = int8::AvailableUkernels(variants);
+        for (size_t v = 1; int8 && (k.op == "CONV_2D" || k.op == "FULLY_CONNECTED") && v < num_variants; ++v) {
+          const int8::Ukernels* variant = variants[v];
+          benchmark::RegisterBenchmark((prefix + "/" + variant->name + tail).c_str(),
+                                       [c, variant](benchmark::State& s) {
+                                         RunCase(s, c, true, KernelSet::kOptimized, nullptr, variant);
+                                       })
+              ->Unit(benchmark::kMicrosecond)
+              ->MinTime(0.2);
+        }
 #if KITE_WITH_XNNPACK
         if (int8 && (k.op == "CONV_2D" || k.op == "FULLY_CONNECTED")) {
           auto unpacked = std::make_shared<Case>(Build(k, int8, false));
@@ -267,8 +304,13 @@ void RegisterAll() {
 }  // namespace kite
 
 int main(int argc, char** argv) {
-  kite::g_peak_gmac[0] = kite::bench::PeakGmac(false);
-  kite::g_peak_gmac[1] = kite::bench::PeakGmac(true);
+  for (const kite::bench::PeakLoop& loop : kite::bench::AvailablePeakLoops()) {
+    const double gmac = kite::bench::MeasureGmac(loop, 3);
+    double& best = kite::g_peak_gmac[loop.int8 ? 1 : 0];
+    if (gmac > best) best = gmac;
+    if (loop.int8_variant != nullptr) kite::g_variant_peak_gmac[loop.int8_variant] = gmac;
+    std::fprintf(stderr, "kernel_bench: %s %.1f GMAC/s per core\n", loop.name.c_str(), gmac);
+  }
   std::fprintf(stderr, "kernel_bench: measured per-core peaks: int8 %.1f GMAC/s, fp32 %.1f GMAC/s\n",
                kite::g_peak_gmac[1], kite::g_peak_gmac[0]);
   kite::RegisterAll();

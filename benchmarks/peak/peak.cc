@@ -168,14 +168,14 @@ std::vector<PeakLoop> AvailablePeakLoops() {
   std::vector<PeakLoop> loops;
 #if defined(__x86_64__)
   const int8::X86Features cpu = int8::DetectX86Features();
-  if (int8::FindUkernels("avx512amx") != nullptr) loops.push_back({"int8_tdpbssd_amx", true, 4 * 16 * 16 * 64.0, TdpbssdAmx});
-  if (cpu.avx512_vnni) loops.push_back({"int8_vpdpbusd_zmm", true, kChains * 64.0, DpbusdZmm});
-  if (cpu.avx_vnni) loops.push_back({"int8_vpdpbusd_ymm", true, kYmmChains * 32.0, DpbusdYmm});
-  if (cpu.avx512) loops.push_back({"fp32_fma_zmm", false, kChains * 16.0, FmaZmm});
-  if (cpu.avx2 && cpu.fma) loops.push_back({"fp32_fma_ymm", false, kYmmChains * 8.0, FmaYmm});
+  if (int8::FindUkernels("avx512amx") != nullptr) loops.push_back({"int8_tdpbssd_amx", true, 4 * 16 * 16 * 64.0, TdpbssdAmx, "avx512amx"});
+  if (cpu.avx512_vnni) loops.push_back({"int8_vpdpbusd_zmm", true, kChains * 64.0, DpbusdZmm, "avx512vnni"});
+  if (cpu.avx_vnni) loops.push_back({"int8_vpdpbusd_ymm", true, kYmmChains * 32.0, DpbusdYmm, "avxvnni"});
+  if (cpu.avx512) loops.push_back({"fp32_fma_zmm", false, kChains * 16.0, FmaZmm, nullptr});
+  if (cpu.avx2 && cpu.fma) loops.push_back({"fp32_fma_ymm", false, kYmmChains * 8.0, FmaYmm, nullptr});
 #elif defined(__aarch64__)
-  if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) loops.push_back({"int8_sdot_q", true, kChains * 16.0, SdotQ});
-  loops.push_back({"fp32_fmla_q", false, kChains * 4.0, FmlaQ});
+  if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) loops.push_back({"int8_sdot_q", true, kChains * 16.0, SdotQ, "neondot"});
+  loops.push_back({"fp32_fmla_q", false, kChains * 4.0, FmlaQ, nullptr});
 #endif
   return loops;
 }

@@ -16,6 +16,7 @@ struct PeakLoop {
   bool int8;
   double macs_per_iteration;
   double (*run)(long iterations);  // seconds for `iterations` loop turns
+  const char* int8_variant;        // the int8 engine variant this instruction bounds, e.g. "avx512vnni"; or nullptr
 };
 
 // The loops this CPU executes.
