@@ -222,6 +222,40 @@ void FoldAffineIntoConv(Graph& g) {
   }
 }
 
+// A zero Pad of H and W whose only reader is a Conv becomes the Conv's own
+// padding (TensorFlow exports write SAME padding of strided convs this way:
+// one more row and column at the end). The same function, and one pass over
+// the activation less; int8 too: the Conv pads with the input zero point,
+// which is what the Pad's 0 quantizes to.
+void FusePadIntoConv(Graph& g) {
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& conv = g.nodes[i];
+    if (conv.removed || conv.op_type != "Conv" || !conv.has_input(0) || !conv.has("kite_pads")) continue;
+    Node* pad = SoleProducer(g, conv.inputs[0], static_cast<int>(i));
+    if (pad == nullptr || pad->op_type != "Pad" || !pad->has("kite_pads") || !pad->has("kite_value")) continue;
+    const std::vector<int64_t> p = pad->Ints("kite_pads");  // NCHW begins, then ends
+    const std::vector<float>& value = pad->attributes.at("kite_value").floats;
+    if (p.size() != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0 || p[5] != 0 || value.size() != 1 || value[0] != 0.0f ||
+        std::any_of(p.begin(), p.end(), [](int64_t v) { return v < 0; })) {
+      continue;
+    }
+    std::vector<int64_t> pads = conv.Ints("kite_pads");  // top, left, bottom, right
+    pads[0] += p[2];
+    pads[1] += p[3];
+    pads[2] += p[6];
+    pads[3] += p[7];
+    // Only padding every window still overlaps the input with, as convs are
+    // usually padded: a wider Pad stays a Pad.
+    const std::vector<int64_t>& w = g.values[conv.inputs[1]].shape;
+    const std::vector<int64_t> dilations = conv.Ints("kite_dilations", {1, 1});
+    const int64_t reach_h = (w[2] - 1) * dilations[0], reach_w = (w[3] - 1) * dilations[1];
+    if (pads[0] > reach_h || pads[2] > reach_h || pads[1] > reach_w || pads[3] > reach_w) continue;
+    conv.attributes["kite_pads"].ints = pads;
+    conv.inputs[0] = pad->inputs[0];
+    pad->removed = true;
+  }
+}
+
 // A single constant equal to `value` (any shape of one element).
 bool IsScalar(const Graph& g, int v, float value) {
   const Value& c = g.values[v];
@@ -309,6 +343,7 @@ void FuseNodes(Graph& graph) {
   DropIdentities(graph);
   FoldBatchNorm(graph);
   FoldAffineIntoConv(graph);
+  FusePadIntoConv(graph);
   FuseHardSwish(graph);
   FusePaddleHardSwish(graph);
   FuseActivations(graph);

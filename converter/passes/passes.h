@@ -31,7 +31,7 @@ int FoldQdqPairs(Graph& graph);
 // preceding Conv (BatchNormalization also into ConvTranspose); Relu/Clip into
 // Conv, ConvTranspose, Gemm/MatMul and Add (fused activation); x * HardSigmoid(x)
 // (alpha 1/6, beta 1/2) and x * Clip(x + 3, 0, 6) / 6 into HardSwish; Identity
-// and Dropout dropped.
+// and Dropout dropped; a zero Pad of H and W into the Conv that reads it.
 void FuseNodes(Graph& graph);
 
 // Cross-layer equalization (Nagel et al., "Data-Free Quantization", 2019),

@@ -117,6 +117,53 @@ TEST(Converter, FoldsShapeChainsAndCancelsTransposes) {
   for (int i = 0; i < 48; ++i) EXPECT_EQ(y[i], std::max(0.0f, x[i]));
 }
 
+// TensorFlow's SAME padding of a strided conv as ONNX writes it: Pad one row
+// and column at the end, then an unpadded Conv. The Pad becomes the Conv's
+// padding, and the result is the padded convolution's.
+TEST(Converter, ZeroPadBecomesTheConvsPadding) {
+  for (const float value : {0.0f, 0.5f}) {
+    OnnxBuilder b;
+    b.Input("x", {1, 1, 4, 4});
+    b.IntInitializer("pads", {0, 0, 0, 0, 0, 0, 1, 1});
+    b.Initializer("value", {}, {value});
+    b.Initializer("w", {1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    b.Node("Pad", {"x", "pads", "value"}, {"p"});
+    auto* conv = b.Node("Conv", {"p", "w"}, {"y"});
+    OnnxBuilder::IntsAttr(conv, "strides", {2, 2});
+    b.Output("y");
+    const auto bytes = converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, "pad_conv.onnx"), {}, nullptr);
+    const schema::ModelT m = Unpack(bytes);
+    int pads = 0;
+    const schema::Conv2DOptionsT* o = nullptr;
+    for (const auto& op : m.operators) {
+      pads += op->opcode == schema::OpCode_PAD;
+      if (op->opcode == schema::OpCode_CONV_2D) o = op->options.AsConv2DOptions();
+    }
+    ASSERT_NE(o, nullptr);
+    // Only a zero Pad is the conv's padding.
+    EXPECT_EQ(pads, value == 0.0f ? 0 : 1) << "value " << value;
+    EXPECT_EQ(o->pad_bottom, value == 0.0f ? 1 : 0);
+    EXPECT_EQ(o->pad_right, value == 0.0f ? 1 : 0);
+    EXPECT_EQ(o->pad_top, 0);
+    std::vector<float> x(16);
+    for (int i = 0; i < 16; ++i) x[i] = static_cast<float>(i) - 5.0f;
+    const auto y = RunFirstOutput(bytes, x);
+    ASSERT_EQ(y.size(), 4u);
+    for (int oy = 0; oy < 2; ++oy) {
+      for (int ox = 0; ox < 2; ++ox) {
+        float want = 0;
+        for (int ky = 0; ky < 3; ++ky) {
+          for (int kx = 0; kx < 3; ++kx) {
+            const int iy = 2 * oy + ky, ix = 2 * ox + kx;
+            want += static_cast<float>(ky * 3 + kx + 1) * (iy < 4 && ix < 4 ? x[iy * 4 + ix] : value);
+          }
+        }
+        EXPECT_NEAR(y[oy * 2 + ox], want, 1e-4) << "value " << value << " at " << oy << "," << ox;
+      }
+    }
+  }
+}
+
 TEST(Converter, HardSigmoidTimesInputBecomesHardSwish) {
   OnnxBuilder b;
   b.Input("x", {1, 8});
