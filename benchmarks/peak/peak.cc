@@ -32,14 +32,19 @@ double Seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-volatile int g_sink;  // keeps the accumulators alive
+// The loops' inputs start from an opaque zero (so the compiler cannot fold
+// them) and their results go to sinks (so it cannot drop them). Inputs never
+// read a sink: a sink holds a wrapped sum, and adding to it overflows int.
+volatile int g_zero = 0;
+volatile int g_int_sink;
+volatile float g_float_sink;
 
 #if defined(__x86_64__)
 __attribute__((target("avx512f,avx512vnni"))) double DpbusdZmm(long n) {
   const auto start = std::chrono::steady_clock::now();
   __m512i acc[kChains];
-  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_epi32(j + g_sink);
-  const __m512i a = _mm512_set1_epi32(0x01020304 + g_sink), b = _mm512_set1_epi32(0x05060708 + g_sink);
+  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_epi32(j + g_zero);
+  const __m512i a = _mm512_set1_epi32(0x01020304 + g_zero), b = _mm512_set1_epi32(0x05060708 + g_zero);
   for (long i = 0; i < n; ++i) {
     for (int j = 0; j < kChains; ++j) acc[j] = _mm512_dpbusd_epi32(acc[j], a, b);
   }
@@ -47,21 +52,21 @@ __attribute__((target("avx512f,avx512vnni"))) double DpbusdZmm(long n) {
   for (int j = 1; j < kChains; ++j) sum = _mm512_add_epi32(sum, acc[j]);
   // One lane: GCC's _mm512_reduce_add_epi32 adds in C int, and the wrapped
   // sums would overflow it (undefined behaviour).
-  g_sink = _mm_cvtsi128_si32(_mm512_castsi512_si128(sum));
+  g_int_sink = _mm_cvtsi128_si32(_mm512_castsi512_si128(sum));
   return Seconds(start);
 }
 
 __attribute__((target("avx2,avxvnni"))) double DpbusdYmm(long n) {
   const auto start = std::chrono::steady_clock::now();
   __m256i acc[kYmmChains];
-  for (int j = 0; j < kYmmChains; ++j) acc[j] = _mm256_set1_epi32(j + g_sink);
-  const __m256i a = _mm256_set1_epi32(0x01020304 + g_sink), b = _mm256_set1_epi32(0x05060708 + g_sink);
+  for (int j = 0; j < kYmmChains; ++j) acc[j] = _mm256_set1_epi32(j + g_zero);
+  const __m256i a = _mm256_set1_epi32(0x01020304 + g_zero), b = _mm256_set1_epi32(0x05060708 + g_zero);
   for (long i = 0; i < n; ++i) {
     for (int j = 0; j < kYmmChains; ++j) acc[j] = _mm256_dpbusd_avx_epi32(acc[j], a, b);
   }
   __m256i sum = acc[0];
   for (int j = 1; j < kYmmChains; ++j) sum = _mm256_add_epi32(sum, acc[j]);
-  g_sink = _mm256_extract_epi32(sum, 0);
+  g_int_sink = _mm256_extract_epi32(sum, 0);
   return Seconds(start);
 }
 
@@ -81,7 +86,7 @@ __attribute__((target("amx-tile,amx-int8"))) double TdpbssdAmx(long n) {
   config.palette = 1;
   for (int t = 0; t < 8; ++t) config.colsb[t] = 64, config.rows[t] = 16;
   alignas(64) int8_t tile[16 * 64];
-  memset(tile, 1 + g_sink, sizeof(tile));
+  memset(tile, 1 + g_zero, sizeof(tile));
   _tile_loadconfig(&config);
   const auto start = std::chrono::steady_clock::now();
   _tile_loadd(4, tile, 64);
@@ -101,63 +106,63 @@ __attribute__((target("amx-tile,amx-int8"))) double TdpbssdAmx(long n) {
   alignas(64) int32_t out[16 * 16];
   _tile_stored(0, out, 64);
   _tile_release();
-  g_sink = out[0];
+  g_int_sink = out[0];
   return Seconds(start);
 }
 
 __attribute__((target("avx512f"))) double FmaZmm(long n) {
   const auto start = std::chrono::steady_clock::now();
   __m512 acc[kChains];
-  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_ps(static_cast<float>(j + g_sink));
+  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_ps(static_cast<float>(j + g_zero));
   const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(0.001f);
   for (long i = 0; i < n; ++i) {
     for (int j = 0; j < kChains; ++j) acc[j] = _mm512_fmadd_ps(acc[j], a, b);
   }
   __m512 sum = acc[0];
   for (int j = 1; j < kChains; ++j) sum = _mm512_add_ps(sum, acc[j]);
-  g_sink = static_cast<int>(_mm512_reduce_add_ps(sum));
+  g_float_sink = _mm512_reduce_add_ps(sum);
   return Seconds(start);
 }
 
 __attribute__((target("avx2,fma"))) double FmaYmm(long n) {
   const auto start = std::chrono::steady_clock::now();
   __m256 acc[kYmmChains];
-  for (int j = 0; j < kYmmChains; ++j) acc[j] = _mm256_set1_ps(static_cast<float>(j + g_sink));
+  for (int j = 0; j < kYmmChains; ++j) acc[j] = _mm256_set1_ps(static_cast<float>(j + g_zero));
   const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(0.001f);
   for (long i = 0; i < n; ++i) {
     for (int j = 0; j < kYmmChains; ++j) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
   }
   __m256 sum = acc[0];
   for (int j = 1; j < kYmmChains; ++j) sum = _mm256_add_ps(sum, acc[j]);
-  g_sink = static_cast<int>(_mm256_cvtss_f32(sum));
+  g_float_sink = _mm256_cvtss_f32(sum);
   return Seconds(start);
 }
 #elif defined(__aarch64__)
 __attribute__((target("arch=armv8.2-a+dotprod"))) double SdotQ(long n) {
   const auto start = std::chrono::steady_clock::now();
   int32x4_t acc[kChains];
-  for (int j = 0; j < kChains; ++j) acc[j] = vdupq_n_s32(j + g_sink);
-  const int8x16_t a = vdupq_n_s8(static_cast<int8_t>(3 + g_sink)), b = vdupq_n_s8(5);
+  for (int j = 0; j < kChains; ++j) acc[j] = vdupq_n_s32(j + g_zero);
+  const int8x16_t a = vdupq_n_s8(static_cast<int8_t>(3 + g_zero)), b = vdupq_n_s8(5);
   for (long i = 0; i < n; ++i) {
     for (int j = 0; j < kChains; ++j) acc[j] = vdotq_s32(acc[j], a, b);
   }
   int32x4_t sum = acc[0];
   for (int j = 1; j < kChains; ++j) sum = vaddq_s32(sum, acc[j]);
-  g_sink = vgetq_lane_s32(sum, 0);
+  g_int_sink = vgetq_lane_s32(sum, 0);
   return Seconds(start);
 }
 
 double FmlaQ(long n) {
   const auto start = std::chrono::steady_clock::now();
   float32x4_t acc[kChains];
-  for (int j = 0; j < kChains; ++j) acc[j] = vdupq_n_f32(static_cast<float>(j + g_sink));
+  for (int j = 0; j < kChains; ++j) acc[j] = vdupq_n_f32(static_cast<float>(j + g_zero));
   const float32x4_t a = vdupq_n_f32(0.999f), b = vdupq_n_f32(0.001f);
   for (long i = 0; i < n; ++i) {
     for (int j = 0; j < kChains; ++j) acc[j] = vfmaq_f32(acc[j], a, b);
   }
   float32x4_t sum = acc[0];
   for (int j = 1; j < kChains; ++j) sum = vaddq_f32(sum, acc[j]);
-  g_sink = static_cast<int>(vaddvq_f32(sum));
+  g_float_sink = vaddvq_f32(sum);
   return Seconds(start);
 }
 #endif
