@@ -2,13 +2,14 @@
 // variant's flags and -mamx-tile -mamx-int8; picked only when CPUID reports
 // AMX-INT8 besides AVX512-VNNI and Linux granted this process the tiles).
 //
-// IGEMM 16x64c4: 16 output pixels by up to four 16-channel blocks. Each tile
-// is 16 rows of 64 bytes: tmm0-3 hold the four blocks' int32 accumulators
-// (16 pixels x 16 channels), tmm4 the pixels' next 64 input bytes of a tap,
-// tmm5-7 a block's weights for them: 16 groups of 4 input bytes x 16
-// channels, which is the packed GEMM layout itself (64 bytes per group, one
-// tap's groups contiguous), so the weights load in place. tdpbssd multiplies
-// signed by signed bytes: no +128 on either side and bias_s8 as it is.
+// IGEMM 32x32c4: two tiles of 16 output pixels by two 16-channel blocks.
+// Each tile is 16 rows of 64 bytes: tmm0-3 hold the four int32 accumulators
+// (16 pixels x 16 channels each), tmm4 and tmm5 the two pixel tiles' next 64
+// input bytes of a tap, tmm6 and tmm7 the two blocks' weights for them: 16
+// groups of 4 input bytes x 16 channels, which is the packed GEMM layout
+// itself (64 bytes per group, one tap's groups contiguous), so the weights
+// load in place. tdpbssd multiplies signed by signed bytes: no +128 on
+// either side and bias_s8 as it is.
 // A tap whose 16 rows lie at one stride (1x1 convs; a KxK conv's pixels
 // inside one output row) loads straight from the input; other taps, and a
 // tap's last kc % 64 bytes, are first gathered into a zero-filled tile on
@@ -164,8 +165,8 @@ void IgemmGroup(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const*
   }
 }
 
-// Short taps: the AVX512-VNNI kernel on pixels 0-7 and 8-15, each with its
-// own tap-major row pointers.
+// Short taps: the AVX512-VNNI kernel on each 8 of the up to 32 pixels, each
+// group with its own tap-major row pointers.
 void IgemmVnni(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, const uint8_t* w,
                size_t block_bytes, int8_t* c, size_t c_stride, const Requant& rq) {
   const int8_t* half[128 * kVnniMr];  // ks <= 128 (the driver's kMaxTaps)
