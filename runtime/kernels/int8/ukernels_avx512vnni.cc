@@ -224,6 +224,26 @@ inline __m512i LoadTap(const int8_t* x, __mmask32 mask) {
   return _mm512_cvtepi8_epi16(bytes);
 }
 
+// One pixel's sums are two chains of dependent vpdpwssd; it alone would wait
+// on their latency (9 deep for a 3x3 window). A lone pixel (a run's last
+// ones, an edge pixel) sums each kernel row, up to kRowSets of them, in its
+// own pair of accumulators instead, added at the end: integer sums, so the
+// order does not change them.
+constexpr size_t kRowSets = 3;
+
+// Adds accumulator sets 1..kSets-1 of kP pixels into set 0.
+template <size_t kSets, size_t kP>
+inline void FoldSets(__m512i* even, __m512i* odd) {
+#pragma GCC unroll 8
+  for (size_t set = 1; set < kSets; ++set) {
+#pragma GCC unroll 8
+    for (size_t p = 0; p < kP; ++p) {
+      even[p] = _mm512_add_epi32(even[p], even[set * kP + p]);
+      odd[p] = _mm512_add_epi32(odd[p], odd[set * kP + p]);
+    }
+  }
+}
+
 // kP pixels of a run (kKh x kKw taps), one 32-channel block (`left` <= 32 of its channels
 // real), with pixel p's tap kx at input column kS * p + kx of each kernel
 // row: every column the group reads is widened to int16 once and multiplied
@@ -233,14 +253,18 @@ inline __m512i LoadTap(const int8_t* x, __mmask32 mask) {
 template <size_t kKh, size_t kKw, size_t kS, size_t kP, bool kFull>
 inline void DwconvColumns(const DwconvTaps& taps, size_t p0, size_t ch, size_t left, const uint8_t* block,
                           int8_t* c, size_t channels, const Requant& rq) {
+  constexpr size_t kSets = kP == 1 ? (kKh < kRowSets ? kKh : kRowSets) : 1;
   const __mmask32 mask = static_cast<__mmask32>((uint64_t{1} << left) - 1);
-  __m512i even[kP], odd[kP];
+  __m512i even[kSets * kP], odd[kSets * kP];
   StartFromBias<kP>(block, even, odd);
+#pragma GCC unroll 8
+  for (size_t i = kP; i < kSets * kP; ++i) even[i] = odd[i] = _mm512_setzero_si512();
   const int16_t* w = DepthwiseBlockWeights(block);
 #pragma GCC unroll 5
   for (size_t ky = 0; ky < kKh; ++ky, w += kKw * 64) {
     const int8_t* x = taps.rows[ky] + p0 * taps.pixel_step[ky] + ch;
     const size_t step = taps.tap_step[ky];
+    const size_t set = (ky % kSets) * kP;
 #pragma GCC unroll 16
     for (size_t j = 0; j < kS * (kP - 1) + kKw; ++j) {
       const __m512i column = LoadTap<kFull>(x + j * step, mask);
@@ -248,36 +272,56 @@ inline void DwconvColumns(const DwconvTaps& taps, size_t p0, size_t ch, size_t l
       for (size_t p = 0; p < kP; ++p) {
         if (j >= kS * p && j - kS * p < kKw) {
           const int16_t* wk = w + (j - kS * p) * 64;
-          even[p] = _mm512_dpwssd_epi32(even[p], column, _mm512_load_si512(wk));
-          odd[p] = _mm512_dpwssd_epi32(odd[p], column, _mm512_load_si512(wk + 32));
+          even[set + p] = _mm512_dpwssd_epi32(even[set + p], column, _mm512_load_si512(wk));
+          odd[set + p] = _mm512_dpwssd_epi32(odd[set + p], column, _mm512_load_si512(wk + 32));
         }
       }
     }
   }
+  FoldSets<kSets, kP>(even, odd);
   StorePixels<kP>(even, odd, block, rq, c + p0 * channels + ch, channels, left);
 }
 
-// kP pixels at any steps (edge pixels, dilations, other strides and widths).
+// One kernel row of kP pixels at any steps into the accumulators given.
+template <size_t kP, bool kFull>
+inline void TapsAnywhereRow(const DwconvTaps& taps, size_t ky, size_t p0, size_t ch, __mmask32 mask,
+                            const int16_t* w, __m512i* even, __m512i* odd) {
+  const int8_t* x = taps.rows[ky] + p0 * taps.pixel_step[ky] + ch;
+  const size_t pixel_step = taps.pixel_step[ky], tap_step = taps.tap_step[ky];
+  for (size_t kx = 0; kx < taps.kw; ++kx, w += 64) {
+    const __m512i we = _mm512_load_si512(w), wo = _mm512_load_si512(w + 32);
+#pragma GCC unroll 8
+    for (size_t p = 0; p < kP; ++p) {
+      const __m512i column = LoadTap<kFull>(x + p * pixel_step + kx * tap_step, mask);
+      even[p] = _mm512_dpwssd_epi32(even[p], column, we);
+      odd[p] = _mm512_dpwssd_epi32(odd[p], column, wo);
+    }
+  }
+}
+
+// kP pixels at any steps (edge pixels, dilations, other strides and widths);
+// a lone pixel's kernel rows go round kRowSets accumulator sets.
 template <size_t kP, bool kFull>
 inline void DwconvTapsAnywhere(const DwconvTaps& taps, size_t p0, size_t ch, size_t left, const uint8_t* block,
                                int8_t* c, size_t channels, const Requant& rq) {
+  constexpr size_t kSets = kP == 1 ? kRowSets : 1;
   const __mmask32 mask = static_cast<__mmask32>((uint64_t{1} << left) - 1);
-  __m512i even[kP], odd[kP];
+  __m512i even[kSets * kP], odd[kSets * kP];
   StartFromBias<kP>(block, even, odd);
-  const int16_t* w = DepthwiseBlockWeights(block);
-  for (size_t ky = 0; ky < taps.kh; ++ky) {
-    const int8_t* x = taps.rows[ky] + p0 * taps.pixel_step[ky] + ch;
-    const size_t pixel_step = taps.pixel_step[ky], tap_step = taps.tap_step[ky];
-    for (size_t kx = 0; kx < taps.kw; ++kx, w += 64) {
-      const __m512i we = _mm512_load_si512(w), wo = _mm512_load_si512(w + 32);
 #pragma GCC unroll 8
-      for (size_t p = 0; p < kP; ++p) {
-        const __m512i column = LoadTap<kFull>(x + p * pixel_step + kx * tap_step, mask);
-        even[p] = _mm512_dpwssd_epi32(even[p], column, we);
-        odd[p] = _mm512_dpwssd_epi32(odd[p], column, wo);
+  for (size_t i = kP; i < kSets * kP; ++i) even[i] = odd[i] = _mm512_setzero_si512();
+  const int16_t* w = DepthwiseBlockWeights(block);
+  const size_t row_weights = taps.kw * 64;
+  for (size_t ky = 0; ky < taps.kh; ky += kSets) {
+#pragma GCC unroll 3
+    for (size_t set = 0; set < kSets; ++set) {
+      if (ky + set < taps.kh) {
+        TapsAnywhereRow<kP, kFull>(taps, ky + set, p0, ch, mask, w + (ky + set) * row_weights, even + set * kP,
+                                   odd + set * kP);
       }
     }
   }
+  FoldSets<kSets, kP>(even, odd);
   StorePixels<kP>(even, odd, block, rq, c + p0 * channels + ch, channels, left);
 }
 
