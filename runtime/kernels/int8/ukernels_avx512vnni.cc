@@ -201,12 +201,15 @@ inline void Store32(__m512i even, __m512i odd, const float* scales, const DwRequ
   }
 }
 
-// kP pixels' even and odd accumulators, each starting at the block's bias.
-template <size_t kP>
+// kP pixels' even and odd accumulators, each starting at the block's bias;
+// the further kSets - 1 sets of kP (a lone pixel's kernel rows) at zero.
+template <size_t kP, size_t kSets = 1>
 inline void StartFromBias(const uint8_t* block, __m512i* even, __m512i* odd) {
   const __m512i bias_even = _mm512_load_si512(BlockBiasS8(block)), bias_odd = _mm512_load_si512(BlockBiasS8(block) + 16);
 #pragma GCC unroll 8
   for (size_t p = 0; p < kP; ++p) even[p] = bias_even, odd[p] = bias_odd;
+#pragma GCC unroll 8
+  for (size_t i = kP; i < kSets * kP; ++i) even[i] = odd[i] = _mm512_setzero_si512();
 }
 
 // Requantizes and stores kP consecutive output pixels (`channels` apart).
@@ -256,9 +259,7 @@ inline void DwconvColumns(const DwconvTaps& taps, size_t p0, size_t ch, size_t l
   constexpr size_t kSets = kP == 1 ? (kKh < kRowSets ? kKh : kRowSets) : 1;
   const __mmask32 mask = static_cast<__mmask32>((uint64_t{1} << left) - 1);
   __m512i even[kSets * kP], odd[kSets * kP];
-  StartFromBias<kP>(block, even, odd);
-#pragma GCC unroll 8
-  for (size_t i = kP; i < kSets * kP; ++i) even[i] = odd[i] = _mm512_setzero_si512();
+  StartFromBias<kP, kSets>(block, even, odd);
   const int16_t* w = DepthwiseBlockWeights(block);
 #pragma GCC unroll 5
   for (size_t ky = 0; ky < kKh; ++ky, w += kKw * 64) {
@@ -307,9 +308,7 @@ inline void DwconvTapsAnywhere(const DwconvTaps& taps, size_t p0, size_t ch, siz
   constexpr size_t kSets = kP == 1 ? kRowSets : 1;
   const __mmask32 mask = static_cast<__mmask32>((uint64_t{1} << left) - 1);
   __m512i even[kSets * kP], odd[kSets * kP];
-  StartFromBias<kP>(block, even, odd);
-#pragma GCC unroll 8
-  for (size_t i = kP; i < kSets * kP; ++i) even[i] = odd[i] = _mm512_setzero_si512();
+  StartFromBias<kP, kSets>(block, even, odd);
   const int16_t* w = DepthwiseBlockWeights(block);
   const size_t row_weights = taps.kw * 64;
   for (size_t ky = 0; ky < taps.kh; ky += kSets) {
