@@ -10,7 +10,9 @@
 // the output folder.
 //
 //   node benchmarks/compare/compare.js [--build build] [--rounds 3] [--runs 3] [--threads 1,2] [--models a,b]
-//                                      [--precision fp32,int8] [--photos DIR]
+//                                      [--precision fp32,int8] [--photos DIR] [--int8-variant NAME]
+// --int8-variant has Kite's int8 run one kernel variant (kite bench --int8-variant,
+// e.g. avx512vnni on an AMX machine, to see a CPU without AMX); ORT is unchanged.
 // (benchmarks/compare/run.sh builds and fetches first, and finds the photographs.)
 'use strict';
 const fs = require('fs');
@@ -19,7 +21,7 @@ const os = require('os');
 const {execFileSync} = require('child_process');
 
 const root = path.resolve(__dirname, '..', '..');
-const args = {build: 'build', rounds: 3, runs: 3, threads: '1,2', models: '', precision: 'fp32,int8', photos: ''};
+const args = {build: 'build', rounds: 3, runs: 3, threads: '1,2', models: '', precision: 'fp32,int8', photos: '', 'int8-variant': ''};
 for (let i = 2; i < process.argv.length; i += 2) {
   const key = process.argv[i].replace(/^--/, '');
   if (!(key in args)) { console.error(`compare.js: unknown option ${process.argv[i]}`); process.exit(2); }
@@ -166,8 +168,9 @@ async function timeSides(name, ortSides, kiteFile, feeds, row) {
           times[label].push(Number(process.hrtime.bigint() - start) / 1e6);
         }
       }
+      const variant = row.precision === 'int8' && args['int8-variant'] ? ['--int8-variant', args['int8-variant']] : [];
       const json = JSON.parse(execFileSync(kite, ['bench', kiteFile, '--json', '--runs', String(args.runs), '--warmup', '1',
-                                                  '--threads', String(t)], {maxBuffer: 64 << 20}).toString());
+                                                  '--threads', String(t), ...variant], {maxBuffer: 64 << 20}).toString());
       times.kite.push(...json.latency_ms.all);
       if (t === threads[0]) {
         const top = json.profile[0];
@@ -316,6 +319,7 @@ async function main() {
       `Kite/ORT int8 divides by the faster; times count when every non-discrete output is at least ${kMinInt8Sqnr} dB SQNR from ORT's, ` +
       `or, on every output, Kite and ORT are at least ${kInt8AgreementMargin} dB closer to each other than ORT is to float32 and Kite ` +
       `is within ${kInt8FidelitySlack} dB of ORT's SQNR against float32 (one-code rounding differences compounding over a deep network). ` +
+      (args['int8-variant'] ? `Kite's int8 ran the ${args['int8-variant']} kernels only (--int8-variant). ` : '') +
       `Machine: ${cpu}, ${os.cpus().length} cores.`;
   fs.writeFileSync(path.join(out, 'results.md'), `${table}\n${note}\n`);
   fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify({machine: cpu, args, results}, null, 2));
