@@ -417,9 +417,22 @@ QuantizeReport Quantizer::Run() {
       const int32_t in = op.inputs.empty() ? -1 : op.inputs[0];
       const bool follows_float = PassesParamsThrough(op.opcode) && in >= 0 && !IsConstant(in) &&
                                  (producer_[in] < 0 || !int8_op_[producer_[in]]);
-      if (ok && !follows_float) continue;
+      // So do the other ops without multiply-accumulate work whose
+      // activations all come from float ops: int8 would only add a rounding
+      // (and, where an op compares values, as M-LSD's Equal(MaxPool(s), s)
+      // does, ties between neighbours that round to one code).
+      bool float_fed = !IsConvFamily(op.opcode) && !PassesParamsThrough(op.opcode);
+      bool reads_activation = false;
+      for (int32_t t : op.inputs) {
+        if (t < 0 || IsConstant(t)) continue;
+        reads_activation = true;
+        if (producer_[t] >= 0 && int8_op_[producer_[t]]) float_fed = false;
+      }
+      float_fed = float_fed && reads_activation;
+      if (ok && !follows_float && !float_fed) continue;
       int8_op_[i] = false;
       if (!ok) report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode), "no quantization parameters"});
+      else if (float_fed) report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode), "its inputs are float"});
       changed = true;
     }
   }

@@ -8,7 +8,9 @@
 // Resize) pass their input's parameters to their output, Concat's inputs take
 // the Concat's parameters when nothing else reads them, and Sigmoid,
 // HardSigmoid, Softmax, Equal ([0, 1]) and Tanh ([-1, 1]) have fixed output
-// ranges, so no needless requantization is left. Where precision changes, a
+// ranges, so no needless requantization is left. An op without
+// multiply-accumulate work whose activations all come from float ops stays
+// float (int8 would only add a rounding). Where precision changes, a
 // Quantize or Dequantize op is inserted; graph inputs and outputs stay float32.
 #ifndef KITE_CONVERTER_QUANTIZE_QUANTIZE_MODEL_H_
 #define KITE_CONVERTER_QUANTIZE_QUANTIZE_MODEL_H_
