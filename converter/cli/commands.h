@@ -52,6 +52,9 @@ struct CompareArgs {
   int top = 25;
   bool json = false;
   std::string svg;
+  // Instead of the layer table: what each int8 activation's rounding costs
+  // (analysis/sensitivity.h); a is the float model, b its int8 conversion.
+  bool sensitivity = false;
 };
 
 // Each throws std::runtime_error with a one-line reason on failure.
@@ -64,6 +67,8 @@ void PrintKernelChoices(const nlohmann::json& ops);
 // --kernels optimized|reference as the C API's value.
 kite_kernels KernelsOption(const std::string& kernels);
 void CompareModels(const CompareArgs& args);
+// The --sensitivity form of compare, on the two models' bytes.
+void CompareSensitivity(const CompareArgs& args, const std::vector<uint8_t>& float_bytes, const std::vector<uint8_t>& int8_bytes);
 
 // "\rWHAT: done/total" on a terminal (stderr), nothing otherwise.
 void ProgressBar(const char* what, size_t done, size_t total);

@@ -99,6 +99,7 @@ void WriteSvg(const std::string& path, const CompareResult& r, const std::string
 void CompareModels(const CompareArgs& args) {
   const std::vector<uint8_t> a = LoadModelBytes(args.a, args);
   const std::vector<uint8_t> b = LoadModelBytes(args.b, args);
+  if (args.sensitivity) return CompareSensitivity(args, a, b);
   const converter::TracedRun probe(a);
   const converter::CalibrationData data(args.input, probe.inputs(), args.images);
   const size_t samples = args.max_samples == 0 ? data.size() : std::min(args.max_samples, data.size());

@@ -159,7 +159,12 @@ int main(int argc, char** argv) {
   compare->add_option("--max-samples", compare_args.max_samples, "use at most this many samples (default: all)");
   compare->add_option("--top", compare_args.top, "layers shown, worst first (0: all; default 25)");
   compare->add_flag("--json", compare_args.json, "machine-readable output (all layers, worst first)");
-  compare->add_option("--svg", compare_args.svg, "also plot SQNR along the network into this SVG file");
+  compare->add_option("--svg", compare_args.svg, "also plot SQNR along the network (with --sensitivity: each activation's gain) into this SVG file");
+  compare->add_flag("--sensitivity", compare_args.sensitivity,
+                    "a: the float model, b: its int8 conversion. Per int8 activation, what keeping it exact would gain: "
+                    "the float model runs with the int8 model's activation roundings simulated, all of them, all but one, "
+                    "and each alone (weights stay float); worst output SQNR, outputs computed through a comparison not judged. "
+                    "1 + 2 x activations runs per sample");
 
   CLI11_PARSE(app, argc, argv);
   try {

@@ -221,6 +221,25 @@ TEST(KiteCli, ConvertInt8FromImagesThenCompareLayerByLayer) {
   ss << f.rdbuf();
   EXPECT_NE(ss.str().find("<svg"), std::string::npos);
   EXPECT_NE(ss.str().find("conv2"), std::string::npos);
+
+  // --sensitivity: every int8 activation, best gain first, and the SVG of the gains.
+  const std::string sens_svg = Work() + "/image_conv_sensitivity.svg";
+  ASSERT_EQ(Shell("'" KITE_CLI "' compare '" + onnx + "' '" + kite8 + "' --input '" + images +
+                      "' --mean 0.5 --std 0.5 --sensitivity --json --svg '" + sens_svg + "'", &out), 0) << out;
+  const auto s = nlohmann::json::parse(out);
+  EXPECT_EQ(s["samples"], 2);
+  EXPECT_GT(s["int8_model_db"].get<double>(), 20.0);
+  ASSERT_GE(s["tensors"].size(), 2u);
+  std::set<std::string> rounded;
+  for (const auto& t : s["tensors"]) rounded.insert(t["node"].get<std::string>());
+  EXPECT_TRUE(rounded.count("conv1")) << out;
+  for (size_t i = 1; i < s["tensors"].size(); ++i) {
+    EXPECT_GE(s["tensors"][i - 1]["gain_db"].get<double>(), s["tensors"][i]["gain_db"].get<double>()) << "best gain first";
+  }
+  std::ifstream g(sens_svg);
+  std::stringstream gs;
+  gs << g.rdbuf();
+  EXPECT_NE(gs.str().find("conv1"), std::string::npos);
 }
 
 TEST(KiteCli, QuantizationOptionsErrors) {

@@ -10,6 +10,7 @@
 
 #include "analysis/layer_compare.h"
 #include "convert.h"
+#include "converter/small_conv_net.h"
 #include "data/npy.h"
 #include "support/onnx_builder.h"
 #include "support/test_util.h"
@@ -25,23 +26,7 @@ std::string Unique(const std::string& file) {
   return std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + file;
 }
 
-// x [1, 4, 8, 8] -> Conv 3x3 (8) -> Relu -> Conv 1x1 (4) -> y
-std::string SmallConvNet(uint32_t seed) {
-  Random random(seed);
-  OnnxBuilder b;
-  b.Input("x", {1, 4, 8, 8});
-  b.Initializer("w1", {8, 4, 3, 3}, random.Floats(8 * 4 * 9, -0.5f, 0.5f));
-  b.Initializer("b1", {8}, random.Floats(8, -0.2f, 0.2f));
-  // Positive 1x1 weights: y sums ReLU outputs without cancelling, so its
-  // variance is a steady share of its range whatever the seed (mixed signs
-  // let a seed cancel y to a sliver of its range, and SQNR to 15 dB).
-  b.Initializer("w2", {4, 8, 1, 1}, random.Floats(32, 0.05f, 0.5f));
-  OnnxBuilder::IntsAttr(b.Node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1"), "pads", {1, 1, 1, 1});
-  b.Node("Relu", {"c1"}, {"r1"}, "relu1");
-  b.Node("Conv", {"r1", "w2"}, {"y"}, "conv2");
-  b.Output("y");
-  return b.Save(kDir, Unique("small_conv.onnx"));
-}
+std::string SmallConvNet(uint32_t seed) { return testing::SmallConvNet(seed, kDir, Unique("small_conv.onnx")); }
 
 std::string Calibration(uint32_t seed, int samples) {
   Random random(seed + 1);

@@ -1,0 +1,114 @@
+// MeasureSensitivity (kite compare --sensitivity) on a small conv net: the
+// input's rounding alone, computed by hand here, and the identities between
+// the "alone" and "all but one" runs that hold whatever the numbers.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "analysis/layer_compare.h"
+#include "analysis/sensitivity.h"
+#include "convert.h"
+#include "converter/small_conv_net.h"
+#include "data/npy.h"
+#include "support/onnx_builder.h"
+#include "support/test_util.h"
+
+namespace kite {
+namespace testing {
+namespace {
+
+const std::string kDir = KITE_TEST_WORK_DIR;
+
+// ctest runs tests in parallel: files carry the test's name.
+std::string Unique(const std::string& file) {
+  return std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + file;
+}
+
+// The small net, and its int8 conversion calibrated on the one input x.
+struct Converted {
+  std::vector<uint8_t> float_bytes, int8_bytes;
+};
+
+Converted Convert(uint32_t seed, const std::vector<float>& x, converter::RangeMethod method) {
+  const std::string onnx = SmallConvNet(seed, kDir, Unique("conv.onnx"));
+  converter::NpyArray calibration{"<f4", {1, 4, 8, 8}, {}};
+  calibration.data.resize(x.size() * 4);
+  std::memcpy(calibration.data.data(), x.data(), calibration.data.size());
+  converter::WriteNpy(kDir + "/" + Unique("calibration.npy"), calibration);
+  converter::ConvertOptions o;
+  o.quantization.int8 = true;
+  o.quantization.calibration = kDir + "/" + Unique("calibration.npy");
+  o.quantization.quantize.method = method;
+  return {converter::ConvertOnnx(onnx, {}, nullptr), converter::ConvertOnnx(onnx, o, nullptr)};
+}
+
+TEST(Sensitivity, InputRoundingAloneMatchesAHandComputationAndRunsPair) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const std::vector<float> x = Random(seed + 1).Floats(256);
+  const Converted c = Convert(seed, x, converter::RangeMethod::kMinMax);  // both convs int8
+  const std::vector<uint8_t>& fp = c.float_bytes;
+  const std::vector<uint8_t>& q = c.int8_bytes;
+  const converter::SensitivityResult r = converter::MeasureSensitivity(fp, q, [&](size_t) { return std::vector<std::vector<float>>{x}; }, 1);
+  EXPECT_EQ(r.samples, 1u);
+  ASSERT_EQ(r.outputs, std::vector<std::string>{"y"});
+  EXPECT_TRUE(r.discrete_outputs.empty());
+  // The graph input, conv1 (its ReLU fused) and conv2 are rounded in int8.
+  ASSERT_EQ(r.tensors.size(), 3u);
+  EXPECT_EQ(r.tensors[0].op, "QUANTIZE");
+  EXPECT_EQ(r.tensors[1].node, "conv1");
+  EXPECT_EQ(r.tensors[2].node, "conv2");
+
+  // The input's rounding alone, by hand: x rounded with the int8 model's
+  // input scale and zero point, through the float model.
+  const schema::ModelT m = Unpack(q);
+  float scale = 0;
+  int64_t zero_point = 0;
+  for (const auto& op : m.operators) {
+    if (op->opcode != schema::OpCode_QUANTIZE) continue;
+    scale = m.tensors[op->outputs[0]]->quantization->scale[0];
+    zero_point = m.tensors[op->outputs[0]]->quantization->zero_point[0];
+  }
+  ASSERT_GT(scale, 0.0f);
+  std::vector<float> rounded = x;
+  for (float& v : rounded) v = (std::clamp(std::nearbyint(v / scale) + zero_point, -128.0f, 127.0f) - zero_point) * scale;
+  const std::vector<float> clean = RunFirstOutput(fp, x), noisy = RunFirstOutput(fp, rounded);
+  converter::ErrorStats e;
+  e.Add(clean.data(), noisy.data(), clean.size());
+  EXPECT_NEAR(r.tensors[0].alone_db, e.sqnr_db(), 1e-6);
+
+  // The other runs are finite, and int8 tracks float on this small net.
+  EXPECT_TRUE(std::isfinite(r.all_rounded_db));
+  EXPECT_GT(r.int8_model_db, 20.0);
+  for (const auto& t : r.tensors) {
+    EXPECT_TRUE(std::isfinite(t.alone_db)) << t.node;
+    EXPECT_TRUE(std::isfinite(t.kept_db)) << t.node;
+  }
+}
+
+// With two roundings, "all but one" is the same run as "the other alone":
+// the report must give the same number, bit for bit.
+TEST(Sensitivity, WithTwoRoundingsAllButOneIsTheOtherAlone) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const std::vector<float> x = Random(seed + 1).Floats(256);
+  const Converted c = Convert(seed, x, converter::RangeMethod::kAuto);  // conv2 computes the output: float
+  const std::vector<uint8_t>& fp = c.float_bytes;
+  const std::vector<uint8_t>& q = c.int8_bytes;
+  const converter::SensitivityResult r = converter::MeasureSensitivity(fp, q, [&](size_t) { return std::vector<std::vector<float>>{x}; }, 1);
+  ASSERT_EQ(r.tensors.size(), 2u);
+  EXPECT_EQ(r.tensors[0].kept_db, r.tensors[1].alone_db);
+  EXPECT_EQ(r.tensors[1].kept_db, r.tensors[0].alone_db);
+  EXPECT_GE(r.tensors[0].alone_db, r.all_rounded_db - 3.0) << "one rounding alone should not be far noisier than both";
+}
+
+TEST(Sensitivity, ModelsThatDoNotMatchAreAnError) {
+  const std::vector<uint8_t> fp = converter::ConvertOnnx(SmallConvNet(1, kDir, Unique("conv.onnx")), {}, nullptr);
+  const std::vector<float> x = Random(2).Floats(256);
+  EXPECT_THROW(converter::MeasureSensitivity(fp, fp, [&](size_t) { return std::vector<std::vector<float>>{x}; }, 1), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace kite
