@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/op_cost.h"
+#include "analysis/op_cost.h"
 #include "executor/c_api_internal.h"
 #include "kernels/int8/ukernels.h"
 #include "kernels/kernel.h"
@@ -146,7 +146,7 @@ void BenchModel(const BenchArgs& args) {
     std::string op, node, dtype, kernel;
     const char* declined;
     double ms;
-    OpCost cost;
+    converter::OpCost cost;
   };
   std::vector<Row> rows;
   double profiled_total = 0;
@@ -154,7 +154,7 @@ void BenchModel(const BenchArgs& args) {
     const Node& node = interpreter.node(n);
     Row row{n, schema::EnumNameOpCode(node.op->opcode()), node.op->source_node() ? node.op->source_node()->str() : "",
             schema::EnumNameDataType(fb.tensors()->Get(node.op->outputs()->Get(0))->type()), node.kernel_name,
-            node.declined, Percentile(op_times[n], 0.5), CostOf(fb, *node.op)};
+            node.declined, Percentile(op_times[n], 0.5), converter::CostOf(fb, *node.op)};
     profiled_total += row.ms;
     rows.push_back(row);
   }

@@ -1,7 +1,7 @@
-#include "cli/op_cost.h"
+#include "analysis/op_cost.h"
 
 namespace kite {
-namespace cli {
+namespace converter {
 namespace {
 
 uint64_t Elements(const schema::Tensor& t) {
@@ -51,5 +51,5 @@ OpCost CostOf(const schema::Model& model, const schema::Operator& op) {
   return cost;
 }
 
-}  // namespace cli
+}  // namespace converter
 }  // namespace kite

@@ -1,14 +1,15 @@
 // Multiply-accumulates and bytes moved per operator, for throughput numbers
-// in kite bench and the kernel benchmarks.
-#ifndef KITE_CONVERTER_CLI_OP_COST_H_
-#define KITE_CONVERTER_CLI_OP_COST_H_
+// in kite bench and the kernel benchmarks, and the float share of an int8
+// model's work in mixed precision.
+#ifndef KITE_CONVERTER_ANALYSIS_OP_COST_H_
+#define KITE_CONVERTER_ANALYSIS_OP_COST_H_
 
 #include <cstdint>
 
 #include "kite_generated.h"
 
 namespace kite {
-namespace cli {
+namespace converter {
 
 struct OpCost {
   uint64_t macs = 0;   // 0 for ops without multiply-accumulates
@@ -17,7 +18,7 @@ struct OpCost {
 
 OpCost CostOf(const schema::Model& model, const schema::Operator& op);
 
-}  // namespace cli
+}  // namespace converter
 }  // namespace kite
 
-#endif  // KITE_CONVERTER_CLI_OP_COST_H_
+#endif  // KITE_CONVERTER_ANALYSIS_OP_COST_H_
