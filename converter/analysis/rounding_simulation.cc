@@ -1,0 +1,186 @@
+#include "analysis/rounding_simulation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+namespace kite {
+namespace converter {
+namespace {
+
+std::string OpKey(const schema::Operator* op, uint32_t i, uint32_t k) {
+  const std::string node = op->source_node() ? op->source_node()->str() : std::to_string(i);
+  return op->outputs()->size() == 1 ? node : node + ":" + std::to_string(k);
+}
+
+// An op that only moves int8 values, keeping its input's parameters: its
+// values are its input's, rounded already.
+bool MovesItsInput(const TracedRun& run, const schema::Operator* op, const Tensor& out) {
+  switch (op->opcode()) {
+    case schema::OpCode_RESHAPE:
+    case schema::OpCode_TRANSPOSE:
+    case schema::OpCode_SLICE:
+    case schema::OpCode_SPLIT:
+    case schema::OpCode_PAD: break;
+    default: return false;
+  }
+  const Tensor& in = run.interpreter().tensor(op->inputs()->Get(0));
+  return in.dtype == KITE_INT8 && in.scale == out.scale && in.zero_point == out.zero_point;
+}
+
+std::vector<RoundingPoint> FindPoints(const TracedRun& a, const TracedRun& b) {
+  const schema::Model& ma = a.model();
+  const schema::Model& mb = b.model();
+  std::map<std::string, int32_t> a_by_key, a_by_name;
+  for (uint32_t i = 0; i < ma.operators()->size(); ++i) {
+    const schema::Operator* op = ma.operators()->Get(i);
+    for (uint32_t k = 0; k < op->outputs()->size(); ++k) a_by_key[OpKey(op, i, k)] = op->outputs()->Get(k);
+  }
+  for (uint32_t t = 0; t < ma.tensors()->size(); ++t) a_by_name[ma.tensors()->Get(t)->name()->str()] = static_cast<int32_t>(t);
+  std::set<int32_t> graph_inputs;
+  for (uint32_t i = 0; i < ma.inputs()->size(); ++i) graph_inputs.insert(ma.inputs()->Get(i)->tensor());
+
+  std::vector<RoundingPoint> points;
+  std::set<int32_t> seen;
+  for (uint32_t i = 0; i < mb.operators()->size(); ++i) {
+    const schema::Operator* op = mb.operators()->Get(i);
+    for (uint32_t k = 0; k < op->outputs()->size(); ++k) {
+      const Tensor& t = b.interpreter().tensor(op->outputs()->Get(k));
+      if (t.dtype != KITE_INT8 || MovesItsInput(b, op, t)) continue;
+      int32_t in_a = -1;
+      std::string node;
+      if (op->opcode() == schema::OpCode_QUANTIZE) {
+        // A float value entering int8: the same value in A, by tensor name.
+        const std::string name = mb.tensors()->Get(op->inputs()->Get(0))->name()->str();
+        auto it = a_by_name.find(name);
+        if (it != a_by_name.end()) in_a = it->second;
+        node = in_a >= 0 && graph_inputs.count(in_a) ? "input:" + name : name;
+      } else {
+        node = OpKey(op, i, k);
+        auto it = a_by_key.find(node);
+        if (it != a_by_key.end()) in_a = it->second;
+      }
+      if (in_a < 0 || !seen.insert(in_a).second) continue;
+      if (a.interpreter().tensor(in_a).dtype != KITE_FLOAT32 || a.interpreter().tensor(in_a).elements() != t.elements()) continue;
+      RoundingPoint p;
+      p.tensor_float = in_a;
+      p.scale = t.scale;
+      p.zero_point = t.zero_point;
+      p.op_int8 = static_cast<int32_t>(i);
+      p.node = node;
+      p.op = schema::EnumNameOpCode(op->opcode());
+      p.elements = t.elements();
+      points.push_back(p);
+    }
+  }
+  return points;
+}
+
+std::vector<bool> DiscreteOutputs(const schema::Model& m) {
+  std::vector<int32_t> producer(m.tensors()->size(), -1);
+  for (uint32_t i = 0; i < m.operators()->size(); ++i) {
+    for (int32_t t : *m.operators()->Get(i)->outputs()) producer[t] = static_cast<int32_t>(i);
+  }
+  std::vector<bool> discrete;
+  for (uint32_t o = 0; o < m.outputs()->size(); ++o) {
+    std::vector<int32_t> stack = {m.outputs()->Get(o)->tensor()};
+    std::set<int32_t> visited;
+    bool compares = false;
+    while (!stack.empty() && !compares) {
+      const int32_t t = stack.back();
+      stack.pop_back();
+      if (t < 0 || producer[t] < 0 || !visited.insert(t).second) continue;
+      const schema::Operator* op = m.operators()->Get(producer[t]);
+      compares = op->opcode() == schema::OpCode_EQUAL;
+      for (int32_t in : *op->inputs()) stack.push_back(in);
+    }
+    discrete.push_back(compares);
+  }
+  return discrete;
+}
+
+void Round(const RoundingPoint& p, float* v, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float q = std::clamp(std::nearbyint(v[i] / p.scale) + static_cast<float>(p.zero_point), -128.0f, 127.0f);
+    v[i] = (q - static_cast<float>(p.zero_point)) * p.scale;
+  }
+}
+
+}  // namespace
+
+RoundingSimulation::RoundingSimulation(const std::vector<uint8_t>& float_bytes, const std::vector<uint8_t>& int8_bytes)
+    : float_(float_bytes), int8_(int8_bytes) {
+  const schema::Model& ma = float_.model();
+  const schema::Model& mb = int8_.model();
+  if (ma.outputs()->size() != mb.outputs()->size()) throw std::runtime_error("the models have different outputs");
+  for (uint32_t o = 0; o < ma.outputs()->size(); ++o) {
+    const std::string name = ma.outputs()->Get(o)->name()->str();
+    out_float_.push_back(ma.outputs()->Get(o)->tensor());
+    output_names_.push_back(name);
+    for (uint32_t j = 0; j < mb.outputs()->size(); ++j) {
+      if (mb.outputs()->Get(j)->name()->str() == name) out_int8_.push_back(mb.outputs()->Get(j)->tensor());
+    }
+    if (out_int8_.size() != out_float_.size()) throw std::runtime_error("output '" + name + "' is missing from the int8 model");
+  }
+  points_ = FindPoints(float_, int8_);
+  if (points_.empty()) throw std::runtime_error("no int8 activation of the second model matches the first: is it an int8 conversion of it?");
+  const std::vector<bool> discrete = DiscreteOutputs(ma);
+  judged_.resize(discrete.size());
+  bool any = false;
+  for (size_t o = 0; o < discrete.size(); ++o) any = any || !discrete[o];
+  for (size_t o = 0; o < discrete.size(); ++o) judged_[o] = !any || !discrete[o];
+}
+
+std::vector<std::vector<float>> RoundingSimulation::Run(const std::vector<std::vector<float>>& inputs,
+                                                        const std::function<bool(size_t)>& round) {
+  std::map<int32_t, size_t> point_of_tensor;
+  for (size_t p = 0; p < points_.size(); ++p) {
+    if (round(p)) point_of_tensor[points_[p].tensor_float] = p;
+  }
+  const auto apply = [&](int32_t tensor) {
+    auto it = point_of_tensor.find(tensor);
+    if (it == point_of_tensor.end()) return;
+    const Tensor& t = float_.interpreter().tensor(tensor);
+    Round(points_[it->second], t.As<float>(), t.elements());
+  };
+  float_.Run(inputs, [&](int32_t op) {
+    if (op < 0) {
+      for (uint32_t i = 0; i < float_.model().inputs()->size(); ++i) apply(float_.model().inputs()->Get(i)->tensor());
+      return;
+    }
+    const Node& node = float_.interpreter().node(op);
+    for (int32_t k = 0; k < node.num_outputs; ++k) apply(node.outputs[k]);
+  });
+  std::vector<std::vector<float>> outputs;
+  for (int32_t t : out_float_) outputs.push_back(float_.TensorValues(t));
+  return outputs;
+}
+
+std::vector<std::vector<float>> RoundingSimulation::RunInt8(const std::vector<std::vector<float>>& inputs) {
+  int8_.Run(inputs, [](int32_t) {});
+  std::vector<std::vector<float>> outputs;
+  for (int32_t t : out_int8_) outputs.push_back(int8_.TensorValues(t));
+  return outputs;
+}
+
+double RoundingSimulation::Worst(const std::vector<ErrorStats>& per_output) const {
+  double worst = std::numeric_limits<double>::infinity();
+  for (size_t o = 0; o < per_output.size(); ++o) {
+    if (judged_[o]) worst = std::min(worst, per_output[o].sqnr_db());
+  }
+  return worst;
+}
+
+void AccumulateErrors(const std::vector<std::vector<float>>& want, const std::vector<std::vector<float>>& got,
+                      std::vector<ErrorStats>* stats) {
+  stats->resize(want.size());
+  for (size_t o = 0; o < want.size(); ++o) {
+    if (got[o].size() == want[o].size()) (*stats)[o].Add(want[o].data(), got[o].data(), got[o].size());
+  }
+}
+
+}  // namespace converter
+}  // namespace kite

@@ -1,0 +1,68 @@
+// The float model run with some of an int8 model's activation roundings
+// simulated: each chosen tensor is quantized and dequantized in place, with
+// the int8 model's scale and zero point for the same value, right after the
+// op computing it. Weights stay float. What kite compare --sensitivity and
+// the mixed-precision search measure with.
+#ifndef KITE_CONVERTER_ANALYSIS_ROUNDING_SIMULATION_H_
+#define KITE_CONVERTER_ANALYSIS_ROUNDING_SIMULATION_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "analysis/layer_compare.h"
+#include "quantize/traced_run.h"
+
+namespace kite {
+namespace converter {
+
+// One int8 activation of the int8 model, and the float tensor holding the
+// same value in the float model.
+struct RoundingPoint {
+  int32_t tensor_float = -1;
+  float scale = 1;
+  int32_t zero_point = 0;
+  int32_t op_int8 = -1;  // the int8 model's op computing it (a Quantize where a float value enters int8)
+  std::string node;      // ONNX node computing it, or "input:NAME" for a graph input
+  std::string op;        // that op's Kite name
+  int64_t elements = 0;
+};
+
+class RoundingSimulation {
+ public:
+  // Throws std::runtime_error when the models do not match (outputs by name,
+  // at least one int8 activation in common).
+  RoundingSimulation(const std::vector<uint8_t>& float_bytes, const std::vector<uint8_t>& int8_bytes);
+
+  const std::vector<RoundingPoint>& points() const { return points_; }
+  const std::vector<std::string>& output_names() const { return output_names_; }
+  // Outputs whose value passes through a comparison (M-LSD's peak test): a
+  // tiny change flips whole elements, so SQNR does not judge them (unless no
+  // output is continuous).
+  const std::vector<bool>& judged() const { return judged_; }
+  const TracedRun& int8_run() const { return int8_; }
+
+  // The float model's outputs with point p rounded where round(p).
+  std::vector<std::vector<float>> Run(const std::vector<std::vector<float>>& inputs, const std::function<bool(size_t)>& round);
+  // The int8 model's own outputs, in the float model's output order.
+  std::vector<std::vector<float>> RunInt8(const std::vector<std::vector<float>>& inputs);
+  // The worst judged output's SQNR of accumulated per-output errors.
+  double Worst(const std::vector<ErrorStats>& per_output) const;
+
+ private:
+  TracedRun float_, int8_;
+  std::vector<RoundingPoint> points_;
+  std::vector<int32_t> out_float_, out_int8_;
+  std::vector<std::string> output_names_;
+  std::vector<bool> judged_;
+};
+
+// Adds got[o] against want[o] to stats[o] for every output.
+void AccumulateErrors(const std::vector<std::vector<float>>& want, const std::vector<std::vector<float>>& got,
+                      std::vector<ErrorStats>* stats);
+
+}  // namespace converter
+}  // namespace kite
+
+#endif  // KITE_CONVERTER_ANALYSIS_ROUNDING_SIMULATION_H_
