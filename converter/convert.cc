@@ -71,19 +71,38 @@ std::vector<uint8_t> ConvertGraph(Graph graph, std::chrono::steady_clock::time_p
   if (q.int8) {
     if (q.calibration.empty() && r.qdq_pairs == 0) throw ConversionError("--quantize int8 needs calibration data (--calibration)");
     std::vector<RangeObserver> stats;
+    std::unique_ptr<CalibrationData> data;
+    if (!q.calibration.empty()) {
+      TracedRun probe(bytes);
+      data = std::make_unique<CalibrationData>(q.calibration, probe.inputs(), q.images);
+      r.calibration = data->Describe();
+    }
     if (q.stats != nullptr && !q.stats->empty()) {
       stats = *q.stats;
-    } else if (!q.calibration.empty()) {
-      TracedRun probe(bytes);
-      CalibrationData data(q.calibration, probe.inputs(), q.images);
-      r.calibration = data.Describe();
-      stats = Calibrate(bytes, data, q.progress, q.max_samples);
+    } else if (data) {
+      stats = Calibrate(bytes, *data, q.progress, q.max_samples);
     } else {
       r.calibration = "the model's own QDQ parameters";
       stats.resize(model.tensors.size());
     }
     if (q.stats != nullptr) *q.stats = stats;
-    bytes = QuantizeKiteModel(bytes, stats, q.quantize, &r.quantization);
+    const std::vector<uint8_t> float_bytes = bytes;
+    bytes = QuantizeKiteModel(float_bytes, stats, q.quantize, &r.quantization);
+    if (q.target_sqnr_db > 0 && data) {
+      // The search judges on calibration samples spread over the set.
+      const size_t available = q.max_samples == 0 ? data->size() : std::min(q.max_samples, data->size());
+      const size_t n = std::max<size_t>(1, std::min(q.mixed_precision_samples, available));
+      MixedPrecisionOptions mp = q.mixed_precision;
+      mp.target_sqnr_db = q.target_sqnr_db;
+      r.mixed_precision = ChooseFloatOps(
+          float_bytes, bytes, [&](size_t s) { return data->Sample(s * available / n); }, n, mp, q.search_progress);
+      r.mixed_precision_ran = true;
+      if (!r.mixed_precision.float_nodes.empty()) {
+        QuantizeOptions with_float = q.quantize;
+        with_float.mixed_precision_float = r.mixed_precision.float_nodes;
+        bytes = QuantizeKiteModel(float_bytes, stats, with_float, &r.quantization);
+      }
+    }
     std::unique_ptr<schema::ModelT> quantized = schema::UnPackModel(bytes.data());
     model = std::move(*quantized);
     if (!q.emit_qdq.empty()) WriteQdqOnnx(graph, model, q.emit_qdq, q.qdq_expose_activations, q.qdq_uint8_activations);

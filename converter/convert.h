@@ -9,6 +9,7 @@
 
 #include "importer/onnx_importer.h"
 #include "quantize/calibration_data.h"
+#include "quantize/mixed_precision.h"
 #include "quantize/quantize_model.h"
 
 namespace kite {
@@ -30,6 +31,14 @@ struct QuantizationSettings {
   std::vector<RangeObserver>* stats = nullptr;  // tests: every int8 activation as an output
   // Called after each calibration sample (done, total).
   std::function<void(size_t, size_t)> progress;
+  // Mixed precision (quantize/mixed_precision.h), on when > 0: ops run in
+  // float until the simulated worst output SQNR on up to
+  // `mixed_precision_samples` calibration samples (evenly spaced) reaches
+  // this, within the float MAC budget.
+  double target_sqnr_db = 0;
+  MixedPrecisionOptions mixed_precision;
+  size_t mixed_precision_samples = 2;
+  std::function<void(size_t, size_t)> search_progress;  // simulated runs (done, total)
 };
 
 struct ConvertOptions {
@@ -53,6 +62,8 @@ struct ConvertReport {
   int equalized_pairs = 0;
   int qdq_pairs = 0;  // QuantizeLinear/DequantizeLinear pairs imported
   QuantizeReport quantization;
+  bool mixed_precision_ran = false;
+  MixedPrecisionChoice mixed_precision;
 };
 
 // Converts and returns the .kite bytes. Throws ConversionError on anything

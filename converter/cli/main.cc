@@ -91,6 +91,21 @@ int main(int argc, char** argv) {
   convert->add_flag("--no-pack", no_pack,
                     "do not pack int8 conv/FC weights for Kite's int8 engine (the runtime then runs them with XNNPACK "
                     "or the reference kernels from the plain weights)");
+  convert->add_option("--target-sqnr", q.target_sqnr_db,
+                      "mixed precision: run in float the ops whose int8 activations cost the most, until the worst "
+                      "output's SQNR against float (simulated on calibration samples) reaches DB, within "
+                      "--max-float-macs and --max-slowdown (default: off)");
+  convert->add_option("--max-float-macs", q.mixed_precision.max_float_mac_share,
+                      "mixed precision: at most this share of the model's MACs in float (default 0.1)")
+      ->check(CLI::Range(0.0, 1.0));
+  convert->add_option("--max-slowdown", q.mixed_precision.max_slowdown,
+                      "mixed precision: at most this much slower than all-int8, by Kite's fixed cost model (a float MAC "
+                      "10 int8 MACs), so the file is the same on every machine (default 0.15)")
+      ->check(CLI::Range(0.0, 100.0));
+  convert->add_option("--search-samples", q.mixed_precision_samples,
+                      "mixed precision: judge on this many calibration samples, evenly spaced (default 2); each costs "
+                      "one float run per int8 activation and per step")
+      ->check(CLI::PositiveNumber);
   convert->add_option("--max-samples", q.max_samples, "calibrate on at most this many samples (default: all)");
   convert->add_option("--resize", resize, "images: WxH, must match the model input (default: the input's size)");
   convert->add_option("--mean", mean, "images: value = (pixel / 255 - mean) / std; 1 or 3 values (default 0)");
@@ -190,9 +205,10 @@ int main(int argc, char** argv) {
         }
         if (q.calibration.empty()) throw std::runtime_error("--quantize int8 needs --calibration");
         q.progress = [](size_t done, size_t total) { kite::cli::ProgressBar("calibrating", done, total); };
+        q.search_progress = [](size_t done, size_t total) { kite::cli::ProgressBar("mixed precision, simulated runs", done, total); };
         options.quantization = q;
-      } else if (!q.calibration.empty() || !keep_float.empty() || !q.emit_qdq.empty()) {
-        throw std::runtime_error("--calibration, --keep-float and --emit-qdq need --quantize int8");
+      } else if (!q.calibration.empty() || !keep_float.empty() || !q.emit_qdq.empty() || q.target_sqnr_db > 0) {
+        throw std::runtime_error("--calibration, --keep-float, --emit-qdq and --target-sqnr need --quantize int8");
       }
       std::fprintf(stderr, "kite convert: %s ...\n", onnx_path.c_str());
       const auto r = kite::converter::ConvertOnnxFile(onnx_path, out_path, options);
@@ -210,6 +226,16 @@ int main(int argc, char** argv) {
                     method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.packed_ops, qr.float_ops, qr.quantize_ops,
                     qr.dequantize_ops);
         for (const auto& f : qr.kept_float) std::printf("  float: %s (%s): %s\n", f.node.c_str(), f.op.c_str(), f.reason.c_str());
+        if (r.mixed_precision_ran) {
+          const auto& mp = r.mixed_precision;
+          std::printf("mixed precision: simulated worst output SQNR %.1f dB all-int8 -> %.1f dB (target %.1f) with %zu nodes "
+                      "in float, %.1f%% of the MACs (budget %.0f%%), estimated %.0f%% slower (budget %.0f%%), %d int8 "
+                      "activations kept exact\n",
+                      mp.all_int8_db, mp.chosen_db, options.quantization.target_sqnr_db, mp.float_nodes.size(),
+                      mp.model_macs ? 100.0 * mp.float_macs / mp.model_macs : 0.0,
+                      100.0 * options.quantization.mixed_precision.max_float_mac_share, 100.0 * mp.estimated_slowdown,
+                      100.0 * options.quantization.mixed_precision.max_slowdown, mp.activations_kept);
+        }
       }
     } else if (*run) {
       kite::cli::RunModel(run_args);

@@ -378,10 +378,12 @@ QuantizeReport Quantizer::Run() {
     bool float_io = true;
     for (int32_t t : op.inputs) float_io = float_io && (t < 0 || m_.tensors[t]->type == schema::DataType_FLOAT32);
     const bool keep = o_.keep_float.count(op.source_node) > 0;
-    int8_op_[i] = HasInt8Kernel(op.opcode) && float_io && !keep;
+    const bool mixed = o_.mixed_precision_float.count(op.source_node) > 0;
+    int8_op_[i] = HasInt8Kernel(op.opcode) && float_io && !keep && !mixed;
     if (!int8_op_[i]) {
       report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode),
-                                    keep ? "--keep-float" : !float_io ? "non-float inputs" : "no int8 kernel"});
+                                    keep ? "--keep-float" : mixed ? "mixed precision (--target-sqnr)"
+                                                        : !float_io ? "non-float inputs" : "no int8 kernel"});
     }
   }
   AssignParams();

@@ -39,6 +39,7 @@ struct QuantizeOptions {
   // from the bias, E[x] per input channel taken from calibration.
   bool bias_correction = true;
   std::set<std::string> keep_float;  // ONNX node names to run in float
+  std::set<std::string> mixed_precision_float;  // the same, chosen by the mixed-precision search
   // Pack int8 conv/FC weights for Kite's int8 engine (writer/pack_weights.h);
   // off: the runtime runs them with XNNPACK (or the reference) from the
   // plain weights.

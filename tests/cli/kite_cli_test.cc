@@ -222,6 +222,12 @@ TEST(KiteCli, ConvertInt8FromImagesThenCompareLayerByLayer) {
   EXPECT_NE(ss.str().find("<svg"), std::string::npos);
   EXPECT_NE(ss.str().find("conv2"), std::string::npos);
 
+  // --target-sqnr: the mixed-precision search runs and says what it chose.
+  ASSERT_EQ(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/image_conv_mixed.kite' --quantize int8 --calibration '" +
+                      images + "' --mean 0.5 --std 0.5 --target-sqnr 60 --max-float-macs 0.5 --search-samples 2", &out), 0) << out;
+  EXPECT_NE(out.find("mixed precision: simulated worst output SQNR"), std::string::npos) << out;
+  EXPECT_NE(out.find("(target 60.0)"), std::string::npos) << out;
+
   // --sensitivity: every int8 activation, best gain first, and the SVG of the gains.
   const std::string sens_svg = Work() + "/image_conv_sensitivity.svg";
   ASSERT_EQ(Shell("'" KITE_CLI "' compare '" + onnx + "' '" + kite8 + "' --input '" + images +
@@ -248,6 +254,8 @@ TEST(KiteCli, QuantizationOptionsErrors) {
   EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize int8", &out), 0);
   EXPECT_NE(out.find("--calibration"), std::string::npos) << out;
   EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --calibration '" + Work() + "'", &out), 0);
+  EXPECT_NE(out.find("need --quantize int8"), std::string::npos) << out;
+  EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --target-sqnr 30", &out), 0);
   EXPECT_NE(out.find("need --quantize int8"), std::string::npos) << out;
   EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize int8 --calibration x --method kl", &out), 0);
   const std::string empty = Work() + "/empty_calibration";

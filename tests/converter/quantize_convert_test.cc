@@ -21,12 +21,7 @@ namespace {
 
 const std::string kDir = KITE_TEST_WORK_DIR;
 
-// ctest runs tests in parallel: files carry the test's name.
-std::string Unique(const std::string& file) {
-  return std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + file;
-}
-
-std::string SmallConvNet(uint32_t seed) { return testing::SmallConvNet(seed, kDir, Unique("small_conv.onnx")); }
+std::string SmallConvNet(uint32_t seed) { return testing::SmallConvNet(seed, kDir, TestScopedName("small_conv.onnx")); }
 
 std::string Calibration(uint32_t seed, int samples) {
   Random random(seed + 1);
@@ -34,7 +29,7 @@ std::string Calibration(uint32_t seed, int samples) {
   const std::vector<float> v = random.Floats(static_cast<size_t>(samples) * 256);
   a.data.resize(v.size() * 4);
   std::memcpy(a.data.data(), v.data(), a.data.size());
-  const std::string path = kDir + "/" + Unique("calibration.npy");
+  const std::string path = kDir + "/" + TestScopedName("calibration.npy");
   converter::WriteNpy(path, a);
   return path;
 }
@@ -142,7 +137,7 @@ TEST(QuantizeConvert, QdqExportReimportsToTheSameModel) {
   const uint32_t seed = TestSeed();
   SCOPED_TRACE("seed " + std::to_string(seed));
   converter::ConvertOptions o = Int8(Calibration(seed, 8));
-  o.quantization.emit_qdq = kDir + "/" + Unique("qdq.onnx");
+  o.quantization.emit_qdq = kDir + "/" + TestScopedName("qdq.onnx");
   const auto q = converter::ConvertOnnx(SmallConvNet(seed), o, nullptr);
   converter::ConvertReport report;
   const auto again = converter::ConvertOnnx(o.quantization.emit_qdq, {}, &report);
@@ -157,7 +152,7 @@ TEST(QuantizeConvert, QdqExportWithUint8ActivationsReimportsToTheSameModel) {
   const uint32_t seed = TestSeed();
   SCOPED_TRACE("seed " + std::to_string(seed));
   converter::ConvertOptions o = Int8(Calibration(seed, 8));
-  o.quantization.emit_qdq = kDir + "/" + Unique("qdq_u8.onnx");
+  o.quantization.emit_qdq = kDir + "/" + TestScopedName("qdq_u8.onnx");
   o.quantization.qdq_uint8_activations = true;
   const auto q = converter::ConvertOnnx(SmallConvNet(seed), o, nullptr);
   onnx::ModelProto exported;
@@ -206,7 +201,7 @@ TEST(QuantizeConvert, ImportsAQdqModelWithItsOwnParameters) {
   b.Node("DequantizeLinear", {"y_q", "y_scale", "y_zero"}, {"y"});
   b.Output("y");
   converter::ConvertReport report;
-  const schema::ModelT m = Unpack(converter::ConvertOnnx(b.Save(kDir, Unique("qdq_conv.onnx")), {}, &report));
+  const schema::ModelT m = Unpack(converter::ConvertOnnx(b.Save(kDir, TestScopedName("qdq_conv.onnx")), {}, &report));
   EXPECT_EQ(report.qdq_pairs, 2);
   bool found = false;
   for (const auto& op : m.operators) {

@@ -20,25 +20,20 @@ namespace {
 
 const std::string kDir = KITE_TEST_WORK_DIR;
 
-// ctest runs tests in parallel: files carry the test's name.
-std::string Unique(const std::string& file) {
-  return std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + file;
-}
-
 // The small net, and its int8 conversion calibrated on the one input x.
 struct Converted {
   std::vector<uint8_t> float_bytes, int8_bytes;
 };
 
 Converted Convert(uint32_t seed, const std::vector<float>& x, converter::RangeMethod method) {
-  const std::string onnx = SmallConvNet(seed, kDir, Unique("conv.onnx"));
+  const std::string onnx = SmallConvNet(seed, kDir, TestScopedName("conv.onnx"));
   converter::NpyArray calibration{"<f4", {1, 4, 8, 8}, {}};
   calibration.data.resize(x.size() * 4);
   std::memcpy(calibration.data.data(), x.data(), calibration.data.size());
-  converter::WriteNpy(kDir + "/" + Unique("calibration.npy"), calibration);
+  converter::WriteNpy(kDir + "/" + TestScopedName("calibration.npy"), calibration);
   converter::ConvertOptions o;
   o.quantization.int8 = true;
-  o.quantization.calibration = kDir + "/" + Unique("calibration.npy");
+  o.quantization.calibration = kDir + "/" + TestScopedName("calibration.npy");
   o.quantization.quantize.method = method;
   return {converter::ConvertOnnx(onnx, {}, nullptr), converter::ConvertOnnx(onnx, o, nullptr)};
 }
@@ -104,7 +99,7 @@ TEST(Sensitivity, WithTwoRoundingsAllButOneIsTheOtherAlone) {
 }
 
 TEST(Sensitivity, ModelsThatDoNotMatchAreAnError) {
-  const std::vector<uint8_t> fp = converter::ConvertOnnx(SmallConvNet(1, kDir, Unique("conv.onnx")), {}, nullptr);
+  const std::vector<uint8_t> fp = converter::ConvertOnnx(SmallConvNet(1, kDir, TestScopedName("conv.onnx")), {}, nullptr);
   const std::vector<float> x = Random(2).Floats(256);
   EXPECT_THROW(converter::MeasureSensitivity(fp, fp, [&](size_t) { return std::vector<std::vector<float>>{x}; }, 1), std::runtime_error);
 }

@@ -81,6 +81,12 @@ BothKernelSets RunOnBothKernelSets(const AlignedBytes& model, const std::vector<
 // The seed of this test run (--gtest_random_seed, or 1 when it is 0), to pass
 // to the generators; SCOPED_TRACE it so a failure names it.
 uint32_t TestSeed();
+
+// `file` prefixed with the running test's name: ctest runs tests in
+// parallel, each in its own process, in one work folder.
+inline std::string TestScopedName(const std::string& file) {
+  return std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + file;
+}
 // For tests that must do the same every run (the mutation tests): `fixed`
 // unless --gtest_random_seed=N names another.
 uint32_t DeterministicSeed(uint32_t fixed);

@@ -1,0 +1,55 @@
+// Automatic mixed precision: which ops of an int8 model to run in float so
+// that its outputs stay within a target SQNR of the float model, spending at
+// most a share of the model's multiply-accumulates on float.
+//
+// Each int8 activation's rounding is simulated alone on the first
+// calibration sample (analysis/rounding_simulation.h); the most harmful go
+// first. Keeping an activation exact means running in float the op computing
+// it and every op reading it (through ops that only move it). Activations
+// join in groups (about 24 judgements in all); a group is kept when the
+// simulated worst output SQNR on all samples, with every chosen activation
+// exact and the rest rounded, does not fall. It stops at the target or when
+// the budgets (float MACs, estimated slowdown) are spent.
+#ifndef KITE_CONVERTER_QUANTIZE_MIXED_PRECISION_H_
+#define KITE_CONVERTER_QUANTIZE_MIXED_PRECISION_H_
+
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace kite {
+namespace converter {
+
+struct MixedPrecisionOptions {
+  double target_sqnr_db = 30.0;
+  double max_float_mac_share = 0.10;  // of the model's MACs
+  // Of the all-int8 model's estimated time, by a fixed cost model (float MACs
+  // and elements against int8 ones, mixed_precision.cc): the same file on
+  // every machine.
+  double max_slowdown = 0.15;
+};
+
+struct MixedPrecisionChoice {
+  std::set<std::string> float_nodes;  // ONNX node names to add to keep_float
+  double all_int8_db = 0;             // simulated, before
+  double chosen_db = 0;               // simulated, with the choice
+  uint64_t model_macs = 0;
+  uint64_t float_macs = 0;            // MACs of the ops the choice adds to float
+  double estimated_slowdown = 0;      // by the cost model, as a share of the all-int8 time
+  int activations_kept = 0;
+};
+
+// `float_bytes` and `int8_bytes`: the float model and its all-int8
+// conversion. `sample(s)` gives sample s of `samples` (model input order).
+// `progress(done, total)` counts simulated runs.
+MixedPrecisionChoice ChooseFloatOps(const std::vector<uint8_t>& float_bytes, const std::vector<uint8_t>& int8_bytes,
+                                    const std::function<std::vector<std::vector<float>>(size_t)>& sample, size_t samples,
+                                    const MixedPrecisionOptions& options,
+                                    const std::function<void(size_t, size_t)>& progress = nullptr);
+
+}  // namespace converter
+}  // namespace kite
+
+#endif  // KITE_CONVERTER_QUANTIZE_MIXED_PRECISION_H_

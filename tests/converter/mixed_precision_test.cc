@@ -1,0 +1,124 @@
+// kite convert --target-sqnr: the mixed-precision search on a net built so
+// that one int8 activation ruins the output. conv_b's two channels differ in
+// range 10^4-fold and the output reads only the small one, which int8
+// rounding at the large one's scale wipes out.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "analysis/layer_compare.h"
+#include "convert.h"
+#include "data/npy.h"
+#include "support/onnx_builder.h"
+#include "support/test_util.h"
+
+namespace kite {
+namespace testing {
+namespace {
+
+const std::string kDir = KITE_TEST_WORK_DIR;
+
+// x [1, 4, 8, 8] -> conv_a 3x3 (8) -> Relu -> conv_b 1x1 (2: 100 x and
+// 0.01 x a sum of conv_a's channels) -> conv_c 1x1 (1: 100 x the small one) -> y
+std::string RangeClashNet(uint32_t seed) {
+  Random random(seed);
+  OnnxBuilder b;
+  b.Input("x", {1, 4, 8, 8});
+  b.Initializer("wa", {8, 4, 3, 3}, random.Floats(8 * 4 * 9, -0.5f, 0.5f));
+  b.Initializer("ba", {8}, random.Floats(8, 0.0f, 0.2f));
+  std::vector<float> wb = random.Floats(16, 0.5f, 1.0f);
+  for (int c = 0; c < 8; ++c) {
+    wb[c] *= 100.0f;
+    wb[8 + c] *= 0.01f;
+  }
+  b.Initializer("wb", {2, 8, 1, 1}, wb);
+  b.Initializer("wc", {1, 2, 1, 1}, {0.0f, 100.0f});
+  OnnxBuilder::IntsAttr(b.Node("Conv", {"x", "wa", "ba"}, {"a"}, "conv_a"), "pads", {1, 1, 1, 1});
+  b.Node("Relu", {"a"}, {"r"}, "relu_a");
+  b.Node("Conv", {"r", "wb"}, {"c"}, "conv_b");
+  b.Node("Conv", {"c", "wc"}, {"y"}, "conv_c");
+  b.Output("y");
+  return b.Save(kDir, TestScopedName("range_clash.onnx"));
+}
+
+struct Case {
+  std::vector<uint8_t> float_bytes;
+  std::string onnx, calibration;
+  std::vector<float> input;  // the first calibration sample
+};
+
+Case Make(uint32_t seed) {
+  Case c;
+  c.onnx = RangeClashNet(seed);
+  const std::vector<float> v = Random(seed + 1).Floats(4 * 256);
+  converter::NpyArray a{"<f4", {4, 4, 8, 8}, {}};
+  a.data.resize(v.size() * 4);
+  std::memcpy(a.data.data(), v.data(), a.data.size());
+  c.calibration = kDir + "/" + TestScopedName("calibration.npy");
+  converter::WriteNpy(c.calibration, a);
+  c.input.assign(v.begin(), v.begin() + 256);
+  c.float_bytes = converter::ConvertOnnx(c.onnx, {}, nullptr);
+  return c;
+}
+
+double SqnrOnInput(const Case& c, const std::vector<uint8_t>& int8) {
+  const std::vector<float> want = RunFirstOutput(c.float_bytes, c.input), got = RunFirstOutput(int8, c.input);
+  converter::ErrorStats e;
+  e.Add(want.data(), got.data(), want.size());
+  return e.sqnr_db();
+}
+
+// `budget`: the float MAC share; this tiny net's conv_b costs ~half its
+// time in float by the cost model, so the slowdown budget is 100% but where
+// a test says otherwise.
+converter::ConvertOptions Int8(const Case& c, double target, double budget, double slowdown = 1.0) {
+  converter::ConvertOptions o;
+  o.quantization.int8 = true;
+  o.quantization.calibration = c.calibration;
+  o.quantization.target_sqnr_db = target;
+  o.quantization.mixed_precision.max_float_mac_share = budget;
+  o.quantization.mixed_precision.max_slowdown = slowdown;
+  return o;
+}
+
+TEST(MixedPrecision, RunsTheClashingConvInFloatAndMeetsTheTarget) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const Case c = Make(seed);
+  const std::vector<uint8_t> all_int8 = converter::ConvertOnnx(c.onnx, Int8(c, 0, 0.1), nullptr);
+  EXPECT_LT(SqnrOnInput(c, all_int8), 15.0) << "the net should defeat plain int8";
+
+  converter::ConvertReport r;
+  const std::vector<uint8_t> mixed = converter::ConvertOnnx(c.onnx, Int8(c, 30, 0.1), &r);
+  ASSERT_TRUE(r.mixed_precision_ran);
+  EXPECT_TRUE(r.mixed_precision.float_nodes.count("conv_b")) << "conv_b computes the clashing activation";
+  EXPECT_FALSE(r.mixed_precision.float_nodes.count("conv_a")) << "conv_a's output is harmless, and 90% of the MACs";
+  EXPECT_LE(r.mixed_precision.float_macs, r.mixed_precision.model_macs / 10);
+  EXPECT_GT(r.mixed_precision.estimated_slowdown, 0.2) << "conv_b's float MACs, by the cost model";
+  EXPECT_LE(r.mixed_precision.estimated_slowdown, 1.0);
+  EXPECT_LT(r.mixed_precision.all_int8_db, 15.0);
+  EXPECT_GE(r.mixed_precision.chosen_db, 30.0);
+  EXPECT_GE(SqnrOnInput(c, mixed), 30.0) << "the int8 model itself, not only the simulation";
+  bool reported = false;
+  for (const auto& f : r.quantization.kept_float) reported = reported || (f.node == "conv_b" && f.reason.find("mixed precision") != std::string::npos);
+  EXPECT_TRUE(reported) << "kite convert should say why conv_b is float";
+}
+
+TEST(MixedPrecision, NothingGoesFloatBeyondEitherBudget) {
+  const Case c = Make(7);
+  const std::vector<uint8_t> all_int8 = converter::ConvertOnnx(c.onnx, Int8(c, 0, 0.1), nullptr);
+  for (const auto& [macs, slowdown] : {std::pair<double, double>{0.0, 1.0}, {0.1, 0.2}}) {
+    SCOPED_TRACE("MAC budget " + std::to_string(macs) + ", slowdown budget " + std::to_string(slowdown));
+    converter::ConvertReport r;
+    const std::vector<uint8_t> bytes = converter::ConvertOnnx(c.onnx, Int8(c, 30, macs, slowdown), &r);
+    ASSERT_TRUE(r.mixed_precision_ran);
+    EXPECT_TRUE(r.mixed_precision.float_nodes.empty());
+    EXPECT_EQ(r.mixed_precision.float_macs, 0u);
+    EXPECT_EQ(r.mixed_precision.estimated_slowdown, 0.0);
+    EXPECT_EQ(bytes, all_int8) << "an empty choice is the all-int8 model";
+  }
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace kite
