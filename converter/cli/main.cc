@@ -100,11 +100,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   convert->add_option("--max-slowdown", q.mixed_precision.max_slowdown,
                       "mixed precision: at most this much slower than all-int8, by Kite's fixed cost model (a float MAC "
-                      "10 int8 MACs), so the file is the same on every machine (default 0.15)")
+                      "10 int8 MACs), not a timing, so the choice does not depend on the machine's load (default 0.15)")
       ->check(CLI::Range(0.0, 100.0));
   convert->add_option("--search-samples", q.mixed_precision_samples,
-                      "mixed precision: judge on this many calibration samples, evenly spaced (default 2); each costs "
-                      "one float run per int8 activation and per step")
+                      "mixed precision: judge on this many calibration samples, evenly spaced (default 2); the ranking "
+                      "costs one float run per int8 activation (on the first), each of ~24 judgements one run per sample")
       ->check(CLI::PositiveNumber);
   convert->add_option("--max-samples", q.max_samples, "calibrate on at most this many samples (default: all)");
   convert->add_option("--resize", resize, "images: WxH, must match the model input (default: the input's size)");
