@@ -102,6 +102,7 @@ TEST(MixedPrecision, RunsTheClashingConvInFloatAndMeetsTheTarget) {
   bool reported = false;
   for (const auto& f : r.quantization.kept_float) reported = reported || (f.node == "conv_b" && f.reason.find("mixed precision") != std::string::npos);
   EXPECT_TRUE(reported) << "kite convert should say why conv_b is float";
+  EXPECT_EQ(mixed, converter::ConvertOnnx(c.onnx, Int8(c, 30, 0.1), nullptr)) << "the same inputs give the same file";
 }
 
 TEST(MixedPrecision, NothingGoesFloatBeyondEitherBudget) {
