@@ -71,13 +71,15 @@ std::vector<uint8_t> ConvertGraph(Graph graph, std::chrono::steady_clock::time_p
   if (q.int8) {
     if (q.calibration.empty() && r.qdq_pairs == 0) throw ConversionError("--quantize int8 needs calibration data (--calibration)");
     std::vector<RangeObserver> stats;
+    // The samples, when calibration or the mixed-precision search reads them.
+    const bool reuse_stats = q.stats != nullptr && !q.stats->empty();
     std::unique_ptr<CalibrationData> data;
-    if (!q.calibration.empty()) {
+    if (!q.calibration.empty() && (!reuse_stats || q.target_sqnr_db > 0)) {
       TracedRun probe(bytes);
       data = std::make_unique<CalibrationData>(q.calibration, probe.inputs(), q.images);
       r.calibration = data->Describe();
     }
-    if (q.stats != nullptr && !q.stats->empty()) {
+    if (reuse_stats) {
       stats = *q.stats;
     } else if (data) {
       stats = Calibrate(bytes, *data, q.progress, q.max_samples);

@@ -48,22 +48,6 @@ struct AccuracyCase {
 
 const double kTargetSqnrDb = 30.0;
 
-RealModel Find(const std::string& name) {
-  for (RealModel m : RealModels()) {
-    if (name != m.name) continue;
-    if (name.rfind("Mlsd", 0) == 0) {
-      // M-LSD takes RGBA pixels in [0, 255] (it normalizes them itself).
-      for (int c = 0; c < 3; ++c) {
-        m.photo.mean[c] = 0.0f;
-        m.photo.std[c] = 1.0f / 255.0f;
-      }
-      m.photo.alpha = 255.0f;
-    }
-    return m;
-  }
-  throw std::runtime_error(std::string("no model ") + name);
-}
-
 Image Load(const std::string& file) { return converter::LoadImage(PhotosDir() + "/" + file); }
 
 Image Crop(const Image& image, int x0, int y0, int x1, int y1) {
@@ -129,16 +113,6 @@ std::vector<Image> TextLines(const Image& page) {
     y = end;
   }
   return lines;
-}
-
-void WriteSamples(const std::string& path, const std::vector<int64_t>& shape, const std::vector<std::vector<float>>& samples) {
-  NpyArray a{"<f4", shape, {}};
-  a.shape[0] *= static_cast<int64_t>(samples.size());
-  for (const auto& s : samples) {
-    const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
-    a.data.insert(a.data.end(), p, p + s.size() * 4);
-  }
-  converter::WriteNpy(path, a);
 }
 
 std::vector<float> Floats(const NpyArray& a) {
@@ -249,7 +223,7 @@ class Int8Accuracy : public ::testing::TestWithParam<AccuracyCase> {};
 
 TEST_P(Int8Accuracy, KeepsFloatsAnswer) {
   const AccuracyCase& c = GetParam();
-  const RealModel m = Find(c.model);
+  const RealModel m = RealModelForPhotographs(c.model);
   const std::string work = std::string(KITE_TEST_WORK_DIR) + "/" + m.name;
   std::system(("mkdir -p '" + work + "'").c_str());
 

@@ -38,45 +38,26 @@ struct Int8Case {
   double min_sqnr_db;
 };
 
-RealModel Find(const std::string& name) {
-  for (RealModel m : RealModels()) {
-    if (name != m.name) continue;
-    if (name.rfind("Mlsd", 0) == 0) {
-      // M-LSD divides by 127.5 and subtracts 1 itself: it takes RGBA pixels
-      // in [0, 255]. (The float test feeds [-1, 1], which checks arithmetic
-      // against ONNX Runtime just as well; for int8 fidelity the input must be
-      // what the model was trained on, or the image is a 1% ripple around -1.)
-      for (int c = 0; c < 3; ++c) {
-        m.photo.mean[c] = 0.0f;
-        m.photo.std[c] = 1.0f / 255.0f;
-      }
-      m.photo.alpha = 255.0f;
-    }
-    return m;
-  }
-  throw std::runtime_error("no model " + name);
-}
-
 const std::vector<std::string> kScenes = {"chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png",
                                           "hubble_deep_field.jpg", "horse.png", "brick.png", "grass.png"};
 const std::vector<std::string> kText = {"page.png", "bw_text.png", "coffee.png", "chelsea.png", "rocket.jpg", "camera.png", "brick.png"};
 
 std::vector<Int8Case> QuickCases() {
   return {
-      {Find("BlazeFaceFront"), kScenes, 0, "astronaut.png", 11},
-      {Find("BlazeFaceBack"), kScenes, 0, "astronaut.png", 5},
-      {Find("MlsdTiny320"), kScenes, 0, "motorcycle_right.png", 14},
-      {Find("PpOcrCls"), kText, 0, "text.png", 25},
+      {RealModelForPhotographs("BlazeFaceFront"), kScenes, 0, "astronaut.png", 11},
+      {RealModelForPhotographs("BlazeFaceBack"), kScenes, 0, "astronaut.png", 5},
+      {RealModelForPhotographs("MlsdTiny320"), kScenes, 0, "motorcycle_right.png", 14},
+      {RealModelForPhotographs("PpOcrCls"), kText, 0, "text.png", 25},
   };
 }
 
 std::vector<Int8Case> HeavyCases() {
   return {
-      {Find("MlsdLarge320"), kScenes, 0, "motorcycle_right.png", 10},
-      {Find("MlsdTiny512"), kScenes, 0, "motorcycle_right.png", 10},
-      {Find("MlsdLarge512"), kScenes, 0, "motorcycle_right.png", 10},
-      {Find("PpOcrDet"), kText, 0, "text.png", 10},
-      {Find("PpOcrRec"), kText, 0, "text.png", 10},
+      {RealModelForPhotographs("MlsdLarge320"), kScenes, 0, "motorcycle_right.png", 10},
+      {RealModelForPhotographs("MlsdTiny512"), kScenes, 0, "motorcycle_right.png", 10},
+      {RealModelForPhotographs("MlsdLarge512"), kScenes, 0, "motorcycle_right.png", 10},
+      {RealModelForPhotographs("PpOcrDet"), kText, 0, "text.png", 10},
+      {RealModelForPhotographs("PpOcrRec"), kText, 0, "text.png", 10},
   };
 }
 
@@ -84,16 +65,6 @@ std::string Work(const std::string& name) {
   const std::string dir = std::string(KITE_TEST_WORK_DIR) + "/" + name;
   std::system(("mkdir -p '" + dir + "'").c_str());
   return dir;
-}
-
-void WriteSamples(const std::string& path, const std::vector<int64_t>& shape, const std::vector<std::vector<float>>& samples) {
-  NpyArray a{"<f4", shape, {}};
-  a.shape[0] *= static_cast<int64_t>(samples.size());
-  for (const auto& s : samples) {
-    const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
-    a.data.insert(a.data.end(), p, p + s.size() * 4);
-  }
-  converter::WriteNpy(path, a);
 }
 
 // Photographs (and faces from Debian's LFW subset, 25x25 grey) as model inputs.

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <ostream>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
@@ -53,6 +54,31 @@ std::vector<RealModel> RealModels() {
       {"PpOcrCls", "ocr/package/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx", "x", {1, 3, 48, 192}, Prep(192, 48, true, 3, half, half)},
       {"PpOcrRec", "ocr/package/assets/ch_PP-OCRv4_rec_infer.onnx", "x", {1, 3, 48, 320}, Prep(320, 48, true, 3, half, half)},
   };
+}
+
+RealModel RealModelForPhotographs(const std::string& name) {
+  for (RealModel m : RealModels()) {
+    if (name != m.name) continue;
+    if (name.rfind("Mlsd", 0) == 0) {
+      for (int c = 0; c < 3; ++c) {
+        m.photo.mean[c] = 0.0f;
+        m.photo.std[c] = 1.0f / 255.0f;
+      }
+      m.photo.alpha = 255.0f;
+    }
+    return m;
+  }
+  throw std::runtime_error("no model " + name);
+}
+
+void WriteSamples(const std::string& path, const std::vector<int64_t>& shape, const std::vector<std::vector<float>>& samples) {
+  converter::NpyArray a{"<f4", shape, {}};
+  a.shape[0] *= static_cast<int64_t>(samples.size());
+  for (const auto& s : samples) {
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
+    a.data.insert(a.data.end(), p, p + s.size() * 4);
+  }
+  converter::WriteNpy(path, a);
 }
 
 std::string ModelsDir() { return KITE_MODELS_DIR; }

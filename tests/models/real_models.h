@@ -30,6 +30,16 @@ struct RealModel {
 };
 
 std::vector<RealModel> RealModels();
+// The named model, preprocessed as it was trained for photographs: as
+// RealModels() gives it, but M-LSD takes RGBA pixels in [0, 255] (it divides
+// by 127.5 and subtracts 1 itself). The float tests feed M-LSD [-1, 1], which
+// checks arithmetic against ONNX Runtime just as well; for int8 the input must
+// be what the model was trained on, or the image is a 1% ripple around -1.
+// Throws std::runtime_error for an unknown name.
+RealModel RealModelForPhotographs(const std::string& name);
+// Writes samples (each one `shape`, first dimension 1) stacked along the first
+// dimension as a float32 .npy file.
+void WriteSamples(const std::string& path, const std::vector<int64_t>& shape, const std::vector<std::vector<float>>& samples);
 // The models folder, and the folder of Debian's skimage photographs.
 std::string ModelsDir();
 std::string PhotosDir();
