@@ -12,7 +12,10 @@ uint64_t Elements(const schema::Tensor& t) {
   return n;
 }
 
-uint64_t Bytes(const schema::Tensor& t) { return Elements(t) * (t.type() == schema::DataType_INT8 ? 1 : 4); }
+uint64_t Bytes(const schema::Tensor& t) {
+  const schema::DataType type = t.type();
+  return Elements(t) * (type == schema::DataType_INT8 ? 1 : type == schema::DataType_INT16 ? 2 : 4);
+}
 
 }  // namespace
 

@@ -66,6 +66,7 @@ std::vector<float> TracedRun::TensorValues(int32_t tensor) const {
       case KITE_FLOAT32: out[i] = t.As<const float>()[i]; break;
       case KITE_INT8: out[i] = Dequantize(t.As<const int8_t>()[i], t.scale, t.zero_point); break;
       case KITE_INT32: out[i] = static_cast<float>(t.As<const int32_t>()[i]); break;
+      case KITE_INT16: out[i] = DequantizeInt16(t.As<const int16_t>()[i], t.scale); break;
     }
   }
   return out;

@@ -2,9 +2,9 @@
 
 namespace kite {
 
-Int8Range QuantizedActivationRange(float act_min, float act_max, float scale,
+QuantizedRange QuantizedActivationRange(float act_min, float act_max, float scale,
                                    int32_t zero_point) {
-  Int8Range range{kInt8Min, kInt8Max};
+  QuantizedRange range{kInt8Min, kInt8Max};
   // Values beyond the int8 range clamp anyway; isinf/NaN map to no bound.
   if (act_min > -INFINITY) {
     range.min = RoundClampToInt8(act_min / scale, zero_point, kInt8Min, kInt8Max);
@@ -12,6 +12,13 @@ Int8Range QuantizedActivationRange(float act_min, float act_max, float scale,
   if (act_max < INFINITY) {
     range.max = RoundClampToInt8(act_max / scale, zero_point, kInt8Min, kInt8Max);
   }
+  return range;
+}
+
+QuantizedRange QuantizedActivationRangeInt16(float act_min, float act_max, float scale) {
+  QuantizedRange range{kInt16Min, kInt16Max};
+  if (act_min > -INFINITY) range.min = RoundClampToInt16(act_min / scale, kInt16Min, kInt16Max);
+  if (act_max < INFINITY) range.max = RoundClampToInt16(act_max / scale, kInt16Min, kInt16Max);
   return range;
 }
 

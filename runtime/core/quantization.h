@@ -1,4 +1,4 @@
-// The int8 arithmetic every Kite kernel shares. This is the quantization
+// The int8 and 16x8 arithmetic every Kite kernel shares. This is the quantization
 // specification in code: reference and optimized kernels must agree with it
 // bit for bit.
 //
@@ -15,6 +15,10 @@ namespace kite {
 
 constexpr int32_t kInt8Min = -128;
 constexpr int32_t kInt8Max = 127;
+// 16x8 activations are symmetric (zero point 0) over the whole int16 range,
+// as ONNX QuantizeLinear saturates; calibration maps max|x| to 32767.
+constexpr int32_t kInt16Min = -32768;
+constexpr int32_t kInt16Max = 32767;
 
 // Clamps `value` (in units of the output scale, zero point not yet added) to
 // [qmin - zero_point, qmax - zero_point], rounds half to even and adds the
@@ -42,13 +46,37 @@ inline float Dequantize(int8_t q, float scale, int32_t zero_point) {
   return scale * static_cast<float>(static_cast<int32_t>(q) - zero_point);
 }
 
-// The int8 range [qmin, qmax] a fused activation clamp [act_min, act_max]
+// The 16x8 scheme: int16 x int8 products accumulate in int64 (exact for any
+// tap count a tensor can have); the accumulator converts to float once
+// (round to nearest), is scaled in float and rounds half to even into
+// [qmin, qmax] (zero point 0).
+inline int16_t RoundClampToInt16(float value, int32_t qmin, int32_t qmax) {
+  const float lo = static_cast<float>(qmin);
+  const float hi = static_cast<float>(qmax);
+  if (!(value >= lo)) value = lo;
+  if (value > hi) value = hi;
+  return static_cast<int16_t>(lrintf(value));
+}
+
+inline int16_t RequantizeInt16(int64_t acc, float scale, int32_t qmin, int32_t qmax) {
+  return RoundClampToInt16(static_cast<float>(acc) * scale, qmin, qmax);
+}
+
+inline int16_t QuantizeToInt16(float x, float scale) {
+  return RoundClampToInt16(x / scale, kInt16Min, kInt16Max);
+}
+
+inline float DequantizeInt16(int16_t q, float scale) { return scale * static_cast<float>(q); }
+
+// The quantized range [qmin, qmax] a fused activation clamp [act_min, act_max]
 // allows for an output quantized with (scale, zero_point).
-struct Int8Range {
+struct QuantizedRange {
   int32_t min;
   int32_t max;
 };
-Int8Range QuantizedActivationRange(float act_min, float act_max, float scale, int32_t zero_point);
+QuantizedRange QuantizedActivationRange(float act_min, float act_max, float scale, int32_t zero_point);
+// The same for an int16 output (zero point 0), in [kInt16Min, kInt16Max].
+QuantizedRange QuantizedActivationRangeInt16(float act_min, float act_max, float scale);
 
 // A float function of one variable, applied to every int8 value through a
 // 256-entry table: out[q] = quantize(f(dequantize(q))). This is how every

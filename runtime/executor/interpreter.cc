@@ -248,12 +248,20 @@ kite_status Interpreter::PrepareNodes() {
     ctx.set_threadpool(threadpool_);
     ctx.set_int8_ukernels(int8_ukernels_);
     ctx.set_kernels(kernels_);
-    const PrepareFn prepare = LookupPrepare(op->opcode(), kernels_);
+    bool int16 = false;
+    for (int32_t i = 0; i < node->num_inputs; ++i) int16 = int16 || (node->inputs[i] >= 0 && tensors_[node->inputs[i]].dtype == KITE_INT16);
+    for (int32_t i = 0; i < node->num_outputs; ++i) int16 = int16 || tensors_[node->outputs[i]].dtype == KITE_INT16;
+    const PrepareFn prepare = int16 ? LookupPrepareInt16(op->opcode()) : LookupPrepare(op->opcode(), kernels_);
+    if (prepare == nullptr && int16) {
+      return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "this runtime has no int16 (16x8) kernel for this op");
+    }
     if (prepare == nullptr) {
       return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "this runtime has no kernel for op code %d",
                       static_cast<int>(op->opcode()));
     }
-    if (kernels_ == KernelSet::kReference) {
+    if (int16) {
+      ctx.Decline("16x8 ops run the reference kernels");
+    } else if (kernels_ == KernelSet::kReference) {
       ctx.Decline("reference kernels requested");
     } else if (prepare == LookupPrepare(op->opcode(), KernelSet::kReference)) {
       ctx.Decline(kernels_ == KernelSet::kPortable ? "no portable optimized kernel for this op"

@@ -31,9 +31,11 @@ kite_status CheckConvQuantization(PrepareContext& ctx, const Tensor& input, cons
     if (bias != nullptr) KITE_RETURN_IF_ERROR(CheckDtype(ctx, *bias, KITE_FLOAT32, "bias"));
     return CheckDtype(ctx, output, KITE_FLOAT32, "output");
   }
-  KITE_RETURN_IF_ERROR(CheckDtype(ctx, input, KITE_INT8, "input"));
+  // int8, or 16x8: int16 activations with int8 weights.
+  const kite_dtype activations = input.dtype == KITE_INT16 ? KITE_INT16 : KITE_INT8;
+  KITE_RETURN_IF_ERROR(CheckDtype(ctx, input, activations, "input"));
   KITE_RETURN_IF_ERROR(CheckDtype(ctx, weights, KITE_INT8, "weights"));
-  KITE_RETURN_IF_ERROR(CheckDtype(ctx, output, KITE_INT8, "output"));
+  KITE_RETURN_IF_ERROR(CheckDtype(ctx, output, activations, "output"));
   if (bias != nullptr) KITE_RETURN_IF_ERROR(CheckDtype(ctx, *bias, KITE_INT32, "bias"));
   KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, input, "input"));
   KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, output, "output"));
@@ -69,7 +71,9 @@ kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
   for (int32_t c = 0; c < out_channels; ++c) scales[c] = RequantizationScale(input, weights, output, c);
   transform->scales = scales;
   transform->zero_point = output.zero_point;
-  transform->range = QuantizedActivationRange(act_min, act_max, output.scale, output.zero_point);
+  transform->range = output.dtype == KITE_INT16
+                         ? QuantizedActivationRangeInt16(act_min, act_max, output.scale)
+                         : QuantizedActivationRange(act_min, act_max, output.scale, output.zero_point);
   return KITE_OK;
 }
 

@@ -12,17 +12,18 @@ struct OutputTransform {
   // float: clamp to [act_min, act_max].
   float act_min;
   float act_max;
-  // int8: out = Requantize(acc, scales[c], zero_point, range).
+  // int8: out = Requantize(acc, scales[c], zero_point, range); 16x8: the
+  // same with zero point 0 and an int64 accumulator.
   const float* scales;
   int32_t zero_point;
-  Int8Range range;
+  QuantizedRange range;
 };
 
 // Checks the dtypes and quantization of (input, weights, optional bias,
 // output) for an op with `out_channels` output channels, where the weights'
 // output channel is dimension 0. Float: all float32. Int8: per-tensor int8
 // input/output, per-channel (or per-tensor) symmetric int8 weights, int32
-// bias. Allocates nothing.
+// bias. 16x8: the same with int16 input and output. Allocates nothing.
 kite_status CheckConvQuantization(PrepareContext& ctx, const Tensor& input, const Tensor& weights,
                                   const Tensor* bias, const Tensor& output, int32_t out_channels, float act_min,
                                   float act_max);
@@ -45,7 +46,7 @@ kite_status PrepareOutputTransform(PrepareContext& ctx, const Tensor& input,
 // What Conv2D and ConvTranspose2D check alike: rank-4 input and weights
 // [out, kh, kw, in / groups], groups >= 1 dividing both channel counts, and,
 // for int8, at most 65536 taps per output so the int32 accumulator is exact
-// (|sum| <= 255 * 127 * taps < 2^31).
+// (|sum| <= 255 * 127 * taps < 2^31); 16x8 accumulates in int64, unbounded.
 kite_status CheckGroupedWeights(PrepareContext& ctx, const Tensor& input, const Tensor& weights,
                                 int32_t groups);
 
@@ -71,6 +72,11 @@ inline int8_t FinishInt8(const OutputTransform& t, int32_t acc, const int32_t* b
   // so only a hostile file gets here, and it gets a defined result.
   if (bias != nullptr) acc = static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(bias[c]));
   return Requantize(acc, t.scales[c], t.zero_point, t.range.min, t.range.max);
+}
+
+inline int16_t FinishInt16(const OutputTransform& t, int64_t acc, const int32_t* bias, int32_t c) {
+  if (bias != nullptr) acc += bias[c];
+  return RequantizeInt16(acc, t.scales[c], t.range.min, t.range.max);
 }
 
 }  // namespace kite

@@ -116,6 +116,12 @@ using PrepareFn = kite_status (*)(PrepareContext& ctx);
 // there is none.
 PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set);
 
+// The prepare function of an op that reads or writes an int16 tensor (the
+// 16x8 scheme), or nullptr when the op has no 16x8 kernel. Kept apart so
+// that no int8 or float kernel ever sees an int16 tensor. Reference kernels
+// only, in every kernel set, for now.
+PrepareFn LookupPrepareInt16(schema::OpCode opcode);
+
 // True when the op may write its output over input `input` at the same
 // offset, provided that input's last use is this op.
 bool AllowsInPlace(const schema::Operator& op, int32_t input, const Tensor* tensors);

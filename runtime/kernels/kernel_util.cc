@@ -30,6 +30,7 @@ const char* DtypeName(kite_dtype dtype) {
     case KITE_FLOAT32: return "float32";
     case KITE_INT8: return "int8";
     case KITE_INT32: return "int32";
+    case KITE_INT16: return "int16";
   }
   return "unknown";
 }
@@ -72,7 +73,7 @@ kite_status CheckDtype(PrepareContext& ctx, const Tensor& t, kite_dtype dtype,
 }
 
 kite_status CheckPerTensor(PrepareContext& ctx, const Tensor& t, const char* what) {
-  if (t.dtype != KITE_INT8) return KITE_OK;
+  if (t.dtype != KITE_INT8 && t.dtype != KITE_INT16) return KITE_OK;
   if (t.channel_count != 1) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID,
                     "%s must be quantized per tensor, it has %" PRId32 " scales", what, t.channel_count);
@@ -97,7 +98,7 @@ kite_status CheckShapeEquals(PrepareContext& ctx, const Tensor& t, const Shape& 
 }
 
 kite_status CheckSameQuantization(PrepareContext& ctx, const Tensor& a, const Tensor& b) {
-  if (a.dtype != KITE_INT8) return KITE_OK;
+  if (a.dtype != KITE_INT8 && a.dtype != KITE_INT16) return KITE_OK;
   if (a.scale == b.scale && a.zero_point == b.zero_point) return KITE_OK;
   return ctx.Fail(KITE_ERROR_MODEL_INVALID,
                   "input and output must share quantization: (%g, %" PRId32 ") vs (%g, %" PRId32 ")",

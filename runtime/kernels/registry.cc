@@ -103,6 +103,22 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
   }
 }
 
+PrepareFn LookupPrepareInt16(schema::OpCode opcode) {
+  using schema::OpCode;
+  switch (opcode) {
+    case OpCode::OpCode_CONV_2D: return reference::PrepareConv2D;
+    case OpCode::OpCode_FULLY_CONNECTED: return reference::PrepareFullyConnected;
+    case OpCode::OpCode_QUANTIZE: return reference::PrepareQuantize;
+    case OpCode::OpCode_DEQUANTIZE: return reference::PrepareDequantize;
+    case OpCode::OpCode_RESHAPE: return reference::PrepareReshape;
+    case OpCode::OpCode_TRANSPOSE: return reference::PrepareTranspose;
+    case OpCode::OpCode_SLICE: return reference::PrepareSlice;
+    case OpCode::OpCode_CONCAT: return reference::PrepareConcat;
+    case OpCode::OpCode_SPLIT: return reference::PrepareSplit;
+    default: return nullptr;
+  }
+}
+
 bool AllowsInPlace(const schema::Operator& op, int32_t input, const Tensor* tensors) {
   const int32_t in = op.inputs()->Get(static_cast<uint32_t>(input));
   const int32_t out = op.outputs()->Get(0);

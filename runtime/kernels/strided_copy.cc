@@ -48,6 +48,8 @@ StridedBox CoalesceBox(const StridedBox& box) {
 void StridedCopyBytes(const StridedBox& box, size_t element_size, const void* src, void* dst) {
   if (element_size == 1) {
     StridedCopy(box, static_cast<const int8_t*>(src), static_cast<int8_t*>(dst));
+  } else if (element_size == 2) {
+    StridedCopy(box, static_cast<const int16_t*>(src), static_cast<int16_t*>(dst));
   } else {
     StridedCopy(box, static_cast<const int32_t*>(src), static_cast<int32_t*>(dst));
   }

@@ -57,7 +57,7 @@ void StridedCopy(const StridedBox& box, const T* src, T* dst) {
           }
 }
 
-// Copies by element size (1 or 4 bytes).
+// Copies by element size (1, 2 or 4 bytes).
 void StridedCopyBytes(const StridedBox& box, size_t element_size, const void* src, void* dst);
 
 }  // namespace kite

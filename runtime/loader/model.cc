@@ -16,7 +16,11 @@ bool IsKnownDtype(schema::DataType type) {
 }
 
 size_t DtypeBytes(schema::DataType type) {
-  return type == schema::DataType_INT8 ? 1 : 4;
+  switch (type) {
+    case schema::DataType_INT8: return 1;
+    case schema::DataType_INT16: return 2;
+    default: return 4;
+  }
 }
 
 const char* TensorName(const schema::Tensor* tensor) {
@@ -25,11 +29,13 @@ const char* TensorName(const schema::Tensor* tensor) {
 
 kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg, size_t n) {
   const schema::Quantization* q = t->quantization();
-  const bool required = t->type() == schema::DataType_INT8;
+  const bool int16 = t->type() == schema::DataType_INT16;
+  const bool required = t->type() == schema::DataType_INT8 || int16;
   if (q == nullptr || q->scale() == nullptr || q->scale()->size() == 0) {
     if (!required) return KITE_OK;
     return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
-                "tensor %" PRId32 " '%s' is int8 but has no quantization scale", index, TensorName(t));
+                "tensor %" PRId32 " '%s' is %s but has no quantization scale", index, TensorName(t),
+                int16 ? "int16" : "int8");
   }
   const uint32_t count = q->scale()->size();
   // No zero points means all are zero (what symmetric weights need: they then
@@ -53,6 +59,11 @@ kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg,
                   index, TensorName(t), static_cast<double>(scale));
     }
     const int64_t zp = zero_points != 0 ? q->zero_point()->Get(i) : 0;
+    if (int16 && zp != 0) {
+      return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
+                  "tensor %" PRId32 " '%s': int16 is symmetric, zero point %lld is not 0", index,
+                  TensorName(t), static_cast<long long>(zp));
+    }
     if (zp < -128 || zp > 127) {
       return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
                   "tensor %" PRId32 " '%s': zero point %lld is outside [-128, 127]", index,

@@ -2,7 +2,8 @@
 // quantization specification (int8), over strides, dilations, padding,
 // groups (including depthwise) and fused activations; every case on the
 // reference kernel and on the optimized one (XNNPACK f32 / qc8), which must
-// give the specification's int8 outputs bit for bit.
+// give the specification's int8 outputs bit for bit. 16x8 (int16
+// activations, int8 weights, int64 accumulator) over the same shapes.
 #include <cmath>
 
 #include "support/test_util.h"
@@ -49,6 +50,15 @@ class Conv2DTester {
     }
   }
 
+  // fn(n, oy, ox, oc) for every output element, in NHWC order.
+  template <typename Fn>
+  void ForEachOutput(Fn fn) const {
+    for (int n = 0; n < c_.batch; ++n)
+      for (int oy = 0; oy < out_h(); ++oy)
+        for (int ox = 0; ox < out_w(); ++ox)
+          for (int oc = 0; oc < c_.out_c; ++oc) fn(n, oy, ox, oc);
+  }
+
   schema::Conv2DOptionsT Options() const {
     schema::Conv2DOptionsT o;
     o.stride_h = c_.stride_h; o.stride_w = c_.stride_w;
@@ -79,14 +89,11 @@ class Conv2DTester {
 
     std::vector<double> expected(output_size());
     size_t i = 0;
-    for (int n = 0; n < c_.batch; ++n)
-      for (int oy = 0; oy < out_h(); ++oy)
-        for (int ox = 0; ox < out_w(); ++ox)
-          for (int oc = 0; oc < c_.out_c; ++oc) {
-            double acc = c_.bias ? b[oc] : 0.0;
-            ForEachTap(n, oy, ox, oc, [&](size_t xi, size_t wi) { acc += double{x[xi]} * w[wi]; });
-            expected[i++] = std::min<double>(std::max<double>(acc, c_.act_min), c_.act_max);
-          }
+    ForEachOutput([&](int n, int oy, int ox, int oc) {
+      double acc = c_.bias ? b[oc] : 0.0;
+      ForEachTap(n, oy, ox, oc, [&](size_t xi, size_t wi) { acc += double{x[xi]} * w[wi]; });
+      expected[i++] = std::min<double>(std::max<double>(acc, c_.act_min), c_.act_max);
+    });
     ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-4, 1e-5);
   }
 
@@ -123,15 +130,12 @@ class Conv2DTester {
     const int qmax = std::isinf(c_.act_max) ? 127 : SpecRoundToInt8(c_.act_max / out_scale, out_zp);
     std::vector<int8_t> expected(output_size());
     size_t i = 0;
-    for (int n = 0; n < c_.batch; ++n)
-      for (int oy = 0; oy < out_h(); ++oy)
-        for (int ox = 0; ox < out_w(); ++ox)
-          for (int oc = 0; oc < c_.out_c; ++oc) {
-            int64_t acc = c_.bias ? b[oc] : 0;
-            ForEachTap(n, oy, ox, oc, [&](size_t xi, size_t wi) { acc += (int64_t{x[xi]} - in_zp) * w[wi]; });
-            const float scale = in_scale * w_scales[oc] / out_scale;
-            expected[i++] = SpecRoundToInt8(static_cast<float>(acc) * scale, out_zp, qmin, qmax);
-          }
+    ForEachOutput([&](int n, int oy, int ox, int oc) {
+      int64_t acc = c_.bias ? b[oc] : 0;
+      ForEachTap(n, oy, ox, oc, [&](size_t xi, size_t wi) { acc += (int64_t{x[xi]} - in_zp) * w[wi]; });
+      const float scale = in_scale * w_scales[oc] / out_scale;
+      expected[i++] = SpecRoundToInt8(static_cast<float>(acc) * scale, out_zp, qmin, qmax);
+    });
     ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
     // The case must exercise requantization, not only saturation: at least
     // 10 distinct codes, or a quarter of what a narrow activation range allows
@@ -140,6 +144,60 @@ class Conv2DTester {
     int distinct = 0;
     for (int8_t v : expected) distinct += seen[static_cast<uint8_t>(v)] ? 0 : (seen[static_cast<uint8_t>(v)] = true, 1);
     EXPECT_GE(distinct, std::min({10, static_cast<int>(expected.size()) / 4, (qmax - qmin + 1) / 4}));
+  }
+
+  void TestInt16(uint32_t seed) const {
+    Random rng(seed);
+    std::vector<int16_t> x(input_size());
+    for (int16_t& v : x) v = static_cast<int16_t>(rng.Int(-32768, 32767));
+    const auto w = rng.Int8s(weight_size(), -127, 127);
+    const auto b = rng.Int32s(c_.out_c, -2000000, 2000000);
+    std::vector<float> w_scales(c_.out_c);
+    for (float& s : w_scales) s = rng.Uniform(0.008f, 0.012f);
+    // A sum of `taps` random products has |acc| ~ 32768 * 127 / 3 * sqrt(taps):
+    // scales that make that ~2 real units (so Relu6 and Clip keep most
+    // values inside) and put 4 of them at the int16 limit.
+    const float taps = static_cast<float>(c_.kernel_h * c_.kernel_w * group_in());
+    const float typical_acc = 32768.0f * 127.0f / 3.0f * std::sqrt(taps);
+    const float in_scale = 2.0f / (typical_acc * 0.01f) * rng.Uniform(0.8f, 1.25f);
+    const float out_scale = 8.0f / 32767.0f;
+
+    ModelBuilder mb;
+    const int in = mb.Input("x", schema::DataType_INT16, {c_.batch, c_.in_h, c_.in_w, c_.in_c}, PerTensor(in_scale, 0));
+    const int wt = mb.Constant("w", schema::DataType_INT8, {c_.out_c, c_.kernel_h, c_.kernel_w, group_in()}, w,
+                               Quant{w_scales, std::vector<int64_t>(c_.out_c, 0), 0});
+    std::vector<int32_t> inputs = {in, wt};
+    if (c_.bias) inputs.push_back(mb.Constant("b", schema::DataType_INT32, {c_.out_c}, b));
+    const int out = mb.Tensor("y", schema::DataType_INT16, {c_.batch, out_h(), out_w(), c_.out_c}, PerTensor(out_scale, 0));
+    mb.Op(schema::OpCode_CONV_2D, inputs, {out}, Options());
+    mb.Output(out);
+    const ScopedKernelSet kernels(set_);
+    const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+    ASSERT_EQ(r.status, KITE_OK) << r.error;
+    EXPECT_EQ(r.kernels[0], "reference/conv2d_16x8");
+
+    const int qmin = std::isinf(c_.act_min) ? -32768 : SpecRoundToInt16(c_.act_min / out_scale);
+    const int qmax = std::isinf(c_.act_max) ? 32767 : SpecRoundToInt16(c_.act_max / out_scale);
+    std::vector<int16_t> expected(output_size());
+    size_t i = 0;
+    ForEachOutput([&](int n, int oy, int ox, int oc) {
+      int64_t acc = c_.bias ? b[oc] : 0;
+      ForEachTap(n, oy, ox, oc, [&](size_t xi, size_t wi) { acc += int64_t{x[xi]} * w[wi]; });
+      const float scale = in_scale * w_scales[oc] / out_scale;
+      expected[i++] = SpecRoundToInt16(static_cast<float>(acc) * scale, qmin, qmax);
+    });
+    const std::vector<int16_t> actual = FromBytes<int16_t>(r.outputs[0]);
+    ASSERT_EQ(actual.size(), expected.size());
+    int mismatches = 0;
+    for (size_t k = 0; k < expected.size(); ++k) {
+      if (actual[k] != expected[k] && mismatches++ < 5) ADD_FAILURE() << "element " << k << ": " << actual[k] << " vs " << expected[k];
+    }
+    EXPECT_EQ(mismatches, 0);
+    // Requantization, not only saturation, must be exercised: about half the
+    // values land strictly inside even Relu6's [0, 6] (more elsewhere).
+    int inside = 0;
+    for (int16_t v : expected) inside += v > qmin && v < qmax;
+    EXPECT_GE(inside, static_cast<int>(expected.size()) / 8);
   }
 
  private:
@@ -192,6 +250,11 @@ TEST_P(Conv2D, Float32) {
 TEST_P(Conv2D, Int8) {
   SCOPED_TRACE("seed " + std::to_string(TestSeed()));
   Conv2DTester(std::get<0>(GetParam()), std::get<1>(GetParam())).TestInt8(TestSeed());
+}
+
+TEST_P(Conv2D, Int16x8) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Conv2DTester(std::get<0>(GetParam()), std::get<1>(GetParam())).TestInt16(TestSeed());
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, Conv2D, ::testing::Combine(::testing::ValuesIn(Cases()), ::testing::ValuesIn(AllKernelSets())),

@@ -320,8 +320,8 @@ std::vector<AccuracyCase> Cases(bool mixed) {
   const std::vector<AccuracyCase> heavy = {
       {"MlsdLarge320", Task::kLineCentres, false, mixed ? 17.5 : 5, true, t},
       {"MlsdTiny512", Task::kLineCentres, false, 7, true, t},
-      {"MlsdLarge512", Task::kLineCentres, false, mixed ? 16 : 9, true, t},
-      {"PpOcrDet", Task::kTextMask, false, mixed ? 4 : 1, false, t},
+      {"MlsdLarge512", Task::kLineCentres, false, mixed ? 16.0 : 9.0, true, t},
+      {"PpOcrDet", Task::kTextMask, false, mixed ? 4.0 : 1.0, false, t},
       {"PpOcrRec", Task::kTextString, true, mixed ? 12.5 : 9, false, t},
   };
   cases.insert(cases.end(), heavy.begin(), heavy.end());

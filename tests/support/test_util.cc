@@ -94,6 +94,13 @@ int8_t SpecRoundToInt8(float value_over_scale, int32_t zero_point, int32_t qmin,
   return static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(v)) + zero_point);
 }
 
+int16_t SpecRoundToInt16(float value_over_scale, int32_t qmin, int32_t qmax) {
+  float v = value_over_scale;
+  if (!(v >= static_cast<float>(qmin))) v = static_cast<float>(qmin);
+  if (v > static_cast<float>(qmax)) v = static_cast<float>(qmax);
+  return static_cast<int16_t>(std::nearbyint(v));
+}
+
 void ExpectNearAll(const std::vector<float>& actual, const std::vector<double>& expected,
                    double abs_tolerance, double rel_tolerance) {
   ASSERT_EQ(actual.size(), expected.size());

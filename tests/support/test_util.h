@@ -124,6 +124,10 @@ class Random {
 int8_t SpecRoundToInt8(float value_over_scale, int32_t zero_point, int32_t qmin = -128,
                        int32_t qmax = 127);
 
+// The 16x8 specification's rounding: clamp to [qmin, qmax], round half to
+// even (zero point 0).
+int16_t SpecRoundToInt16(float value_over_scale, int32_t qmin = -32768, int32_t qmax = 32767);
+
 // Compares float outputs elementwise within abs + rel * |expected|.
 void ExpectNearAll(const std::vector<float>& actual, const std::vector<double>& expected,
                    double abs_tolerance, double rel_tolerance = 0.0);

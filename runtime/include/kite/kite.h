@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* The newest .kite format revision this runtime reads (Model.version). */
-#define KITE_FORMAT_VERSION 5u
+#define KITE_FORMAT_VERSION 6u
 /* Tensors have at most this many dimensions. */
 #define KITE_MAX_RANK 6
 /* A caller-provided arena must start at a multiple of this many bytes. */
@@ -64,7 +64,8 @@ const char* kite_status_string(kite_status status);
 typedef enum kite_dtype {
   KITE_FLOAT32 = 0,
   KITE_INT8 = 1,
-  KITE_INT32 = 2
+  KITE_INT32 = 2,
+  KITE_INT16 = 3 /* symmetric 16-bit activations (16x8 ops), zero point 0 */
 } kite_dtype;
 
 /* Receives a human-readable explanation when a call fails. */

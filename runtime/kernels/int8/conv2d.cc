@@ -361,7 +361,7 @@ kite_status Adopt(PrepareContext& ctx, const Ukernels* uk, ConvState* s, const P
   s->blocks = packed.data + sizeof(PackedHeader);
   s->block_bytes = static_cast<size_t>(PackedBlockBytes(e.layout, e.kernel_h, e.kernel_w, e.tap_channels));
   KITE_RETURN_IF_ERROR(CheckPackedScales(ctx, x, w, y, s->blocks, s->block_bytes, e));
-  const Int8Range range = QuantizedActivationRange(act_min, act_max, y.scale, y.zero_point);
+  const QuantizedRange range = QuantizedActivationRange(act_min, act_max, y.scale, y.zero_point);
   s->rq = Requant{static_cast<float>(range.min - y.zero_point), static_cast<float>(range.max - y.zero_point),
                   y.zero_point, range.min, range.max};
   s->threadpool = ctx.threadpool();

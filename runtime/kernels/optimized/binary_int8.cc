@@ -209,7 +209,7 @@ kite_status PrepareBinaryInt8(PrepareContext& ctx) {
   BinaryInt8State* s = ctx.AllocateState<BinaryInt8State>();
   if (s == nullptr) return ctx.OutOfArena();
   const auto* o = ctx.options<schema::BinaryOptions>();
-  const Int8Range range = QuantizedActivationRange(o != nullptr ? o->activation_min() : -INFINITY,
+  const QuantizedRange range = QuantizedActivationRange(o != nullptr ? o->activation_min() : -INFINITY,
                                                    o != nullptr ? o->activation_max() : INFINITY, y.scale, y.zero_point);
   s->za = a.zero_point;
   s->zb = b.zero_point;

@@ -29,7 +29,7 @@ struct BinaryState {
   int32_t za, zb, zo;
   float a_multiplier, b_multiplier, product_multiplier;  // see the header comment
   float sa, sb, so;
-  Int8Range range;
+  QuantizedRange range;
   int8_t equal_one, equal_zero;
 };
 

@@ -72,8 +72,8 @@ kite_status PrepareJoin(PrepareContext& ctx, int32_t axis_option, const Tensor& 
   if (axis < 0 || axis >= rank) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID, "axis %" PRId32 " out of range for rank %" PRId32, axis_option, rank);
   }
-  if (joined.dtype != KITE_FLOAT32 && joined.dtype != KITE_INT8) {
-    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "tensors must be float32 or int8");
+  if (joined.dtype != KITE_FLOAT32 && joined.dtype != KITE_INT8 && joined.dtype != KITE_INT16) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "tensors must be float32, int8 or int16");
   }
   KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, joined, is_concat ? "output" : "input"));
   ConcatSplitState* s = ctx.AllocateState<ConcatSplitState>();
@@ -98,6 +98,9 @@ kite_status PrepareJoin(PrepareContext& ctx, int32_t axis_option, const Tensor& 
     const Tensor& to = is_concat ? joined : t;
     p.requantize = t.dtype == KITE_INT8 &&
                    (from.scale != to.scale || from.zero_point != to.zero_point);
+    if (t.dtype == KITE_INT16 && from.scale != to.scale) {
+      return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "int16 pieces must share the joined tensor's scale");
+    }
     p.multiplier = p.requantize ? from.scale / to.scale : 1.0f;
     p.from_zero_point = from.zero_point;
     p.to_zero_point = to.zero_point;

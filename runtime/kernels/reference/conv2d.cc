@@ -1,6 +1,7 @@
 // Conv2D, NHWC, weights [out, kh, kw, in / groups]. Groups cover depthwise
 // (groups == in channels). Padding is explicit; padded taps contribute zero
-// (in int8: the input zero point, so (x - zero_point) = 0).
+// (in int8: the input zero point, so (x - zero_point) = 0). 16x8: int16
+// input and output (zero point 0), int8 weights, int64 accumulator.
 #include <math.h>
 
 #include "kernels/conv_params.h"
@@ -19,7 +20,7 @@ struct ConvState {
   OutputTransform transform;
 };
 
-template <typename T, typename Acc, typename Finish>
+template <typename T, typename W, typename Out, typename Acc, typename Finish>
 void ConvLoop(const Node& node, const Tensor* tensors, Finish finish) {
   const ConvState& s = *static_cast<const ConvState*>(node.state);
   const Tensor& x = node.input(tensors, kInput);
@@ -31,8 +32,8 @@ void ConvLoop(const Node& node, const Tensor* tensors, Finish finish) {
   const int32_t kernel_h = w.shape.dims[1], kernel_w = w.shape.dims[2];
   const int32_t group_in = in_c / s.groups, group_out = out_c / s.groups;
   const T* in = x.As<T>();
-  const T* weights = w.As<T>();
-  T* out = y.As<T>();
+  const W* weights = w.As<W>();
+  Out* out = y.As<Out>();
   for (int32_t n = 0; n < batch; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
       for (int32_t ox = 0; ox < out_w; ++ox) {
@@ -47,7 +48,7 @@ void ConvLoop(const Node& node, const Tensor* tensors, Finish finish) {
               if (ix < 0 || ix >= in_w) continue;
               const T* in_px = in + ((static_cast<int64_t>(n) * in_h + iy) * in_w + ix) * in_c +
                                g * group_in;
-              const T* w_px = weights + ((static_cast<int64_t>(oc) * kernel_h + ky) * kernel_w +
+              const W* w_px = weights + ((static_cast<int64_t>(oc) * kernel_h + ky) * kernel_w +
                                          kx) * group_in;
               for (int32_t ic = 0; ic < group_in; ++ic) acc += finish.Product(in_px[ic], w_px[ic]);
             }
@@ -77,18 +78,32 @@ struct Int8Finish {
   int8_t Output(int32_t acc, int32_t c) const { return FinishInt8(t, acc, bias, c); }
 };
 
+struct Int16Finish {
+  const OutputTransform& t;
+  const int32_t* bias;
+  static int64_t Product(int16_t x, int8_t w) { return int64_t{x} * w; }
+  int16_t Output(int64_t acc, int32_t c) const { return FinishInt16(t, acc, bias, c); }
+};
+
 void InvokeFloat(const Node& node, const Tensor* tensors) {
   const ConvState& s = *static_cast<const ConvState*>(node.state);
   const float* bias = node.has_input(kBias) ? node.input(tensors, kBias).As<float>() : nullptr;
-  ConvLoop<float, double>(node, tensors, FloatFinish{s.transform, bias});
+  ConvLoop<float, float, float, double>(node, tensors, FloatFinish{s.transform, bias});
 }
 
 void InvokeInt8(const Node& node, const Tensor* tensors) {
   const ConvState& s = *static_cast<const ConvState*>(node.state);
   const int32_t* bias =
       node.has_input(kBias) ? node.input(tensors, kBias).As<int32_t>() : nullptr;
-  ConvLoop<int8_t, int32_t>(node, tensors,
-                            Int8Finish{s.transform, bias, node.input(tensors, kInput).zero_point});
+  ConvLoop<int8_t, int8_t, int8_t, int32_t>(node, tensors,
+                                            Int8Finish{s.transform, bias, node.input(tensors, kInput).zero_point});
+}
+
+void InvokeInt16(const Node& node, const Tensor* tensors) {
+  const ConvState& s = *static_cast<const ConvState*>(node.state);
+  const int32_t* bias =
+      node.has_input(kBias) ? node.input(tensors, kBias).As<int32_t>() : nullptr;
+  ConvLoop<int16_t, int8_t, int16_t, int64_t>(node, tensors, Int16Finish{s.transform, bias});
 }
 
 }  // namespace
@@ -147,6 +162,9 @@ kite_status PrepareConv2D(PrepareContext& ctx) {
   if (x.dtype == KITE_INT8) {
     node.invoke = InvokeInt8;
     node.kernel_name = "reference/conv2d_int8";
+  } else if (x.dtype == KITE_INT16) {
+    node.invoke = InvokeInt16;
+    node.kernel_name = "reference/conv2d_16x8";
   } else {
     node.invoke = InvokeFloat;
     node.kernel_name = "reference/conv2d_float32";

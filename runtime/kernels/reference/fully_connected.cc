@@ -37,7 +37,10 @@ void InvokeFloat(const Node& node, const Tensor* tensors) {
   }
 }
 
-void InvokeInt8(const Node& node, const Tensor* tensors) {
+// The integer paths: Acc accumulates Product(x, w) (zero point removed) per
+// output; Finish adds the bias and requantizes.
+template <typename T, typename Acc, typename Product, typename Finish>
+void QuantizedLoop(const Node& node, const Tensor* tensors, Product product, Finish finish) {
   const OutputTransform& t = static_cast<const FullyConnectedState*>(node.state)->transform;
   const Tensor& x = node.input(tensors, kInput);
   const Tensor& w = node.input(tensors, kWeights);
@@ -45,19 +48,27 @@ void InvokeInt8(const Node& node, const Tensor* tensors) {
       node.has_input(kBias) ? node.input(tensors, kBias).As<int32_t>() : nullptr;
   const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
   const int64_t rows = x.elements() / in_c;
-  const int8_t* in = x.As<int8_t>();
+  const T* in = x.As<T>();
   const int8_t* weights = w.As<int8_t>();
-  int8_t* out = node.output(tensors, 0).As<int8_t>();
+  T* out = node.output(tensors, 0).As<T>();
   for (int64_t r = 0; r < rows; ++r) {
     for (int32_t o = 0; o < out_c; ++o) {
-      int32_t acc = 0;
-      for (int32_t i = 0; i < in_c; ++i) {
-        acc += (static_cast<int32_t>(in[r * in_c + i]) - x.zero_point) *
-               static_cast<int32_t>(weights[int64_t{o} * in_c + i]);
-      }
-      out[r * out_c + o] = FinishInt8(t, acc, bias, o);
+      Acc acc = 0;
+      for (int32_t i = 0; i < in_c; ++i) acc += product(in[r * in_c + i], weights[int64_t{o} * in_c + i]);
+      out[r * out_c + o] = finish(t, acc, bias, o);
     }
   }
+}
+
+void InvokeInt8(const Node& node, const Tensor* tensors) {
+  const int32_t zero_point = node.input(tensors, kInput).zero_point;
+  QuantizedLoop<int8_t, int32_t>(
+      node, tensors, [zero_point](int8_t x, int8_t w) { return (int32_t{x} - zero_point) * int32_t{w}; }, FinishInt8);
+}
+
+void InvokeInt16(const Node& node, const Tensor* tensors) {
+  QuantizedLoop<int16_t, int64_t>(
+      node, tensors, [](int16_t x, int8_t w) { return int64_t{x} * w; }, FinishInt16);
 }
 
 }  // namespace
@@ -104,9 +115,19 @@ kite_status PrepareFullyConnected(PrepareContext& ctx) {
       PrepareOutputTransform(ctx, x, w, bias, y, out_c, act_min, act_max, &s->transform));
   Node& node = ctx.node();
   node.state = s;
-  node.invoke = x.dtype == KITE_INT8 ? InvokeInt8 : InvokeFloat;
-  node.kernel_name = x.dtype == KITE_INT8 ? "reference/fully_connected_int8"
-                                          : "reference/fully_connected_float32";
+  switch (x.dtype) {
+    case KITE_INT8:
+      node.invoke = InvokeInt8;
+      node.kernel_name = "reference/fully_connected_int8";
+      break;
+    case KITE_INT16:
+      node.invoke = InvokeInt16;
+      node.kernel_name = "reference/fully_connected_16x8";
+      break;
+    default:
+      node.invoke = InvokeFloat;
+      node.kernel_name = "reference/fully_connected_float32";
+  }
   return KITE_OK;
 }
 

@@ -37,8 +37,8 @@ kite_status PrepareSlice(PrepareContext& ctx) {
       static_cast<int32_t>(o->step()->size()) != rank) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID, "SliceOptions need %" PRId32 " begins and steps", rank);
   }
-  if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8) {
-    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32 or int8");
+  if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8 && x.dtype != KITE_INT16) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32, int8 or int16");
   }
   KITE_RETURN_IF_ERROR(CheckDtype(ctx, y, x.dtype, "output"));
   KITE_RETURN_IF_ERROR(CheckRank(ctx, y, rank, "output"));

@@ -27,8 +27,8 @@ kite_status PrepareTranspose(PrepareContext& ctx) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID, "TransposeOptions need a permutation of %" PRId32 " axes",
                     rank);
   }
-  if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8) {
-    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32 or int8");
+  if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8 && x.dtype != KITE_INT16) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32, int8 or int16");
   }
   KITE_RETURN_IF_ERROR(CheckDtype(ctx, y, x.dtype, "output"));
   KITE_RETURN_IF_ERROR(CheckSameQuantization(ctx, x, y));

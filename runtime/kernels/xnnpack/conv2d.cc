@@ -37,7 +37,7 @@ kite_status PrepareConv2D(PrepareContext& ctx) {
   } else {
     const float* scales = ChannelScales(ctx, w, w.shape.dims[0]);
     if (scales == nullptr) return ctx.OutOfArena();
-    const Int8Range range = QuantizedActivationRange(o->activation_min(), o->activation_max(), y.scale, y.zero_point);
+    const QuantizedRange range = QuantizedActivationRange(o->activation_min(), o->activation_max(), y.scale, y.zero_point);
     status = xnn_create_convolution2d_nhwc_qc8(
         o->pad_top(), o->pad_right(), o->pad_bottom(), o->pad_left(), w.shape.dims[1], w.shape.dims[2],
         o->stride_h(), o->stride_w(), o->dilation_h(), o->dilation_w(), groups, group_in, group_out,

@@ -78,7 +78,7 @@ kite_status PrepareTapConvInt8(PrepareContext& ctx) {
       }
     }
   }
-  const Int8Range range = QuantizedActivationRange(o->activation_min(), o->activation_max(), y.scale, y.zero_point);
+  const QuantizedRange range = QuantizedActivationRange(o->activation_min(), o->activation_max(), y.scale, y.zero_point);
   ArenaScope arena(ctx.tail());
   xnn_operator_t op = nullptr;
   xnn_status status = xnn_create_convolution2d_nhwc_qc8(

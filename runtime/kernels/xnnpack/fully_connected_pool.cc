@@ -29,7 +29,7 @@ kite_status PrepareFullyConnected(PrepareContext& ctx) {
     // over a 1 x rows image, whose weights [out, 1, 1, in] are the FC's bytes.
     const float* scales = ChannelScales(ctx, w, w.shape.dims[0]);
     if (scales == nullptr) return ctx.OutOfArena();
-    const Int8Range range = QuantizedActivationRange(act_min, act_max, y.scale, y.zero_point);
+    const QuantizedRange range = QuantizedActivationRange(act_min, act_max, y.scale, y.zero_point);
     ArenaScope arena(ctx.tail());
     xnn_status status = xnn_create_convolution2d_nhwc_qc8(
         0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, in_c, out_c, in_c, out_c, static_cast<int8_t>(x.zero_point), x.scale, scales,

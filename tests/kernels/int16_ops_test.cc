@@ -1,0 +1,163 @@
+// The 16x8 scheme beyond Conv2D's shapes (conv2d_test.cc): FullyConnected,
+// an accumulator that int32 could not hold, Quantize/Dequantize to and from
+// int16, the ops that move int16 values, and the refusals (an op without a
+// 16x8 kernel, an int16 tensor with a zero point).
+#include <cmath>
+
+#include "support/test_util.h"
+
+namespace kite {
+namespace testing {
+namespace {
+
+std::vector<int16_t> RandomInt16s(Random& rng, size_t n) {
+  std::vector<int16_t> v(n);
+  for (int16_t& x : v) x = static_cast<int16_t>(rng.Int(-32768, 32767));
+  return v;
+}
+
+void ExpectEqualInt16(const std::vector<int16_t>& actual, const std::vector<int16_t>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  int mismatches = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (actual[i] != expected[i] && mismatches++ < 5) ADD_FAILURE() << "element " << i << ": " << actual[i] << " vs " << expected[i];
+  }
+  EXPECT_EQ(mismatches, 0);
+}
+
+TEST(Int16x8, FullyConnectedPerChannel) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  const int rows = 6, in_c = 96, out_c = 10;
+  const auto x = RandomInt16s(rng, rows * in_c);
+  const auto w = rng.Int8s(out_c * in_c, -127, 127);
+  const auto b = rng.Int32s(out_c, -3000000, 3000000);
+  std::vector<float> ws(out_c);
+  for (float& s : ws) s = rng.Uniform(0.003f, 0.01f);
+  const float si = 1e-4f, so = 2e-3f;
+  ModelBuilder mb;
+  const int in = mb.Input("x", schema::DataType_INT16, {2, 3, in_c}, PerTensor(si, 0));
+  const int wt = mb.Constant("w", schema::DataType_INT8, {out_c, in_c}, w, Quant{ws, std::vector<int64_t>(ws.size(), 0), 0});
+  const int bt = mb.Constant("b", schema::DataType_INT32, {out_c}, b);
+  const int out = mb.Tensor("y", schema::DataType_INT16, {2, 3, out_c}, PerTensor(so, 0));
+  mb.Op(schema::OpCode_FULLY_CONNECTED, {in, wt, bt}, {out});
+  mb.Output(out);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  EXPECT_EQ(r.kernels[0], "reference/fully_connected_16x8");
+  std::vector<int16_t> expected;
+  for (int row = 0; row < rows; ++row) {
+    for (int o = 0; o < out_c; ++o) {
+      int64_t acc = b[o];
+      for (int k = 0; k < in_c; ++k) acc += int64_t{x[row * in_c + k]} * w[o * in_c + k];
+      expected.push_back(SpecRoundToInt16(static_cast<float>(acc) * (si * ws[o] / so)));
+    }
+  }
+  ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), expected);
+}
+
+// 3x3 taps over 64 channels of 32767 * 127 sum to 2.4e9 > 2^31: an int32
+// accumulator would wrap to a negative value; int64 gives the true sum.
+TEST(Int16x8, AccumulatorBeyondInt32) {
+  const int c = 64, out_c = 2;
+  std::vector<int16_t> x(3 * 3 * c, 32767);
+  std::vector<int8_t> w(out_c * 3 * 3 * c, 127);
+  for (size_t i = w.size() / 2; i < w.size(); ++i) w[i] = -127;  // channel 1: the negative sum
+  const float si = 1e-4f, ws = 1e-2f, so = 1.0f;
+  ModelBuilder mb;
+  const int in = mb.Input("x", schema::DataType_INT16, {1, 3, 3, c}, PerTensor(si, 0));
+  const int wt = mb.Constant("w", schema::DataType_INT8, {out_c, 3, 3, c}, w, PerTensor(ws, 0));
+  const int out = mb.Tensor("y", schema::DataType_INT16, {1, 1, 1, out_c}, PerTensor(so, 0));
+  schema::Conv2DOptionsT o;
+  mb.Op(schema::OpCode_CONV_2D, {in, wt}, {out}, o);
+  mb.Output(out);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  const int64_t acc = int64_t{9} * c * 32767 * 127;
+  ASSERT_GT(acc, int64_t{INT32_MAX});
+  const int16_t expected = SpecRoundToInt16(static_cast<float>(acc) * (si * ws / so));
+  EXPECT_EQ(FromBytes<int16_t>(r.outputs[0]), (std::vector<int16_t>{expected, static_cast<int16_t>(-expected)}));
+}
+
+// QuantizeLinear to int16 rounds half to even and saturates at -32768 and
+// 32767; Dequantize multiplies back.
+TEST(Int16x8, QuantizeDequantize) {
+  const std::vector<float> in = {0.0f, 0.25f, 0.75f, -0.25f, -1.25f, 1e6f, -1e6f, 16383.5f, NAN};
+  ModelBuilder mb;
+  const int n = static_cast<int>(in.size());
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {n});
+  const int q = mb.Tensor("q", schema::DataType_INT16, {n}, PerTensor(0.5f, 0));
+  const int d = mb.Tensor("d", schema::DataType_FLOAT32, {n});
+  mb.Op(schema::OpCode_QUANTIZE, {x}, {q});
+  mb.Op(schema::OpCode_DEQUANTIZE, {q}, {d});
+  mb.Output(q);
+  mb.Output(d);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(in)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  // x / 0.5 = 0, 0.5, 1.5, -0.5, -2.5, 2e6, -2e6, 32767, NaN -> the minimum.
+  const std::vector<int16_t> expected = {0, 0, 2, 0, -2, 32767, -32768, 32767, -32768};
+  ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), expected);
+  std::vector<double> back;
+  for (int16_t v : expected) back.push_back(0.5 * v);
+  ExpectNearAll(FromBytes<float>(r.outputs[1]), back, 0);
+}
+
+// Transpose, Slice and Reshape move int16 elements (two bytes each).
+TEST(Int16x8, MovesKeepElements) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  const auto x = RandomInt16s(rng, 2 * 3 * 4);
+  ModelBuilder mb;
+  const Quant q = PerTensor(0.01f, 0);
+  const int in = mb.Input("x", schema::DataType_INT16, {2, 3, 4}, q);
+  const int t = mb.Tensor("t", schema::DataType_INT16, {4, 2, 3}, q);
+  const int s = mb.Tensor("s", schema::DataType_INT16, {2, 2, 3}, q);
+  const int y = mb.Tensor("y", schema::DataType_INT16, {12}, q);
+  schema::TransposeOptionsT to;
+  to.perm = {2, 0, 1};
+  mb.Op(schema::OpCode_TRANSPOSE, {in}, {t}, to);
+  schema::SliceOptionsT so;
+  so.begin = {3, 0, 0};
+  so.step = {-2, 1, 1};
+  mb.Op(schema::OpCode_SLICE, {t}, {s}, so);
+  mb.Op(schema::OpCode_RESHAPE, {s}, {y}, schema::ReshapeOptionsT());
+  mb.Output(y);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<int16_t> expected;
+  for (int c : {3, 1})  // transposed dim 0 is x's channel; the slice takes 3 then 1
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 3; ++j) expected.push_back(x[(i * 3 + j) * 4 + c]);
+  ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), expected);
+}
+
+// An op without a 16x8 kernel is refused at prepare, naming the reason,
+// rather than run by a kernel that would read the int16 bytes as something
+// else.
+TEST(Int16x8, OpWithoutKernelIsRefused) {
+  ModelBuilder mb;
+  const Quant q = PerTensor(0.01f, 0);
+  const int a = mb.Input("a", schema::DataType_INT16, {8}, q);
+  const int b = mb.Input("b", schema::DataType_INT16, {8}, q);
+  const int y = mb.Tensor("y", schema::DataType_INT16, {8}, q);
+  mb.Op(schema::OpCode_ADD, {a, b}, {y}, schema::BinaryOptionsT());
+  mb.Output(y);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(std::vector<int16_t>(8)), AsBytes(std::vector<int16_t>(8))});
+  EXPECT_EQ(r.status, KITE_ERROR_MODEL_UNSUPPORTED);
+  EXPECT_NE(r.error.find("int16 (16x8) kernel"), std::string::npos) << r.error;
+}
+
+TEST(Int16x8, ZeroPointIsRefused) {
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {4});
+  const int q = mb.Tensor("q", schema::DataType_INT16, {4}, PerTensor(0.5f, 3));
+  mb.Op(schema::OpCode_QUANTIZE, {x}, {q});
+  mb.Output(q);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(std::vector<float>(4))});
+  EXPECT_EQ(r.status, KITE_ERROR_MODEL_INVALID);
+  EXPECT_NE(r.error.find("int16 is symmetric"), std::string::npos) << r.error;
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace kite
