@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   convert->add_option("--input-shape", input_shapes, "fix a graph input's shape, NAME:D0,D1,... (repeatable)");
   convert->add_flag("--no-plan", no_plan, "leave memory planning to the runtime");
   std::string quantize = "none", method = "auto", resize, mean, stddev, layout;
-  std::vector<std::string> keep_float;
+  std::vector<std::string> keep_float, int16_nodes;
   kite::converter::QuantizationSettings q;
   convert->add_option("--quantize", quantize, "int8: post-training quantization calibrated on --calibration (default: none, float32)")
       ->check(CLI::IsMember({"none", "int8"}));
@@ -74,6 +74,10 @@ int main(int argc, char** argv) {
   convert->add_option("--percentile", q.quantize.percentile, "the percentile method's quantile (default 99.99)");
   convert->add_flag("--per-tensor", q.quantize.per_tensor_weights, "one weight scale per tensor instead of per output channel");
   convert->add_option("--keep-float", keep_float, "run this ONNX node in float (repeatable)");
+  convert->add_option("--int16", int16_nodes,
+                      "run this ONNX node in 16x8: int16 activations (symmetric, min-max range), int8 weights; a Conv "
+                      "or Gemm/MatMul with constant weights, others run in float (repeatable). 16x8 runs the reference "
+                      "kernels for now: slow");
   convert->add_option("--emit-qdq", q.emit_qdq,
                       "also write the int8 model as a QDQ ONNX model (QuantizeLinear/DequantizeLinear), which ONNX "
                       "Runtime runs with exactly Kite's quantization. A QDQ model given as input converts to int8 with "
@@ -197,6 +201,7 @@ int main(int argc, char** argv) {
         if (q.qdq_uint8_activations && q.emit_qdq.empty()) throw std::runtime_error("--qdq-activations needs --emit-qdq");
         q.quantize.method = kite::converter::ParseRangeMethod(method);
         q.quantize.keep_float.insert(keep_float.begin(), keep_float.end());
+        q.quantize.int16_ops.insert(int16_nodes.begin(), int16_nodes.end());
         if (!mean.empty()) ParseTriple("--mean", mean, q.images.mean);
         if (!stddev.empty()) ParseTriple("--std", stddev, q.images.std);
         q.images.layout = layout;
@@ -207,8 +212,9 @@ int main(int argc, char** argv) {
         q.progress = [](size_t done, size_t total) { kite::cli::ProgressBar("calibrating", done, total); };
         q.search_progress = [](size_t done, size_t total) { kite::cli::ProgressBar("mixed precision, simulated runs", done, total); };
         options.quantization = q;
-      } else if (!q.calibration.empty() || !keep_float.empty() || !q.emit_qdq.empty() || q.target_sqnr_db > 0) {
-        throw std::runtime_error("--calibration, --keep-float, --emit-qdq and --target-sqnr need --quantize int8");
+      } else if (!q.calibration.empty() || !keep_float.empty() || !int16_nodes.empty() || !q.emit_qdq.empty() ||
+                 q.target_sqnr_db > 0) {
+        throw std::runtime_error("--calibration, --keep-float, --int16, --emit-qdq and --target-sqnr need --quantize int8");
       }
       std::fprintf(stderr, "kite convert: %s ...\n", onnx_path.c_str());
       const auto r = kite::converter::ConvertOnnxFile(onnx_path, out_path, options);
@@ -221,10 +227,10 @@ int main(int argc, char** argv) {
       if (options.quantization.int8 || r.qdq_pairs > 0) {
         const auto& qr = r.quantization;
         if (r.qdq_pairs > 0) method = "QDQ model's";
-        std::printf("int8 (%s ranges, calibrated on %s): %d int8 ops (%d with packed weights), %d float ops, %d quantize, "
-                    "%d dequantize\n",
-                    method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.packed_ops, qr.float_ops, qr.quantize_ops,
-                    qr.dequantize_ops);
+        std::printf("int8 (%s ranges, calibrated on %s): %d int8 ops (%d with packed weights, %d in 16x8), %d float ops, "
+                    "%d quantize, %d dequantize\n",
+                    method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.packed_ops, qr.int16_ops, qr.float_ops,
+                    qr.quantize_ops, qr.dequantize_ops);
         for (const auto& f : qr.kept_float) std::printf("  float: %s (%s): %s\n", f.node.c_str(), f.op.c_str(), f.reason.c_str());
         if (r.mixed_precision_ran) {
           const auto& mp = r.mixed_precision;

@@ -49,6 +49,14 @@ bool IsConvFamily(OpCode op) {
   return op == schema::OpCode_CONV_2D || op == schema::OpCode_CONV_TRANSPOSE_2D || op == schema::OpCode_FULLY_CONNECTED;
 }
 
+// Ops with a 16x8 kernel, and the moves that carry int16 values unchanged
+// (runtime/kernels/registry.cc: LookupPrepareInt16).
+bool HasInt16Kernel(OpCode op) { return IsConvFamily(op); }
+bool MovesInt16(OpCode op) {
+  return op == schema::OpCode_RESHAPE || op == schema::OpCode_TRANSPOSE || op == schema::OpCode_SLICE ||
+         op == schema::OpCode_SPLIT;
+}
+
 std::vector<float> FloatData(const schema::ModelT& m, const schema::TensorT& t) {
   const std::vector<uint8_t>& bytes = m.buffers[t.buffer]->data;
   std::vector<float> out(bytes.size() / sizeof(float));
@@ -84,10 +92,12 @@ class Quantizer {
     return false;
   }
   std::optional<AffineParams> Calibrated(int32_t t, bool near_output);
+  AffineParams Int16Params(int32_t t);
   void AssignParams();
+  void ChooseInt16Ops();
   int32_t NewTensor(const std::string& name, schema::DataType type, const std::vector<int32_t>& shape);
   void SetQuant(int32_t t, const std::vector<float>& scales, const std::vector<int64_t>& zero_points, int32_t dim);
-  int32_t Converted(int32_t t, bool to_int8, std::vector<std::unique_ptr<schema::OperatorT>>& ops);
+  int32_t Converted(int32_t t, schema::DataType to, std::vector<std::unique_ptr<schema::OperatorT>>& ops);
   int32_t QuantizedConstant(int32_t t, const schema::OperatorT& op, size_t slot);
   void Compact();
   void CorrectBias(schema::OperatorT& op, int32_t float_input, int32_t float_weights);
@@ -95,13 +105,16 @@ class Quantizer {
   schema::ModelT& m_;
   const std::vector<RangeObserver>& stats_;
   const QuantizeOptions& o_;
-  std::vector<bool> int8_op_;
+  std::vector<bool> int8_op_;   // quantized: int8, or 16x8 where int16_op_
+  std::vector<bool> int16_op_;
+  std::vector<schema::DataType> type_;  // each activation's type as emitted
   std::vector<int32_t> producer_;
   std::vector<std::vector<int32_t>> consumers_;
   std::vector<AffineParams> params_;
   std::vector<bool> has_params_;
   std::vector<bool> near_output_;
-  std::map<std::pair<int32_t, bool>, int32_t> converted_;
+  std::map<int32_t, AffineParams> params16_;
+  std::map<std::pair<int32_t, schema::DataType>, int32_t> converted_;
   std::map<std::pair<int32_t, int>, int32_t> quantized_constants_;
   std::vector<float> last_weight_scales_;
   QuantizeReport report_;
@@ -131,6 +144,47 @@ std::optional<AffineParams> Quantizer::Calibrated(int32_t t, bool near_output) {
     }
   }
   return Int8ParamsForRange(best);
+}
+
+// 16x8 activations are symmetric with min-max ranges: at 16 bits rounding
+// costs ~48 dB less than at 8, and clipping is what is left to avoid. A move
+// carries its input's parameters.
+AffineParams Quantizer::Int16Params(int32_t t) {
+  auto known = params16_.find(t);
+  if (known != params16_.end()) return known->second;
+  AffineParams p{1.0f, 0};
+  const int32_t producer = producer_[t];
+  if (producer >= 0 && int16_op_[producer] && MovesInt16(m_.operators[producer]->opcode)) {
+    p = Int16Params(m_.operators[producer]->inputs[0]);
+  } else {
+    if (stats_[t].empty()) throw ConversionError("tensor '" + m_.tensors[t]->name + "' was never observed during calibration");
+    const Range r = MinMaxRange(stats_[t]);
+    const double max_abs = std::max(std::fabs(static_cast<double>(r.lo)), std::fabs(static_cast<double>(r.hi)));
+    p.scale = max_abs > 0 ? static_cast<float>(max_abs / 32767.0) : 1.0f;
+  }
+  params16_[t] = p;
+  return p;
+}
+
+// Ops named in int16_ops with a 16x8 kernel run in 16x8, those without one
+// in float; moves whose input a 16x8 op computes follow it (in op order, so
+// a chain of moves follows too).
+void Quantizer::ChooseInt16Ops() {
+  for (size_t i = 0; i < m_.operators.size(); ++i) {
+    const schema::OperatorT& op = *m_.operators[i];
+    if (!int8_op_[i]) continue;
+    if (o_.int16_ops.count(op.source_node)) {
+      if (HasInt16Kernel(op.opcode) && op.inputs.size() > 1 && op.inputs[1] >= 0 && IsConstant(op.inputs[1])) {
+        int16_op_[i] = true;
+      } else {
+        int8_op_[i] = false;
+        report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode), "16x8 asked; no 16x8 kernel"});
+      }
+      continue;
+    }
+    const int32_t in = op.inputs.empty() ? -1 : op.inputs[0];
+    if (MovesInt16(op.opcode) && in >= 0 && producer_[in] >= 0 && int16_op_[producer_[in]]) int16_op_[i] = true;
+  }
 }
 
 void Quantizer::AssignParams() {
@@ -201,25 +255,33 @@ void Quantizer::SetQuant(int32_t t, const std::vector<float>& scales, const std:
   m_.tensors[t]->quantization = std::move(q);
 }
 
-// The tensor holding activation t in the other precision, converting once.
-int32_t Quantizer::Converted(int32_t t, bool to_int8, std::vector<std::unique_ptr<schema::OperatorT>>& ops) {
-  auto it = converted_.find({t, to_int8});
+// The tensor holding activation t in type `to`, converting once; between
+// int8 and int16 through float.
+int32_t Quantizer::Converted(int32_t t, schema::DataType to, std::vector<std::unique_ptr<schema::OperatorT>>& ops) {
+  auto it = converted_.find({t, to});
   if (it != converted_.end()) return it->second;
+  const bool quantize = to != schema::DataType_FLOAT32;
+  const int32_t from = quantize && type_[t] != schema::DataType_FLOAT32 ? Converted(t, schema::DataType_FLOAT32, ops) : t;
   const schema::TensorT& src = *m_.tensors[t];
-  const std::string name = src.name + (to_int8 ? "/quantized" : "/dequantized");
-  const int32_t c = NewTensor(name, to_int8 ? schema::DataType_INT8 : schema::DataType_FLOAT32, src.shape);
-  if (to_int8) {
+  const char* suffix = !quantize ? "/dequantized" : to == schema::DataType_INT16 ? "/int16" : "/quantized";
+  const std::string name = src.name + suffix;
+  const int32_t c = NewTensor(name, to, src.shape);
+  if (to == schema::DataType_INT8) {
     if (!has_params_[t]) throw ConversionError("tensor '" + src.name + "' was never observed during calibration");
     SetQuant(c, {params_[t].scale}, {params_[t].zero_point}, 0);
+  } else if (to == schema::DataType_INT16) {
+    SetQuant(c, {Int16Params(t).scale}, {0}, 0);
   }
+  type_.resize(m_.tensors.size(), schema::DataType_FLOAT32);
+  type_[c] = to;
   auto op = std::make_unique<schema::OperatorT>();
-  op->opcode = to_int8 ? schema::OpCode_QUANTIZE : schema::OpCode_DEQUANTIZE;
-  op->inputs = {t};
+  op->opcode = quantize ? schema::OpCode_QUANTIZE : schema::OpCode_DEQUANTIZE;
+  op->inputs = {from};
   op->outputs = {c};
   op->source_node = name;
   ops.push_back(std::move(op));
-  (to_int8 ? report_.quantize_ops : report_.dequantize_ops) += 1;
-  converted_[{t, to_int8}] = c;
+  (quantize ? report_.quantize_ops : report_.dequantize_ops) += 1;
+  converted_[{t, to}] = c;
   return c;
 }
 
@@ -371,6 +433,7 @@ QuantizeReport Quantizer::Run() {
   producer_.assign(m_.tensors.size(), -1);
   consumers_.assign(m_.tensors.size(), {});
   int8_op_.assign(n, false);
+  int16_op_.assign(n, false);
   for (size_t i = 0; i < n; ++i) {
     const schema::OperatorT& op = *m_.operators[i];
     for (int32_t t : op.outputs) producer_[t] = static_cast<int32_t>(i);
@@ -399,6 +462,7 @@ QuantizeReport Quantizer::Run() {
       report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode), "auto: computes a graph output"});
     }
   }
+  ChooseInt16Ops();
   // An int8 op needs parameters for its outputs and for activations it reads
   // from float ops or the graph input; without them (a QDQ model that left a
   // value unquantized, say) it runs in float. Repeat until nothing changes.
@@ -428,11 +492,13 @@ QuantizeReport Quantizer::Run() {
       for (int32_t t : op.inputs) {
         if (t < 0 || IsConstant(t)) continue;
         reads_activation = true;
-        if (producer_[t] >= 0 && int8_op_[producer_[t]]) float_fed = false;
+        // (16x8 producers count as float here: their values are as exact.)
+        if (producer_[t] >= 0 && int8_op_[producer_[t]] && !int16_op_[producer_[t]]) float_fed = false;
       }
       float_fed = float_fed && reads_activation;
       if (ok && !follows_float && !float_fed) continue;
       int8_op_[i] = false;
+      int16_op_[i] = false;
       if (!ok) report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode), "no quantization parameters"});
       else if (float_fed) report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode), "its inputs are float"});
       changed = true;
@@ -449,43 +515,58 @@ QuantizeReport Quantizer::Run() {
     }
   }
 
-  std::vector<bool> is_int8(m_.tensors.size(), false);
+  // 16x8 parameters now: the emission below takes the ops apart.
+  for (size_t i = 0; i < n; ++i) {
+    if (!int16_op_[i]) continue;
+    const schema::OperatorT& op = *m_.operators[i];
+    for (size_t slot = 0; slot < op.inputs.size(); ++slot) {
+      if (op.inputs[slot] >= 0 && !IsConstant(op.inputs[slot])) Int16Params(op.inputs[slot]);
+    }
+    for (int32_t t : op.outputs) Int16Params(t);
+  }
+  type_.assign(m_.tensors.size(), schema::DataType_FLOAT32);
   std::vector<std::unique_ptr<schema::OperatorT>> ops;
   std::vector<std::unique_ptr<schema::OperatorT>> original = std::move(m_.operators);
   for (size_t i = 0; i < n; ++i) {
     std::unique_ptr<schema::OperatorT> op = std::move(original[i]);
     const bool int8 = int8_op_[i];
+    const schema::DataType type = int16_op_[i] ? schema::DataType_INT16 : int8 ? schema::DataType_INT8 : schema::DataType_FLOAT32;
     const std::vector<int32_t> float_inputs = op->inputs;
     for (size_t slot = 0; slot < op->inputs.size(); ++slot) {
       const int32_t t = op->inputs[slot];
       if (t < 0) continue;
       if (IsConstant(t)) {
         if (int8) op->inputs[slot] = QuantizedConstant(t, *op, slot);
-      } else if (is_int8[t] != int8) {
-        op->inputs[slot] = Converted(t, int8, ops);
+      } else if (type_[t] != type) {
+        op->inputs[slot] = Converted(t, type, ops);
       }
     }
     if (int8 && o_.bias_correction && (op->opcode == schema::OpCode_CONV_2D || op->opcode == schema::OpCode_FULLY_CONNECTED)) {
       CorrectBias(*op, float_inputs[0], float_inputs[1]);
     }
     (int8 ? report_.int8_ops : report_.float_ops) += 1;
-    std::vector<int32_t> int8_outputs;
+    report_.int16_ops += int16_op_[i] ? 1 : 0;
+    std::vector<int32_t> quantized_outputs;
     for (int32_t t : op->outputs) {
       if (!int8) continue;
-      if (!has_params_[t]) throw ConversionError("tensor '" + m_.tensors[t]->name + "' was never observed during calibration");
-      m_.tensors[t]->type = schema::DataType_INT8;
-      SetQuant(t, {params_[t].scale}, {params_[t].zero_point}, 0);
-      is_int8[t] = true;
-      int8_outputs.push_back(t);
+      if (type == schema::DataType_INT16) {
+        SetQuant(t, {Int16Params(t).scale}, {0}, 0);
+      } else {
+        if (!has_params_[t]) throw ConversionError("tensor '" + m_.tensors[t]->name + "' was never observed during calibration");
+        SetQuant(t, {params_[t].scale}, {params_[t].zero_point}, 0);
+      }
+      m_.tensors[t]->type = type;
+      type_[t] = type;
+      quantized_outputs.push_back(t);
     }
     ops.push_back(std::move(op));
     // A graph output stays float32 under its name: dequantize right away.
-    for (int32_t t : int8_outputs) {
+    for (int32_t t : quantized_outputs) {
       for (auto& e : m_.outputs) {
         if (e->tensor != t) continue;
         const std::string name = m_.tensors[t]->name;
-        m_.tensors[t]->name = name + "/int8";
-        const int32_t f = Converted(t, false, ops);
+        m_.tensors[t]->name = name + (type == schema::DataType_INT16 ? "/int16" : "/int8");
+        const int32_t f = Converted(t, schema::DataType_FLOAT32, ops);
         m_.tensors[f]->name = name;
         e->tensor = f;
       }

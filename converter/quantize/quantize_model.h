@@ -10,7 +10,10 @@
 // HardSigmoid, Softmax, Equal ([0, 1]) and Tanh ([-1, 1]) have fixed output
 // ranges, so no needless requantization is left. An op without
 // multiply-accumulate work whose activations all come from float ops stays
-// float (int8 would only add a rounding). Where precision changes, a
+// float (int8 would only add a rounding). Ops named in int16_ops run in 16x8
+// (int16 activations, symmetric, min-max ranges; int8 weights) where they
+// have a 16x8 kernel (Conv2D, ConvTranspose2D, FullyConnected), float where
+// they do not; ops that only move values follow a 16x8 input. Where precision changes, a
 // Quantize or Dequantize op is inserted; graph inputs and outputs stay float32.
 #ifndef KITE_CONVERTER_QUANTIZE_QUANTIZE_MODEL_H_
 #define KITE_CONVERTER_QUANTIZE_QUANTIZE_MODEL_H_
@@ -40,6 +43,7 @@ struct QuantizeOptions {
   bool bias_correction = true;
   std::set<std::string> keep_float;  // ONNX node names to run in float
   std::set<std::string> mixed_precision_float;  // the same, chosen by the mixed-precision search
+  std::set<std::string> int16_ops;  // ONNX node names to run in 16x8 (int16 activations)
   // Pack int8 conv/FC weights for Kite's int8 engine (writer/pack_weights.h);
   // off: the runtime runs them with XNNPACK (or the reference) from the
   // plain weights.
@@ -57,7 +61,8 @@ struct FloatOp {
 };
 
 struct QuantizeReport {
-  int int8_ops = 0;
+  int int8_ops = 0;  // int8 and 16x8
+  int int16_ops = 0;  // of those, 16x8
   int float_ops = 0;  // excluding the inserted Quantize/Dequantize
   int quantize_ops = 0;
   int dequantize_ops = 0;

@@ -107,6 +107,7 @@ PrepareFn LookupPrepareInt16(schema::OpCode opcode) {
   using schema::OpCode;
   switch (opcode) {
     case OpCode::OpCode_CONV_2D: return reference::PrepareConv2D;
+    case OpCode::OpCode_CONV_TRANSPOSE_2D: return reference::PrepareConvTranspose2D;
     case OpCode::OpCode_FULLY_CONNECTED: return reference::PrepareFullyConnected;
     case OpCode::OpCode_QUANTIZE: return reference::PrepareQuantize;
     case OpCode::OpCode_DEQUANTIZE: return reference::PrepareDequantize;

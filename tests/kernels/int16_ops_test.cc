@@ -1,7 +1,8 @@
 // The 16x8 scheme beyond Conv2D's shapes (conv2d_test.cc): FullyConnected,
-// an accumulator that int32 could not hold, Quantize/Dequantize to and from
-// int16, the ops that move int16 values, and the refusals (an op without a
-// 16x8 kernel, an int16 tensor with a zero point).
+// ConvTranspose2D, an accumulator that int32 could not hold,
+// Quantize/Dequantize to and from int16, the ops that move int16 values, and
+// the refusals (an op without a 16x8 kernel, an int16 tensor with a zero
+// point).
 #include <cmath>
 
 #include "support/test_util.h"
@@ -53,6 +54,50 @@ TEST(Int16x8, FullyConnectedPerChannel) {
       expected.push_back(SpecRoundToInt16(static_cast<float>(acc) * (si * ws[o] / so)));
     }
   }
+  ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), expected);
+}
+
+// ConvTranspose2D against a scatter of every input pixel through every tap
+// (the kernel gathers): stride 2, kernel 3, padding 1, output padding 1.
+TEST(Int16x8, ConvTranspose2D) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  const int in_h = 4, in_w = 5, in_c = 6, out_c = 3, k = 3, stride = 2, pad = 1;
+  const int out_h = (in_h - 1) * stride - 2 * pad + k + 1, out_w = (in_w - 1) * stride - 2 * pad + k + 1;
+  const auto x = RandomInt16s(rng, in_h * in_w * in_c);
+  const auto w = rng.Int8s(out_c * k * k * in_c, -127, 127);
+  const auto b = rng.Int32s(out_c, -500000, 500000);
+  const float si = 1e-4f, ws = 0.01f, so = 2e-3f;
+  ModelBuilder mb;
+  const int in = mb.Input("x", schema::DataType_INT16, {1, in_h, in_w, in_c}, PerTensor(si, 0));
+  const int wt = mb.Constant("w", schema::DataType_INT8, {out_c, k, k, in_c}, w, PerTensor(ws, 0));
+  const int bt = mb.Constant("b", schema::DataType_INT32, {out_c}, b);
+  const int out = mb.Tensor("y", schema::DataType_INT16, {1, out_h, out_w, out_c}, PerTensor(so, 0));
+  schema::ConvTranspose2DOptionsT o;
+  o.stride_h = o.stride_w = stride;
+  o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = pad;
+  o.output_padding_h = o.output_padding_w = 1;
+  mb.Op(schema::OpCode_CONV_TRANSPOSE_2D, {in, wt, bt}, {out}, o);
+  mb.Output(out);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  EXPECT_EQ(r.kernels[0], "reference/conv_transpose2d_16x8");
+  std::vector<int64_t> acc(out_h * out_w * out_c);
+  for (int oy = 0; oy < out_h; ++oy)
+    for (int ox = 0; ox < out_w; ++ox)
+      for (int oc = 0; oc < out_c; ++oc) acc[(oy * out_w + ox) * out_c + oc] = b[oc];
+  for (int iy = 0; iy < in_h; ++iy)
+    for (int ix = 0; ix < in_w; ++ix)
+      for (int ky = 0; ky < k; ++ky)
+        for (int kx = 0; kx < k; ++kx) {
+          const int oy = iy * stride - pad + ky, ox = ix * stride - pad + kx;
+          if (oy < 0 || oy >= out_h || ox < 0 || ox >= out_w) continue;
+          for (int oc = 0; oc < out_c; ++oc)
+            for (int ic = 0; ic < in_c; ++ic)
+              acc[(oy * out_w + ox) * out_c + oc] += int64_t{x[(iy * in_w + ix) * in_c + ic]} * w[((oc * k + ky) * k + kx) * in_c + ic];
+        }
+  std::vector<int16_t> expected;
+  for (int64_t a : acc) expected.push_back(SpecRoundToInt16(static_cast<float>(a) * (si * ws / so)));
   ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), expected);
 }
 

@@ -1,7 +1,8 @@
 // ConvTranspose2D, NHWC, weights [out, kh, kw, in / groups] (the converter
 // permutes ONNX's [in, out / groups, kh, kw]). Written as a gather: output
 // (oy, ox) takes input (iy, ix) through tap (ky, kx) when
-// oy = iy * stride - pad_top + ky * dilation.
+// oy = iy * stride - pad_top + ky * dilation. 16x8: int16 input and output,
+// int8 weights, int64 accumulator.
 #include <math.h>
 
 #include "kernels/conv_params.h"
@@ -29,7 +30,7 @@ inline int32_t SourceIndex(int32_t o, int32_t k, int32_t stride, int32_t dilatio
   return i < in ? i : -1;
 }
 
-template <typename T, typename Acc, typename Product, typename Finish>
+template <typename T, typename W, typename Acc, typename Product, typename Finish>
 void DeconvLoop(const Node& node, const Tensor* tensors, Product product, Finish finish) {
   const DeconvState& s = *static_cast<const DeconvState*>(node.state);
   const Tensor& x = node.input(tensors, kInput);
@@ -41,7 +42,7 @@ void DeconvLoop(const Node& node, const Tensor* tensors, Product product, Finish
   const int32_t kernel_h = w.shape.dims[1], kernel_w = w.shape.dims[2];
   const int32_t group_in = in_c / s.groups, group_out = out_c / s.groups;
   const T* in = x.As<T>();
-  const T* weights = w.As<T>();
+  const W* weights = w.As<W>();
   T* out = y.As<T>();
   for (int32_t n = 0; n < batch; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
@@ -57,7 +58,7 @@ void DeconvLoop(const Node& node, const Tensor* tensors, Product product, Finish
               if (ix < 0) continue;
               const T* in_px = in + ((static_cast<int64_t>(n) * in_h + iy) * in_w + ix) * in_c +
                                g * group_in;
-              const T* w_px = weights + ((static_cast<int64_t>(oc) * kernel_h + ky) * kernel_w +
+              const W* w_px = weights + ((static_cast<int64_t>(oc) * kernel_h + ky) * kernel_w +
                                          kx) * group_in;
               for (int32_t ic = 0; ic < group_in; ++ic) acc += product(in_px[ic], w_px[ic]);
             }
@@ -73,7 +74,7 @@ void DeconvLoop(const Node& node, const Tensor* tensors, Product product, Finish
 void InvokeFloat(const Node& node, const Tensor* tensors) {
   const OutputTransform& t = static_cast<const DeconvState*>(node.state)->transform;
   const float* bias = node.has_input(kBias) ? node.input(tensors, kBias).As<float>() : nullptr;
-  DeconvLoop<float, float>(
+  DeconvLoop<float, float, float>(
       node, tensors, [](float x, float w) { return x * w; },
       [&](float acc, int32_t c) { return FinishFloat(t, acc, bias, c); });
 }
@@ -83,10 +84,19 @@ void InvokeInt8(const Node& node, const Tensor* tensors) {
   const int32_t* bias =
       node.has_input(kBias) ? node.input(tensors, kBias).As<int32_t>() : nullptr;
   const int32_t zx = node.input(tensors, kInput).zero_point;
-  DeconvLoop<int8_t, int32_t>(
+  DeconvLoop<int8_t, int8_t, int32_t>(
       node, tensors,
       [zx](int8_t x, int8_t w) { return (static_cast<int32_t>(x) - zx) * static_cast<int32_t>(w); },
       [&](int32_t acc, int32_t c) { return FinishInt8(t, acc, bias, c); });
+}
+
+void InvokeInt16(const Node& node, const Tensor* tensors) {
+  const OutputTransform& t = static_cast<const DeconvState*>(node.state)->transform;
+  const int32_t* bias =
+      node.has_input(kBias) ? node.input(tensors, kBias).As<int32_t>() : nullptr;
+  DeconvLoop<int16_t, int8_t, int64_t>(
+      node, tensors, [](int16_t x, int8_t w) { return int64_t{x} * w; },
+      [&](int64_t acc, int32_t c) { return FinishInt16(t, acc, bias, c); });
 }
 
 }  // namespace
@@ -142,9 +152,10 @@ kite_status PrepareConvTranspose2D(PrepareContext& ctx) {
                                               o->activation_max(), &s->transform));
   Node& node = ctx.node();
   node.state = s;
-  node.invoke = x.dtype == KITE_INT8 ? InvokeInt8 : InvokeFloat;
-  node.kernel_name = x.dtype == KITE_INT8 ? "reference/conv_transpose2d_int8"
-                                          : "reference/conv_transpose2d_float32";
+  node.invoke = x.dtype == KITE_INT8 ? InvokeInt8 : x.dtype == KITE_INT16 ? InvokeInt16 : InvokeFloat;
+  node.kernel_name = x.dtype == KITE_INT8    ? "reference/conv_transpose2d_int8"
+                     : x.dtype == KITE_INT16 ? "reference/conv_transpose2d_16x8"
+                                             : "reference/conv_transpose2d_float32";
   return KITE_OK;
 }
 
