@@ -97,12 +97,13 @@ std::vector<uint8_t> ConvertGraph(Graph graph, std::chrono::steady_clock::time_p
       MixedPrecisionOptions mp = q.mixed_precision;
       mp.target_sqnr_db = q.target_sqnr_db;
       r.mixed_precision = ChooseFloatOps(
-          float_bytes, bytes, [&](size_t s) { return data->Sample(s * available / n); }, n, mp, q.search_progress);
+          float_bytes, bytes, stats, [&](size_t s) { return data->Sample(s * available / n); }, n, mp, q.search_progress);
       r.mixed_precision_ran = true;
-      if (!r.mixed_precision.float_nodes.empty()) {
-        QuantizeOptions with_float = q.quantize;
-        with_float.mixed_precision_float = r.mixed_precision.float_nodes;
-        bytes = QuantizeKiteModel(float_bytes, stats, with_float, &r.quantization);
+      if (!r.mixed_precision.float_nodes.empty() || !r.mixed_precision.int16_nodes.empty()) {
+        QuantizeOptions promoted = q.quantize;
+        promoted.mixed_precision_float = r.mixed_precision.float_nodes;
+        promoted.int16_ops.insert(r.mixed_precision.int16_nodes.begin(), r.mixed_precision.int16_nodes.end());
+        bytes = QuantizeKiteModel(float_bytes, stats, promoted, &r.quantization);
       }
     }
     std::unique_ptr<schema::ModelT> quantized = schema::UnPackModel(bytes.data());

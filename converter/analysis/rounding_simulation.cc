@@ -102,7 +102,11 @@ std::vector<bool> DiscreteOutputs(const schema::Model& m) {
   return discrete;
 }
 
-void Round(const RoundingPoint& p, float* v, int64_t n) {
+void Round(const RoundingPoint& p, SimulatedRounding r, float* v, int64_t n) {
+  if (r == SimulatedRounding::kInt16) {
+    for (int64_t i = 0; i < n; ++i) v[i] = std::clamp(std::nearbyint(v[i] / p.int16_scale), -32768.0f, 32767.0f) * p.int16_scale;
+    return;
+  }
   for (int64_t i = 0; i < n; ++i) {
     const float q = std::clamp(std::nearbyint(v[i] / p.scale) + static_cast<float>(p.zero_point), -128.0f, 127.0f);
     v[i] = (q - static_cast<float>(p.zero_point)) * p.scale;
@@ -136,15 +140,24 @@ RoundingSimulation::RoundingSimulation(const std::vector<uint8_t>& float_bytes, 
 
 std::vector<std::vector<float>> RoundingSimulation::Run(const std::vector<std::vector<float>>& inputs,
                                                         const std::function<bool(size_t)>& round) {
-  std::map<int32_t, size_t> point_of_tensor;
+  return RunMixed(inputs, [&](size_t p) { return round(p) ? SimulatedRounding::kInt8 : SimulatedRounding::kExact; });
+}
+
+std::vector<std::vector<float>> RoundingSimulation::RunMixed(const std::vector<std::vector<float>>& inputs,
+                                                             const std::function<SimulatedRounding(size_t)>& rounding) {
+  std::map<int32_t, std::pair<size_t, SimulatedRounding>> point_of_tensor;
   for (size_t p = 0; p < points_.size(); ++p) {
-    if (round(p)) point_of_tensor[points_[p].tensor_float] = p;
+    const SimulatedRounding r = rounding(p);
+    if (r == SimulatedRounding::kInt16 && !(points_[p].int16_scale > 0)) {
+      throw std::runtime_error("no 16x8 scale for '" + points_[p].node + "'");
+    }
+    if (r != SimulatedRounding::kExact) point_of_tensor[points_[p].tensor_float] = {p, r};
   }
   const auto apply = [&](int32_t tensor) {
     auto it = point_of_tensor.find(tensor);
     if (it == point_of_tensor.end()) return;
     const Tensor& t = float_.interpreter().tensor(tensor);
-    Round(points_[it->second], t.As<float>(), t.elements());
+    Round(points_[it->second.first], it->second.second, t.As<float>(), t.elements());
   };
   float_.Run(inputs, [&](int32_t op) {
     if (op < 0) {

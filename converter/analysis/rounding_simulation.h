@@ -27,7 +27,13 @@ struct RoundingPoint {
   std::string node;      // ONNX node computing it, or "input:NAME" for a graph input
   std::string op;        // that op's Kite name
   int64_t elements = 0;
+  // The 16x8 scale the same value would have (symmetric), when known.
+  float int16_scale = 0;
 };
+
+// How a point's value is simulated: kept exact, or rounded as int8 (the
+// int8 model's parameters) or as 16x8 (int16_scale, zero point 0).
+enum class SimulatedRounding { kExact, kInt8, kInt16 };
 
 class RoundingSimulation {
  public:
@@ -45,6 +51,11 @@ class RoundingSimulation {
 
   // The float model's outputs with point p rounded where round(p).
   std::vector<std::vector<float>> Run(const std::vector<std::vector<float>>& inputs, const std::function<bool(size_t)>& round);
+  // The same with each point rounded as rounding(p) says (kInt16 needs its
+  // int16_scale set).
+  std::vector<std::vector<float>> RunMixed(const std::vector<std::vector<float>>& inputs,
+                                           const std::function<SimulatedRounding(size_t)>& rounding);
+  void set_int16_scale(size_t point, float scale) { points_[point].int16_scale = scale; }
   // The int8 model's own outputs, in the float model's output order.
   std::vector<std::vector<float>> RunInt8(const std::vector<std::vector<float>>& inputs);
   // The worst judged output's SQNR of accumulated per-output errors.

@@ -96,15 +96,20 @@ int main(int argc, char** argv) {
                     "do not pack int8 conv/FC weights for Kite's int8 engine (the runtime then runs them with XNNPACK "
                     "or the reference kernels from the plain weights)");
   convert->add_option("--target-sqnr", q.target_sqnr_db,
-                      "mixed precision: run in float the ops whose int8 activations cost the most, until the worst "
+                      "mixed precision: promote the ops whose int8 activations cost the most, until the worst "
                       "output's SQNR against float (simulated on calibration samples) reaches DB, within "
-                      "--max-float-macs and --max-slowdown (default: off)");
+                      "--max-float-macs and --max-slowdown: a conv/FC to 16x8 (int16 activations, int8 weights), "
+                      "other ops to float (default: off)");
+  bool no_16x8 = false;
+  convert->add_flag("--no-16x8", no_16x8, "mixed precision: promote to float only, never to 16x8");
   convert->add_option("--max-float-macs", q.mixed_precision.max_float_mac_share,
                       "mixed precision: at most this share of the model's MACs in float (default 0.1)")
       ->check(CLI::Range(0.0, 1.0));
   convert->add_option("--max-slowdown", q.mixed_precision.max_slowdown,
                       "mixed precision: at most this much slower than all-int8, by Kite's fixed cost model (a float MAC "
-                      "10 int8 MACs), not a timing, so the choice does not depend on the machine's load (default 0.15)")
+                      "10 int8 MACs, a 16x8 MAC 2, as SIMD 16x8 kernels would run it: this build runs 16x8 with the "
+                      "reference kernels, far slower), not a timing, so the choice does not depend on the machine's load "
+                      "(default 0.15)")
       ->check(CLI::Range(0.0, 100.0));
   convert->add_option("--search-samples", q.mixed_precision_samples,
                       "mixed precision: judge on this many calibration samples, evenly spaced (default 2); the ranking "
@@ -202,6 +207,7 @@ int main(int argc, char** argv) {
         q.quantize.method = kite::converter::ParseRangeMethod(method);
         q.quantize.keep_float.insert(keep_float.begin(), keep_float.end());
         q.quantize.int16_ops.insert(int16_nodes.begin(), int16_nodes.end());
+        q.mixed_precision.use_16x8 = !no_16x8;
         if (!mean.empty()) ParseTriple("--mean", mean, q.images.mean);
         if (!stddev.empty()) ParseTriple("--std", stddev, q.images.std);
         q.images.layout = layout;
@@ -235,9 +241,10 @@ int main(int argc, char** argv) {
         if (r.mixed_precision_ran) {
           const auto& mp = r.mixed_precision;
           std::printf("mixed precision: simulated worst output SQNR %.1f dB all-int8 -> %.1f dB (target %.1f) with %zu nodes "
-                      "in float, %.1f%% of the MACs (budget %.0f%%), estimated %.0f%% slower (budget %.0f%%), %d int8 "
-                      "activations kept exact\n",
-                      mp.all_int8_db, mp.chosen_db, options.quantization.target_sqnr_db, mp.float_nodes.size(),
+                      "in 16x8 (%.1f%% of the MACs) and %zu in float (%.1f%% of the MACs, budget %.0f%%), estimated %.0f%% "
+                      "slower (budget %.0f%%), %d int8 activations promoted\n",
+                      mp.all_int8_db, mp.chosen_db, options.quantization.target_sqnr_db, mp.int16_nodes.size(),
+                      mp.model_macs ? 100.0 * mp.int16_macs / mp.model_macs : 0.0, mp.float_nodes.size(),
                       mp.model_macs ? 100.0 * mp.float_macs / mp.model_macs : 0.0,
                       100.0 * options.quantization.mixed_precision.max_float_mac_share, 100.0 * mp.estimated_slowdown,
                       100.0 * options.quantization.mixed_precision.max_slowdown, mp.activations_kept);

@@ -1,6 +1,7 @@
 #include "quantize/mixed_precision.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "analysis/op_cost.h"
@@ -19,6 +20,13 @@ namespace {
 constexpr double kFloatMacTime = 10.0;
 constexpr double kInt8ElementTime = 10.0;
 constexpr double kFloatElementExtraTime = 40.0;
+// A 16x8 MAC at 2 (int16 pairs: half the int8 dot products per instruction)
+// and an int16 element at 10 more (twice the bytes, and the conversions at a
+// 16x8 region's edges): what SIMD 16x8 kernels cost. Today's 16x8 kernels are
+// the reference ones, far slower; the choice is made for the file, not for
+// this build.
+constexpr double kInt16MacTime = 2.0;
+constexpr double kInt16ElementExtraTime = 10.0;
 
 bool IsInt8Op(const TracedRun& run, const schema::Operator* op) {
   return op->outputs()->size() > 0 && run.interpreter().tensor(op->outputs()->Get(0)).dtype == KITE_INT8 &&
@@ -30,9 +38,16 @@ bool IsMove(schema::OpCode op) {
          op == schema::OpCode_SPLIT || op == schema::OpCode_PAD;
 }
 
-// The int8 ops that must run in float for point p's value to stay exact: its
+// A conv or FC with constant weights: 16x8 can take it over.
+bool Has16x8Kernel(const TracedRun& run, const schema::Operator* op) {
+  const schema::OpCode c = op->opcode();
+  if (c != schema::OpCode_CONV_2D && c != schema::OpCode_CONV_TRANSPOSE_2D && c != schema::OpCode_FULLY_CONNECTED) return false;
+  return op->inputs()->size() > 1 && op->inputs()->Get(1) >= 0 && run.interpreter().tensor(op->inputs()->Get(1)).is_constant;
+}
+
+// The int8 ops that must be promoted for point p's value to stay exact: its
 // producer, and its readers, followed through ops that only move it.
-std::vector<int32_t> OpsToFloat(const TracedRun& run, const RoundingPoint& p, const std::vector<std::vector<int32_t>>& readers) {
+std::vector<int32_t> OpsToPromote(const TracedRun& run, const RoundingPoint& p, const std::vector<std::vector<int32_t>>& readers) {
   const schema::Model& m = run.model();
   std::vector<int32_t> ops;
   const schema::Operator* producer = m.operators()->Get(p.op_int8);
@@ -51,114 +66,203 @@ std::vector<int32_t> OpsToFloat(const TracedRun& run, const RoundingPoint& p, co
   return ops;
 }
 
-}  // namespace
+// An op's precision in the search: each step only raises it.
+enum Level { kInt8Level = 0, k16x8Level = 1, kFloatLevel = 2 };
+using R = SimulatedRounding;
 
-MixedPrecisionChoice ChooseFloatOps(const std::vector<uint8_t>& float_bytes, const std::vector<uint8_t>& int8_bytes,
-                                    const std::function<std::vector<std::vector<float>>(size_t)>& sample, size_t samples,
-                                    const MixedPrecisionOptions& options, const std::function<void(size_t, size_t)>& progress) {
-  RoundingSimulation sim(float_bytes, int8_bytes);
+// The search over one int8 model: costs, rankings and the choice so far.
+class Search {
+ public:
+  Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats, const MixedPrecisionOptions& options,
+         const std::function<void(size_t, size_t)>& progress);
+  // Samples to judge on, and the float model's outputs on them.
+  void AddSample(std::vector<std::vector<float>> input);
+  // Ranks each activation's rounding alone (on the first sample).
+  void Rank();
+  // Promotes activations, most harmful first, in groups kept when the
+  // simulated SQNR does not fall: to 16x8 where the ops have a 16x8 kernel
+  // (float otherwise), or with `to_float` every op to float (the second
+  // pass, for what 16x8 did not fix).
+  void Pass(bool to_float);
+  MixedPrecisionChoice Finish();
+
+ private:
+  double Simulate(const std::vector<R>& rounding, size_t samples);
+  void Step() {
+    if (progress_) progress_(++done_, std::max(done_, total_));
+  }
+
+  RoundingSimulation& sim_;
+  const MixedPrecisionOptions& options_;
+  std::function<void(size_t, size_t)> progress_;
+  size_t done_ = 0, total_ = 0;
+  std::vector<uint64_t> macs_;
+  std::vector<double> time_16x8_, time_float_;  // what each level adds over int8, in int8 MAC times
+  std::vector<bool> has_16x8_;
+  double model_time_ = 0;
+  std::vector<std::vector<int32_t>> needs_;  // per point: the ops to promote
+  std::vector<std::vector<std::vector<float>>> inputs_, clean_;
+  std::vector<double> alone_;
+  std::vector<size_t> order_;
+  // The choice so far.
+  std::vector<int> level_;
+  std::vector<R> rounding_;
+  MixedPrecisionChoice choice_;
+  double spent_time_ = 0;
+};
+
+Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats, const MixedPrecisionOptions& options,
+               const std::function<void(size_t, size_t)>& progress)
+    : sim_(sim), options_(options), progress_(progress) {
   const std::vector<RoundingPoint>& points = sim.points();
+  // Each value's 16x8 scale, as the quantizer picks it (symmetric min-max);
+  // without statistics (a QDQ model's own parameters), the int8 range's.
+  for (size_t p = 0; p < points.size(); ++p) {
+    const RoundingPoint& point = points[p];
+    const size_t t = static_cast<size_t>(point.tensor_float);
+    Range r{point.scale * static_cast<float>(-128 - point.zero_point), point.scale * static_cast<float>(127 - point.zero_point)};
+    if (t < stats.size() && !stats[t].empty()) r = MinMaxRange(stats[t]);
+    const float max_abs = std::max(std::fabs(r.lo), std::fabs(r.hi));
+    sim.set_int16_scale(p, max_abs > 0 ? max_abs / 32767.0f : 1.0f);
+  }
   const TracedRun& run = sim.int8_run();
   const schema::Model& m = run.model();
-  MixedPrecisionChoice choice;
-  std::vector<uint64_t> macs(m.operators()->size());
-  std::vector<double> extra_time(m.operators()->size());  // what running op i in float adds, in int8 MAC times
-  double model_time = 0;
+  const size_t n = m.operators()->size();
+  macs_.resize(n);
+  time_16x8_.resize(n);
+  time_float_.resize(n);
+  has_16x8_.resize(n);
   std::vector<std::vector<int32_t>> readers(m.tensors()->size());
-  for (uint32_t i = 0; i < m.operators()->size(); ++i) {
+  for (uint32_t i = 0; i < n; ++i) {
     const schema::Operator* op = m.operators()->Get(i);
-    macs[i] = CostOf(m, *op).macs;
-    choice.model_macs += macs[i];
+    macs_[i] = CostOf(m, *op).macs;
+    choice_.model_macs += macs_[i];
     const double elements = static_cast<double>(run.interpreter().tensor(op->outputs()->Get(0)).elements());
-    extra_time[i] = (kFloatMacTime - 1) * static_cast<double>(macs[i]) + kFloatElementExtraTime * elements;
-    model_time += static_cast<double>(macs[i]) + kInt8ElementTime * elements;
-    for (int32_t t : *m.operators()->Get(i)->inputs()) {
+    has_16x8_[i] = options.use_16x8 && Has16x8Kernel(run, op);
+    time_16x8_[i] = (kInt16MacTime - 1) * static_cast<double>(macs_[i]) + kInt16ElementExtraTime * elements;
+    time_float_[i] = (kFloatMacTime - 1) * static_cast<double>(macs_[i]) + kFloatElementExtraTime * elements;
+    model_time_ += static_cast<double>(macs_[i]) + kInt8ElementTime * elements;
+    for (int32_t t : *op->inputs()) {
       if (t >= 0) readers[t].push_back(static_cast<int32_t>(i));
     }
   }
-  std::vector<std::vector<std::vector<float>>> inputs(samples), clean(samples);
-  size_t done = 0, total = samples + points.size() + 1;
-  const auto step = [&] {
-    if (progress) progress(++done, std::max(done, total));
-  };
+  for (const RoundingPoint& p : points) needs_.push_back(OpsToPromote(run, p, readers));
+  level_.assign(n, kInt8Level);
+  rounding_.assign(points.size(), R::kInt8);
+  total_ = points.size() + 1;
+}
+
+void Search::AddSample(std::vector<std::vector<float>> input) {
+  clean_.push_back(sim_.Run(input, [](size_t) { return false; }));
+  inputs_.push_back(std::move(input));
+  ++total_;
+  Step();
+}
+
+double Search::Simulate(const std::vector<R>& rounding, size_t samples) {
+  std::vector<ErrorStats> errors;
   for (size_t s = 0; s < samples; ++s) {
-    inputs[s] = sample(s);
-    clean[s] = sim.Run(inputs[s], [](size_t) { return false; });
-    step();
+    AccumulateErrors(clean_[s], sim_.RunMixed(inputs_[s], [&](size_t p) { return rounding[p]; }), &errors);
   }
-  // Simulated worst output SQNR on the first `n` samples with the points
-  // `exact` selects kept exact.
-  const auto simulate = [&](const std::vector<bool>& exact, size_t n) {
-    std::vector<ErrorStats> stats;
-    for (size_t s = 0; s < n; ++s) AccumulateErrors(clean[s], sim.Run(inputs[s], [&](size_t p) { return !exact[p]; }), &stats);
-    step();
-    return sim.Worst(stats);
-  };
+  Step();
+  return sim_.Worst(errors);
+}
+
+void Search::Rank() {
   // Ranking each rounding alone needs one sample: its order, not its value,
   // is what counts.
-  std::vector<double> alone(points.size());
-  for (size_t p = 0; p < points.size(); ++p) {
-    std::vector<bool> exact(points.size(), true);
-    exact[p] = false;
-    alone[p] = simulate(exact, 1);
+  const size_t points = rounding_.size();
+  alone_.resize(points);
+  for (size_t p = 0; p < points; ++p) {
+    std::vector<R> rounding(points, R::kExact);
+    rounding[p] = R::kInt8;
+    alone_[p] = Simulate(rounding, 1);
   }
-  std::vector<std::vector<int32_t>> needs;
-  for (const RoundingPoint& p : points) needs.push_back(OpsToFloat(run, p, readers));
-  std::vector<bool> exact(points.size(), false);
-  choice.all_int8_db = choice.chosen_db = simulate(exact, samples);
-  std::vector<size_t> order(points.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return alone[a] < alone[b]; });
-  std::vector<bool> float_op(m.operators()->size(), false);
-  const uint64_t budget = static_cast<uint64_t>(options.max_float_mac_share * static_cast<double>(choice.model_macs));
-  const double time_budget = options.max_slowdown * model_time;
-  double spent_time = 0;
+  choice_.all_int8_db = choice_.chosen_db = Simulate(rounding_, inputs_.size());
+  order_.resize(points);
+  std::iota(order_.begin(), order_.end(), 0);
+  std::stable_sort(order_.begin(), order_.end(), [&](size_t a, size_t b) { return alone_[a] < alone_[b]; });
+}
+
+void Search::Pass(bool to_float) {
+  const uint64_t mac_budget = static_cast<uint64_t>(options_.max_float_mac_share * static_cast<double>(choice_.model_macs));
+  const double time_budget = options_.max_slowdown * model_time_;
+  const auto level_for = [&](int32_t op) -> int { return to_float || !has_16x8_[op] ? kFloatLevel : k16x8Level; };
+  const auto time_at = [&](int32_t op, int level) {
+    return level == kFloatLevel ? time_float_[op] : level == k16x8Level ? time_16x8_[op] : 0.0;
+  };
   // Activations join in groups, most harmful first, judged together (a
-  // group is undone when it lowers the SQNR): ~24 judgements, not one per
-  // activation.
-  const size_t group = std::max<size_t>(1, (points.size() + 23) / 24);
-  total = done + (points.size() + group - 1) / group;
-  for (size_t next = 0; next < order.size() && choice.chosen_db < options.target_sqnr_db;) {
-    std::vector<bool> trial_ops = float_op;
-    uint64_t trial_macs = choice.float_macs;
-    double trial_time = spent_time;
-    for (size_t taken = 0; taken < group && next < order.size(); ++next) {
-      const size_t p = order[next];
-      if (exact[p] || alone[p] >= options.target_sqnr_db + 20) continue;  // harmless alone: not worth float
-      uint64_t cost = 0;
+  // group is undone when it lowers the SQNR): ~24 judgements per pass, not
+  // one per activation.
+  const size_t group = std::max<size_t>(1, (order_.size() + 23) / 24);
+  total_ += (order_.size() + group - 1) / group;
+  for (size_t next = 0; next < order_.size() && choice_.chosen_db < options_.target_sqnr_db;) {
+    std::vector<int> trial_level = level_;
+    uint64_t trial_macs = choice_.float_macs;
+    double trial_time = spent_time_;
+    for (size_t taken = 0; taken < group && next < order_.size(); ++next) {
+      const size_t p = order_[next];
+      const bool eligible = to_float ? rounding_[p] != R::kExact : rounding_[p] == R::kInt8;
+      if (!eligible || alone_[p] >= options_.target_sqnr_db + 20) continue;  // harmless alone: not worth it
+      uint64_t macs = 0;
       double time = 0;
-      for (int32_t op : needs[p]) {
-        cost += trial_ops[op] ? 0 : macs[op];
-        time += trial_ops[op] ? 0 : extra_time[op];
+      for (int32_t op : needs_[p]) {
+        const int to = std::max(trial_level[op], level_for(op));
+        if (to == kFloatLevel && trial_level[op] != kFloatLevel) macs += macs_[op];
+        time += time_at(op, to) - time_at(op, trial_level[op]);
       }
-      if (trial_macs + cost > budget || trial_time + time > time_budget) continue;
-      for (int32_t op : needs[p]) trial_ops[op] = true;
-      trial_macs += cost;
+      if (trial_macs + macs > mac_budget || trial_time + time > time_budget) continue;
+      for (int32_t op : needs_[p]) trial_level[op] = std::max(trial_level[op], level_for(op));
+      trial_macs += macs;
       trial_time += time;
       ++taken;
     }
-    if (trial_macs == choice.float_macs && trial_ops == float_op) break;
-    // Every point whose ops are all float now is exact.
-    std::vector<bool> trial = exact;
-    for (size_t q = 0; q < points.size(); ++q) {
-      const std::vector<int32_t>& need = needs[q];
-      trial[q] = trial[q] || (!need.empty() && std::all_of(need.begin(), need.end(), [&](int32_t op) { return trial_ops[op]; }));
+    if (trial_level == level_) break;
+    // A point whose ops are all promoted is exact where all are float, 16x8
+    // otherwise.
+    std::vector<R> trial = rounding_;
+    for (size_t q = 0; q < trial.size(); ++q) {
+      const std::vector<int32_t>& need = needs_[q];
+      if (need.empty() || !std::all_of(need.begin(), need.end(), [&](int32_t op) { return trial_level[op] > kInt8Level; })) continue;
+      trial[q] = std::all_of(need.begin(), need.end(), [&](int32_t op) { return trial_level[op] == kFloatLevel; }) ? R::kExact
+                                                                                                                 : R::kInt16;
     }
-    const double db = simulate(trial, samples);
-    if (db < choice.chosen_db) continue;
-    exact = trial;
-    float_op = trial_ops;
-    choice.chosen_db = db;
-    choice.float_macs = trial_macs;
-    spent_time = trial_time;
+    const double db = Simulate(trial, inputs_.size());
+    if (db < choice_.chosen_db) continue;
+    rounding_ = trial;
+    level_ = trial_level;
+    choice_.chosen_db = db;
+    choice_.float_macs = trial_macs;
+    spent_time_ = trial_time;
   }
-  choice.estimated_slowdown = model_time > 0 ? spent_time / model_time : 0;
+}
+
+MixedPrecisionChoice Search::Finish() {
+  const schema::Model& m = sim_.int8_run().model();
+  choice_.estimated_slowdown = model_time_ > 0 ? spent_time_ / model_time_ : 0;
   for (uint32_t i = 0; i < m.operators()->size(); ++i) {
     const schema::Operator* op = m.operators()->Get(i);
-    if (float_op[i] && op->source_node()) choice.float_nodes.insert(op->source_node()->str());
+    if (level_[i] == kInt8Level || !op->source_node()) continue;
+    (level_[i] == k16x8Level ? choice_.int16_nodes : choice_.float_nodes).insert(op->source_node()->str());
+    if (level_[i] == k16x8Level) choice_.int16_macs += macs_[i];
   }
-  choice.activations_kept = static_cast<int>(std::count(exact.begin(), exact.end(), true));
-  return choice;
+  choice_.activations_kept = static_cast<int>(rounding_.size() - std::count(rounding_.begin(), rounding_.end(), R::kInt8));
+  return choice_;
+}
+
+}  // namespace
+
+MixedPrecisionChoice ChooseFloatOps(const std::vector<uint8_t>& float_bytes, const std::vector<uint8_t>& int8_bytes,
+                                    const std::vector<RangeObserver>& stats,
+                                    const std::function<std::vector<std::vector<float>>(size_t)>& sample, size_t samples,
+                                    const MixedPrecisionOptions& options, const std::function<void(size_t, size_t)>& progress) {
+  RoundingSimulation sim(float_bytes, int8_bytes);
+  Search search(sim, stats, options, progress);
+  for (size_t s = 0; s < samples; ++s) search.AddSample(sample(s));
+  search.Rank();
+  if (options.use_16x8) search.Pass(false);
+  search.Pass(true);  // what 16x8 left below the target, and, without 16x8, everything
+  return search.Finish();
 }
 
 }  // namespace converter

@@ -1,11 +1,14 @@
-// Automatic mixed precision: which ops of an int8 model to run in float so
-// that its outputs stay within a target SQNR of the float model, spending at
-// most a share of the model's multiply-accumulates on float.
+// Automatic mixed precision: which ops of an int8 model to run in 16x8 or
+// float so that its outputs stay within a target SQNR of the float model,
+// spending at most a share of the model's multiply-accumulates on float.
 //
 // Each int8 activation's rounding is simulated alone on the first
 // calibration sample (analysis/rounding_simulation.h); the most harmful go
-// first. Keeping an activation exact means running in float the op computing
-// it and every op reading it (through ops that only move it). Activations
+// first. Keeping an activation exact means promoting the op computing it and
+// every op reading it (through ops that only move it): to 16x8 where the op
+// has a 16x8 kernel (a conv or FC: int16 activations, int8 weights, integer
+// MACs), to float otherwise. 16x8 values count as exact in the simulation
+// (their rounding is 256x finer). Activations
 // join in groups (about 24 judgements in all); a group is kept when the
 // simulated worst output SQNR on all samples, with every chosen activation
 // exact and the rest rounded, does not fall. It stops at the target or when
@@ -19,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "quantize/range_observer.h"
+
 namespace kite {
 namespace converter {
 
@@ -29,22 +34,27 @@ struct MixedPrecisionOptions {
   // and elements against int8 ones, mixed_precision.cc): the same file on
   // every machine.
   double max_slowdown = 0.15;
+  bool use_16x8 = true;  // false: promote to float only
 };
 
 struct MixedPrecisionChoice {
   std::set<std::string> float_nodes;  // ONNX node names to add to keep_float
+  std::set<std::string> int16_nodes;  // ONNX node names to run in 16x8
   double all_int8_db = 0;             // simulated, before
   double chosen_db = 0;               // simulated, with the choice
   uint64_t model_macs = 0;
   uint64_t float_macs = 0;            // MACs of the ops the choice adds to float
+  uint64_t int16_macs = 0;            // MACs of the ops it runs in 16x8
   double estimated_slowdown = 0;      // by the cost model, as a share of the all-int8 time
-  int activations_kept = 0;
+  int activations_kept = 0;           // in 16x8 or exact
 };
 
 // `float_bytes` and `int8_bytes`: the float model and its all-int8
-// conversion. `sample(s)` gives sample s of `samples` (model input order).
+// conversion; `stats`: the float model's calibration (16x8 scales).
+// `sample(s)` gives sample s of `samples` (model input order).
 // `progress(done, total)` counts simulated runs.
 MixedPrecisionChoice ChooseFloatOps(const std::vector<uint8_t>& float_bytes, const std::vector<uint8_t>& int8_bytes,
+                                    const std::vector<RangeObserver>& stats,
                                     const std::function<std::vector<std::vector<float>>(size_t)>& sample, size_t samples,
                                     const MixedPrecisionOptions& options,
                                     const std::function<void(size_t, size_t)>& progress = nullptr);

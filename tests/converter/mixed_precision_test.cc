@@ -1,10 +1,12 @@
 // kite convert --target-sqnr: the mixed-precision search on a net built so
 // that one int8 activation ruins the output. conv_b's two channels differ in
 // range 10^4-fold and the output reads only the small one, which int8
-// rounding at the large one's scale wipes out.
+// rounding at the large one's scale wipes out; so does 16x8 (the small
+// channel spans ~3 int16 steps), so the search must go on to float.
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <tuple>
 
 #include "analysis/layer_compare.h"
 #include "convert.h"
@@ -105,16 +107,29 @@ TEST(MixedPrecision, RunsTheClashingConvInFloatAndMeetsTheTarget) {
   EXPECT_EQ(mixed, converter::ConvertOnnx(c.onnx, Int8(c, 30, 0.1), nullptr)) << "the same inputs give the same file";
 }
 
-TEST(MixedPrecision, NothingGoesFloatBeyondEitherBudget) {
+// No float MACs allowed: 16x8 only (no float MACs); without 16x8 too, or
+// with no slowdown allowed, nothing changes.
+TEST(MixedPrecision, NothingIsPromotedBeyondEitherBudget) {
   const Case c = Make(7);
   const std::vector<uint8_t> all_int8 = converter::ConvertOnnx(c.onnx, Int8(c, 0, 0.1), nullptr);
-  for (const auto& [macs, slowdown] : {std::pair<double, double>{0.0, 1.0}, {0.1, 0.2}}) {
-    SCOPED_TRACE("MAC budget " + std::to_string(macs) + ", slowdown budget " + std::to_string(slowdown));
+  {
     converter::ConvertReport r;
-    const std::vector<uint8_t> bytes = converter::ConvertOnnx(c.onnx, Int8(c, 30, macs, slowdown), &r);
+    converter::ConvertOnnx(c.onnx, Int8(c, 30, 0.0, 1.0), &r);
     ASSERT_TRUE(r.mixed_precision_ran);
     EXPECT_TRUE(r.mixed_precision.float_nodes.empty());
     EXPECT_EQ(r.mixed_precision.float_macs, 0u);
+    EXPECT_TRUE(r.mixed_precision.int16_nodes.count("conv_b")) << "16x8 spends no float MACs";
+  }
+  for (const auto& [macs, slowdown, use_16x8] : {std::tuple<double, double, bool>{0.0, 1.0, false}, {0.1, 0.0, true}}) {
+    SCOPED_TRACE("MAC budget " + std::to_string(macs) + ", slowdown budget " + std::to_string(slowdown) +
+                 (use_16x8 ? "" : ", no 16x8"));
+    converter::ConvertReport r;
+    converter::ConvertOptions o = Int8(c, 30, macs, slowdown);
+    o.quantization.mixed_precision.use_16x8 = use_16x8;
+    const std::vector<uint8_t> bytes = converter::ConvertOnnx(c.onnx, o, &r);
+    ASSERT_TRUE(r.mixed_precision_ran);
+    EXPECT_TRUE(r.mixed_precision.float_nodes.empty());
+    EXPECT_TRUE(r.mixed_precision.int16_nodes.empty());
     EXPECT_EQ(r.mixed_precision.estimated_slowdown, 0.0);
     EXPECT_EQ(bytes, all_int8) << "an empty choice is the all-int8 model";
   }
