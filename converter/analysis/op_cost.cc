@@ -14,7 +14,7 @@ uint64_t Elements(const schema::Tensor& t) {
 
 uint64_t Bytes(const schema::Tensor& t) {
   const schema::DataType type = t.type();
-  return Elements(t) * (type == schema::DataType_INT8 ? 1 : type == schema::DataType_INT16 ? 2 : 4);
+  return Elements(t) * (type == schema::DataType_INT8 ? 1 : type == schema::DataType_INT16 ? 2 : type == schema::DataType_INT64 ? 8 : 4);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/op_cost.h"
 #include "cli/commands.h"
 #include "core/tail_allocator.h"
 #include "executor/interpreter.h"
@@ -189,6 +190,7 @@ void InspectModel(const InspectArgs& args) {
                    {"op", schema::EnumNameOpCode(op->opcode())},
                    {"node", op->source_node() ? op->source_node()->str() : ""},
                    {"dtype", schema::EnumNameDataType(out->type())},
+                   {"macs", kite::converter::CostOf(*fb, *op).macs},
                    {"inputs", in_shapes},
                    {"output", Shape(out->shape())},
                    {"output_quantization", Quant(out)},
@@ -198,14 +200,20 @@ void InspectModel(const InspectArgs& args) {
   }
   j["operators"] = ops;
   // Each op's precision: its output dtype; Quantize/Dequantize are the
-  // boundaries between int8 and float regions.
-  int int8_ops = 0, float_ops = 0, boundaries = 0;
+  // boundaries between integer and float regions.
+  int int8_ops = 0, int16_ops = 0, float_ops = 0, boundaries = 0;
+  uint64_t macs = 0, integer_macs = 0;
   for (const auto& o : ops) {
+    const uint64_t m = o["macs"].get<uint64_t>();
+    macs += m;
     if (o["op"] == "QUANTIZE" || o["op"] == "DEQUANTIZE") ++boundaries;
-    else if (o["dtype"] == "INT8") ++int8_ops;
+    else if (o["dtype"] == "INT8") ++int8_ops, integer_macs += m;
+    else if (o["dtype"] == "INT16") ++int16_ops, integer_macs += m;
     else ++float_ops;
   }
-  j["precision"] = {{"int8_ops", int8_ops}, {"float_ops", float_ops}, {"quantize_dequantize_ops", boundaries}};
+  const double integer_share = macs > 0 ? static_cast<double>(integer_macs) / static_cast<double>(macs) : 0.0;
+  j["precision"] = {{"int8_ops", int8_ops}, {"int16_ops", int16_ops}, {"float_ops", float_ops},
+                    {"quantize_dequantize_ops", boundaries}, {"macs", macs}, {"integer_mac_share", integer_share}};
   if (args.json) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
@@ -228,8 +236,9 @@ void InspectModel(const InspectArgs& args) {
   PrintKernelChoices(ops);
   std::printf("\n%d operators, %zu tensors, %llu bytes of constants\n", interpreter.num_nodes(), static_cast<size_t>(fb->tensors()->size()),
               static_cast<unsigned long long>(constant_bytes));
-  std::printf("precision: %d int8 ops, %d float ops, %d quantize/dequantize (the dtype column is each op's)\n", int8_ops,
-              float_ops, boundaries);
+  std::printf("precision: %d int8 ops, %d 16x8 ops, %d float ops, %d quantize/dequantize (the dtype column is each op's); "
+              "%.1f%% of %llu MACs in integer kernels\n",
+              int8_ops, int16_ops, float_ops, boundaries, 100.0 * integer_share, static_cast<unsigned long long>(macs));
   std::printf("arena: activations %llu bytes planned (%s), lower bound %llu (ratio %.3f); with interpreter state %zu bytes\n",
               static_cast<unsigned long long>(planned), model.has_plan() ? "offline" : "planned at runtime",
               static_cast<unsigned long long>(lower), lower > 0 ? static_cast<double>(planned) / lower : 0.0,

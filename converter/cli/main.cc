@@ -98,10 +98,12 @@ int main(int argc, char** argv) {
   convert->add_option("--target-sqnr", q.target_sqnr_db,
                       "mixed precision: promote the ops whose int8 activations cost the most, until the worst "
                       "output's SQNR against float (simulated on calibration samples) reaches DB, within "
-                      "--max-float-macs and --max-slowdown: a conv/FC to 16x8 (int16 activations, int8 weights), "
-                      "other ops to float (default: off)");
-  bool no_16x8 = false;
-  convert->add_flag("--no-16x8", no_16x8, "mixed precision: promote to float only, never to 16x8");
+                      "--max-float-macs and --max-slowdown: the op computing each and its readers go to float (with "
+                      "--mixed-16x8, to 16x8 where they have a 16x8 kernel) (default: off)");
+  bool mixed_16x8 = false;
+  convert->add_flag("--mixed-16x8", mixed_16x8,
+                    "mixed precision: promote convs and element-wise ops to 16x8 before float (slow today: 16x8 runs "
+                    "the reference kernels; default: float only)");
   convert->add_option("--max-float-macs", q.mixed_precision.max_float_mac_share,
                       "mixed precision: at most this share of the model's MACs in float (default 0.1)")
       ->check(CLI::Range(0.0, 1.0));
@@ -207,7 +209,7 @@ int main(int argc, char** argv) {
         q.quantize.method = kite::converter::ParseRangeMethod(method);
         q.quantize.keep_float.insert(keep_float.begin(), keep_float.end());
         q.quantize.int16_ops.insert(int16_nodes.begin(), int16_nodes.end());
-        q.mixed_precision.use_16x8 = !no_16x8;
+        q.mixed_precision.use_16x8 = mixed_16x8;
         if (!mean.empty()) ParseTriple("--mean", mean, q.images.mean);
         if (!stddev.empty()) ParseTriple("--std", stddev, q.images.std);
         q.images.layout = layout;

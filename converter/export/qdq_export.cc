@@ -417,6 +417,12 @@ onnx::ModelProto QdqWriter::Write() {
 
 void WriteQdqOnnx(const Graph& graph, const schema::ModelT& int8_model, const std::string& path, bool expose_activations,
                   bool uint8_activations) {
+  for (const auto& t : int8_model.tensors) {
+    if (t->type == schema::DataType_INT16) {
+      throw ConversionError("--emit-qdq: the model has 16x8 (int16) tensors, e.g. '" + t->name +
+                            "'; the QDQ export writes int8 models only");
+    }
+  }
   const onnx::ModelProto model = QdqWriter(graph, int8_model, expose_activations, uint8_activations).Write();
   std::string bytes;
   if (!model.SerializeToString(&bytes)) throw ConversionError("cannot serialize the QDQ model");

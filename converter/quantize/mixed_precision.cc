@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "analysis/op_cost.h"
+#include "core/op_kinds.h"
 #include "analysis/rounding_simulation.h"
 
 namespace kite {
@@ -38,9 +39,11 @@ bool IsMove(schema::OpCode op) {
          op == schema::OpCode_SPLIT || op == schema::OpCode_PAD;
 }
 
-// A conv or FC with constant weights: 16x8 can take it over.
+// A conv or FC with constant weights, Add, Sub, Mul or an element-wise
+// function: 16x8 can take it over (quantize/quantize_model.cc).
 bool Has16x8Kernel(const TracedRun& run, const schema::Operator* op) {
   const schema::OpCode c = op->opcode();
+  if (c == schema::OpCode_ADD || c == schema::OpCode_SUB || c == schema::OpCode_MUL || IsElementwiseUnary(c)) return true;
   if (c != schema::OpCode_CONV_2D && c != schema::OpCode_CONV_TRANSPOSE_2D && c != schema::OpCode_FULLY_CONNECTED) return false;
   return op->inputs()->size() > 1 && op->inputs()->Get(1) >= 0 && run.interpreter().tensor(op->inputs()->Get(1)).is_constant;
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/op_kinds.h"
 #include "ir/graph.h"
 
 namespace kite {
@@ -51,7 +52,11 @@ bool IsConvFamily(OpCode op) {
 
 // Ops with a 16x8 kernel, and the moves that carry int16 values unchanged
 // (runtime/kernels/registry.cc: LookupPrepareInt16).
-bool HasInt16Kernel(OpCode op) { return IsConvFamily(op); }
+bool HasInt16Kernel(OpCode op) {
+  return op == schema::OpCode_ADD || op == schema::OpCode_SUB || op == schema::OpCode_MUL || IsElementwiseUnary(op) ||
+         IsConvFamily(op);
+}
+
 bool MovesInt16(OpCode op) {
   return op == schema::OpCode_RESHAPE || op == schema::OpCode_TRANSPOSE || op == schema::OpCode_SLICE ||
          op == schema::OpCode_SPLIT;
@@ -99,6 +104,7 @@ class Quantizer {
   void SetQuant(int32_t t, const std::vector<float>& scales, const std::vector<int64_t>& zero_points, int32_t dim);
   int32_t Converted(int32_t t, schema::DataType to, std::vector<std::unique_ptr<schema::OperatorT>>& ops);
   int32_t QuantizedConstant(int32_t t, const schema::OperatorT& op, size_t slot);
+  int32_t Int16Constant(int32_t t);
   void Compact();
   void CorrectBias(schema::OperatorT& op, int32_t float_input, int32_t float_weights);
 
@@ -174,7 +180,8 @@ void Quantizer::ChooseInt16Ops() {
     const schema::OperatorT& op = *m_.operators[i];
     if (!int8_op_[i]) continue;
     if (o_.int16_ops.count(op.source_node)) {
-      if (HasInt16Kernel(op.opcode) && op.inputs.size() > 1 && op.inputs[1] >= 0 && IsConstant(op.inputs[1])) {
+      const bool weights = op.inputs.size() > 1 && op.inputs[1] >= 0 && IsConstant(op.inputs[1]);
+      if (HasInt16Kernel(op.opcode) && (weights || !IsConvFamily(op.opcode))) {
         int16_op_[i] = true;
       } else {
         int8_op_[i] = false;
@@ -293,17 +300,20 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
   if (bias) {
     // Bias depends on the input's scale: never shared across ops. The input
     // slot already holds the int8 tensor (maybe an inserted Quantize's).
+    // 16x8 (an int16 input): int64, as its scale is 256x finer.
+    const bool wide = m_.tensors[op.inputs[0]]->type == schema::DataType_INT16;
     const float in_scale = m_.tensors[op.inputs[0]]->quantization->scale[0];
-    std::vector<int32_t> q(v.size());
+    std::vector<int64_t> q(v.size());
     std::vector<float> scales(v.size());
+    const double limit = wide ? 4611686018427387904.0 : 1073741824.0;  // 2^62, 2^30
     for (size_t c = 0; c < v.size(); ++c) {
       const float w_scale = last_weight_scales_.size() == 1 ? last_weight_scales_[0] : last_weight_scales_[c];
       scales[c] = in_scale * w_scale;
       const double x = std::nearbyint(static_cast<double>(v[c]) / scales[c]);
-      q[c] = static_cast<int32_t>(std::clamp(x, -1073741824.0, 1073741824.0));
+      q[c] = static_cast<int64_t>(std::clamp(x, -limit, limit));
     }
-    const int32_t out = NewTensor(src.name + "/int32", schema::DataType_INT32, src.shape);
-    m_.buffers.push_back(BufferOf(q));
+    const int32_t out = NewTensor(src.name + (wide ? "/int64" : "/int32"), wide ? schema::DataType_INT64 : schema::DataType_INT32, src.shape);
+    m_.buffers.push_back(wide ? BufferOf(q) : BufferOf(std::vector<int32_t>(q.begin(), q.end())));
     m_.tensors[out]->buffer = static_cast<uint32_t>(m_.buffers.size() - 1);
     SetQuant(out, scales, std::vector<int64_t>(scales.size(), 0), 0);
     return out;
@@ -327,7 +337,9 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
     // The int32 bias is b / (in_scale * w_scale[c]): a channel whose weights
     // are ~0 but whose bias is not would overflow it. Keep |bias| <= 2^30 by
     // raising such a channel's weight scale (its weights round to ~0 anyway).
-    if (given == o_.weight_scales.end() && op.inputs.size() > 2 && op.inputs[2] >= 0 && IsConstant(op.inputs[2])) {
+    // A 16x8 op's bias is int64: nothing to raise.
+    const bool wide = m_.tensors[op.inputs[0]]->type == schema::DataType_INT16;
+    if (!wide && given == o_.weight_scales.end() && op.inputs.size() > 2 && op.inputs[2] >= 0 && IsConstant(op.inputs[2])) {
       const std::vector<float> b = FloatData(m_, *m_.tensors[op.inputs[2]]);
       const double in_scale = m_.tensors[op.inputs[0]]->quantization->scale[0];
       for (size_t c = 0; c < b.size(); ++c) {
@@ -352,6 +364,26 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
   m_.buffers.push_back(BufferOf(q));
   m_.tensors[out]->buffer = static_cast<uint32_t>(m_.buffers.size() - 1);
   quantized_constants_[{t, kind}] = out;
+  return out;
+}
+
+// A constant operand of a 16x8 element-wise op: symmetric int16 over its
+// own max |value|.
+int32_t Quantizer::Int16Constant(int32_t t) {
+  auto cached = quantized_constants_.find({t, 2});
+  if (cached != quantized_constants_.end()) return cached->second;
+  const schema::TensorT& src = *m_.tensors[t];
+  const std::vector<float> v = FloatData(m_, src);
+  float max_abs = 0;
+  for (float x : v) max_abs = std::max(max_abs, std::fabs(x));
+  const float scale = max_abs > 0 ? max_abs / 32767.0f : 1.0f;
+  std::vector<int16_t> q(v.size());
+  for (size_t i = 0; i < v.size(); ++i) q[i] = static_cast<int16_t>(std::clamp(std::nearbyint(v[i] / scale), -32767.0f, 32767.0f));
+  const int32_t out = NewTensor(src.name + "/int16", schema::DataType_INT16, src.shape);
+  SetQuant(out, {scale}, {0}, 0);
+  m_.buffers.push_back(BufferOf(q));
+  m_.tensors[out]->buffer = static_cast<uint32_t>(m_.buffers.size() - 1);
+  quantized_constants_[{t, 2}] = out;
   return out;
 }
 
@@ -381,18 +413,28 @@ void Quantizer::CorrectBias(schema::OperatorT& op, int32_t float_input, int32_t 
     const float in_scale = m_.tensors[op.inputs[0]]->quantization->scale[0];
     std::vector<float> scales(out);
     for (int64_t o = 0; o < out; ++o) scales[o] = in_scale * (wq.quantization->scale.size() == 1 ? wq.quantization->scale[0] : wq.quantization->scale[o]);
-    const int32_t b = NewTensor(op.source_node + "/bias", schema::DataType_INT32, {static_cast<int32_t>(out)});
-    m_.buffers.push_back(BufferOf(std::vector<int32_t>(out, 0)));
+    const bool wide = m_.tensors[op.inputs[0]]->type == schema::DataType_INT16;
+    const int32_t b = NewTensor(op.source_node + "/bias", wide ? schema::DataType_INT64 : schema::DataType_INT32,
+                                {static_cast<int32_t>(out)});
+    m_.buffers.push_back(wide ? BufferOf(std::vector<int64_t>(out, 0)) : BufferOf(std::vector<int32_t>(out, 0)));
     m_.tensors[b]->buffer = static_cast<uint32_t>(m_.buffers.size() - 1);
     SetQuant(b, scales, std::vector<int64_t>(out, 0), 0);
     op.inputs.resize(3);
     op.inputs[2] = b;
   }
   const schema::TensorT& bias = *m_.tensors[op.inputs[2]];
-  int32_t* qb = reinterpret_cast<int32_t*>(m_.buffers[bias.buffer]->data.data());
+  uint8_t* data = m_.buffers[bias.buffer]->data.data();
   for (int64_t o = 0; o < out; ++o) {
-    const double corrected = static_cast<double>(qb[o]) - std::nearbyint(shift[o] / bias.quantization->scale[o]);
-    qb[o] = static_cast<int32_t>(std::clamp(corrected, -1073741824.0, 1073741824.0));
+    const double shift_q = std::nearbyint(shift[o] / bias.quantization->scale[o]);
+    if (bias.type == schema::DataType_INT64) {
+      int64_t b;
+      std::memcpy(&b, data + o * 8, 8);
+      b = static_cast<int64_t>(std::clamp(static_cast<double>(b) - shift_q, -4611686018427387904.0, 4611686018427387904.0));
+      std::memcpy(data + o * 8, &b, 8);
+    } else {
+      int32_t* qb = reinterpret_cast<int32_t*>(data);
+      qb[o] = static_cast<int32_t>(std::clamp(static_cast<double>(qb[o]) - shift_q, -1073741824.0, 1073741824.0));
+    }
   }
 }
 
@@ -495,7 +537,7 @@ QuantizeReport Quantizer::Run() {
         // (16x8 producers count as float here: their values are as exact.)
         if (producer_[t] >= 0 && int8_op_[producer_[t]] && !int16_op_[producer_[t]]) float_fed = false;
       }
-      float_fed = float_fed && reads_activation;
+      float_fed = float_fed && reads_activation && !int16_op_[i];
       if (ok && !follows_float && !float_fed) continue;
       int8_op_[i] = false;
       int16_op_[i] = false;
@@ -536,7 +578,8 @@ QuantizeReport Quantizer::Run() {
       const int32_t t = op->inputs[slot];
       if (t < 0) continue;
       if (IsConstant(t)) {
-        if (int8) op->inputs[slot] = QuantizedConstant(t, *op, slot);
+        if (int16_op_[i] && !IsConvFamily(op->opcode)) op->inputs[slot] = Int16Constant(t);
+        else if (int8) op->inputs[slot] = QuantizedConstant(t, *op, slot);
       } else if (type_[t] != type) {
         op->inputs[slot] = Converted(t, type, ops);
       }
@@ -573,10 +616,10 @@ QuantizeReport Quantizer::Run() {
     }
   }
   m_.operators = std::move(ops);
-  // Kernels take an int32 bias as is (its scale is in_scale * w_scale by
+  // Kernels take an int32 (16x8: int64) bias as is (its scale is in_scale * w_scale by
   // construction): its quantization parameters would only cost bytes.
   for (auto& t : m_.tensors) {
-    if (t->type == schema::DataType_INT32 && t->buffer != 0) t->quantization.reset();
+    if ((t->type == schema::DataType_INT32 || t->type == schema::DataType_INT64) && t->buffer != 0) t->quantization.reset();
   }
   Compact();
   return report_;

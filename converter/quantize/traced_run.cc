@@ -67,6 +67,7 @@ std::vector<float> TracedRun::TensorValues(int32_t tensor) const {
       case KITE_INT8: out[i] = Dequantize(t.As<const int8_t>()[i], t.scale, t.zero_point); break;
       case KITE_INT32: out[i] = static_cast<float>(t.As<const int32_t>()[i]); break;
       case KITE_INT16: out[i] = DequantizeInt16(t.As<const int16_t>()[i], t.scale); break;
+      case KITE_INT64: out[i] = static_cast<float>(t.As<const int64_t>()[i]); break;
     }
   }
   return out;

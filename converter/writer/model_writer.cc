@@ -16,7 +16,10 @@ namespace {
 constexpr int32_t kNotProduced = INT32_MAX;
 
 uint64_t BytesOf(const schema::TensorT& t) {
-  uint64_t bytes = t.type == schema::DataType_INT8 ? 1 : t.type == schema::DataType_INT16 ? 2 : 4;
+  uint64_t bytes = t.type == schema::DataType_INT8    ? 1
+                   : t.type == schema::DataType_INT16 ? 2
+                   : t.type == schema::DataType_INT64 ? 8
+                                                      : 4;
   for (int32_t d : t.shape) bytes *= static_cast<uint64_t>(d);
   return bytes;
 }

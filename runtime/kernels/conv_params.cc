@@ -36,7 +36,7 @@ kite_status CheckConvQuantization(PrepareContext& ctx, const Tensor& input, cons
   KITE_RETURN_IF_ERROR(CheckDtype(ctx, input, activations, "input"));
   KITE_RETURN_IF_ERROR(CheckDtype(ctx, weights, KITE_INT8, "weights"));
   KITE_RETURN_IF_ERROR(CheckDtype(ctx, output, activations, "output"));
-  if (bias != nullptr) KITE_RETURN_IF_ERROR(CheckDtype(ctx, *bias, KITE_INT32, "bias"));
+  if (bias != nullptr) KITE_RETURN_IF_ERROR(CheckDtype(ctx, *bias, activations == KITE_INT16 ? KITE_INT64 : KITE_INT32, "bias"));
   KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, input, "input"));
   KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, output, "output"));
   const bool per_channel = weights.channel_count > 1;

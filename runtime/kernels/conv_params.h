@@ -23,7 +23,7 @@ struct OutputTransform {
 // output) for an op with `out_channels` output channels, where the weights'
 // output channel is dimension 0. Float: all float32. Int8: per-tensor int8
 // input/output, per-channel (or per-tensor) symmetric int8 weights, int32
-// bias. 16x8: the same with int16 input and output. Allocates nothing.
+// bias. 16x8: int16 input and output, int64 bias. Allocates nothing.
 kite_status CheckConvQuantization(PrepareContext& ctx, const Tensor& input, const Tensor& weights,
                                   const Tensor* bias, const Tensor& output, int32_t out_channels, float act_min,
                                   float act_max);
@@ -74,7 +74,7 @@ inline int8_t FinishInt8(const OutputTransform& t, int32_t acc, const int32_t* b
   return Requantize(acc, t.scales[c], t.zero_point, t.range.min, t.range.max);
 }
 
-inline int16_t FinishInt16(const OutputTransform& t, int64_t acc, const int32_t* bias, int32_t c) {
+inline int16_t FinishInt16(const OutputTransform& t, int64_t acc, const int64_t* bias, int32_t c) {
   if (bias != nullptr) acc += bias[c];
   return RequantizeInt16(acc, t.scales[c], t.range.min, t.range.max);
 }

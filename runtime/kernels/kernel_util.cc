@@ -31,6 +31,7 @@ const char* DtypeName(kite_dtype dtype) {
     case KITE_INT8: return "int8";
     case KITE_INT32: return "int32";
     case KITE_INT16: return "int16";
+    case KITE_INT64: return "int64";
   }
   return "unknown";
 }

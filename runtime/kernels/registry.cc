@@ -116,7 +116,10 @@ PrepareFn LookupPrepareInt16(schema::OpCode opcode) {
     case OpCode::OpCode_SLICE: return reference::PrepareSlice;
     case OpCode::OpCode_CONCAT: return reference::PrepareConcat;
     case OpCode::OpCode_SPLIT: return reference::PrepareSplit;
-    default: return nullptr;
+    case OpCode::OpCode_ADD:
+    case OpCode::OpCode_SUB:
+    case OpCode::OpCode_MUL: return reference::PrepareBinary;
+    default: return IsElementwiseUnary(opcode) ? reference::PrepareUnary : nullptr;
   }
 }
 

@@ -19,6 +19,7 @@ size_t DtypeBytes(schema::DataType type) {
   switch (type) {
     case schema::DataType_INT8: return 1;
     case schema::DataType_INT16: return 2;
+    case schema::DataType_INT64: return 8;
     default: return 4;
   }
 }

@@ -228,6 +228,23 @@ TEST(KiteCli, ConvertInt8FromImagesThenCompareLayerByLayer) {
   EXPECT_NE(out.find("mixed precision: simulated worst output SQNR"), std::string::npos) << out;
   EXPECT_NE(out.find("(target 60.0)"), std::string::npos) << out;
 
+  // --int16: conv1 runs in 16x8, kite inspect says so; the QDQ export
+  // refuses int16 tensors by name and leaves no file.
+  const std::string kite16 = Work() + "/image_conv_16x8.kite";
+  ASSERT_EQ(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + kite16 + "' --quantize int8 --calibration '" + images +
+                      "' --mean 0.5 --std 0.5 --int16 conv1", &out), 0) << out;
+  EXPECT_NE(out.find("in 16x8)"), std::string::npos) << out;
+  ASSERT_EQ(Shell("'" KITE_CLI "' inspect --json '" + kite16 + "'", &out), 0) << out;
+  int int16_convs = 0;
+  const auto inspect16 = nlohmann::json::parse(out);
+  for (const auto& op : inspect16["operators"]) int16_convs += op["op"] == "CONV_2D" && op["dtype"] == "INT16";
+  EXPECT_EQ(int16_convs, 1);
+  const std::string qdq16 = Work() + "/image_conv_16x8_qdq.onnx";
+  EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/image_conv_16x8_b.kite' --quantize int8 --calibration '" +
+                      images + "' --mean 0.5 --std 0.5 --int16 conv1 --emit-qdq '" + qdq16 + "'", &out), 0) << out;
+  EXPECT_NE(out.find("16x8 (int16) tensors"), std::string::npos) << out;
+  EXPECT_FALSE(std::ifstream(qdq16).good()) << "a failed export must leave no file";
+
   // --sensitivity: every int8 activation, best gain first, and the SVG of the gains.
   const std::string sens_svg = Work() + "/image_conv_sensitivity.svg";
   ASSERT_EQ(Shell("'" KITE_CLI "' compare '" + onnx + "' '" + kite8 + "' --input '" + images +

@@ -75,6 +75,7 @@ double SqnrOnInput(const Case& c, const std::vector<uint8_t>& int8) {
 // a test says otherwise.
 converter::ConvertOptions Int8(const Case& c, double target, double budget, double slowdown = 1.0) {
   converter::ConvertOptions o;
+  o.quantization.mixed_precision.use_16x8 = true;
   o.quantization.int8 = true;
   o.quantization.calibration = c.calibration;
   o.quantization.target_sqnr_db = target;

@@ -167,7 +167,7 @@ class Conv2DTester {
     const int wt = mb.Constant("w", schema::DataType_INT8, {c_.out_c, c_.kernel_h, c_.kernel_w, group_in()}, w,
                                Quant{w_scales, std::vector<int64_t>(c_.out_c, 0), 0});
     std::vector<int32_t> inputs = {in, wt};
-    if (c_.bias) inputs.push_back(mb.Constant("b", schema::DataType_INT32, {c_.out_c}, b));
+    if (c_.bias) inputs.push_back(mb.Constant("b", schema::DataType_INT64, {c_.out_c}, std::vector<int64_t>(b.begin(), b.end())));
     const int out = mb.Tensor("y", schema::DataType_INT16, {c_.batch, out_h(), out_w(), c_.out_c}, PerTensor(out_scale, 0));
     mb.Op(schema::OpCode_CONV_2D, inputs, {out}, Options());
     mb.Output(out);

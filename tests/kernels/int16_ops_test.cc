@@ -1,8 +1,8 @@
 // The 16x8 scheme beyond Conv2D's shapes (conv2d_test.cc): FullyConnected,
 // ConvTranspose2D, an accumulator that int32 could not hold,
-// Quantize/Dequantize to and from int16, the ops that move int16 values, and
-// the refusals (an op without a 16x8 kernel, an int16 tensor with a zero
-// point).
+// Quantize/Dequantize to and from int16, HardSwish, Add and Mul, the ops
+// that move int16 values, and the refusals (an op without a 16x8 kernel, an
+// int16 tensor with a zero point).
 #include <cmath>
 
 #include "support/test_util.h"
@@ -32,14 +32,16 @@ TEST(Int16x8, FullyConnectedPerChannel) {
   const int rows = 6, in_c = 96, out_c = 10;
   const auto x = RandomInt16s(rng, rows * in_c);
   const auto w = rng.Int8s(out_c * in_c, -127, 127);
-  const auto b = rng.Int32s(out_c, -3000000, 3000000);
+  const auto b32 = rng.Int32s(out_c, -3000000, 3000000);
+  std::vector<int64_t> b(b32.begin(), b32.end());
+  b[0] = int64_t{3} << 32;  // beyond int32: the bias is int64 in 16x8
   std::vector<float> ws(out_c);
   for (float& s : ws) s = rng.Uniform(0.003f, 0.01f);
   const float si = 1e-4f, so = 2e-3f;
   ModelBuilder mb;
   const int in = mb.Input("x", schema::DataType_INT16, {2, 3, in_c}, PerTensor(si, 0));
   const int wt = mb.Constant("w", schema::DataType_INT8, {out_c, in_c}, w, Quant{ws, std::vector<int64_t>(ws.size(), 0), 0});
-  const int bt = mb.Constant("b", schema::DataType_INT32, {out_c}, b);
+  const int bt = mb.Constant("b", schema::DataType_INT64, {out_c}, b);
   const int out = mb.Tensor("y", schema::DataType_INT16, {2, 3, out_c}, PerTensor(so, 0));
   mb.Op(schema::OpCode_FULLY_CONNECTED, {in, wt, bt}, {out});
   mb.Output(out);
@@ -66,12 +68,13 @@ TEST(Int16x8, ConvTranspose2D) {
   const int out_h = (in_h - 1) * stride - 2 * pad + k + 1, out_w = (in_w - 1) * stride - 2 * pad + k + 1;
   const auto x = RandomInt16s(rng, in_h * in_w * in_c);
   const auto w = rng.Int8s(out_c * k * k * in_c, -127, 127);
-  const auto b = rng.Int32s(out_c, -500000, 500000);
+  const auto b32 = rng.Int32s(out_c, -500000, 500000);
+  const std::vector<int64_t> b(b32.begin(), b32.end());
   const float si = 1e-4f, ws = 0.01f, so = 2e-3f;
   ModelBuilder mb;
   const int in = mb.Input("x", schema::DataType_INT16, {1, in_h, in_w, in_c}, PerTensor(si, 0));
   const int wt = mb.Constant("w", schema::DataType_INT8, {out_c, k, k, in_c}, w, PerTensor(ws, 0));
-  const int bt = mb.Constant("b", schema::DataType_INT32, {out_c}, b);
+  const int bt = mb.Constant("b", schema::DataType_INT64, {out_c}, b);
   const int out = mb.Tensor("y", schema::DataType_INT16, {1, out_h, out_w, out_c}, PerTensor(so, 0));
   schema::ConvTranspose2DOptionsT o;
   o.stride_h = o.stride_w = stride;
@@ -176,6 +179,60 @@ TEST(Int16x8, MovesKeepElements) {
   ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), expected);
 }
 
+// HardSwish in int16: the float function of each dequantized value,
+// quantized (HardSwish is exact in float arithmetic: the same on every CPU).
+TEST(Int16x8, HardSwishIsTheFloatFunctionQuantized) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  const auto x = RandomInt16s(rng, 4096);
+  const float sx = 8.0f / 32767, sy = 8.0f / 32767;
+  ModelBuilder mb;
+  const int in = mb.Input("x", schema::DataType_INT16, {4096}, PerTensor(sx, 0));
+  const int out = mb.Tensor("y", schema::DataType_INT16, {4096}, PerTensor(sy, 0));
+  mb.Op(schema::OpCode_HARD_SWISH, {in}, {out});
+  mb.Output(out);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  EXPECT_EQ(r.kernels[0], "reference/unary_int16");
+  std::vector<int16_t> expected;
+  for (int16_t q : x) {
+    const float v = sx * static_cast<float>(q);
+    const float hs = v * std::fmax(0.0f, std::fmin(1.0f, v * (1.0f / 6.0f) + 0.5f));
+    expected.push_back(SpecRoundToInt16(hs / sy));
+  }
+  ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), expected);
+}
+
+// Add and Mul in int16 with a broadcast per-channel operand, as the affine
+// blocks after PP-LCNet's activations are.
+TEST(Int16x8, AddAndMulBroadcast) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  const int n = 6 * 5, c = 4;
+  const auto x = RandomInt16s(rng, n * c), k = RandomInt16s(rng, c);
+  const float sx = 3e-4f, sk = 2e-4f, sy = 1.2e-3f, sp = 1e-3f;
+  ModelBuilder mb;
+  const int in = mb.Input("x", schema::DataType_INT16, {1, 6, 5, c}, PerTensor(sx, 0));
+  const int kt = mb.Constant("k", schema::DataType_INT16, {c}, k, PerTensor(sk, 0));
+  const int sum = mb.Tensor("sum", schema::DataType_INT16, {1, 6, 5, c}, PerTensor(sy, 0));
+  const int prod = mb.Tensor("prod", schema::DataType_INT16, {1, 6, 5, c}, PerTensor(sp, 0));
+  mb.Op(schema::OpCode_ADD, {in, kt}, {sum}, schema::BinaryOptionsT());
+  mb.Op(schema::OpCode_MUL, {in, kt}, {prod}, schema::BinaryOptionsT());
+  mb.Output(sum);
+  mb.Output(prod);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  EXPECT_EQ(r.kernels[0], "reference/binary_int16");
+  std::vector<int16_t> want_sum, want_prod;
+  for (int i = 0; i < n * c; ++i) {
+    const int32_t a = x[i], b = k[i % c];
+    want_sum.push_back(SpecRoundToInt16(static_cast<float>(a) * (sx / sy) + static_cast<float>(b) * (sk / sy)));
+    want_prod.push_back(SpecRoundToInt16(static_cast<float>(a * b) * (sx * sk / sp)));
+  }
+  ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), want_sum);
+  ExpectEqualInt16(FromBytes<int16_t>(r.outputs[1]), want_prod);
+}
+
 // An op without a 16x8 kernel is refused at prepare, naming the reason,
 // rather than run by a kernel that would read the int16 bytes as something
 // else.
@@ -185,7 +242,7 @@ TEST(Int16x8, OpWithoutKernelIsRefused) {
   const int a = mb.Input("a", schema::DataType_INT16, {8}, q);
   const int b = mb.Input("b", schema::DataType_INT16, {8}, q);
   const int y = mb.Tensor("y", schema::DataType_INT16, {8}, q);
-  mb.Op(schema::OpCode_ADD, {a, b}, {y}, schema::BinaryOptionsT());
+  mb.Op(schema::OpCode_DIV, {a, b}, {y}, schema::BinaryOptionsT());
   mb.Output(y);
   const RunResult r = RunModel(mb.Build(), {AsBytes(std::vector<int16_t>(8)), AsBytes(std::vector<int16_t>(8))});
   EXPECT_EQ(r.status, KITE_ERROR_MODEL_UNSUPPORTED);

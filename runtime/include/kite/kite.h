@@ -65,7 +65,8 @@ typedef enum kite_dtype {
   KITE_FLOAT32 = 0,
   KITE_INT8 = 1,
   KITE_INT32 = 2,
-  KITE_INT16 = 3 /* symmetric 16-bit activations (16x8 ops), zero point 0 */
+  KITE_INT16 = 3, /* symmetric 16-bit activations (16x8 ops), zero point 0 */
+  KITE_INT64 = 4  /* the bias of 16x8 convolutions */
 } kite_dtype;
 
 /* Receives a human-readable explanation when a call fails. */

@@ -8,6 +8,8 @@
 // in float, at prepare.
 //   Equal:   inputs share quantization; out = qa == qb ? quantize(1) : quantize(0)
 //            (float: 1.0 or 0.0).
+// int16 (16x8, zero points 0): Add, Sub and Mul the same way (the int16
+// product fits int32), rounded by RoundClampToInt16.
 #include <math.h>
 
 #include "core/quantization.h"
@@ -43,8 +45,9 @@ inline float ApplyFloat(schema::OpCode op, float a, float b) {
   }
 }
 
-inline int8_t ApplyInt8(const BinaryState& s, int8_t qa, int8_t qb) {
-  if (s.opcode == schema::OpCode_EQUAL) return qa == qb ? s.equal_one : s.equal_zero;
+// v of the header comment, in units of the output scale.
+template <typename T>
+inline float QuantizedValue(const BinaryState& s, T qa, T qb) {
   const int32_t a = static_cast<int32_t>(qa) - s.za;
   const int32_t b = static_cast<int32_t>(qb) - s.zb;
   float v;
@@ -62,7 +65,12 @@ inline int8_t ApplyInt8(const BinaryState& s, int8_t qa, int8_t qb) {
       v = (static_cast<float>(a) * s.sa) / (static_cast<float>(b) * s.sb) / s.so;
       break;
   }
-  return RoundClampToInt8(v, s.zo, s.range.min, s.range.max);
+  return v;
+}
+
+inline int8_t ApplyInt8(const BinaryState& s, int8_t qa, int8_t qb) {
+  if (s.opcode == schema::OpCode_EQUAL) return qa == qb ? s.equal_one : s.equal_zero;
+  return RoundClampToInt8(QuantizedValue(s, qa, qb), s.zo, s.range.min, s.range.max);
 }
 
 // Visits every output element with the broadcast offsets of both inputs.
@@ -101,6 +109,16 @@ void InvokeInt8(const Node& node, const Tensor* tensors) {
   ForEachBroadcast(s, [&](int64_t o, int64_t ia, int64_t ib) { y[o] = ApplyInt8(s, a[ia], b[ib]); });
 }
 
+void InvokeInt16(const Node& node, const Tensor* tensors) {
+  const BinaryState& s = *static_cast<const BinaryState*>(node.state);
+  const int16_t* a = node.input(tensors, 0).As<int16_t>();
+  const int16_t* b = node.input(tensors, 1).As<int16_t>();
+  int16_t* y = node.output(tensors, 0).As<int16_t>();
+  ForEachBroadcast(s, [&](int64_t o, int64_t ia, int64_t ib) {
+    y[o] = RoundClampToInt16(QuantizedValue(s, a[ia], b[ib]), s.range.min, s.range.max);
+  });
+}
+
 }  // namespace
 
 // Broadcasts two shapes numpy-style; false when they are incompatible.
@@ -126,8 +144,12 @@ kite_status PrepareBinary(PrepareContext& ctx) {
   const float act_min = o != nullptr ? o->activation_min() : -INFINITY;
   const float act_max = o != nullptr ? o->activation_max() : INFINITY;
   KITE_RETURN_IF_ERROR(CheckActivation(ctx, act_min, act_max));
-  if (a.dtype != KITE_FLOAT32 && a.dtype != KITE_INT8) {
-    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "inputs must be float32 or int8");
+  if (a.dtype != KITE_FLOAT32 && a.dtype != KITE_INT8 && a.dtype != KITE_INT16) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "inputs must be float32, int8 or int16");
+  }
+  const schema::OpCode opcode = ctx.node().op->opcode();
+  if (a.dtype == KITE_INT16 && opcode != schema::OpCode_ADD && opcode != schema::OpCode_SUB && opcode != schema::OpCode_MUL) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "int16 (16x8): only Add, Sub and Mul");
   }
   KITE_RETURN_IF_ERROR(CheckDtype(ctx, b, a.dtype, "second input"));
   KITE_RETURN_IF_ERROR(CheckDtype(ctx, y, a.dtype, "output"));
@@ -166,6 +188,12 @@ kite_status PrepareBinary(PrepareContext& ctx) {
   s->a_multiplier = a.scale / y.scale;
   s->b_multiplier = b.scale / y.scale;
   s->product_multiplier = a.scale * b.scale / y.scale;
+  if (a.dtype == KITE_INT16) {
+    s->range = QuantizedActivationRangeInt16(act_min, act_max, y.scale);
+    node.invoke = InvokeInt16;
+    node.kernel_name = "reference/binary_int16";
+    return KITE_OK;
+  }
   s->range = QuantizedActivationRange(act_min, act_max, y.scale, y.zero_point);
   if (s->opcode == schema::OpCode_EQUAL) {
     KITE_RETURN_IF_ERROR(CheckSameQuantization(ctx, a, b));

@@ -1,7 +1,7 @@
 // Conv2D, NHWC, weights [out, kh, kw, in / groups]. Groups cover depthwise
 // (groups == in channels). Padding is explicit; padded taps contribute zero
 // (in int8: the input zero point, so (x - zero_point) = 0). 16x8: int16
-// input and output (zero point 0), int8 weights, int64 accumulator.
+// input and output (zero point 0), int8 weights, int64 bias and accumulator.
 #include <math.h>
 
 #include "kernels/conv_params.h"
@@ -80,7 +80,7 @@ struct Int8Finish {
 
 struct Int16Finish {
   const OutputTransform& t;
-  const int32_t* bias;
+  const int64_t* bias;
   static int64_t Product(int16_t x, int8_t w) { return int64_t{x} * w; }
   int16_t Output(int64_t acc, int32_t c) const { return FinishInt16(t, acc, bias, c); }
 };
@@ -101,8 +101,8 @@ void InvokeInt8(const Node& node, const Tensor* tensors) {
 
 void InvokeInt16(const Node& node, const Tensor* tensors) {
   const ConvState& s = *static_cast<const ConvState*>(node.state);
-  const int32_t* bias =
-      node.has_input(kBias) ? node.input(tensors, kBias).As<int32_t>() : nullptr;
+  const int64_t* bias =
+      node.has_input(kBias) ? node.input(tensors, kBias).As<int64_t>() : nullptr;
   ConvLoop<int16_t, int8_t, int16_t, int64_t>(node, tensors, Int16Finish{s.transform, bias});
 }
 

@@ -92,8 +92,8 @@ void InvokeInt8(const Node& node, const Tensor* tensors) {
 
 void InvokeInt16(const Node& node, const Tensor* tensors) {
   const OutputTransform& t = static_cast<const DeconvState*>(node.state)->transform;
-  const int32_t* bias =
-      node.has_input(kBias) ? node.input(tensors, kBias).As<int32_t>() : nullptr;
+  const int64_t* bias =
+      node.has_input(kBias) ? node.input(tensors, kBias).As<int64_t>() : nullptr;
   DeconvLoop<int16_t, int8_t, int64_t>(
       node, tensors, [](int16_t x, int8_t w) { return int64_t{x} * w; },
       [&](int64_t acc, int32_t c) { return FinishInt16(t, acc, bias, c); });

@@ -38,14 +38,13 @@ void InvokeFloat(const Node& node, const Tensor* tensors) {
 }
 
 // The integer paths: Acc accumulates Product(x, w) (zero point removed) per
-// output; Finish adds the bias and requantizes.
-template <typename T, typename Acc, typename Product, typename Finish>
+// output; Finish adds the bias (int32, 16x8: int64) and requantizes.
+template <typename T, typename Acc, typename Bias, typename Product, typename Finish>
 void QuantizedLoop(const Node& node, const Tensor* tensors, Product product, Finish finish) {
   const OutputTransform& t = static_cast<const FullyConnectedState*>(node.state)->transform;
   const Tensor& x = node.input(tensors, kInput);
   const Tensor& w = node.input(tensors, kWeights);
-  const int32_t* bias =
-      node.has_input(kBias) ? node.input(tensors, kBias).As<int32_t>() : nullptr;
+  const Bias* bias = node.has_input(kBias) ? node.input(tensors, kBias).As<Bias>() : nullptr;
   const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
   const int64_t rows = x.elements() / in_c;
   const T* in = x.As<T>();
@@ -62,12 +61,12 @@ void QuantizedLoop(const Node& node, const Tensor* tensors, Product product, Fin
 
 void InvokeInt8(const Node& node, const Tensor* tensors) {
   const int32_t zero_point = node.input(tensors, kInput).zero_point;
-  QuantizedLoop<int8_t, int32_t>(
+  QuantizedLoop<int8_t, int32_t, int32_t>(
       node, tensors, [zero_point](int8_t x, int8_t w) { return (int32_t{x} - zero_point) * int32_t{w}; }, FinishInt8);
 }
 
 void InvokeInt16(const Node& node, const Tensor* tensors) {
-  QuantizedLoop<int16_t, int64_t>(
+  QuantizedLoop<int16_t, int64_t, int64_t>(
       node, tensors, [](int16_t x, int8_t w) { return int64_t{x} * w; }, FinishInt16);
 }
 

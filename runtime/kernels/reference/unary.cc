@@ -1,7 +1,9 @@
 // Element-wise functions of one input: Relu, Clip, Sigmoid, HardSigmoid,
 // HardSwish, Tanh, LeakyRelu, Sqrt. Float applies the function; int8 looks every
 // value up in a 256-entry table built at prepare from the same float function
-// (BuildInt8Table), which is the int8 specification of these ops.
+// (BuildInt8Table), which is the int8 specification of these ops. int16
+// (16x8, zero point 0) applies the float function to each dequantized value
+// and quantizes the result.
 #include <math.h>
 
 #include "core/quantization.h"
@@ -61,14 +63,24 @@ void InvokeInt8(const Node& node, const Tensor* tensors) {
   for (int64_t i = 0; i < n; ++i) out[i] = s.table[static_cast<uint8_t>(in[i])];
 }
 
+void InvokeInt16(const Node& node, const Tensor* tensors) {
+  const UnaryState& s = *static_cast<const UnaryState*>(node.state);
+  const Tensor& x = node.input(tensors, 0);
+  const Tensor& y = node.output(tensors, 0);
+  const int16_t* in = x.As<int16_t>();
+  int16_t* out = y.As<int16_t>();
+  const int64_t n = x.elements();
+  for (int64_t i = 0; i < n; ++i) out[i] = QuantizeToInt16(s.f(DequantizeInt16(in[i], x.scale), &s.params), y.scale);
+}
+
 }  // namespace
 
 kite_status PrepareUnary(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(CheckArity(ctx, 1, 1, 1));
   const Tensor& x = ctx.input(0);
   const Tensor& y = ctx.output(0);
-  if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8) {
-    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32 or int8");
+  if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8 && x.dtype != KITE_INT16) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32, int8 or int16");
   }
   KITE_RETURN_IF_ERROR(CheckDtype(ctx, y, x.dtype, "output"));
   KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, y, x.shape, "output"));
@@ -113,6 +125,11 @@ kite_status PrepareUnary(PrepareContext& ctx) {
   }
   KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, x, "input"));
   KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, y, "output"));
+  if (x.dtype == KITE_INT16) {
+    node.invoke = InvokeInt16;
+    node.kernel_name = "reference/unary_int16";
+    return KITE_OK;
+  }
   BuildInt8Table(x.scale, x.zero_point, y.scale, y.zero_point, s->f, &s->params, s->table);
   node.invoke = InvokeInt8;
   node.kernel_name = "reference/unary_int8_table";
