@@ -22,7 +22,15 @@ using converter::ShapeText;
 using converter::WriteNpy;
 namespace {
 
-std::string NpyDtype(kite_dtype t) { return t == KITE_FLOAT32 ? "<f4" : t == KITE_INT8 ? "|i1" : "<i4"; }
+std::string NpyDtype(kite_dtype t) {
+  switch (t) {
+    case KITE_FLOAT32: return "<f4";
+    case KITE_INT8: return "|i1";
+    case KITE_INT16: return "<i2";
+    case KITE_INT64: return "<i8";
+    default: return "<i4";
+  }
+}
 
 std::vector<int64_t> Dims(const kite_tensor_info& info) { return std::vector<int64_t>(info.dims, info.dims + info.rank); }
 

@@ -88,16 +88,16 @@ int main(int argc, char** argv) {
       kite_tensor_info info;
       kite_interpreter_output_info(interpreter, i, &info);
       const void* data = kite_interpreter_output_data(interpreter, i);
-      const size_t count = info.bytes / (info.dtype == KITE_INT8 ? 1 : 4);
+      const size_t count = info.bytes / (info.dtype == KITE_INT8 ? 1 : info.dtype == KITE_INT16 ? 2 : 4);
       size_t best = 0;
       double best_value = -1e30;
       printf("output '%s' [", info.name);
       for (int d = 0; d < info.rank; ++d) printf(d ? ",%d" : "%d", info.dims[d]);
-      printf("] %s:", info.dtype == KITE_INT8 ? "int8" : "float32");
+      printf("] %s:", info.dtype == KITE_INT8 ? "int8" : info.dtype == KITE_INT16 ? "int16" : "float32");
       for (size_t k = 0; k < count; ++k) {
-        const double v = info.dtype == KITE_INT8
-                             ? info.scale * (((const int8_t*)data)[k] - info.zero_point)
-                             : ((const float*)data)[k];
+        const double v = info.dtype == KITE_INT8    ? info.scale * (((const int8_t*)data)[k] - info.zero_point)
+                         : info.dtype == KITE_INT16 ? info.scale * ((const int16_t*)data)[k]
+                                                    : ((const float*)data)[k];
         if (k < 8) printf(" %.4f", v);
         if (v > best_value) { best_value = v; best = k; }
       }
