@@ -75,7 +75,9 @@ inline int8_t FinishInt8(const OutputTransform& t, int32_t acc, const int32_t* b
 }
 
 inline int16_t FinishInt16(const OutputTransform& t, int64_t acc, const int64_t* bias, int32_t c) {
-  if (bias != nullptr) acc += bias[c];
+  // Wraps as FinishInt8 does: a converter's bias is far inside int64, so
+  // only a hostile file overflows, and it gets a defined result.
+  if (bias != nullptr) acc = static_cast<int64_t>(static_cast<uint64_t>(acc) + static_cast<uint64_t>(bias[c]));
   return RequantizeInt16(acc, t.scales[c], t.range.min, t.range.max);
 }
 

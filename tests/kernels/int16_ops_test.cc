@@ -4,6 +4,7 @@
 // that move int16 values, and the refusals (an op without a 16x8 kernel, an
 // int16 tensor with a zero point).
 #include <cmath>
+#include <cstdint>
 
 #include "support/test_util.h"
 
@@ -125,6 +126,21 @@ TEST(Int16x8, AccumulatorBeyondInt32) {
   ASSERT_GT(acc, int64_t{INT32_MAX});
   const int16_t expected = SpecRoundToInt16(static_cast<float>(acc) * (si * ws / so));
   EXPECT_EQ(FromBytes<int16_t>(r.outputs[0]), (std::vector<int16_t>{expected, static_cast<int16_t>(-expected)}));
+}
+
+// A hostile bias at the int64 limit wraps (two's complement, as int8's
+// int32 bias does) instead of overflowing: a defined result, no UB.
+TEST(Int16x8, BiasAtTheInt64LimitWraps) {
+  ModelBuilder mb;
+  const int in = mb.Input("x", schema::DataType_INT16, {1, 1}, PerTensor(1.0f, 0));
+  const int wt = mb.Constant("w", schema::DataType_INT8, {1, 1}, std::vector<int8_t>{127}, PerTensor(1.0f, 0));
+  const int bt = mb.Constant("b", schema::DataType_INT64, {1}, std::vector<int64_t>{INT64_MAX});
+  const int out = mb.Tensor("y", schema::DataType_INT16, {1, 1}, PerTensor(1.0f, 0));
+  mb.Op(schema::OpCode_FULLY_CONNECTED, {in, wt, bt}, {out});
+  mb.Output(out);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(std::vector<int16_t>{32767})});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  EXPECT_EQ(FromBytes<int16_t>(r.outputs[0]), std::vector<int16_t>{-32768}) << "INT64_MAX + 32767 * 127 wraps negative";
 }
 
 // QuantizeLinear to int16 rounds half to even and saturates at -32768 and

@@ -44,6 +44,7 @@ struct AccuracyCase {
   double min_sqnr_db;
   bool same_answer;
   double target_sqnr_db = 0;  // kite convert --target-sqnr (0: the default conversion)
+  bool mixed_16x8 = false;    // --mixed-16x8
 };
 
 const double kTargetSqnrDb = 30.0;
@@ -249,6 +250,7 @@ TEST_P(Int8Accuracy, KeepsFloatsAnswer) {
   options.quantization.int8 = true;
   options.quantization.calibration = calib;
   options.quantization.target_sqnr_db = c.target_sqnr_db;
+  options.quantization.mixed_precision.use_16x8 = c.mixed_16x8;
   converter::ConvertReport report;
   const std::string onnx = ModelsDir() + "/" + m.path;
   converter::TracedRun kite(converter::ConvertOnnx(onnx, options, &report));
@@ -289,9 +291,9 @@ TEST_P(Int8Accuracy, KeepsFloatsAnswer) {
   if (report.mixed_precision_ran) {
     const auto& mp = report.mixed_precision;
     std::printf("[ mixed    ] %-15s simulated on calibration samples %.1f -> %.1f dB: %zu nodes float, %.1f%% of the MACs, "
-                "estimated %.0f%% slower\n",
+                "%zu nodes 16x8, estimated %.0f%% slower\n",
                 m.name, mp.all_int8_db, mp.chosen_db, mp.float_nodes.size(), 100.0 * mp.float_macs / mp.model_macs,
-                100.0 * mp.estimated_slowdown);
+                mp.int16_nodes.size(), 100.0 * mp.estimated_slowdown);
     EXPECT_LE(mp.float_macs, mp.model_macs / 10) << "90% of the MACs stay in integer kernels";
     EXPECT_LE(mp.estimated_slowdown, 0.15);
   }
@@ -333,6 +335,14 @@ std::string CaseName(const ::testing::TestParamInfo<AccuracyCase>& info) { retur
 
 INSTANTIATE_TEST_SUITE_P(Default, Int8Accuracy, ::testing::ValuesIn(Cases(false)), CaseName);
 INSTANTIATE_TEST_SUITE_P(TargetSqnr30, Int8Accuracy, ::testing::ValuesIn(Cases(true)), CaseName);
+
+#ifndef KITE_SANITIZED_BUILD
+// --mixed-16x8 where it helps today: PP-OCR rec reads the title as float
+// does (21.5 dB in one run, against 13.6 and a misreading with float-only
+// promotion). Elsewhere it is not better than float (README).
+INSTANTIATE_TEST_SUITE_P(Mixed16x8, Int8Accuracy,
+                         ::testing::Values(AccuracyCase{"PpOcrRec", Task::kTextString, true, 19.0, true, 30, true}), CaseName);
+#endif
 
 // The page's lines, found without knowing the page: the protocol's
 // calibration and evaluation depend on them.
