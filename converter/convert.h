@@ -32,7 +32,7 @@ struct QuantizationSettings {
   // Called after each calibration sample (done, total).
   std::function<void(size_t, size_t)> progress;
   // Mixed precision (quantize/mixed_precision.h), on when > 0: ops run in
-  // float until the simulated worst output SQNR on up to
+  // float (or 16x8) until the simulated worst output SQNR on up to
   // `mixed_precision_samples` calibration samples (evenly spaced) reaches
   // this, within the float MAC budget.
   double target_sqnr_db = 0;

@@ -5,14 +5,14 @@
 // Each int8 activation's rounding is simulated alone on the first
 // calibration sample (analysis/rounding_simulation.h); the most harmful go
 // first. Keeping an activation exact means promoting the op computing it and
-// every op reading it (through ops that only move it): to 16x8 where the op
-// has a 16x8 kernel (a conv or FC: int16 activations, int8 weights, integer
-// MACs), to float otherwise. 16x8 values count as exact in the simulation
-// (their rounding is 256x finer). Activations
-// join in groups (about 24 judgements in all); a group is kept when the
-// simulated worst output SQNR on all samples, with every chosen activation
-// exact and the rest rounded, does not fall. It stops at the target or when
-// the budgets (float MACs, estimated slowdown) are spent.
+// every op reading it (through ops that only move it) to float; with
+// use_16x8, first to 16x8 where the op has a 16x8 kernel (int16 activations,
+// int8 weights, integer MACs; simulated at its int16 scale), then a second
+// pass takes what 16x8 did not fix on to float. Activations join in groups
+// (about 24 judgements per pass); a group is kept when the simulated worst
+// output SQNR on all samples does not fall. It stops at the target or when
+// the budgets (float MACs, estimated slowdown) are spent. Weights stay
+// float in the simulation.
 #ifndef KITE_CONVERTER_QUANTIZE_MIXED_PRECISION_H_
 #define KITE_CONVERTER_QUANTIZE_MIXED_PRECISION_H_
 
