@@ -39,12 +39,12 @@ bool IsMove(schema::OpCode op) {
          op == schema::OpCode_SPLIT || op == schema::OpCode_PAD;
 }
 
-// A conv or FC with constant weights, Add, Sub, Mul or an element-wise
-// function: 16x8 can take it over (quantize/quantize_model.cc).
+// An op 16x8 can take over: one with a 16x8 kernel, a conv or FC only with
+// constant weights (as the quantizer requires).
 bool Has16x8Kernel(const TracedRun& run, const schema::Operator* op) {
   const schema::OpCode c = op->opcode();
-  if (c == schema::OpCode_ADD || c == schema::OpCode_SUB || c == schema::OpCode_MUL || IsElementwiseUnary(c)) return true;
-  if (c != schema::OpCode_CONV_2D && c != schema::OpCode_CONV_TRANSPOSE_2D && c != schema::OpCode_FULLY_CONNECTED) return false;
+  if (!HasInt16Kernel(c)) return false;
+  if (c != schema::OpCode_CONV_2D && c != schema::OpCode_CONV_TRANSPOSE_2D && c != schema::OpCode_FULLY_CONNECTED) return true;
   return op->inputs()->size() > 1 && op->inputs()->Get(1) >= 0 && run.interpreter().tensor(op->inputs()->Get(1)).is_constant;
 }
 
@@ -125,8 +125,7 @@ Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats,
     const size_t t = static_cast<size_t>(point.tensor_float);
     Range r{point.scale * static_cast<float>(-128 - point.zero_point), point.scale * static_cast<float>(127 - point.zero_point)};
     if (t < stats.size() && !stats[t].empty()) r = MinMaxRange(stats[t]);
-    const float max_abs = std::max(std::fabs(r.lo), std::fabs(r.hi));
-    sim.set_int16_scale(p, max_abs > 0 ? max_abs / 32767.0f : 1.0f);
+    sim.set_int16_scale(p, Int16ScaleForRange(r));
   }
   const TracedRun& run = sim.int8_run();
   const schema::Model& m = run.model();

@@ -50,13 +50,8 @@ bool IsConvFamily(OpCode op) {
   return op == schema::OpCode_CONV_2D || op == schema::OpCode_CONV_TRANSPOSE_2D || op == schema::OpCode_FULLY_CONNECTED;
 }
 
-// Ops with a 16x8 kernel, and the moves that carry int16 values unchanged
-// (runtime/kernels/registry.cc: LookupPrepareInt16).
-bool HasInt16Kernel(OpCode op) {
-  return op == schema::OpCode_ADD || op == schema::OpCode_SUB || op == schema::OpCode_MUL || IsElementwiseUnary(op) ||
-         IsConvFamily(op);
-}
-
+// The moves that carry int16 values unchanged (runtime/kernels/registry.cc:
+// LookupPrepareInt16); HasInt16Kernel (core/op_kinds.h) names the rest.
 bool MovesInt16(OpCode op) {
   return op == schema::OpCode_RESHAPE || op == schema::OpCode_TRANSPOSE || op == schema::OpCode_SLICE ||
          op == schema::OpCode_SPLIT;
@@ -164,9 +159,7 @@ AffineParams Quantizer::Int16Params(int32_t t) {
     p = Int16Params(m_.operators[producer]->inputs[0]);
   } else {
     if (stats_[t].empty()) throw ConversionError("tensor '" + m_.tensors[t]->name + "' was never observed during calibration");
-    const Range r = MinMaxRange(stats_[t]);
-    const double max_abs = std::max(std::fabs(static_cast<double>(r.lo)), std::fabs(static_cast<double>(r.hi)));
-    p.scale = max_abs > 0 ? static_cast<float>(max_abs / 32767.0) : 1.0f;
+    p.scale = Int16ScaleForRange(MinMaxRange(stats_[t]));
   }
   params16_[t] = p;
   return p;
@@ -374,9 +367,9 @@ int32_t Quantizer::Int16Constant(int32_t t) {
   if (cached != quantized_constants_.end()) return cached->second;
   const schema::TensorT& src = *m_.tensors[t];
   const std::vector<float> v = FloatData(m_, src);
-  float max_abs = 0;
-  for (float x : v) max_abs = std::max(max_abs, std::fabs(x));
-  const float scale = max_abs > 0 ? max_abs / 32767.0f : 1.0f;
+  Range r;
+  if (!v.empty()) r = {*std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end())};
+  const float scale = Int16ScaleForRange(r);
   std::vector<int16_t> q(v.size());
   for (size_t i = 0; i < v.size(); ++i) q[i] = static_cast<int16_t>(std::clamp(std::nearbyint(v[i] / scale), -32767.0f, 32767.0f));
   const int32_t out = NewTensor(src.name + "/int16", schema::DataType_INT16, src.shape);

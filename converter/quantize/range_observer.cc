@@ -251,5 +251,10 @@ AffineParams Int8ParamsForRange(Range r) {
   return p;
 }
 
+float Int16ScaleForRange(Range r) {
+  const double max_abs = std::max(std::fabs(static_cast<double>(r.lo)), std::fabs(static_cast<double>(r.hi)));
+  return max_abs > 0 ? static_cast<float>(max_abs / 32767.0) : 1.0f;
+}
+
 }  // namespace converter
 }  // namespace kite

@@ -81,6 +81,9 @@ struct AffineParams {
 // Asymmetric int8 parameters covering `r` (which is first extended to include
 // 0, so zero is exact): scale = (hi - lo) / 255, zero point = round(-128 - lo / scale).
 AffineParams Int8ParamsForRange(Range r);
+// The 16x8 (symmetric int16) scale covering `r`: max(|lo|, |hi|) / 32767, or
+// 1 for an all-zero range.
+float Int16ScaleForRange(Range r);
 
 }  // namespace converter
 }  // namespace kite

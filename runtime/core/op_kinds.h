@@ -22,6 +22,21 @@ inline bool IsElementwiseUnary(schema::OpCode opcode) {
   }
 }
 
+// The ops with a 16x8 (int16 activations) kernel that compute: the
+// convolutions, FullyConnected, Add, Sub, Mul and the element-wise functions
+// (kernels/registry.cc: LookupPrepareInt16, which also has the moves).
+inline bool HasInt16Kernel(schema::OpCode opcode) {
+  switch (opcode) {
+    case schema::OpCode_CONV_2D:
+    case schema::OpCode_CONV_TRANSPOSE_2D:
+    case schema::OpCode_FULLY_CONNECTED:
+    case schema::OpCode_ADD:
+    case schema::OpCode_SUB:
+    case schema::OpCode_MUL: return true;
+    default: return IsElementwiseUnary(opcode);
+  }
+}
+
 }  // namespace kite
 
 #endif  // KITE_RUNTIME_CORE_OP_KINDS_H_

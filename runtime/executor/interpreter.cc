@@ -15,6 +15,17 @@ namespace {
 
 constexpr int32_t kNotProduced = INT32_MAX;
 
+// An op reading or writing an int16 tensor runs a 16x8 kernel or none.
+bool TouchesInt16(const Node& node, const Tensor* tensors) {
+  for (int32_t i = 0; i < node.num_inputs; ++i) {
+    if (node.inputs[i] >= 0 && tensors[node.inputs[i]].dtype == KITE_INT16) return true;
+  }
+  for (int32_t i = 0; i < node.num_outputs; ++i) {
+    if (tensors[node.outputs[i]].dtype == KITE_INT16) return true;
+  }
+  return false;
+}
+
 uint64_t AlignUp(uint64_t value, uint64_t alignment) {
   return (value + alignment - 1) & ~(alignment - 1);
 }
@@ -248,9 +259,7 @@ kite_status Interpreter::PrepareNodes() {
     ctx.set_threadpool(threadpool_);
     ctx.set_int8_ukernels(int8_ukernels_);
     ctx.set_kernels(kernels_);
-    bool int16 = false;
-    for (int32_t i = 0; i < node->num_inputs; ++i) int16 = int16 || (node->inputs[i] >= 0 && tensors_[node->inputs[i]].dtype == KITE_INT16);
-    for (int32_t i = 0; i < node->num_outputs; ++i) int16 = int16 || tensors_[node->outputs[i]].dtype == KITE_INT16;
+    const bool int16 = TouchesInt16(*node, tensors_);
     const PrepareFn prepare = int16 ? LookupPrepareInt16(op->opcode()) : LookupPrepare(op->opcode(), kernels_);
     if (prepare == nullptr && int16) {
       return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "this runtime has no int16 (16x8) kernel for this op");
