@@ -1,6 +1,7 @@
 #include "analysis/rounding_simulation.h"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -102,6 +103,103 @@ std::vector<bool> DiscreteOutputs(const schema::Model& m) {
   return discrete;
 }
 
+bool IsConvFamily(schema::OpCode op) {
+  return op == schema::OpCode_CONV_2D || op == schema::OpCode_CONV_TRANSPOSE_2D || op == schema::OpCode_FULLY_CONNECTED;
+}
+
+const flatbuffers::Vector<uint8_t>* ConstantData(const schema::Model& m, int32_t t) {
+  if (t < 0 || static_cast<uint32_t>(t) >= m.tensors()->size()) return nullptr;
+  const uint32_t b = m.tensors()->Get(t)->buffer();
+  if (b == 0 || b >= m.buffers()->size() || m.buffers()->Get(b)->data() == nullptr) return nullptr;
+  return m.buffers()->Get(b)->data();
+}
+
+std::vector<float> Scales(const schema::Tensor& t) {
+  const schema::Quantization* q = t.quantization();
+  if (q == nullptr || q->scale() == nullptr) return {};
+  return {q->scale()->begin(), q->scale()->end()};
+}
+
+// Constant t of the int8 model (int8 weights, int32 or int64 bias)
+// dequantized with `scales`: one for all, or one per row of dimension 0.
+std::vector<float> Dequantized(const schema::Model& m, int32_t t, const std::vector<float>& scales) {
+  const schema::Tensor& tensor = *m.tensors()->Get(t);
+  const flatbuffers::Vector<uint8_t>* data = ConstantData(m, t);
+  if (data == nullptr || scales.empty()) return {};
+  size_t width = 0;
+  switch (tensor.type()) {
+    case schema::DataType_INT8: width = 1; break;
+    case schema::DataType_INT32: width = 4; break;
+    case schema::DataType_INT64: width = 8; break;
+    default: return {};
+  }
+  const size_t n = data->size() / width;
+  if (n == 0 || n % scales.size() != 0) return {};
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* at = data->data() + i * width;
+    double x = 0;
+    if (width == 1) {
+      x = static_cast<int8_t>(*at);
+    } else if (width == 4) {
+      int32_t w;
+      std::memcpy(&w, at, 4);
+      x = w;
+    } else {
+      int64_t w;
+      std::memcpy(&w, at, 8);
+      x = static_cast<double>(w);
+    }
+    v[i] = static_cast<float>(x * scales[i / (n / scales.size())]);
+  }
+  return v;
+}
+
+// The int8 model's convs/FCs with int8 constant weights, matched to the float
+// model's op of the same node whose float weights (and bias) they can replace.
+std::vector<WeightRounding> FindWeightOps(const TracedRun& a, const TracedRun& b) {
+  const schema::Model& ma = a.model();
+  const schema::Model& mb = b.model();
+  std::map<std::string, int32_t> a_op_by_key;
+  for (uint32_t i = 0; i < ma.operators()->size(); ++i) {
+    const schema::Operator* op = ma.operators()->Get(i);
+    if (IsConvFamily(op->opcode()) && op->outputs()->size() == 1) a_op_by_key[OpKey(op, i, 0)] = static_cast<int32_t>(i);
+  }
+  const auto float_constant = [&](const schema::Operator* op, uint32_t slot, size_t elements) {
+    if (op->inputs()->size() <= slot) return false;
+    const int32_t t = op->inputs()->Get(slot);
+    const flatbuffers::Vector<uint8_t>* data = ConstantData(ma, t);
+    return data != nullptr && ma.tensors()->Get(t)->type() == schema::DataType_FLOAT32 && data->size() == elements * 4;
+  };
+  std::vector<WeightRounding> ops;
+  for (uint32_t i = 0; i < mb.operators()->size(); ++i) {
+    const schema::Operator* op = mb.operators()->Get(i);
+    if (!IsConvFamily(op->opcode()) || op->outputs()->size() != 1 || op->inputs()->size() < 2) continue;
+    auto it = a_op_by_key.find(OpKey(op, i, 0));
+    if (it == a_op_by_key.end()) continue;
+    const schema::Operator* fop = ma.operators()->Get(it->second);
+    if (fop->opcode() != op->opcode()) continue;
+    WeightRounding w;
+    w.op_float = it->second;
+    w.op_int8 = static_cast<int32_t>(i);
+    w.node = OpKey(op, i, 0);
+    const std::vector<float> weight_scales = Scales(*mb.tensors()->Get(op->inputs()->Get(1)));
+    w.weights = Dequantized(mb, op->inputs()->Get(1), weight_scales);
+    if (w.weights.empty() || !float_constant(fop, 1, w.weights.size())) continue;
+    if (op->inputs()->size() > 2 && op->inputs()->Get(2) >= 0) {
+      // The bias is stored without parameters: its scale is the input's
+      // times each channel's weight scale.
+      const std::vector<float> in_scale = Scales(*mb.tensors()->Get(op->inputs()->Get(0)));
+      std::vector<float> bias_scales = weight_scales;
+      for (float& s : bias_scales) s *= in_scale.empty() ? 0.0f : in_scale[0];
+      std::vector<float> bias = Dequantized(mb, op->inputs()->Get(2), bias_scales);
+      if (!bias.empty() && float_constant(fop, 2, bias.size())) w.bias = std::move(bias);
+    }
+    ops.push_back(std::move(w));
+  }
+  return ops;
+}
+
 void Round(const RoundingPoint& p, SimulatedRounding r, float* v, int64_t n) {
   if (r == SimulatedRounding::kInt16) {
     for (int64_t i = 0; i < n; ++i) v[i] = std::clamp(std::nearbyint(v[i] / p.int16_scale), -32768.0f, 32767.0f) * p.int16_scale;
@@ -116,8 +214,8 @@ void Round(const RoundingPoint& p, SimulatedRounding r, float* v, int64_t n) {
 }  // namespace
 
 RoundingSimulation::RoundingSimulation(const std::vector<uint8_t>& float_bytes, const std::vector<uint8_t>& int8_bytes)
-    : float_(float_bytes), int8_(int8_bytes) {
-  const schema::Model& ma = float_.model();
+    : float_bytes_(float_bytes), float_run_(std::make_unique<TracedRun>(float_bytes)), int8_(int8_bytes) {
+  const schema::Model& ma = float_().model();
   const schema::Model& mb = int8_.model();
   if (ma.outputs()->size() != mb.outputs()->size()) throw std::runtime_error("the models have different outputs");
   for (uint32_t o = 0; o < ma.outputs()->size(); ++o) {
@@ -129,13 +227,36 @@ RoundingSimulation::RoundingSimulation(const std::vector<uint8_t>& float_bytes, 
     }
     if (out_int8_.size() != out_float_.size()) throw std::runtime_error("output '" + name + "' is missing from the int8 model");
   }
-  points_ = FindPoints(float_, int8_);
+  points_ = FindPoints(float_(), int8_);
+  weight_ops_ = FindWeightOps(float_(), int8_);
+  weights_rounded_.assign(weight_ops_.size(), false);
   if (points_.empty()) throw std::runtime_error("no int8 activation of the second model matches the first: is it an int8 conversion of it?");
   const std::vector<bool> discrete = DiscreteOutputs(ma);
   judged_.resize(discrete.size());
   bool any = false;
   for (size_t o = 0; o < discrete.size(); ++o) any = any || !discrete[o];
   for (size_t o = 0; o < discrete.size(); ++o) judged_[o] = !any || !discrete[o];
+}
+
+void RoundingSimulation::RoundWeights(const std::vector<bool>& rounded) {
+  if (rounded.size() != weight_ops_.size()) throw std::invalid_argument("RoundWeights: one flag per weight op");
+  if (rounded == weights_rounded_) return;
+  // Same sizes, same places: the float model's constants are overwritten in
+  // a copy of its bytes.
+  std::vector<uint8_t> bytes = float_bytes_;
+  const schema::Model& m = *schema::GetModel(float_bytes_.data());
+  const auto overwrite = [&](int32_t t, const std::vector<float>& values) {
+    const flatbuffers::Vector<uint8_t>* data = ConstantData(m, t);
+    std::memcpy(bytes.data() + (data->data() - float_bytes_.data()), values.data(), values.size() * 4);
+  };
+  for (size_t w = 0; w < weight_ops_.size(); ++w) {
+    if (!rounded[w]) continue;
+    const schema::Operator* op = m.operators()->Get(weight_ops_[w].op_float);
+    overwrite(op->inputs()->Get(1), weight_ops_[w].weights);
+    if (!weight_ops_[w].bias.empty()) overwrite(op->inputs()->Get(2), weight_ops_[w].bias);
+  }
+  float_run_ = std::make_unique<TracedRun>(bytes);
+  weights_rounded_ = rounded;
 }
 
 std::vector<std::vector<float>> RoundingSimulation::Run(const std::vector<std::vector<float>>& inputs,
@@ -156,19 +277,19 @@ std::vector<std::vector<float>> RoundingSimulation::RunMixed(const std::vector<s
   const auto apply = [&](int32_t tensor) {
     auto it = point_of_tensor.find(tensor);
     if (it == point_of_tensor.end()) return;
-    const Tensor& t = float_.interpreter().tensor(tensor);
+    const Tensor& t = float_().interpreter().tensor(tensor);
     Round(points_[it->second.first], it->second.second, t.As<float>(), t.elements());
   };
-  float_.Run(inputs, [&](int32_t op) {
+  float_().Run(inputs, [&](int32_t op) {
     if (op < 0) {
-      for (uint32_t i = 0; i < float_.model().inputs()->size(); ++i) apply(float_.model().inputs()->Get(i)->tensor());
+      for (uint32_t i = 0; i < float_().model().inputs()->size(); ++i) apply(float_().model().inputs()->Get(i)->tensor());
       return;
     }
-    const Node& node = float_.interpreter().node(op);
+    const Node& node = float_().interpreter().node(op);
     for (int32_t k = 0; k < node.num_outputs; ++k) apply(node.outputs[k]);
   });
   std::vector<std::vector<float>> outputs;
-  for (int32_t t : out_float_) outputs.push_back(float_.TensorValues(t));
+  for (int32_t t : out_float_) outputs.push_back(float_().TensorValues(t));
   return outputs;
 }
 

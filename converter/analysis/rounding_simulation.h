@@ -1,13 +1,15 @@
-// The float model run with some of an int8 model's activation roundings
-// simulated: each chosen tensor is quantized and dequantized in place, with
-// the int8 model's scale and zero point for the same value, right after the
-// op computing it. Weights stay float. What kite compare --sensitivity and
-// the mixed-precision search measure with.
+// The float model run with some of an int8 model's roundings simulated: each
+// chosen activation is quantized and dequantized in place, with the int8
+// model's scale and zero point for the same value, right after the op
+// computing it; a chosen conv/FC takes the int8 model's weights and bias,
+// dequantized (its bias correction included). What kite compare
+// --sensitivity and the mixed-precision search measure with.
 #ifndef KITE_CONVERTER_ANALYSIS_ROUNDING_SIMULATION_H_
 #define KITE_CONVERTER_ANALYSIS_ROUNDING_SIMULATION_H_
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,14 @@ struct RoundingPoint {
 // int8 model's parameters) or as 16x8 (int16_scale, zero point 0).
 enum class SimulatedRounding { kExact, kInt8, kInt16 };
 
+// A conv/FC whose int8 weights can stand in for its float ones.
+struct WeightRounding {
+  int32_t op_float = -1;
+  int32_t op_int8 = -1;
+  std::string node;
+  std::vector<float> weights, bias;  // dequantized; bias empty when the float op has none
+};
+
 class RoundingSimulation {
  public:
   // Throws std::runtime_error when the models do not match (outputs by name,
@@ -48,7 +58,12 @@ class RoundingSimulation {
   // output is continuous).
   const std::vector<bool>& judged() const { return judged_; }
   const TracedRun& int8_run() const { return int8_; }
+  const std::vector<WeightRounding>& weight_ops() const { return weight_ops_; }
 
+  // Which conv/FCs (by weight_ops() index) run with the int8 weights in the
+  // runs that follow; none at first. Changing the set prepares the float
+  // model again (its float kernels pack the weights).
+  void RoundWeights(const std::vector<bool>& rounded);
   // The float model's outputs with point p rounded where round(p).
   std::vector<std::vector<float>> Run(const std::vector<std::vector<float>>& inputs, const std::function<bool(size_t)>& round);
   // The same with each point rounded as rounding(p) says (kInt16 needs its
@@ -62,8 +77,13 @@ class RoundingSimulation {
   double Worst(const std::vector<ErrorStats>& per_output) const;
 
  private:
-  TracedRun float_, int8_;
+  std::vector<uint8_t> float_bytes_;
+  std::unique_ptr<TracedRun> float_run_;
+  TracedRun int8_;
+  TracedRun& float_() { return *float_run_; }
   std::vector<RoundingPoint> points_;
+  std::vector<WeightRounding> weight_ops_;
+  std::vector<bool> weights_rounded_;
   std::vector<int32_t> out_float_, out_int8_;
   std::vector<std::string> output_names_;
   std::vector<bool> judged_;

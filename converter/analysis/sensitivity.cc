@@ -14,28 +14,58 @@ SensitivityResult MeasureSensitivity(const std::vector<uint8_t>& float_bytes, co
   for (size_t o = 0; o < sim.output_names().size(); ++o) {
     (sim.judged()[o] ? r.outputs : r.discrete_outputs).push_back(sim.output_names()[o]);
   }
-  std::vector<ErrorStats> int8_stats, all_stats;
-  std::vector<std::vector<ErrorStats>> alone(points.size()), kept(points.size());
-  const size_t runs_per_sample = 3 + 2 * points.size();
+  const std::vector<WeightRounding>& weight_ops = sim.weight_ops();
+  std::vector<ErrorStats> int8_stats, all_stats, weights_stats, everything_stats;
+  std::vector<std::vector<ErrorStats>> alone(points.size()), kept(points.size()), weight_alone(weight_ops.size());
+  const size_t total = samples * (5 + 2 * points.size() + weight_ops.size());
+  size_t done = 0;
+  const auto step = [&] {
+    if (progress) progress(++done, total);
+  };
+  // Activations first, sample by sample; then the weights, op by op (each
+  // change of weights prepares the float model again).
+  std::vector<std::vector<std::vector<float>>> inputs, clean;
   for (size_t s = 0; s < samples; ++s) {
-    const std::vector<std::vector<float>> inputs = sample(s);
-    size_t done = 0;
-    const auto step = [&] {
-      if (progress) progress(s * runs_per_sample + ++done, samples * runs_per_sample);
-    };
-    const std::vector<std::vector<float>> clean = sim.Run(inputs, [](size_t) { return false; });
+    inputs.push_back(sample(s));
+    clean.push_back(sim.Run(inputs[s], [](size_t) { return false; }));
     step();
-    AccumulateErrors(clean, sim.RunInt8(inputs), &int8_stats);
+    AccumulateErrors(clean[s], sim.RunInt8(inputs[s]), &int8_stats);
     step();
-    AccumulateErrors(clean, sim.Run(inputs, [](size_t) { return true; }), &all_stats);
+    AccumulateErrors(clean[s], sim.Run(inputs[s], [](size_t) { return true; }), &all_stats);
     step();
     for (size_t p = 0; p < points.size(); ++p) {
-      AccumulateErrors(clean, sim.Run(inputs, [p](size_t q) { return q == p; }), &alone[p]);
+      AccumulateErrors(clean[s], sim.Run(inputs[s], [p](size_t q) { return q == p; }), &alone[p]);
       step();
-      AccumulateErrors(clean, sim.Run(inputs, [p](size_t q) { return q != p; }), &kept[p]);
+      AccumulateErrors(clean[s], sim.Run(inputs[s], [p](size_t q) { return q != p; }), &kept[p]);
       step();
     }
     ++r.samples;
+  }
+  for (size_t w = 0; w < weight_ops.size(); ++w) {
+    std::vector<bool> only(weight_ops.size(), false);
+    only[w] = true;
+    sim.RoundWeights(only);
+    for (size_t s = 0; s < samples; ++s) {
+      AccumulateErrors(clean[s], sim.Run(inputs[s], [](size_t) { return false; }), &weight_alone[w]);
+      step();
+    }
+  }
+  sim.RoundWeights(std::vector<bool>(weight_ops.size(), true));
+  for (size_t s = 0; s < samples; ++s) {
+    AccumulateErrors(clean[s], sim.Run(inputs[s], [](size_t) { return false; }), &weights_stats);
+    step();
+    AccumulateErrors(clean[s], sim.Run(inputs[s], [](size_t) { return true; }), &everything_stats);
+    step();
+  }
+  r.weights_rounded_db = sim.Worst(weights_stats);
+  r.everything_rounded_db = sim.Worst(everything_stats);
+  for (size_t w = 0; w < weight_ops.size(); ++w) {
+    WeightSensitivity ws;
+    ws.node = weight_ops[w].node;
+    ws.index = weight_ops[w].op_int8;
+    ws.op = schema::EnumNameOpCode(sim.int8_run().model().operators()->Get(ws.index)->opcode());
+    ws.alone_db = sim.Worst(weight_alone[w]);
+    r.weights.push_back(ws);
   }
   r.int8_model_db = sim.Worst(int8_stats);
   r.all_rounded_db = sim.Worst(all_stats);

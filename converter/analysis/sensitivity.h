@@ -5,8 +5,10 @@
 //  - all but one: what keeping that one tensor exact (in float, or nearly so
 //    in 16 bits) would gain;
 //  - that one alone: the error it injects by itself.
-// Weights stay float in these runs; the int8 model's own result is reported
-// beside them, so the share of the loss activations explain is visible.
+// The same for weights: each conv/FC with the int8 model's weights alone,
+// and all of them. With everything rounded the simulation should come close
+// to the int8 model's own result, reported beside it: what is left is the
+// kernels' arithmetic (requantization, lookup tables).
 #ifndef KITE_CONVERTER_ANALYSIS_SENSITIVITY_H_
 #define KITE_CONVERTER_ANALYSIS_SENSITIVITY_H_
 
@@ -27,12 +29,22 @@ struct TensorSensitivity {
   double kept_db = 0;   // worst output SQNR with every rounding but this one
 };
 
+struct WeightSensitivity {
+  std::string node;  // the conv/FC's ONNX node
+  std::string op;
+  int32_t index = 0;  // its position in the int8 model
+  double alone_db = 0;  // worst output SQNR with only its weights (and bias) rounded
+};
+
 struct SensitivityResult {
   std::vector<std::string> outputs;           // judged outputs
   std::vector<std::string> discrete_outputs;  // outputs computed through a comparison: not judged
   double all_rounded_db = 0;  // worst output SQNR with every activation rounded
+  double weights_rounded_db = 0;  // every conv/FC's weights rounded, activations exact
+  double everything_rounded_db = 0;  // both
   double int8_model_db = 0;   // the int8 model's own worst output SQNR
   std::vector<TensorSensitivity> tensors;  // the int8 model's execution order
+  std::vector<WeightSensitivity> weights;  // likewise
   size_t samples = 0;
 };
 

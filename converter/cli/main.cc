@@ -189,8 +189,9 @@ int main(int argc, char** argv) {
   compare->add_flag("--sensitivity", compare_args.sensitivity,
                     "a: the float model, b: its int8 conversion. Per int8 activation, what keeping it exact would gain: "
                     "the float model runs with the int8 model's activation roundings simulated, all of them, all but one, "
-                    "and each alone (weights stay float); worst output SQNR, outputs computed through a comparison not judged. "
-                    "1 + 2 x activations runs per sample");
+                    "and each alone; then each conv/FC with the int8 weights alone, all weights, and everything; "
+                    "worst output SQNR, outputs computed through a comparison not judged. "
+                    "5 + 2 x activations + weight ops runs per sample");
 
   CLI11_PARSE(app, argc, argv);
   try {

@@ -1,6 +1,7 @@
 // `kite compare FLOAT INT8 --input SRC --sensitivity`: which int8
 // activations cost the model its accuracy, and what keeping each exact (in
-// float, or nearly so in 16 bits) would gain. Text (best gains first), JSON
+// float, or nearly so in 16 bits) would gain, and what each conv/FC's int8
+// weights cost. Text (best gains first), JSON
 // or an SVG of the gains along the network.
 #include <algorithm>
 #include <cmath>
@@ -76,6 +77,11 @@ void CompareSensitivity(const CompareArgs& args, const std::vector<uint8_t>& flo
   for (const auto& t : r.tensors) best.push_back(&t);
   std::stable_sort(best.begin(), best.end(), [](const TensorSensitivity* x, const TensorSensitivity* y) { return x->kept_db > y->kept_db; });
 
+  std::vector<const converter::WeightSensitivity*> worst_weights;
+  for (const auto& w : r.weights) worst_weights.push_back(&w);
+  std::stable_sort(worst_weights.begin(), worst_weights.end(),
+                   [](const converter::WeightSensitivity* x, const converter::WeightSensitivity* y) { return x->alone_db < y->alone_db; });
+
   if (!args.svg.empty()) WriteSvg(args.svg, r, args.b + ": int8 activations' sensitivity");
   if (args.json) {
     nlohmann::json j;
@@ -85,11 +91,17 @@ void CompareSensitivity(const CompareArgs& args, const std::vector<uint8_t>& flo
     j["outputs"] = r.outputs;
     j["discrete_outputs"] = r.discrete_outputs;
     j["all_rounded_db"] = Db(r.all_rounded_db);
+    j["weights_rounded_db"] = Db(r.weights_rounded_db);
+    j["everything_rounded_db"] = Db(r.everything_rounded_db);
     j["int8_model_db"] = Db(r.int8_model_db);
     j["tensors"] = nlohmann::json::array();
     for (const TensorSensitivity* t : best) {
       j["tensors"].push_back({{"node", t->node}, {"op", t->op}, {"index", t->index}, {"elements", t->elements},
                               {"kept_db", Db(t->kept_db)}, {"gain_db", Db(t->kept_db - r.all_rounded_db)}, {"alone_db", Db(t->alone_db)}});
+    }
+    j["weights"] = nlohmann::json::array();
+    for (const converter::WeightSensitivity* w : worst_weights) {
+      j["weights"].push_back({{"node", w->node}, {"op", w->op}, {"index", w->index}, {"alone_db", Db(w->alone_db)}});
     }
     std::printf("%s\n", j.dump(2).c_str());
     return;
@@ -99,8 +111,9 @@ void CompareSensitivity(const CompareArgs& args, const std::vector<uint8_t>& flo
   std::printf("%s vs %s: %zu int8 activations, %zu sample%s; worst output SQNR of %s%s\n", args.b.c_str(), args.a.c_str(),
               r.tensors.size(), r.samples, r.samples == 1 ? "" : "s", judged.c_str(),
               r.discrete_outputs.empty() ? "" : " (outputs through a comparison not judged)");
-  std::printf("  int8 model: %s dB; float with every int8 activation rounding (weights float): %s dB\n\n",
-              Text(r.int8_model_db).c_str(), Text(r.all_rounded_db).c_str());
+  std::printf("  int8 model: %s dB; float with the int8 model's roundings simulated: activations %s dB, weights %s dB, both %s dB\n\n",
+              Text(r.int8_model_db).c_str(), Text(r.all_rounded_db).c_str(), Text(r.weights_rounded_db).c_str(),
+              Text(r.everything_rounded_db).c_str());
   std::printf("%-56s %-16s %10s %9s %10s\n", "activation (ONNX node)", "op", "kept dB", "gain dB", "alone dB");
   const size_t shown = args.top == 0 ? best.size() : std::min<size_t>(args.top, best.size());
   for (size_t i = 0; i < shown; ++i) {
@@ -109,6 +122,13 @@ void CompareSensitivity(const CompareArgs& args, const std::vector<uint8_t>& flo
                 Text(t.kept_db - r.all_rounded_db).c_str(), Text(t.alone_db).c_str());
   }
   if (shown < best.size()) std::printf("... %zu more (--top 0 shows all)\n", best.size() - shown);
+  std::printf("\n%-56s %-16s %10s\n", "int8 weights (ONNX node), worst first", "op", "alone dB");
+  const size_t shown_weights = args.top == 0 ? worst_weights.size() : std::min<size_t>(args.top, worst_weights.size());
+  for (size_t i = 0; i < shown_weights; ++i) {
+    const converter::WeightSensitivity& w = *worst_weights[i];
+    std::printf("%-56s %-16s %10s\n", w.node.c_str(), w.op.c_str(), Text(w.alone_db).c_str());
+  }
+  if (shown_weights < worst_weights.size()) std::printf("... %zu more\n", worst_weights.size() - shown_weights);
 }
 
 }  // namespace cli

@@ -259,6 +259,12 @@ TEST(KiteCli, ConvertInt8FromImagesThenCompareLayerByLayer) {
   for (size_t i = 1; i < s["tensors"].size(); ++i) {
     EXPECT_GE(s["tensors"][i - 1]["gain_db"].get<double>(), s["tensors"][i]["gain_db"].get<double>()) << "best gain first";
   }
+  // Each int8 conv's weights alone, worst first, and all roundings together.
+  ASSERT_GE(s["weights"].size(), 1u) << out;
+  for (size_t i = 1; i < s["weights"].size(); ++i) {
+    EXPECT_LE(s["weights"][i - 1]["alone_db"].get<double>(), s["weights"][i]["alone_db"].get<double>()) << "worst first";
+  }
+  EXPECT_GT(s["everything_rounded_db"].get<double>(), 20.0) << out;
   std::ifstream g(sens_svg);
   std::stringstream gs;
   gs << g.rdbuf();

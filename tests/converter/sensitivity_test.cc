@@ -13,6 +13,7 @@
 #include "data/npy.h"
 #include "support/onnx_builder.h"
 #include "support/test_util.h"
+#include "writer/model_writer.h"
 
 namespace kite {
 namespace testing {
@@ -80,6 +81,59 @@ TEST(Sensitivity, InputRoundingAloneMatchesAHandComputationAndRunsPair) {
     EXPECT_TRUE(std::isfinite(t.alone_db)) << t.node;
     EXPECT_TRUE(std::isfinite(t.kept_db)) << t.node;
   }
+}
+
+// conv1's int8 weights and bias alone, by hand: the float model with them
+// dequantized in place of its own (the bias's scale is the input's times
+// each channel's weight scale). And with every rounding simulated, the
+// simulation is the int8 model up to its kernels' arithmetic.
+TEST(Sensitivity, WeightRoundingAloneMatchesAHandComputation) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const std::vector<float> x = Random(seed + 1).Floats(256);
+  const Converted c = Convert(seed, x, converter::RangeMethod::kMinMax);  // both convs int8
+  const converter::SensitivityResult r =
+      converter::MeasureSensitivity(c.float_bytes, c.int8_bytes, [&](size_t) { return std::vector<std::vector<float>>{x}; }, 1);
+  ASSERT_EQ(r.weights.size(), 2u);
+  ASSERT_EQ(r.weights[0].node, "conv1");
+  EXPECT_EQ(r.weights[1].node, "conv2");
+
+  const schema::ModelT q = Unpack(c.int8_bytes);
+  schema::ModelT f = Unpack(c.float_bytes);
+  const auto find = [](const schema::ModelT& m, const std::string& node) -> const schema::OperatorT& {
+    for (const auto& op : m.operators) {
+      if (op->source_node == node) return *op;
+    }
+    throw std::runtime_error("no op " + node);
+  };
+  const schema::OperatorT& qop = find(q, "conv1");
+  const schema::OperatorT& fop = find(f, "conv1");
+  const schema::TensorT& qw = *q.tensors[qop.inputs[1]];
+  const float in_scale = q.tensors[qop.inputs[0]]->quantization->scale[0];
+  const std::vector<uint8_t>& wq = q.buffers[qw.buffer]->data;
+  const std::vector<uint8_t>& bq = q.buffers[q.tensors[qop.inputs[2]]->buffer]->data;
+  std::vector<uint8_t>& wf = f.buffers[f.tensors[fop.inputs[1]]->buffer]->data;
+  std::vector<uint8_t>& bf = f.buffers[f.tensors[fop.inputs[2]]->buffer]->data;
+  const size_t channels = qw.quantization->scale.size(), per_channel = wq.size() / channels;
+  ASSERT_EQ(wf.size(), wq.size() * 4);
+  ASSERT_EQ(bf.size(), channels * 4);
+  for (size_t i = 0; i < wq.size(); ++i) {
+    const float v = static_cast<float>(static_cast<int8_t>(wq[i]) * static_cast<double>(qw.quantization->scale[i / per_channel]));
+    std::memcpy(wf.data() + 4 * i, &v, 4);
+  }
+  for (size_t o = 0; o < channels; ++o) {
+    int32_t b;
+    std::memcpy(&b, bq.data() + 4 * o, 4);
+    const float v = static_cast<float>(b * static_cast<double>(qw.quantization->scale[o] * in_scale));
+    std::memcpy(bf.data() + 4 * o, &v, 4);
+  }
+  const std::vector<float> clean = RunFirstOutput(c.float_bytes, x), noisy = RunFirstOutput(converter::SerializeModel(f), x);
+  converter::ErrorStats e;
+  e.Add(clean.data(), noisy.data(), clean.size());
+  EXPECT_NEAR(r.weights[0].alone_db, e.sqnr_db(), 1e-6);
+
+  EXPECT_TRUE(std::isfinite(r.weights_rounded_db));
+  EXPECT_NEAR(r.everything_rounded_db, r.int8_model_db, 1.5);
 }
 
 // With two roundings, "all but one" is the same run as "the other alone":
