@@ -79,15 +79,19 @@ std::vector<uint8_t> ConvertGraph(Graph graph, std::chrono::steady_clock::time_p
       data = std::make_unique<CalibrationData>(q.calibration, probe.inputs(), q.images);
       r.calibration = data->Describe();
     }
+    std::vector<TapMoments> moments;
     if (reuse_stats) {
       stats = *q.stats;
+      if (q.tap_moments != nullptr) moments = *q.tap_moments;
     } else if (data) {
-      stats = Calibrate(bytes, *data, q.progress, q.max_samples);
+      stats = Calibrate(bytes, *data, q.progress, q.max_samples, &moments);
     } else {
       r.calibration = "the model's own QDQ parameters";
       stats.resize(model.tensors.size());
     }
     if (q.stats != nullptr) *q.stats = stats;
+    if (q.tap_moments != nullptr) *q.tap_moments = moments;
+    q.quantize.tap_moments = &moments;
     const std::vector<uint8_t> float_bytes = bytes;
     bytes = QuantizeKiteModel(float_bytes, stats, q.quantize, &r.quantization);
     if (q.target_sqnr_db > 0 && data) {

@@ -29,6 +29,7 @@ struct QuantizationSettings {
   // In/out: calibration statistics reused when non-empty (the same model and
   // settings quantized with another method), filled otherwise.
   std::vector<RangeObserver>* stats = nullptr;  // tests: every int8 activation as an output
+  std::vector<TapMoments>* tap_moments = nullptr;  // likewise, with stats: the weights' rounding data
   // Called after each calibration sample (done, total).
   std::function<void(size_t, size_t)> progress;
   // Mixed precision (quantize/mixed_precision.h), on when > 0: ops run in

@@ -88,6 +88,12 @@ int main(int argc, char** argv) {
                       "point + 128, the same values in ONNX Runtime's preferred x86 form (default: int8)")
       ->check(CLI::IsMember({"int8", "uint8"}));
   bool no_equalize = false, no_bias_correction = false, no_pack = false;
+  std::string weight_rounding = "data";
+  convert->add_option("--weight-rounding", weight_rounding,
+                      "how int8 weights round: data (each depthwise conv channel's weights chosen to minimize its "
+                      "output error over the calibration taps, where the fused activation does not clip; other convs "
+                      "nearest) or nearest (default: data)")
+      ->check(CLI::IsMember({"data", "nearest"}));
   convert->add_flag("--no-equalize", no_equalize,
                     "skip cross-layer equalization of depthwise -> conv pairs (rescales channels so int8 ranges fit)");
   convert->add_flag("--no-bias-correction", no_bias_correction,
@@ -204,6 +210,7 @@ int main(int argc, char** argv) {
       if (quantize == "int8") {
         q.int8 = true;
         q.quantize.bias_correction = !no_bias_correction;
+        q.quantize.round_weights_with_data = weight_rounding == "data";
         q.quantize.pack_weights = !no_pack;
         q.qdq_uint8_activations = qdq_activations == "uint8";
         if (q.qdq_uint8_activations && q.emit_qdq.empty()) throw std::runtime_error("--qdq-activations needs --emit-qdq");

@@ -6,9 +6,28 @@ namespace kite {
 namespace converter {
 
 std::vector<RangeObserver> Calibrate(const std::vector<uint8_t>& model_bytes, const CalibrationData& data,
-                                     const std::function<void(size_t, size_t)>& progress, size_t max_samples) {
+                                     const std::function<void(size_t, size_t)>& progress, size_t max_samples,
+                                     std::vector<TapMoments>* moments) {
   TracedRun run(model_bytes);
   const Interpreter& it = run.interpreter();
+  const schema::Model& model = run.model();
+  if (moments != nullptr) moments->assign(model.operators()->size(), TapMoments{});
+  // A depthwise conv's input, before it runs (the planner may give its
+  // output the input's bytes afterwards).
+  const auto observe_taps = [&](int32_t i) {
+    const schema::Operator* op = model.operators()->Get(i);
+    const schema::Conv2DOptions* o = op->options_as_Conv2DOptions();
+    if (op->opcode() != schema::OpCode_CONV_2D || o == nullptr || op->inputs()->size() < 2) return;
+    const Tensor& x = it.tensor(op->inputs()->Get(0));
+    const Tensor& w = it.tensor(op->inputs()->Get(1));
+    if (x.dtype != KITE_FLOAT32 || x.shape.rank != 4 || w.dtype != KITE_FLOAT32 || !w.is_constant || w.shape.rank != 4) return;
+    const int32_t channels = x.shape.dims[3];
+    if (o->groups() != channels || w.shape.dims[0] != channels || w.shape.dims[3] != 1) return;
+    const float* bias = nullptr;
+    if (op->inputs()->size() > 2 && op->inputs()->Get(2) >= 0) bias = it.tensor(op->inputs()->Get(2)).As<const float>();
+    AddDepthwiseMoments(*o, x.As<const float>(), x.shape.dims, w.As<const float>(), w.shape.dims[1], w.shape.dims[2], bias,
+                        &(*moments)[i]);
+  };
   std::vector<RangeObserver> observers(static_cast<size_t>(it.num_tensors()));
   const auto observe = [&](int32_t t) {
     const Tensor& tensor = it.tensor(t);
@@ -29,6 +48,8 @@ std::vector<RangeObserver> Calibrate(const std::vector<uint8_t>& model_bytes, co
       }
       const Node& node = it.node(op);
       for (int32_t o = 0; o < node.num_outputs; ++o) observe(node.outputs[o]);
+    }, [&](int32_t op) {
+      if (moments != nullptr) observe_taps(op);
     });
     if (progress) progress(s + 1, total);
   }

@@ -90,7 +90,11 @@ class Search {
   MixedPrecisionChoice Finish();
 
  private:
-  double Simulate(const std::vector<R>& rounding, size_t samples);
+  // The worst output SQNR on the first `samples` samples with activations
+  // rounded as `rounding` says and the weights of every op below float
+  // rounded.
+  double Simulate(const std::vector<R>& rounding, const std::vector<int>& level, size_t samples);
+  std::vector<bool> WeightsRounded(const std::vector<int>& level) const;
   void Step() {
     if (progress_) progress_(++done_, std::max(done_, total_));
   }
@@ -103,7 +107,11 @@ class Search {
   std::vector<double> time_16x8_, time_float_;  // what each level adds over int8, in int8 MAC times
   std::vector<bool> has_16x8_;
   double model_time_ = 0;
-  std::vector<std::vector<int32_t>> needs_;  // per point: the ops to promote
+  // Candidates: the activation points, then the conv/FCs' weights
+  // (sim.weight_ops(), point count + w): keeping weights exact takes the op
+  // to float.
+  size_t activations_ = 0;
+  std::vector<std::vector<int32_t>> needs_;  // per candidate: the ops to promote
   std::vector<std::vector<std::vector<float>>> inputs_, clean_;
   std::vector<double> alone_;
   std::vector<size_t> order_;
@@ -149,9 +157,11 @@ Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats,
     }
   }
   for (const RoundingPoint& p : points) needs_.push_back(OpsToPromote(run, p, readers));
+  activations_ = points.size();
+  for (const WeightRounding& w : sim.weight_ops()) needs_.push_back({w.op_int8});
   level_.assign(n, kInt8Level);
   rounding_.assign(points.size(), R::kInt8);
-  total_ = points.size() + 1;
+  total_ = needs_.size() + 1;
 }
 
 void Search::AddSample(std::vector<std::vector<float>> input) {
@@ -161,7 +171,14 @@ void Search::AddSample(std::vector<std::vector<float>> input) {
   Step();
 }
 
-double Search::Simulate(const std::vector<R>& rounding, size_t samples) {
+std::vector<bool> Search::WeightsRounded(const std::vector<int>& level) const {
+  std::vector<bool> rounded;
+  for (const WeightRounding& w : sim_.weight_ops()) rounded.push_back(level[w.op_int8] != kFloatLevel);
+  return rounded;
+}
+
+double Search::Simulate(const std::vector<R>& rounding, const std::vector<int>& level, size_t samples) {
+  sim_.RoundWeights(WeightsRounded(level));
   std::vector<ErrorStats> errors;
   for (size_t s = 0; s < samples; ++s) {
     AccumulateErrors(clean_[s], sim_.RunMixed(inputs_[s], [&](size_t p) { return rounding[p]; }), &errors);
@@ -172,16 +189,24 @@ double Search::Simulate(const std::vector<R>& rounding, size_t samples) {
 
 void Search::Rank() {
   // Ranking each rounding alone needs one sample: its order, not its value,
-  // is what counts.
+  // is what counts. Activations alone with float weights, then each op's
+  // weights alone with exact activations.
   const size_t points = rounding_.size();
-  alone_.resize(points);
+  const std::vector<int> all_float(level_.size(), kFloatLevel);
+  alone_.resize(needs_.size());
   for (size_t p = 0; p < points; ++p) {
     std::vector<R> rounding(points, R::kExact);
     rounding[p] = R::kInt8;
-    alone_[p] = Simulate(rounding, 1);
+    alone_[p] = Simulate(rounding, all_float, 1);
   }
-  choice_.all_int8_db = choice_.chosen_db = Simulate(rounding_, inputs_.size());
-  order_.resize(points);
+  const std::vector<WeightRounding>& weight_ops = sim_.weight_ops();
+  for (size_t w = 0; w < weight_ops.size(); ++w) {
+    std::vector<int> level = all_float;
+    level[weight_ops[w].op_int8] = kInt8Level;
+    alone_[points + w] = Simulate(std::vector<R>(points, R::kExact), level, 1);
+  }
+  choice_.all_int8_db = choice_.chosen_db = Simulate(rounding_, level_, inputs_.size());
+  order_.resize(needs_.size());
   std::iota(order_.begin(), order_.end(), 0);
   std::stable_sort(order_.begin(), order_.end(), [&](size_t a, size_t b) { return alone_[a] < alone_[b]; });
 }
@@ -204,7 +229,10 @@ void Search::Pass(bool to_float) {
     double trial_time = spent_time_;
     for (size_t taken = 0; taken < group && next < order_.size(); ++next) {
       const size_t p = order_[next];
-      const bool eligible = to_float ? rounding_[p] != R::kExact : rounding_[p] == R::kInt8;
+      // Weights only change in float; an activation is promoted one level.
+      const bool eligible = p >= activations_ ? to_float && level_[needs_[p][0]] != kFloatLevel
+                            : to_float            ? rounding_[p] != R::kExact
+                                                  : rounding_[p] == R::kInt8;
       if (!eligible || alone_[p] >= options_.target_sqnr_db + 20) continue;  // harmless alone: not worth it
       uint64_t macs = 0;
       double time = 0;
@@ -229,7 +257,7 @@ void Search::Pass(bool to_float) {
       trial[q] = std::all_of(need.begin(), need.end(), [&](int32_t op) { return trial_level[op] == kFloatLevel; }) ? R::kExact
                                                                                                                  : R::kInt16;
     }
-    const double db = Simulate(trial, inputs_.size());
+    const double db = Simulate(trial, trial_level, inputs_.size());
     if (db < choice_.chosen_db) continue;
     rounding_ = trial;
     level_ = trial_level;
@@ -249,6 +277,7 @@ MixedPrecisionChoice Search::Finish() {
     if (level_[i] == k16x8Level) choice_.int16_macs += macs_[i];
   }
   choice_.activations_kept = static_cast<int>(rounding_.size() - std::count(rounding_.begin(), rounding_.end(), R::kInt8));
+  sim_.RoundWeights(std::vector<bool>(sim_.weight_ops().size(), false));
   return choice_;
 }
 

@@ -2,17 +2,18 @@
 // float so that its outputs stay within a target SQNR of the float model,
 // spending at most a share of the model's multiply-accumulates on float.
 //
-// Each int8 activation's rounding is simulated alone on the first
-// calibration sample (analysis/rounding_simulation.h); the most harmful go
-// first. Keeping an activation exact means promoting the op computing it and
-// every op reading it (through ops that only move it) to float; with
-// use_16x8, first to 16x8 where the op has a 16x8 kernel (int16 activations,
-// int8 weights, integer MACs; simulated at its int16 scale), then a second
-// pass takes what 16x8 did not fix on to float. Activations join in groups
-// (about 24 judgements per pass); a group is kept when the simulated worst
-// output SQNR on all samples does not fall. It stops at the target or when
-// the budgets (float MACs, estimated slowdown) are spent. Weights stay
-// float in the simulation.
+// Each int8 activation's rounding, and each conv/FC's int8 weights, are
+// simulated alone on the first calibration sample
+// (analysis/rounding_simulation.h); the most harmful go first. Keeping an
+// activation exact means promoting the op computing it and every op reading
+// it (through ops that only move it) to float; with use_16x8, first to 16x8
+// where the op has a 16x8 kernel (int16 activations, int8 weights, integer
+// MACs; simulated at its int16 scale), then a second pass takes what 16x8
+// did not fix on to float. Keeping weights exact means float. Candidates
+// join in groups (about 24 judgements per pass); a group is kept when the
+// simulated worst output SQNR on all samples, every op below float with its
+// int8 weights, does not fall. It stops at the target or when the budgets
+// (float MACs, estimated slowdown) are spent.
 #ifndef KITE_CONVERTER_QUANTIZE_MIXED_PRECISION_H_
 #define KITE_CONVERTER_QUANTIZE_MIXED_PRECISION_H_
 
@@ -35,9 +36,7 @@ struct MixedPrecisionOptions {
   // every machine.
   double max_slowdown = 0.15;
   // Promote convs/FCs and element-wise ops to 16x8 first. Off by default:
-  // 16x8 runs the reference kernels for now, and the simulation keeps
-  // weights float, so it cannot see that 16x8 leaves the int8 weights'
-  // rounding (M-LSD-large's offsets: 18 dB with float heads, 7 with 16x8).
+  // 16x8 runs the reference kernels for now.
   bool use_16x8 = false;
 };
 

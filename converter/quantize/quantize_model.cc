@@ -102,6 +102,7 @@ class Quantizer {
   int32_t Int16Constant(int32_t t);
   void Compact();
   void CorrectBias(schema::OperatorT& op, int32_t float_input, int32_t float_weights);
+  bool RoundedWithData(const std::vector<float>& w, const std::vector<float>& scales, std::vector<int8_t>* q);
 
   schema::ModelT& m_;
   const std::vector<RangeObserver>& stats_;
@@ -118,8 +119,38 @@ class Quantizer {
   std::map<std::pair<int32_t, schema::DataType>, int32_t> converted_;
   std::map<std::pair<int32_t, int>, int32_t> quantized_constants_;
   std::vector<float> last_weight_scales_;
+  size_t op_index_ = 0;         // the float model's op being quantized
+  int32_t op_float_input_ = -1;  // and its float input tensor
   QuantizeReport report_;
 };
+
+// The op's weights rounded by weight_rounding.h where calibration gave its
+// taps' moments; false (nothing written) otherwise.
+bool Quantizer::RoundedWithData(const std::vector<float>& w, const std::vector<float>& scales, std::vector<int8_t>* q) {
+  if (!o_.round_weights_with_data || o_.tap_moments == nullptr || op_index_ >= o_.tap_moments->size()) return false;
+  const TapMoments& m = (*o_.tap_moments)[op_index_];
+  if (m.empty() || w.size() != static_cast<size_t>(m.channels) * m.taps || scales.size() != static_cast<size_t>(m.channels)) {
+    return false;
+  }
+  // Bias correction removes the error's mean: centre on the input channel's
+  // mean, as it does.
+  const std::vector<double>* mean = nullptr;
+  if (o_.bias_correction && op_float_input_ >= 0 && stats_[op_float_input_].channel_means().size() == scales.size()) {
+    mean = &stats_[op_float_input_].channel_means();
+  }
+  for (int32_t c = 0; c < m.channels; ++c) {
+    const std::vector<double> h = m.Covariance(c, mean != nullptr ? (*mean)[c] : 0.0);
+    const size_t at = static_cast<size_t>(c) * m.taps;
+    std::vector<int8_t> levels;
+    if (h.empty()) {
+      for (int32_t k = 0; k < m.taps; ++k) levels.push_back(static_cast<int8_t>(std::clamp(std::nearbyint(w[at + k] / scales[c]), -127.0f, 127.0f)));
+    } else {
+      levels = RoundWithData(&w[at], m.taps, scales[c], h);
+    }
+    std::copy(levels.begin(), levels.end(), q->begin() + static_cast<std::ptrdiff_t>(at));
+  }
+  return true;
+}
 
 std::optional<AffineParams> Quantizer::Calibrated(int32_t t, bool near_output) {
   const schema::TensorT& tensor = *m_.tensors[t];
@@ -341,9 +372,11 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
       }
     }
     const size_t per_channel = v.size() / static_cast<size_t>(channels);
-    for (size_t i = 0; i < v.size(); ++i) {
-      const float s = scales.size() == 1 ? scales[0] : scales[i / per_channel];
-      q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(v[i] / s), -127.0f, 127.0f));
+    if (given != o_.weight_scales.end() || !RoundedWithData(v, scales, &q)) {
+      for (size_t i = 0; i < v.size(); ++i) {
+        const float s = scales.size() == 1 ? scales[0] : scales[i / per_channel];
+        q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(v[i] / s), -127.0f, 127.0f));
+      }
     }
     SetQuant(out, scales, {}, 0);  // symmetric: no zero points stored
     last_weight_scales_ = scales;
@@ -567,6 +600,8 @@ QuantizeReport Quantizer::Run() {
     const bool int8 = int8_op_[i];
     const schema::DataType type = int16_op_[i] ? schema::DataType_INT16 : int8 ? schema::DataType_INT8 : schema::DataType_FLOAT32;
     const std::vector<int32_t> float_inputs = op->inputs;
+    op_index_ = i;
+    op_float_input_ = float_inputs.empty() ? -1 : float_inputs[0];
     for (size_t slot = 0; slot < op->inputs.size(); ++slot) {
       const int32_t t = op->inputs[slot];
       if (t < 0) continue;

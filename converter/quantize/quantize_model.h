@@ -25,6 +25,7 @@
 
 #include "kite_generated.h"
 #include "quantize/range_observer.h"
+#include "quantize/weight_rounding.h"
 
 namespace kite {
 namespace converter {
@@ -41,6 +42,11 @@ struct QuantizeOptions {
   // shift a conv's output channel o by sum e[o, ...] * E[x[c]]; subtract that
   // from the bias, E[x] per input channel taken from calibration.
   bool bias_correction = true;
+  // Round conv weights with data (quantize/weight_rounding.h) where
+  // `tap_moments` (by the float model's op index, from calibration) has the
+  // op's; nearest elsewhere.
+  bool round_weights_with_data = true;
+  const std::vector<TapMoments>* tap_moments = nullptr;
   std::set<std::string> keep_float;  // ONNX node names to run in float
   std::set<std::string> mixed_precision_float;  // the same, chosen by the mixed-precision search
   std::set<std::string> int16_ops;  // ONNX node names to run in 16x8 (int16 activations)

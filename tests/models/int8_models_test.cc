@@ -360,6 +360,7 @@ TEST(Int8Table, DISABLED_NineModelsFiveMethods) {
     reference.Run({photo}, [](int32_t) {});
     for (size_t o = 0; o < reference.model().outputs()->size(); ++o) want.push_back(reference.TensorValues(reference.model().outputs()->Get(o)->tensor()));
     std::vector<converter::RangeObserver> stats;
+    std::vector<converter::TapMoments> moments;
     std::string row = std::string("| ") + m.name, sizes, sqnrs;
     std::string task, kept;
     for (const converter::RangeMethod method : {converter::RangeMethod::kMinMax, converter::RangeMethod::kPercentile, converter::RangeMethod::kEntropy,
@@ -369,6 +370,7 @@ TEST(Int8Table, DISABLED_NineModelsFiveMethods) {
       options.quantization.calibration = calib;
       options.quantization.quantize.method = method;
       options.quantization.stats = &stats;
+      options.quantization.tap_moments = &moments;
       converter::ConvertReport report;
       const std::vector<uint8_t> bytes = converter::ConvertOnnx(onnx, options, &report);
       converter::TracedRun run(bytes);
