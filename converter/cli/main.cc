@@ -90,9 +90,10 @@ int main(int argc, char** argv) {
   bool no_equalize = false, no_bias_correction = false, no_pack = false;
   std::string weight_rounding = "data";
   convert->add_option("--weight-rounding", weight_rounding,
-                      "how int8 weights round: data (each depthwise conv channel's weights chosen to minimize its "
-                      "output error over the calibration taps, where the fused activation does not clip; other convs "
-                      "nearest) or nearest (default: data)")
+                      "how int8 weights round: data (each conv/FC output channel's weights, each rounded down or up, "
+                      "chosen to minimize its output error over the calibration patches where the fused activation "
+                      "does not clip; grouped, transposed and convs of more than 1024 taps round to nearest) or "
+                      "nearest (default: data)")
       ->check(CLI::IsMember({"data", "nearest"}));
   convert->add_flag("--no-equalize", no_equalize,
                     "skip cross-layer equalization of depthwise -> conv pairs (rescales channels so int8 ranges fit)");

@@ -20,6 +20,7 @@ struct Params {
 };
 
 struct ConvQuant {
+  const schema::TensorT* weights = nullptr;  // int8, in Kite's layout (lower_to_kite.cc)
   std::vector<float> weight_scales;
   bool per_channel = false;
   const schema::TensorT* bias = nullptr;  // int32
@@ -36,8 +37,8 @@ class QdqWriter {
     for (const auto& t : m.tensors) {
       if (t->type != schema::DataType_INT8 || !t->quantization) continue;
       if (t->buffer != 0) {
-        // A constant operand of an int8 op (not conv weights, which are
-        // written per channel from the float weights).
+        // A constant operand of an int8 op (conv and FC weights are
+        // written per channel by QuantizedWeights).
         if (t->quantization->scale.size() == 1 && !t->quantization->zero_point.empty() && t->name.size() > 5) constants_[t->name.substr(0, t->name.size() - 5)] = t.get();
         continue;
       }
@@ -55,6 +56,7 @@ class QdqWriter {
       const schema::TensorT& w = *m.tensors[op->inputs[1]];
       if (w.type != schema::DataType_INT8) continue;
       ConvQuant q;
+      q.weights = &w;
       q.weight_scales = w.quantization->scale;
       q.per_channel = q.weight_scales.size() > 1;
       if (op->inputs.size() > 2 && op->inputs[2] >= 0) q.bias = m.tensors[op->inputs[2]].get();
@@ -199,18 +201,38 @@ std::string QdqWriter::Read(int value) {
   return it != read_names_.end() ? it->second : Written(value);
 }
 
-std::string QdqWriter::QuantizedWeights(const Node& n, const Value& w, const ConvQuant& q, int64_t axis) {
-  // The same rounding as the quantizer: q = clamp(round(w / s), -127, 127).
-  const std::vector<int64_t>& shape = w.shape;
-  const Shape64 strides = Strides(shape);
-  std::vector<int8_t> ints(w.constant->floats.size());
-  for (size_t i = 0; i < ints.size(); ++i) {
-    const size_t c = q.per_channel ? (i / strides[axis]) % shape[axis] : 0;
-    if (q.per_channel && q.weight_scales.size() != static_cast<size_t>(shape[axis])) {
-      throw ConversionError(n, "per-channel weights of a grouped transposed convolution cannot be written as QDQ");
-    }
-    ints[i] = static_cast<int8_t>(std::clamp(std::nearbyint(w.constant->floats[i] / q.weight_scales[c]), -127.0f, 127.0f));
+// Where ONNX weight element `i` (shape `onnx`) lies in Kite's layout: conv
+// [out, kh, kw, in / groups] from ONNX [out, in / groups, kh, kw]; transposed
+// conv the same from ONNX [in, out / groups, kh, kw]; FC [cols, k] from
+// MatMul's [k, cols] (Gemm with transB already is [cols, k]).
+size_t KiteWeightIndex(const std::string& op, const Shape64& onnx, int64_t groups, bool trans_b, size_t i) {
+  const int64_t n = static_cast<int64_t>(i);
+  if (op == "MatMul" || op == "Gemm") {
+    if (trans_b) return i;
+    const int64_t cols = onnx[1], k = onnx[0];
+    return static_cast<size_t>((n % cols) * k + n / cols);
   }
+  const int64_t kh = onnx[2], kw = onnx[3];
+  const int64_t x = n % kw, y = (n / kw) % kh, b = (n / (kw * kh)) % onnx[1], a = n / (kw * kh * onnx[1]);
+  if (op == "Conv") return static_cast<size_t>(((a * kh + y) * kw + x) * onnx[1] + b);
+  const int64_t in_g = onnx[0] / groups, oc = (a / in_g) * onnx[1] + b;
+  return static_cast<size_t>(((oc * kh + y) * kw + x) * in_g + a % in_g);
+}
+
+std::string QdqWriter::QuantizedWeights(const Node& n, const Value& w, const ConvQuant& q, int64_t axis) {
+  // Kite's own int8 weights, which calibration may have rounded with data
+  // (weight_rounding.h): rounding the float weights again would differ.
+  const std::vector<int64_t>& shape = w.shape;
+  if (q.per_channel && q.weight_scales.size() != static_cast<size_t>(shape[axis])) {
+    throw ConversionError(n, "per-channel weights of a grouped transposed convolution cannot be written as QDQ");
+  }
+  const std::vector<uint8_t>& data = m_.buffers[q.weights->buffer]->data;
+  if (data.size() != w.constant->floats.size()) throw ConversionError(n, "its int8 weights do not match its float weights");
+  const int8_t* kite = reinterpret_cast<const int8_t*>(data.data());
+  const int64_t groups = n.Int("group", 1);
+  const bool trans_b = n.op_type == "Gemm" && n.Int("transB", 0) != 0;
+  std::vector<int8_t> ints(data.size());
+  for (size_t i = 0; i < ints.size(); ++i) ints[i] = kite[KiteWeightIndex(n.op_type, shape, groups, trans_b, i)];
   const std::string name = w.name + "/" + n.name;
   Initializer(name + "/int8", shape, onnx::TensorProto_DataType_INT8, ints.data(), ints.size());
   const std::vector<int64_t> scale_dims = q.per_channel ? std::vector<int64_t>{static_cast<int64_t>(q.weight_scales.size())} : std::vector<int64_t>{};

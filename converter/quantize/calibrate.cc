@@ -12,19 +12,33 @@ std::vector<RangeObserver> Calibrate(const std::vector<uint8_t>& model_bytes, co
   const Interpreter& it = run.interpreter();
   const schema::Model& model = run.model();
   if (moments != nullptr) moments->assign(model.operators()->size(), TapMoments{});
-  // A depthwise conv's input, before it runs (the planner may give its
+  // A conv's or FC's input, before it runs (the planner may give its
   // output the input's bytes afterwards).
   const auto observe_taps = [&](int32_t i) {
     const schema::Operator* op = model.operators()->Get(i);
-    const schema::Conv2DOptions* o = op->options_as_Conv2DOptions();
-    if (op->opcode() != schema::OpCode_CONV_2D || o == nullptr || op->inputs()->size() < 2) return;
+    if (op->inputs()->size() < 2) return;
     const Tensor& x = it.tensor(op->inputs()->Get(0));
     const Tensor& w = it.tensor(op->inputs()->Get(1));
-    if (x.dtype != KITE_FLOAT32 || x.shape.rank != 4 || w.dtype != KITE_FLOAT32 || !w.is_constant || w.shape.rank != 4) return;
-    const int32_t channels = x.shape.dims[3];
-    if (o->groups() != channels || w.shape.dims[0] != channels || w.shape.dims[3] != 1) return;
+    if (x.dtype != KITE_FLOAT32 || x.shape.rank < 1 || w.dtype != KITE_FLOAT32 || !w.is_constant) return;
+    const int32_t channels = x.shape.dims[x.shape.rank - 1];
     const float* bias = nullptr;
     if (op->inputs()->size() > 2 && op->inputs()->Get(2) >= 0) bias = it.tensor(op->inputs()->Get(2)).As<const float>();
+    if (op->opcode() == schema::OpCode_FULLY_CONNECTED) {
+      const schema::FullyConnectedOptions* fc = op->options_as_FullyConnectedOptions();
+      if (fc != nullptr && w.shape.rank == 2 && w.shape.dims[1] == channels) {
+        AddDenseMoments(nullptr, x.As<const float>(), x.shape.dims, x.shape.rank, w.As<const float>(), w.shape.dims[0], 1, 1,
+                        bias, fc->activation_min(), fc->activation_max(), &(*moments)[i]);
+      }
+      return;
+    }
+    const schema::Conv2DOptions* o = op->options_as_Conv2DOptions();
+    if (op->opcode() != schema::OpCode_CONV_2D || o == nullptr || x.shape.rank != 4 || w.shape.rank != 4) return;
+    if (o->groups() == 1 && w.shape.dims[3] == channels) {
+      AddDenseMoments(o, x.As<const float>(), x.shape.dims, 4, w.As<const float>(), w.shape.dims[0], w.shape.dims[1],
+                      w.shape.dims[2], bias, o->activation_min(), o->activation_max(), &(*moments)[i]);
+      return;
+    }
+    if (o->groups() != channels || w.shape.dims[0] != channels || w.shape.dims[3] != 1) return;
     AddDepthwiseMoments(*o, x.As<const float>(), x.shape.dims, w.As<const float>(), w.shape.dims[1], w.shape.dims[2], bias,
                         &(*moments)[i]);
   };

@@ -129,25 +129,35 @@ class Quantizer {
 bool Quantizer::RoundedWithData(const std::vector<float>& w, const std::vector<float>& scales, std::vector<int8_t>* q) {
   if (!o_.round_weights_with_data || o_.tap_moments == nullptr || op_index_ >= o_.tap_moments->size()) return false;
   const TapMoments& m = (*o_.tap_moments)[op_index_];
-  if (m.empty() || w.size() != static_cast<size_t>(m.channels) * m.taps || scales.size() != static_cast<size_t>(m.channels)) {
+  if (m.empty() || scales.empty() || w.size() % scales.size() != 0 || w.size() / scales.size() != static_cast<size_t>(m.taps)) {
     return false;
   }
-  // Bias correction removes the error's mean: centre on the input channel's
-  // mean, as it does.
-  const std::vector<double>* mean = nullptr;
-  if (o_.bias_correction && op_float_input_ >= 0 && stats_[op_float_input_].channel_means().size() == scales.size()) {
-    mean = &stats_[op_float_input_].channel_means();
+  const size_t rows = scales.size(), taps = static_cast<size_t>(m.taps);
+  const bool depthwise = m.depthwise;
+  const bool per_row = m.channels > 1;
+  if (per_row ? static_cast<size_t>(m.channels) != rows : m.channels != 1) return false;
+  // Bias correction removes the error's mean: centre each tap on its input
+  // channel's mean, as it does.
+  const std::vector<double>* channel_mean = nullptr;
+  if (o_.bias_correction && op_float_input_ >= 0 && !stats_[op_float_input_].channel_means().empty()) {
+    channel_mean = &stats_[op_float_input_].channel_means();
   }
-  for (int32_t c = 0; c < m.channels; ++c) {
-    const std::vector<double> h = m.Covariance(c, mean != nullptr ? (*mean)[c] : 0.0);
-    const size_t at = static_cast<size_t>(c) * m.taps;
-    std::vector<int8_t> levels;
-    if (h.empty()) {
-      for (int32_t k = 0; k < m.taps; ++k) levels.push_back(static_cast<int8_t>(std::clamp(std::nearbyint(w[at + k] / scales[c]), -127.0f, 127.0f)));
-    } else {
-      levels = RoundWithData(&w[at], m.taps, scales[c], h);
-    }
-    std::copy(levels.begin(), levels.end(), q->begin() + static_cast<std::ptrdiff_t>(at));
+  const auto tap_means = [&](size_t row) {
+    std::vector<double> mean;
+    if (channel_mean == nullptr) return mean;
+    const size_t in = channel_mean->size();
+    for (size_t k = 0; k < taps; ++k) mean.push_back(depthwise ? (row < in ? (*channel_mean)[row] : 0.0) : (*channel_mean)[k % in]);
+    return mean;
+  };
+  // H is estimated from the patches: ask for twice as many as there are
+  // taps, or round to nearest.
+  std::unique_ptr<DataRounding> shared;
+  if (!per_row) shared = std::make_unique<DataRounding>(m.Covariance(0, tap_means(0), 2.0 * taps), m.taps);
+  for (size_t r = 0; r < rows; ++r) {
+    std::vector<int8_t> levels =
+        per_row ? DataRounding(m.Covariance(static_cast<int32_t>(r), tap_means(r), 2.0 * taps), m.taps).Round(&w[r * taps], scales[r])
+                : shared->Round(&w[r * taps], scales[r]);
+    std::copy(levels.begin(), levels.end(), q->begin() + static_cast<std::ptrdiff_t>(r * taps));
   }
   return true;
 }

@@ -315,16 +315,16 @@ std::vector<AccuracyCase> Cases(bool mixed) {
   std::vector<AccuracyCase> cases = {
       {"BlazeFaceFront", Task::kFaces, false, 11, true, t},
       {"BlazeFaceBack", Task::kFaces, false, 4.5, mixed, t},
-      {"MlsdTiny320", Task::kLineCentres, false, 9, !mixed, t},
+      {"MlsdTiny320", Task::kLineCentres, false, 10, !mixed, t},
       {"PpOcrCls", Task::kTextClass, true, 18, true, t},
   };
 #ifndef KITE_SANITIZED_BUILD
   const std::vector<AccuracyCase> heavy = {
-      {"MlsdLarge320", Task::kLineCentres, false, mixed ? 17.5 : 5, true, t},
-      {"MlsdTiny512", Task::kLineCentres, false, 7, true, t},
-      {"MlsdLarge512", Task::kLineCentres, false, mixed ? 16.0 : 9.0, true, t},
-      {"PpOcrDet", Task::kTextMask, false, mixed ? 4.0 : 1.0, false, t},
-      {"PpOcrRec", Task::kTextString, true, mixed ? 12.5 : 9, false, t},
+      {"MlsdLarge320", Task::kLineCentres, false, mixed ? 17.5 : 10, true, t},
+      {"MlsdTiny512", Task::kLineCentres, false, 9, true, t},
+      {"MlsdLarge512", Task::kLineCentres, false, mixed ? 16.0 : 10, true, t},
+      {"PpOcrDet", Task::kTextMask, false, mixed ? 6.0 : 2.5, false, t},
+      {"PpOcrRec", Task::kTextString, true, mixed ? 10.5 : 9, false, t},
   };
   cases.insert(cases.end(), heavy.begin(), heavy.end());
 #endif
@@ -337,11 +337,14 @@ INSTANTIATE_TEST_SUITE_P(Default, Int8Accuracy, ::testing::ValuesIn(Cases(false)
 INSTANTIATE_TEST_SUITE_P(TargetSqnr30, Int8Accuracy, ::testing::ValuesIn(Cases(true)), CaseName);
 
 #ifndef KITE_SANITIZED_BUILD
-// --mixed-16x8 where it helps today: PP-OCR rec reads the title as float
-// does (21.5 dB in one run, against 13.6 and a misreading with float-only
-// promotion). Elsewhere it is not better than float (README).
+// --mixed-16x8 where it helps today: PP-OCR rec at 20.3 dB in one run
+// against 12.4 with float-only promotion, reading the title as float does.
+// The answer is not guarded: calibration runs the host's float kernels, and
+// another machine's rounding can tip it.
+// M-LSD-large-320 gains too (README); not a case here, its search and
+// reference 16x8 kernels would add minutes to ctest.
 INSTANTIATE_TEST_SUITE_P(Mixed16x8, Int8Accuracy,
-                         ::testing::Values(AccuracyCase{"PpOcrRec", Task::kTextString, true, 19.0, true, 30, true}), CaseName);
+                         ::testing::Values(AccuracyCase{"PpOcrRec", Task::kTextString, true, 16.0, false, 30, true}), CaseName);
 #endif
 
 // The page's lines, found without knowing the page: the protocol's
