@@ -260,7 +260,7 @@ kite_status Interpreter::PrepareNodes() {
     ctx.set_int8_ukernels(int8_ukernels_);
     ctx.set_kernels(kernels_);
     const bool int16 = TouchesInt16(*node, tensors_);
-    const PrepareFn prepare = int16 ? LookupPrepareInt16(op->opcode()) : LookupPrepare(op->opcode(), kernels_);
+    const PrepareFn prepare = int16 ? LookupPrepareInt16(op->opcode(), kernels_) : LookupPrepare(op->opcode(), kernels_);
     if (prepare == nullptr && int16) {
       return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "this runtime has no int16 (16x8) kernel for this op");
     }
@@ -268,11 +268,11 @@ kite_status Interpreter::PrepareNodes() {
       return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "this runtime has no kernel for op code %d",
                       static_cast<int>(op->opcode()));
     }
-    if (int16) {
-      ctx.Decline("16x8 ops run the reference kernels");
-    } else if (kernels_ == KernelSet::kReference) {
+    if (kernels_ == KernelSet::kReference) {
       ctx.Decline("reference kernels requested");
-    } else if (prepare == LookupPrepare(op->opcode(), KernelSet::kReference)) {
+    } else if (int16 && prepare == LookupPrepareInt16(op->opcode(), KernelSet::kReference)) {
+      ctx.Decline("16x8: this op has only a reference kernel");
+    } else if (!int16 && prepare == LookupPrepare(op->opcode(), KernelSet::kReference)) {
       ctx.Decline(kernels_ == KernelSet::kPortable ? "no portable optimized kernel for this op"
                                                    : "no optimized kernel for this op in this build");
     }

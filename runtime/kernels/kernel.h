@@ -118,9 +118,11 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set);
 
 // The prepare function of an op that reads or writes an int16 tensor (the
 // 16x8 scheme), or nullptr when the op has no 16x8 kernel. Kept apart so
-// that no int8 or float kernel ever sees an int16 tensor. Reference kernels
-// only, in every kernel set, for now.
-PrepareFn LookupPrepareInt16(schema::OpCode opcode);
+// that no int8 or float kernel ever sees an int16 tensor. Outside the
+// reference set, Conv2D, FullyConnected, Add, Sub, Mul, Quantize and the
+// piecewise-linear element-wise functions have Kite's portable optimized
+// kernels; every other 16x8 op runs its reference kernel.
+PrepareFn LookupPrepareInt16(schema::OpCode opcode, KernelSet set);
 
 // True when the op may write its output over input `input` at the same
 // offset, provided that input's last use is this op.

@@ -174,7 +174,7 @@ class Conv2DTester {
     const ScopedKernelSet kernels(set_);
     const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
     ASSERT_EQ(r.status, KITE_OK) << r.error;
-    EXPECT_EQ(r.kernels[0], "reference/conv2d_16x8");
+    EXPECT_EQ(r.kernels[0], ExpectedInt16Kernel());
 
     const int qmin = std::isinf(c_.act_min) ? -32768 : SpecRoundToInt16(c_.act_min / out_scale);
     const int qmax = std::isinf(c_.act_max) ? 32767 : SpecRoundToInt16(c_.act_max / out_scale);
@@ -201,6 +201,16 @@ class Conv2DTester {
   }
 
  private:
+  // Outside the reference set, one-group and depthwise (one output per
+  // channel) convs run Kite's optimized 16x8 kernel; other groupings the
+  // reference.
+  std::string ExpectedInt16Kernel() const {
+    if (set_ == KernelSet::kReference) return "reference/conv2d_16x8";
+    if (c_.groups == 1) return "optimized/conv2d_16x8";
+    if (c_.groups == c_.in_c && c_.out_c == c_.in_c) return "optimized/depthwise_conv2d_16x8";
+    return "reference/conv2d_16x8";
+  }
+
   // With the optimized set, the case must really run the optimized kernel
   // when the build has one (otherwise the check would be the reference's).
   void ExpectKernel(const RunResult& r) const {
@@ -233,6 +243,11 @@ std::vector<Conv2DCase> Cases() {
   c = {}; c.name = "Relu6"; c.act_min = 0.0f; c.act_max = 6.0f; cases.push_back(c);
   c = {}; c.name = "Clip"; c.act_min = -2.0f; c.act_max = 4.0f; cases.push_back(c);
   c = {}; c.name = "NoBias"; c.bias = false; cases.push_back(c);
+  // Wide: a pointwise conv whose 600 input channels split the optimized
+  // 16x8 kernel's int32 sums (511 terms at most) over two output-channel
+  // blocks, and a 5x5 depthwise conv over more channels than one pass holds.
+  c = {}; c.name = "WidePointwise"; c.in_h = 3; c.in_w = 4; c.in_c = 600; c.out_c = 70; c.kernel_h = c.kernel_w = 1; cases.push_back(c);
+  c = {}; c.name = "WideDepthwise5x5"; c.in_c = c.out_c = c.groups = 300; c.kernel_h = c.kernel_w = 5; c.pad_top = c.pad_left = c.pad_bottom = c.pad_right = 2; cases.push_back(c);
   c = {}; c.name = "Batch2Rect"; c.batch = 2; c.kernel_h = 1; c.kernel_w = 5; c.pad_left = c.pad_right = 2; cases.push_back(c);
   return cases;
 }

@@ -1,5 +1,6 @@
 // Add/Sub/Mul/Div with broadcasting, and the element-wise functions, against
-// double-precision math (float) and the quantization specification (int8).
+// double-precision math (float) and the quantization specification (int8,
+// int16).
 #include <cmath>
 #include <functional>
 
@@ -13,7 +14,7 @@ namespace {
 struct BinaryCase {
   schema::OpCode op;
   std::vector<int32_t> a, b, out;
-  const char* name;
+  std::string name;
 };
 
 std::vector<int64_t> BroadcastIndex(const std::vector<int32_t>& shape, const std::vector<int32_t>& out) {
@@ -116,6 +117,54 @@ TEST_P(Binary, Int8) {
   ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
 }
 
+// 16x8: Add, Sub and Mul of int16 tensors (zero points 0) with a fused ReLU,
+// against the specification's formulas; Div has no int16 kernel and is
+// refused.
+TEST_P(Binary, Int16) {
+  const BinaryCase& c = GetParam();
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  std::vector<int16_t> a(Count(c.a)), b(Count(c.b));
+  for (int16_t& v : a) v = static_cast<int16_t>(rng.Int(-32768, 32767));
+  for (int16_t& v : b) v = static_cast<int16_t>(rng.Int(-32768, 32767));
+  const float sa = 3e-4f, sb = 2e-4f, so = c.op == schema::OpCode_MUL ? 0.1f : 5e-4f;
+  ModelBuilder mb;
+  const int ta = mb.Input("a", schema::DataType_INT16, c.a, PerTensor(sa, 0));
+  const int tb = mb.Input("b", schema::DataType_INT16, c.b, PerTensor(sb, 0));
+  const int ty = mb.Tensor("y", schema::DataType_INT16, c.out, PerTensor(so, 0));
+  schema::BinaryOptionsT o;
+  o.activation_min = 0.0f;
+  mb.Op(c.op, {ta, tb}, {ty}, o);
+  mb.Output(ty);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(a), AsBytes(b)});
+  if (c.op == schema::OpCode_DIV) {
+    EXPECT_EQ(r.status, KITE_ERROR_MODEL_UNSUPPORTED) << r.error;
+    return;
+  }
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  const std::string op_name = c.op == schema::OpCode_ADD ? "add" : c.op == schema::OpCode_SUB ? "sub" : "mul";
+  EXPECT_EQ(r.kernels[0], TestKernelSet() == KernelSet::kReference ? "reference/binary_int16" : "optimized/" + op_name + "_int16");
+  const auto ia = BroadcastIndex(c.a, c.out), ib = BroadcastIndex(c.b, c.out);
+  std::vector<int16_t> expected;
+  for (size_t i = 0; i < ia.size(); ++i) {
+    const int32_t qa = a[ia[i]], qb = b[ib[i]];
+    float v;
+    switch (c.op) {
+      case schema::OpCode_ADD: v = static_cast<float>(qa) * (sa / so) + static_cast<float>(qb) * (sb / so); break;
+      case schema::OpCode_SUB: v = static_cast<float>(qa) * (sa / so) - static_cast<float>(qb) * (sb / so); break;
+      default: v = static_cast<float>(qa * qb) * (sa * sb / so); break;
+    }
+    expected.push_back(SpecRoundToInt16(v, 0, 32767));
+  }
+  const auto actual = FromBytes<int16_t>(r.outputs[0]);
+  ASSERT_EQ(actual.size(), expected.size());
+  int mismatches = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (actual[i] != expected[i] && mismatches++ < 5) ADD_FAILURE() << "element " << i << ": " << actual[i] << " vs " << expected[i];
+  }
+  EXPECT_EQ(mismatches, 0);
+}
+
 // The optimized int8 Add/Sub/Mul against the reference kernel on every pair
 // of int8 inputs, for scale ratios that produce exact .5 ties, with and
 // without a fused ReLU: bit for bit. Three layouts reach every pair: same
@@ -210,8 +259,6 @@ std::vector<BinaryCase> BinaryCases() {
   std::vector<BinaryCase> cases;
   const std::pair<schema::OpCode, const char*> ops[] = {{schema::OpCode_ADD, "Add"}, {schema::OpCode_SUB, "Sub"},
                                                           {schema::OpCode_MUL, "Mul"}, {schema::OpCode_DIV, "Div"}};
-  static std::vector<std::string> names;
-  names.reserve(64);
   for (const auto& op : ops) {
     const struct { std::vector<int32_t> a, b, out; const char* shape; } shapes[] = {
         {{1, 4, 5, 8}, {1, 4, 5, 8}, {1, 4, 5, 8}, "Same"},
@@ -219,10 +266,10 @@ std::vector<BinaryCase> BinaryCases() {
         {{1, 4, 5, 8}, {1, 1, 1, 8}, {1, 4, 5, 8}, "SqueezeExcite"},
         {{2, 1, 5}, {3, 1}, {2, 3, 5}, "BothBroadcast"},
         {{1, 4, 5, 8}, {1}, {1, 4, 5, 8}, "Scalar"},
+        {{1, 40, 40, 8}, {8}, {1, 40, 40, 8}, "LongPerChannel"},  // beyond one tile of the optimized kernels
     };
     for (const auto& s : shapes) {
-      names.push_back(std::string(op.second) + s.shape);
-      cases.push_back({op.first, s.a, s.b, s.out, names.back().c_str()});
+      cases.push_back({op.first, s.a, s.b, s.out, std::string(op.second) + s.shape});
     }
   }
   return cases;
@@ -325,6 +372,37 @@ TEST_P(Unary, Int8AllValues) {
     std::vector<int8_t> expected;
     for (int8_t q : x) expected.push_back(SpecRoundToInt8(c.f(p.si * static_cast<float>(q - p.zi)) / p.so, p.zo));
     ExpectEqualInt8(FromBytes<int8_t>(r.outputs[0]), expected);
+  }
+}
+
+// 16x8: every int16 code (plus 7 more, as a vectorized kernel's tail) under
+// two quantizations, one of which saturates.
+TEST_P(Unary, Int16AllValues) {
+  const UnaryCase& c = GetParam();
+  std::vector<int16_t> x;
+  for (int q = -32768; q <= 32767; ++q) x.push_back(static_cast<int16_t>(q));
+  for (int q : {-32768, -1, 0, 1, 3, 1000, 32767}) x.push_back(static_cast<int16_t>(q));
+  for (const auto& [si, so] : {std::pair<float, float>{8.0f / 32767, 8.0f / 32767}, {4e-4f, 1e-4f}}) {
+    SCOPED_TRACE("scales " + std::to_string(si) + " " + std::to_string(so));
+    ModelBuilder mb;
+    const int32_t n = static_cast<int32_t>(x.size());
+    const int in = mb.Input("x", schema::DataType_INT16, {n}, PerTensor(si, 0));
+    const int out = mb.Tensor("y", schema::DataType_INT16, {n}, PerTensor(so, 0));
+    SetOptions(mb, c.op, in, out);
+    mb.Output(out);
+    const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+    ASSERT_EQ(r.status, KITE_OK) << r.error;
+    const bool libm = c.op == schema::OpCode_SIGMOID || c.op == schema::OpCode_TANH || c.op == schema::OpCode_SQRT;
+    EXPECT_EQ(r.kernels[0], TestKernelSet() == KernelSet::kReference || libm ? "reference/unary_int16" : "optimized/unary_int16");
+    std::vector<int16_t> expected;
+    for (int16_t q : x) expected.push_back(SpecRoundToInt16(c.f(si * static_cast<float>(q)) / so));
+    const std::vector<int16_t> actual = FromBytes<int16_t>(r.outputs[0]);
+    ASSERT_EQ(actual.size(), expected.size());
+    int mismatches = 0;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      if (actual[i] != expected[i] && mismatches++ < 5) ADD_FAILURE() << "code " << x[i] << ": " << actual[i] << " vs " << expected[i];
+    }
+    EXPECT_EQ(mismatches, 0);
   }
 }
 

@@ -1,6 +1,6 @@
 // The 16x8 scheme beyond Conv2D's shapes (conv2d_test.cc): FullyConnected,
 // ConvTranspose2D, an accumulator that int32 could not hold,
-// Quantize/Dequantize to and from int16, HardSwish, Add and Mul, the ops
+// Quantize/Dequantize to and from int16, Add and Mul, the ops
 // that move int16 values, and the refusals (an op without a 16x8 kernel, an
 // int16 tensor with a zero point).
 #include <cmath>
@@ -48,7 +48,8 @@ TEST(Int16x8, FullyConnectedPerChannel) {
   mb.Output(out);
   const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
   ASSERT_EQ(r.status, KITE_OK) << r.error;
-  EXPECT_EQ(r.kernels[0], "reference/fully_connected_16x8");
+  EXPECT_EQ(r.kernels[0], TestKernelSet() == KernelSet::kReference ? "reference/fully_connected_16x8"
+                                                                      : "optimized/fully_connected_16x8");
   std::vector<int16_t> expected;
   for (int row = 0; row < rows; ++row) {
     for (int o = 0; o < out_c; ++o) {
@@ -128,6 +129,40 @@ TEST(Int16x8, AccumulatorBeyondInt32) {
   EXPECT_EQ(FromBytes<int16_t>(r.outputs[0]), (std::vector<int16_t>{expected, static_cast<int16_t>(-expected)}));
 }
 
+// 1200 inputs at the extremes of int16 and int8 in one row: beyond int32
+// (1200 x 32767 x 127 = 5.0e9), and past the optimized kernel's 511-term
+// int32 pieces, whose worst case (511 x 32768 x 127) just fits.
+TEST(Int16x8, LongRowAtTheLimitsSumsExactly) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  const int in_c = 1200, out_c = 3;
+  std::vector<int16_t> x(in_c);
+  for (int16_t& v : x) v = rng.Int(0, 1) != 0 ? 32767 : -32768;
+  std::vector<int8_t> w(out_c * in_c);
+  for (int k = 0; k < in_c; ++k) {
+    w[k] = x[k] > 0 ? 127 : -127;          // every product positive and maximal
+    w[in_c + k] = x[k] > 0 ? -127 : 127;   // every product negative
+    w[2 * in_c + k] = static_cast<int8_t>(rng.Int(-127, 127));
+  }
+  const float si = 1e-4f, ws = 1e-2f, so = 10.0f;
+  ModelBuilder mb;
+  const int in = mb.Input("x", schema::DataType_INT16, {1, in_c}, PerTensor(si, 0));
+  const int wt = mb.Constant("w", schema::DataType_INT8, {out_c, in_c}, w, PerTensor(ws, 0));
+  const int out = mb.Tensor("y", schema::DataType_INT16, {1, out_c}, PerTensor(so, 0));
+  mb.Op(schema::OpCode_FULLY_CONNECTED, {in, wt}, {out});
+  mb.Output(out);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<int16_t> expected;
+  for (int o = 0; o < out_c; ++o) {
+    int64_t acc = 0;
+    for (int k = 0; k < in_c; ++k) acc += int64_t{x[k]} * w[o * in_c + k];
+    if (o == 0) EXPECT_GT(acc, int64_t{INT32_MAX});
+    expected.push_back(SpecRoundToInt16(static_cast<float>(acc) * (si * ws / so)));
+  }
+  ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), expected);
+}
+
 // A hostile bias at the int64 limit wraps (two's complement, as int8's
 // int32 bias does) instead of overflowing: a defined result, no UB.
 TEST(Int16x8, BiasAtTheInt64LimitWraps) {
@@ -158,6 +193,7 @@ TEST(Int16x8, QuantizeDequantize) {
   mb.Output(d);
   const RunResult r = RunModel(mb.Build(), {AsBytes(in)});
   ASSERT_EQ(r.status, KITE_OK) << r.error;
+  EXPECT_EQ(r.kernels[0], TestKernelSet() == KernelSet::kReference ? "reference/quantize_int16" : "optimized/quantize_int16");
   // x / 0.5 = 0, 0.5, 1.5, -0.5, -2.5, 2e6, -2e6, 32767, NaN -> the minimum.
   const std::vector<int16_t> expected = {0, 0, 2, 0, -2, 32767, -32768, 32767, -32768};
   ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), expected);
@@ -195,30 +231,6 @@ TEST(Int16x8, MovesKeepElements) {
   ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), expected);
 }
 
-// HardSwish in int16: the float function of each dequantized value,
-// quantized (HardSwish is exact in float arithmetic: the same on every CPU).
-TEST(Int16x8, HardSwishIsTheFloatFunctionQuantized) {
-  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
-  Random rng(TestSeed());
-  const auto x = RandomInt16s(rng, 4096);
-  const float sx = 8.0f / 32767, sy = 8.0f / 32767;
-  ModelBuilder mb;
-  const int in = mb.Input("x", schema::DataType_INT16, {4096}, PerTensor(sx, 0));
-  const int out = mb.Tensor("y", schema::DataType_INT16, {4096}, PerTensor(sy, 0));
-  mb.Op(schema::OpCode_HARD_SWISH, {in}, {out});
-  mb.Output(out);
-  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
-  ASSERT_EQ(r.status, KITE_OK) << r.error;
-  EXPECT_EQ(r.kernels[0], "reference/unary_int16");
-  std::vector<int16_t> expected;
-  for (int16_t q : x) {
-    const float v = sx * static_cast<float>(q);
-    const float hs = v * std::fmax(0.0f, std::fmin(1.0f, v * (1.0f / 6.0f) + 0.5f));
-    expected.push_back(SpecRoundToInt16(hs / sy));
-  }
-  ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), expected);
-}
-
 // Add and Mul in int16 with a broadcast per-channel operand, as the affine
 // blocks after PP-LCNet's activations are.
 TEST(Int16x8, AddAndMulBroadcast) {
@@ -238,7 +250,7 @@ TEST(Int16x8, AddAndMulBroadcast) {
   mb.Output(prod);
   const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
   ASSERT_EQ(r.status, KITE_OK) << r.error;
-  EXPECT_EQ(r.kernels[0], "reference/binary_int16");
+  EXPECT_EQ(r.kernels[0], TestKernelSet() == KernelSet::kReference ? "reference/binary_int16" : "optimized/add_int16");
   std::vector<int16_t> want_sum, want_prod;
   for (int i = 0; i < n * c; ++i) {
     const int32_t a = x[i], b = k[i % c];

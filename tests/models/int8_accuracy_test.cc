@@ -341,8 +341,8 @@ INSTANTIATE_TEST_SUITE_P(TargetSqnr30, Int8Accuracy, ::testing::ValuesIn(Cases(t
 // against 12.4 with float-only promotion, reading the title as float does.
 // The answer is not guarded: calibration runs the host's float kernels, and
 // another machine's rounding can tip it.
-// M-LSD-large-320 gains too (README); not a case here, its search and
-// reference 16x8 kernels would add minutes to ctest.
+// M-LSD-large-320 gains too (README); not a case here, its search would
+// add minutes to ctest.
 INSTANTIATE_TEST_SUITE_P(Mixed16x8, Int8Accuracy,
                          ::testing::Values(AccuracyCase{"PpOcrRec", Task::kTextString, true, 16.0, false, 30, true}), CaseName);
 #endif

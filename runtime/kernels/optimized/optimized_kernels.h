@@ -37,11 +37,29 @@ inline int8_t RoundClampInt8(float v, float lo, float hi, int32_t zero_point) {
   return static_cast<int8_t>(static_cast<int32_t>((v + kRoundMagic) - kRoundMagic) + zero_point);
 }
 
+// 16x8 Conv2D (one group, or depthwise) and FullyConnected; other convs and
+// dtypes: the reference. Called by the int8 engine's prepare for int16 input.
+kite_status PrepareConv2D16x8(PrepareContext& ctx);
+kite_status PrepareFullyConnected16x8(PrepareContext& ctx);
+// The specification's RoundClampToInt16 over the whole int16 range the same
+// way (NaN to -32768, as the reference).
+inline int16_t RoundClampInt16(float v) {
+  constexpr float kRoundMagic = 12582912.0f;
+  v = v >= -32768.0f ? v : -32768.0f;
+  v = v > 32767.0f ? 32767.0f : v;
+  return static_cast<int16_t>(static_cast<int32_t>((v + kRoundMagic) - kRoundMagic));
+}
+
+// 16x8 Relu, Clip, HardSigmoid, HardSwish and LeakyRelu (Sigmoid, Tanh,
+// Sqrt: the reference).
+kite_status PrepareUnaryInt16(PrepareContext& ctx);
 // int8 Add, Sub and Mul, numpy broadcasting (Div: the reference).
 kite_status PrepareBinaryInt8(PrepareContext& ctx);
+// The same for int16 (16x8, zero points 0).
+kite_status PrepareBinaryInt16(PrepareContext& ctx);
 // int8 Softmax along an axis of 128 or more: per-row tables of the 256 codes.
 kite_status PrepareSoftmaxInt8(PrepareContext& ctx);
-// Quantize (float32 -> int8).
+// Quantize (float32 -> int8 or int16).
 kite_status PrepareQuantize(PrepareContext& ctx);
 // int8 bilinear Resize (nearest and float32: the reference).
 kite_status PrepareResize(PrepareContext& ctx);

@@ -1,4 +1,5 @@
-// Quantize (float32 -> int8) as a loop the compiler vectorizes: the
+// Quantize (float32 -> int8, or int16 with zero point 0) as a loop the
+// compiler vectorizes: the
 // reference's division, clamp (NaN to qmin) and round half to even, with the
 // rounding done by the 1.5 * 2^23 addition (equal to lrintf on the clamped
 // range).
@@ -12,7 +13,7 @@ namespace optimized {
 namespace {
 
 struct QuantizeState {
-  float scale, lo, hi;  // lo, hi: the int8 range minus the zero point
+  float scale, lo, hi;  // lo, hi: the output type's range minus the zero point
   int32_t zero_point;
   int64_t elements;
 };
@@ -26,9 +27,16 @@ KITE_VECTOR_CLONES void QuantizeLoop(const QuantizeState& s, const float* x, int
   }
 }
 
+KITE_VECTOR_CLONES void QuantizeLoop(const QuantizeState& s, const float* x, int16_t* y) {
+  const float scale = s.scale;
+  const int64_t n = s.elements;
+  for (int64_t i = 0; i < n; ++i) y[i] = RoundClampInt16(x[i] / scale);
+}
+
+template <typename T>
 void Invoke(const Node& node, const Tensor* tensors) {
   QuantizeLoop(*static_cast<const QuantizeState*>(node.state), node.input(tensors, 0).As<float>(),
-               node.output(tensors, 0).As<int8_t>());
+               node.output(tensors, 0).As<T>());
 }
 
 }  // namespace
@@ -38,12 +46,13 @@ kite_status PrepareQuantize(PrepareContext& ctx) {
   const Tensor& y = ctx.output(0);
   QuantizeState* s = ctx.AllocateState<QuantizeState>();
   if (s == nullptr) return ctx.OutOfArena();
+  const bool int16 = y.dtype == KITE_INT16;
   *s = QuantizeState{y.scale, static_cast<float>(kInt8Min - y.zero_point), static_cast<float>(kInt8Max - y.zero_point),
                      y.zero_point, y.elements()};
   Node& node = ctx.node();
   node.state = s;
-  node.invoke = Invoke;
-  node.kernel_name = "optimized/quantize";
+  node.invoke = int16 ? Invoke<int16_t> : Invoke<int8_t>;
+  node.kernel_name = int16 ? "optimized/quantize_int16" : "optimized/quantize";
   return KITE_OK;
 }
 

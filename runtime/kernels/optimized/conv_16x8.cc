@@ -1,0 +1,332 @@
+// 16x8 Conv2D (one group, or depthwise with one output per channel) and
+// FullyConnected: int16 input and output, int8 weights, int64 bias. The
+// reference (kernels/reference/conv2d.cc) sums int64 products one output at a
+// time; here the inner loops run over a patch's contiguous taps in int32,
+// which the compiler vectorizes. A product is at most 2^15 x 2^7 = 2^22 in magnitude,
+// so up to kMaxInt32Terms of them sum exactly in int32; longer sums are split
+// and carried in int64. Integer sums do not depend on order, and the finish
+// is the reference's FinishInt16 (bias added with wrap-around, converted to
+// float, scaled, clamped) rounded by the 1.5 * 2^23 addition, which equals
+// lrintf on the clamped range: bit-exact.
+#include <math.h>
+#include <string.h>
+
+#include "kernels/conv_params.h"
+#include "kernels/optimized/optimized_kernels.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace kite {
+namespace optimized {
+namespace {
+
+constexpr int32_t kInput = 0;
+constexpr int32_t kWeights = 1;
+constexpr int32_t kBias = 2;
+constexpr int32_t kMaxInt32Terms = 511;  // 511 x 2^22 < 2^31
+constexpr int32_t kPatchPad = 64;        // the vector loop's step (two AVX-512 vectors)
+constexpr int32_t kPaddedChunk = 448;    // a multiple of kPatchPad, at most kMaxInt32Terms
+constexpr int32_t kDepthwiseBlock = 256;  // channels per depthwise pass (int32 sums on the stack)
+
+struct Conv16x8State {
+  OutputTransform transform;
+  int32_t in_h, in_w, in_c, out_h, out_w, out_c, kernel_h, kernel_w;
+  int32_t stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+  const int16_t* depthwise_weights;  // depthwise: [tap][channel], widened to int16
+  // One group: the patch (one output pixel's taps, or a FullyConnected
+  // row), zero from k to k_padded, and the output channels' sums; in the
+  // arena.
+  int16_t* patch;
+  int32_t k_padded;
+  int64_t* sums;
+};
+
+// out[j] = FinishInt16 of acc[j] for output channels c0 + j, j < n, in a
+// loop the compiler vectorizes.
+template <typename Acc>
+inline void FinishRowImpl(const OutputTransform& t, const Acc* acc, const int64_t* bias, int32_t c0, int32_t n,
+                          int16_t* out) {
+  constexpr float kRoundMagic = 12582912.0f;
+  const float lo = static_cast<float>(t.range.min), hi = static_cast<float>(t.range.max);
+  const float* scales = t.scales + c0;
+  for (int32_t j = 0; j < n; ++j) {
+    uint64_t a = static_cast<uint64_t>(static_cast<int64_t>(acc[j]));
+    if (bias != nullptr) a += static_cast<uint64_t>(bias[c0 + j]);
+    float v = static_cast<float>(static_cast<int64_t>(a)) * scales[j];
+    v = v >= lo ? v : lo;
+    v = v > hi ? hi : v;
+    out[j] = static_cast<int16_t>(static_cast<int32_t>((v + kRoundMagic) - kRoundMagic));
+  }
+}
+
+KITE_VECTOR_CLONES void FinishRow(const OutputTransform& t, const int64_t* acc, const int64_t* bias, int32_t c0,
+                                  int32_t n, int16_t* out) {
+  FinishRowImpl(t, acc, bias, c0, n, out);
+}
+
+KITE_VECTOR_CLONES void FinishRow(const OutputTransform& t, const int32_t* acc, const int64_t* bias, int32_t c0,
+                                  int32_t n, int16_t* out) {
+  FinishRowImpl(t, acc, bias, c0, n, out);
+}
+
+// The sums of four weight rows against x over [begin, end), at most
+// kMaxInt32Terms terms: exact in int32.
+inline void Dot4(const int16_t* x, const int8_t* w0, int32_t k, int32_t begin, int32_t end, int64_t* acc) {
+  const int8_t* w1 = w0 + k;
+  const int8_t* w2 = w1 + k;
+  const int8_t* w3 = w2 + k;
+  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (int32_t i = begin; i < end; ++i) {
+    const int32_t xi = x[i];
+    s0 += xi * int32_t{w0[i]};
+    s1 += xi * int32_t{w1[i]};
+    s2 += xi * int32_t{w2[i]};
+    s3 += xi * int32_t{w3[i]};
+  }
+  acc[0] += s0;
+  acc[1] += s1;
+  acc[2] += s2;
+  acc[3] += s3;
+}
+
+// acc[j] += sum x[i] * w_j[i] over i < k for the `out_c` weight rows w_j,
+// `k` apart, four rows per pass (one load of x feeds four sums). x holds
+// zeros from k to k_padded, a multiple of kPatchPad: where a row's weights
+// are followed by more weights (the next row's) up to k_padded, the sum runs
+// to k_padded, each extra product zero, so the vector loop has no scalar
+// tail; the rows at `w_end` stop at k.
+KITE_VECTOR_CLONES void DotRows(const int16_t* x, int32_t k, int32_t k_padded, const int8_t* w, const int8_t* w_end,
+                                int32_t out_c, int64_t* acc) {
+  int32_t j = 0;
+  for (; j + 4 <= out_c; j += 4) {
+    const int8_t* w0 = w + int64_t{j} * k;
+    const bool padded = w_end - (w0 + 3 * int64_t{k}) >= k_padded;
+    const int32_t n = padded ? k_padded : k;
+    const int32_t chunk = padded ? kPaddedChunk : kMaxInt32Terms;
+    for (int32_t c = 0; c < n; c += chunk) Dot4(x, w0, k, c, n - c < chunk ? n : c + chunk, acc + j);
+  }
+  for (; j < out_c; ++j) {
+    const int8_t* wj = w + int64_t{j} * k;
+    for (int32_t c = 0; c < k; c += kMaxInt32Terms) {
+      const int32_t end = k - c < kMaxInt32Terms ? k : c + kMaxInt32Terms;
+      int32_t sj = 0;
+      for (int32_t i = c; i < end; ++i) sj += int32_t{x[i]} * int32_t{wj[i]};
+      acc[j] += sj;
+    }
+  }
+}
+
+// One group, output pixel by output pixel: the pixel's patch, in the
+// weights' [ky][kx][c] order, gathered into s.patch (padded taps zero: no
+// term), then one dot per output channel against its weight row.
+void DenseConv(const Conv16x8State& s, int32_t batch, const int16_t* in, const int8_t* w, const int8_t* w_end,
+               const int64_t* bias, int16_t* out) {
+  const int32_t k = s.kernel_h * s.kernel_w * s.in_c;  // one output channel's weights
+  const int64_t row_bytes = int64_t{s.kernel_w} * s.in_c * sizeof(int16_t);
+  for (int32_t n = 0; n < batch; ++n) {
+    const int16_t* image = in + int64_t{n} * s.in_h * s.in_w * s.in_c;
+    for (int32_t oy = 0; oy < s.out_h; ++oy) {
+      for (int32_t ox = 0; ox < s.out_w; ++ox, out += s.out_c) {
+        int16_t* p = s.patch;
+        for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
+          const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+          const int32_t ix0 = ox * s.stride_w - s.pad_left;
+          const bool row_inside = iy >= 0 && iy < s.in_h;
+          if (row_inside && s.dilation_w == 1 && ix0 >= 0 && ix0 + s.kernel_w <= s.in_w) {
+            memcpy(p, image + (int64_t{iy} * s.in_w + ix0) * s.in_c, static_cast<size_t>(row_bytes));
+            p += s.kernel_w * s.in_c;
+            continue;
+          }
+          for (int32_t kx = 0; kx < s.kernel_w; ++kx, p += s.in_c) {
+            const int32_t ix = ix0 + kx * s.dilation_w;
+            if (row_inside && ix >= 0 && ix < s.in_w) {
+              memcpy(p, image + (int64_t{iy} * s.in_w + ix) * s.in_c, s.in_c * sizeof(int16_t));
+            } else {
+              memset(p, 0, s.in_c * sizeof(int16_t));
+            }
+          }
+        }
+        int64_t* acc = s.sums;
+        for (int32_t j = 0; j < s.out_c; ++j) acc[j] = 0;
+        DotRows(s.patch, k, s.k_padded, w, w_end, s.out_c, acc);
+        FinishRow(s.transform, acc, bias, 0, s.out_c, out);
+      }
+    }
+  }
+}
+
+// Depthwise: per output pixel, each tap adds its channels' products into a
+// row of int32 sums (at most kMaxInt32Terms taps, checked at prepare).
+KITE_VECTOR_CLONES void DepthwiseConv(const Conv16x8State& s, int32_t batch, const int16_t* in, const int64_t* bias,
+                                      int16_t* out) {
+  const int32_t c = s.in_c;
+  int32_t acc[kDepthwiseBlock];
+  for (int32_t n = 0; n < batch; ++n) {
+    const int16_t* image = in + int64_t{n} * s.in_h * s.in_w * c;
+    for (int32_t oy = 0; oy < s.out_h; ++oy) {
+      for (int32_t ox = 0; ox < s.out_w; ++ox, out += c) {
+        for (int32_t c0 = 0; c0 < c; c0 += kDepthwiseBlock) {
+          const int32_t block = c - c0 < kDepthwiseBlock ? c - c0 : kDepthwiseBlock;
+          for (int32_t j = 0; j < block; ++j) acc[j] = 0;
+          for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
+            const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+            if (iy < 0 || iy >= s.in_h) continue;
+            for (int32_t kx = 0; kx < s.kernel_w; ++kx) {
+              const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+              if (ix < 0 || ix >= s.in_w) continue;
+              const int16_t* x = image + (int64_t{iy} * s.in_w + ix) * c + c0;
+              const int16_t* wt = s.depthwise_weights + (int64_t{ky} * s.kernel_w + kx) * c + c0;
+              for (int32_t j = 0; j < block; ++j) acc[j] += int32_t{x[j]} * int32_t{wt[j]};
+            }
+          }
+          FinishRow(s.transform, acc, bias, c0, block, out + c0);
+        }
+      }
+    }
+  }
+}
+
+void InvokeConv(const Node& node, const Tensor* tensors) {
+  const Conv16x8State& s = *static_cast<const Conv16x8State*>(node.state);
+  const Tensor& x = node.input(tensors, kInput);
+  const int64_t* bias = node.has_input(kBias) ? node.input(tensors, kBias).As<int64_t>() : nullptr;
+  int16_t* out = node.output(tensors, 0).As<int16_t>();
+  if (s.depthwise_weights != nullptr) {
+    DepthwiseConv(s, x.shape.dims[0], x.As<int16_t>(), bias, out);
+  } else {
+    const Tensor& w = node.input(tensors, kWeights);
+    DenseConv(s, x.shape.dims[0], x.As<int16_t>(), w.As<int8_t>(), w.As<int8_t>() + w.elements(), bias, out);
+  }
+}
+
+// FullyConnected: `rows` rows of x against every weight row, blocks of
+// kRowChannels output channels at a time so that a block's weights stay in
+// cache across the rows (a classifier's weights, PP-OCR rec's 6625 x 120, do
+// not fit the caches whole).
+void InvokeFullyConnected(const Node& node, const Tensor* tensors) {
+  constexpr int32_t kRowChannels = 64;
+  const Conv16x8State& s = *static_cast<const Conv16x8State*>(node.state);
+  const int64_t* bias = node.has_input(kBias) ? node.input(tensors, kBias).As<int64_t>() : nullptr;
+  const int16_t* x = node.input(tensors, kInput).As<int16_t>();
+  const Tensor& weights = node.input(tensors, kWeights);
+  const int8_t* w = weights.As<int8_t>();
+  const int8_t* w_end = w + weights.elements();
+  int16_t* y = node.output(tensors, 0).As<int16_t>();
+  const int32_t k = s.in_c, rows = s.in_h;
+  for (int32_t c0 = 0; c0 < s.out_c; c0 += kRowChannels) {
+    const int32_t block = s.out_c - c0 < kRowChannels ? s.out_c - c0 : kRowChannels;
+    for (int32_t r = 0; r < rows; ++r) {
+      int64_t* acc = s.sums;
+      for (int32_t j = 0; j < block; ++j) acc[j] = 0;
+      memcpy(s.patch, x + int64_t{r} * k, k * sizeof(int16_t));
+      DotRows(s.patch, k, s.k_padded, w + int64_t{c0} * k, w_end, block, acc);
+      int16_t* out = y + int64_t{r} * s.out_c + c0;
+      FinishRow(s.transform, acc, bias, c0, block, out);
+    }
+  }
+}
+
+// The one-group scratch: the output channels' sums and the zero-padded patch.
+kite_status AllocateDenseScratch(PrepareContext& ctx, Conv16x8State* s) {
+  const int64_t k = int64_t{s->kernel_h} * s->kernel_w * s->in_c;
+  s->k_padded = static_cast<int32_t>((k + kPatchPad - 1) / kPatchPad * kPatchPad);
+  s->sums = ctx.AllocateArray<int64_t>(static_cast<size_t>(s->out_c));
+  s->patch = ctx.AllocateArray<int16_t>(static_cast<size_t>(s->k_padded));
+  if (s->sums == nullptr || s->patch == nullptr) return ctx.OutOfArena();
+  memset(s->patch, 0, static_cast<size_t>(s->k_padded) * sizeof(int16_t));
+  return KITE_OK;
+}
+
+}  // namespace
+
+kite_status PrepareConv2D16x8(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(reference::CheckConv2D(ctx));
+  const auto* o = ctx.options<schema::Conv2DOptions>();
+  const Tensor& x = ctx.input(kInput);
+  const Tensor& w = ctx.input(kWeights);
+  const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
+  const Tensor& y = ctx.output(0);
+  const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2];
+  const bool depthwise = o->groups() > 1 && o->groups() == in_c && out_c == in_c;
+  if (x.dtype != KITE_INT16 || (o->groups() != 1 && !depthwise) || (depthwise && !w.is_constant)) {
+    ctx.Decline("16x8: a grouped conv that is not depthwise, or a depthwise one with variable weights");
+    return reference::PrepareConv2D(ctx);
+  }
+  if (depthwise && int64_t{kh} * kw > kMaxInt32Terms) {
+    ctx.Decline("16x8 depthwise: more than 511 taps");
+    return reference::PrepareConv2D(ctx);
+  }
+  if (int64_t{kh} * kw * in_c > INT32_MAX - kPatchPad) {
+    ctx.Decline("16x8: about 2^31 taps per output or more");
+    return reference::PrepareConv2D(ctx);
+  }
+  Conv16x8State* s = ctx.AllocateState<Conv16x8State>();
+  if (s == nullptr) return ctx.OutOfArena();
+  *s = Conv16x8State{};
+  s->in_h = x.shape.dims[1];
+  s->in_w = x.shape.dims[2];
+  s->in_c = in_c;
+  s->out_h = y.shape.dims[1];
+  s->out_w = y.shape.dims[2];
+  s->out_c = out_c;
+  s->kernel_h = kh;
+  s->kernel_w = kw;
+  s->stride_h = o->stride_h();
+  s->stride_w = o->stride_w();
+  s->dilation_h = o->dilation_h();
+  s->dilation_w = o->dilation_w();
+  s->pad_top = o->pad_top();
+  s->pad_left = o->pad_left();
+  KITE_RETURN_IF_ERROR(PrepareOutputTransform(ctx, x, w, bias, y, out_c, o->activation_min(), o->activation_max(),
+                                              &s->transform));
+  if (depthwise) {
+    // [channel][tap] -> [tap][channel], so a tap's channels are contiguous.
+    const int64_t taps = int64_t{kh} * kw;
+    int16_t* t = ctx.AllocateArray<int16_t>(static_cast<size_t>(taps * in_c));
+    if (t == nullptr) return ctx.OutOfArena();
+    const int8_t* src = w.As<int8_t>();
+    for (int32_t c = 0; c < in_c; ++c) {
+      for (int64_t k = 0; k < taps; ++k) t[k * in_c + c] = src[c * taps + k];
+    }
+    s->depthwise_weights = t;
+  } else {
+    KITE_RETURN_IF_ERROR(AllocateDenseScratch(ctx, s));
+  }
+  Node& node = ctx.node();
+  node.state = s;
+  node.invoke = InvokeConv;
+  node.kernel_name = depthwise ? "optimized/depthwise_conv2d_16x8" : "optimized/conv2d_16x8";
+  return KITE_OK;
+}
+
+kite_status PrepareFullyConnected16x8(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(reference::CheckFullyConnected(ctx));
+  const auto* o = ctx.options<schema::FullyConnectedOptions>();
+  const Tensor& x = ctx.input(kInput);
+  const Tensor& w = ctx.input(kWeights);
+  const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
+  const Tensor& y = ctx.output(0);
+  if (x.dtype != KITE_INT16) return reference::PrepareFullyConnected(ctx);
+  const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
+  const int64_t rows = x.elements() / in_c;
+  if (rows > INT32_MAX || in_c > INT32_MAX - kPatchPad) return reference::PrepareFullyConnected(ctx);
+  Conv16x8State* s = ctx.AllocateState<Conv16x8State>();
+  if (s == nullptr) return ctx.OutOfArena();
+  // `rows` pixels of one input row each: a 1x1 conv's geometry (in_h: rows).
+  *s = Conv16x8State{};
+  s->in_h = s->out_h = static_cast<int32_t>(rows);
+  s->in_w = s->out_w = 1;
+  s->in_c = in_c;
+  s->out_c = out_c;
+  s->kernel_h = s->kernel_w = s->stride_h = s->stride_w = s->dilation_h = s->dilation_w = 1;
+  KITE_RETURN_IF_ERROR(PrepareOutputTransform(ctx, x, w, bias, y, out_c, o != nullptr ? o->activation_min() : -INFINITY,
+                                              o != nullptr ? o->activation_max() : INFINITY, &s->transform));
+  KITE_RETURN_IF_ERROR(AllocateDenseScratch(ctx, s));
+  Node& node = ctx.node();
+  node.state = s;
+  node.invoke = InvokeFullyConnected;
+  node.kernel_name = "optimized/fully_connected_16x8";
+  return KITE_OK;
+}
+
+}  // namespace optimized
+}  // namespace kite
