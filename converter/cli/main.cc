@@ -109,8 +109,8 @@ int main(int argc, char** argv) {
                       "--mixed-16x8, to 16x8 where they have a 16x8 kernel) (default: off)");
   bool mixed_16x8 = false;
   convert->add_flag("--mixed-16x8", mixed_16x8,
-                    "mixed precision: promote convs and element-wise ops to 16x8 before float (its kernels are slower "
-                    "than --max-slowdown's cost model assumes; default: float only)");
+                    "mixed precision: promote convs and element-wise ops to 16x8 before float (default: float only; "
+                    "16x8 costs several times int8, so it needs a larger --max-slowdown to help)");
   convert->add_option("--max-float-macs", q.mixed_precision.max_float_mac_share,
                       "mixed precision: at most this share of the model's MACs in float (default 0.1)")
       ->check(CLI::Range(0.0, 1.0));

@@ -45,6 +45,7 @@ struct AccuracyCase {
   bool same_answer;
   double target_sqnr_db = 0;  // kite convert --target-sqnr (0: the default conversion)
   bool mixed_16x8 = false;    // --mixed-16x8
+  double max_slowdown = 0.15;  // --max-slowdown (the target: within 1.15x of all-int8)
 };
 
 const double kTargetSqnrDb = 30.0;
@@ -251,6 +252,7 @@ TEST_P(Int8Accuracy, KeepsFloatsAnswer) {
   options.quantization.calibration = calib;
   options.quantization.target_sqnr_db = c.target_sqnr_db;
   options.quantization.mixed_precision.use_16x8 = c.mixed_16x8;
+  options.quantization.mixed_precision.max_slowdown = c.max_slowdown;
   converter::ConvertReport report;
   const std::string onnx = ModelsDir() + "/" + m.path;
   converter::TracedRun kite(converter::ConvertOnnx(onnx, options, &report));
@@ -295,7 +297,7 @@ TEST_P(Int8Accuracy, KeepsFloatsAnswer) {
                 m.name, mp.all_int8_db, mp.chosen_db, mp.float_nodes.size(), 100.0 * mp.float_macs / mp.model_macs,
                 mp.int16_nodes.size(), 100.0 * mp.estimated_slowdown);
     EXPECT_LE(mp.float_macs, mp.model_macs / 10) << "90% of the MACs stay in integer kernels";
-    EXPECT_LE(mp.estimated_slowdown, 0.15);
+    EXPECT_LE(mp.estimated_slowdown, c.max_slowdown);
   }
   std::printf("[ accuracy ] %-15s worst %.1f dB | %s | %d int8 ops, %d float | %s\n", m.name, worst, detail.c_str(),
               report.quantization.int8_ops, report.quantization.float_ops, outputs.c_str());
@@ -337,14 +339,13 @@ INSTANTIATE_TEST_SUITE_P(Default, Int8Accuracy, ::testing::ValuesIn(Cases(false)
 INSTANTIATE_TEST_SUITE_P(TargetSqnr30, Int8Accuracy, ::testing::ValuesIn(Cases(true)), CaseName);
 
 #ifndef KITE_SANITIZED_BUILD
-// --mixed-16x8 where it helps today: PP-OCR rec at 20.3 dB in one run
-// against 12.4 with float-only promotion, reading the title as float does.
-// The answer is not guarded: calibration runs the host's float kernels, and
-// another machine's rounding can tip it.
-// M-LSD-large-320 gains too (README); not a case here, its search would
-// add minutes to ctest.
+// --mixed-16x8 with the budget it needs: PP-OCR rec at 29.9 dB in one run,
+// reading the title as float does, 80% slower than all-int8 by the cost
+// model (within the default 15% it reaches 13.0 dB and misreads; float-only
+// promotion 12.4). M-LSD-large-320 gains too (README); not a case here, its
+// search would add minutes to ctest.
 INSTANTIATE_TEST_SUITE_P(Mixed16x8, Int8Accuracy,
-                         ::testing::Values(AccuracyCase{"PpOcrRec", Task::kTextString, true, 16.0, false, 30, true}), CaseName);
+                         ::testing::Values(AccuracyCase{"PpOcrRec", Task::kTextString, true, 25.0, true, 30, true, 0.8}), CaseName);
 #endif
 
 // The page's lines, found without knowing the page: the protocol's
