@@ -119,7 +119,7 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set);
 // The prepare function of an op that reads or writes an int16 tensor (the
 // 16x8 scheme), or nullptr when the op has no 16x8 kernel. Kept apart so
 // that no int8 or float kernel ever sees an int16 tensor. Outside the
-// reference set, Conv2D, FullyConnected, Add, Sub, Mul, Quantize and the
+// reference set, Conv2D, FullyConnected, Add, Sub, Mul, Quantize, Dequantize and the
 // piecewise-linear element-wise functions have Kite's portable optimized
 // kernels; every other 16x8 op runs its reference kernel.
 PrepareFn LookupPrepareInt16(schema::OpCode opcode, KernelSet set);

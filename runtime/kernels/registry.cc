@@ -68,6 +68,7 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
   if (set != KernelSet::kReference) {
     switch (opcode) {
       case OpCode::OpCode_QUANTIZE: return optimized::PrepareQuantize;
+      case OpCode::OpCode_DEQUANTIZE: return optimized::PrepareDequantize;
       case OpCode::OpCode_RESIZE: return optimized::PrepareResize;
       case OpCode::OpCode_CONCAT: return optimized::PrepareConcatInt8;
       case OpCode::OpCode_SPLIT: return optimized::PrepareSplitInt8;
@@ -113,6 +114,7 @@ PrepareFn LookupPrepareInt16(schema::OpCode opcode, KernelSet set) {
       return optimized::PrepareBinaryInt16;
     }
     if (opcode == OpCode::OpCode_QUANTIZE) return optimized::PrepareQuantize;
+    if (opcode == OpCode::OpCode_DEQUANTIZE) return optimized::PrepareDequantize;
   }
   switch (opcode) {
     case OpCode::OpCode_CONV_2D: return reference::PrepareConv2D;

@@ -269,6 +269,43 @@ TEST(Quantize, OptimizedMatchesReference) {
   }
 }
 
+// Dequantize of every int8 code (three zero points) and every int16 code:
+// scale * (q - zero point) in float, exactly, on every kernel set.
+TEST(Dequantize, EveryCodeIsScaleTimesCodeMinusZeroPoint) {
+  std::vector<int8_t> codes8;
+  for (int i = -128; i < 128; ++i) codes8.push_back(static_cast<int8_t>(i));
+  std::vector<int16_t> codes16;
+  for (int i = -32768; i < 32768; ++i) codes16.push_back(static_cast<int16_t>(i));
+  const bool reference = TestKernelSet() == KernelSet::kReference;
+  for (const auto& [scale, zero_point] : {std::pair<float, int>{0.5f, 1}, {0.0137f, -7}, {3e-5f, -128}}) {
+    SCOPED_TRACE("scale " + std::to_string(scale) + ", zero point " + std::to_string(zero_point));
+    ModelBuilder mb;
+    const int q8 = mb.Input("q8", schema::DataType_INT8, {256}, PerTensor(scale, zero_point));
+    const int q16 = mb.Input("q16", schema::DataType_INT16, {65536}, PerTensor(scale, 0));
+    const int d8 = mb.Tensor("d8", schema::DataType_FLOAT32, {256});
+    const int d16 = mb.Tensor("d16", schema::DataType_FLOAT32, {65536});
+    mb.Op(schema::OpCode_DEQUANTIZE, {q8}, {d8});
+    mb.Op(schema::OpCode_DEQUANTIZE, {q16}, {d16});
+    mb.Output(d8);
+    mb.Output(d16);
+    const RunResult r = RunModel(mb.Build(), {AsBytes(codes8), AsBytes(codes16)});
+    ASSERT_EQ(r.status, KITE_OK) << r.error;
+    EXPECT_EQ(r.kernels[0], reference ? "reference/dequantize" : "optimized/dequantize");
+    EXPECT_EQ(r.kernels[1], reference ? "reference/dequantize_int16" : "optimized/dequantize_int16");
+    const auto got8 = FromBytes<float>(r.outputs[0]), got16 = FromBytes<float>(r.outputs[1]);
+    int mismatches = 0;
+    for (size_t i = 0; i < codes8.size(); ++i) {
+      const float want = scale * static_cast<float>(codes8[i] - zero_point);
+      if (got8[i] != want && mismatches++ < 5) ADD_FAILURE() << "int8 " << int{codes8[i]} << ": " << got8[i] << " vs " << want;
+    }
+    for (size_t i = 0; i < codes16.size(); ++i) {
+      const float want = scale * static_cast<float>(codes16[i]);
+      if (got16[i] != want && mismatches++ < 5) ADD_FAILURE() << "int16 " << codes16[i] << ": " << got16[i] << " vs " << want;
+    }
+    EXPECT_EQ(mismatches, 0);
+  }
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace kite

@@ -59,8 +59,9 @@ kite_status PrepareBinaryInt8(PrepareContext& ctx);
 kite_status PrepareBinaryInt16(PrepareContext& ctx);
 // int8 Softmax along an axis of 128 or more: per-row tables of the 256 codes.
 kite_status PrepareSoftmaxInt8(PrepareContext& ctx);
-// Quantize (float32 -> int8 or int16).
+// Quantize (float32 -> int8 or int16) and Dequantize (back).
 kite_status PrepareQuantize(PrepareContext& ctx);
+kite_status PrepareDequantize(PrepareContext& ctx);
 // int8 bilinear Resize (nearest and float32: the reference).
 kite_status PrepareResize(PrepareContext& ctx);
 // int8 GlobalAveragePool.
