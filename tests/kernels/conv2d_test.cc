@@ -171,11 +171,6 @@ class Conv2DTester {
     const int out = mb.Tensor("y", schema::DataType_INT16, {c_.batch, out_h(), out_w(), c_.out_c}, PerTensor(out_scale, 0));
     mb.Op(schema::OpCode_CONV_2D, inputs, {out}, Options());
     mb.Output(out);
-    const ScopedKernelSet kernels(set_);
-    const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
-    ASSERT_EQ(r.status, KITE_OK) << r.error;
-    EXPECT_EQ(r.kernels[0], ExpectedInt16Kernel());
-
     const int qmin = std::isinf(c_.act_min) ? -32768 : SpecRoundToInt16(c_.act_min / out_scale);
     const int qmax = std::isinf(c_.act_max) ? 32767 : SpecRoundToInt16(c_.act_max / out_scale);
     std::vector<int16_t> expected(output_size());
@@ -186,13 +181,28 @@ class Conv2DTester {
       const float scale = in_scale * w_scales[oc] / out_scale;
       expected[i++] = SpecRoundToInt16(static_cast<float>(acc) * scale, qmin, qmax);
     });
-    const std::vector<int16_t> actual = FromBytes<int16_t>(r.outputs[0]);
-    ASSERT_EQ(actual.size(), expected.size());
-    int mismatches = 0;
-    for (size_t k = 0; k < expected.size(); ++k) {
-      if (actual[k] != expected[k] && mismatches++ < 5) ADD_FAILURE() << "element " << k << ": " << actual[k] << " vs " << expected[k];
+    // One group: every int8 engine variant's 16x8 GEMM (or the portable loops).
+    const ScopedKernelSet kernels(set_);
+    const AlignedBytes model = mb.Build();
+    std::vector<Int16x8Run> runs;
+    if (c_.groups == 1) {
+      runs = RunDense16x8(model, {AsBytes(x)}, "reference/conv2d_16x8", "optimized/conv2d_16x8");
+    } else {
+      runs.push_back({"default", ExpectedInt16Kernel(), RunModel(model, {AsBytes(x)})});
     }
-    EXPECT_EQ(mismatches, 0);
+    for (const Int16x8Run& run : runs) {
+      SCOPED_TRACE("variant " + run.variant);
+      const RunResult& r = run.result;
+      ASSERT_EQ(r.status, KITE_OK) << r.error;
+      EXPECT_EQ(r.kernels[0], run.expected_kernel);
+      const std::vector<int16_t> actual = FromBytes<int16_t>(r.outputs[0]);
+      ASSERT_EQ(actual.size(), expected.size());
+      int mismatches = 0;
+      for (size_t k = 0; k < expected.size(); ++k) {
+        if (actual[k] != expected[k] && mismatches++ < 5) ADD_FAILURE() << "element " << k << ": " << actual[k] << " vs " << expected[k];
+      }
+      EXPECT_EQ(mismatches, 0);
+    }
     // Requantization, not only saturation, must be exercised: about half the
     // values land strictly inside even Relu6's [0, 6] (more elsewhere).
     int inside = 0;
@@ -201,12 +211,10 @@ class Conv2DTester {
   }
 
  private:
-  // Outside the reference set, one-group and depthwise (one output per
-  // channel) convs run Kite's optimized 16x8 kernel; other groupings the
-  // reference.
+  // A grouped conv's 16x8 kernel: outside the reference set, Kite's
+  // optimized depthwise one (one output per channel), else the reference.
   std::string ExpectedInt16Kernel() const {
     if (set_ == KernelSet::kReference) return "reference/conv2d_16x8";
-    if (c_.groups == 1) return "optimized/conv2d_16x8";
     if (c_.groups == c_.in_c && c_.out_c == c_.in_c) return "optimized/depthwise_conv2d_16x8";
     return "reference/conv2d_16x8";
   }
@@ -232,6 +240,7 @@ std::vector<Conv2DCase> Cases() {
   Conv2DCase c;
   c.name = "Basic3x3"; cases.push_back(c);
   c = {}; c.name = "Pointwise"; c.kernel_h = c.kernel_w = 1; c.in_c = 16; c.out_c = 24; cases.push_back(c);
+  c = {}; c.name = "PointwiseOddChannels"; c.kernel_h = c.kernel_w = 1; c.in_c = 5; c.out_c = 17; cases.push_back(c);
   c = {}; c.name = "Stride2Pad1"; c.stride_h = c.stride_w = 2; c.pad_top = c.pad_left = c.pad_bottom = c.pad_right = 1; cases.push_back(c);
   c = {}; c.name = "AsymmetricPad"; c.pad_top = 0; c.pad_left = 1; c.pad_bottom = 2; c.pad_right = 1; c.stride_h = 2; cases.push_back(c);
   c = {}; c.name = "Dilation2"; c.dilation_h = c.dilation_w = 2; c.in_h = c.in_w = 9; c.pad_top = c.pad_left = c.pad_bottom = c.pad_right = 2; cases.push_back(c);
@@ -244,8 +253,8 @@ std::vector<Conv2DCase> Cases() {
   c = {}; c.name = "Clip"; c.act_min = -2.0f; c.act_max = 4.0f; cases.push_back(c);
   c = {}; c.name = "NoBias"; c.bias = false; cases.push_back(c);
   // Wide: a pointwise conv whose 600 input channels split the optimized
-  // 16x8 kernel's int32 sums (511 terms at most) over two output-channel
-  // blocks, and a 5x5 depthwise conv over more channels than one pass holds.
+  // 16x8 kernels' int32 sums (511 terms at most; the SIMD GEMMs' 255 pairs)
+  // over two or three pieces, 12 pixels (a full tile and a part), and a 5x5 depthwise conv over more channels than one pass holds.
   c = {}; c.name = "WidePointwise"; c.in_h = 3; c.in_w = 4; c.in_c = 600; c.out_c = 70; c.kernel_h = c.kernel_w = 1; cases.push_back(c);
   c = {}; c.name = "WideDepthwise5x5"; c.in_c = c.out_c = c.groups = 300; c.kernel_h = c.kernel_w = 5; c.pad_top = c.pad_left = c.pad_bottom = c.pad_right = 2; cases.push_back(c);
   c = {}; c.name = "Batch2Rect"; c.batch = 2; c.kernel_h = 1; c.kernel_w = 5; c.pad_left = c.pad_right = 2; cases.push_back(c);

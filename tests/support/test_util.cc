@@ -1,6 +1,7 @@
 #include "support/test_util.h"
 
 #include "executor/c_api_internal.h"
+#include "kernels/int8/ukernels.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -19,6 +20,19 @@ void SetTestKernelSet(KernelSet set) { g_test_kernel_set = set; }
 
 RunResult RunModel(const AlignedBytes& bytes, const std::vector<std::vector<uint8_t>>& inputs) {
   return RunModelWith(bytes, inputs, nullptr, 1);
+}
+
+std::vector<Int16x8Run> RunDense16x8(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs,
+                                     const std::string& reference, const std::string& portable) {
+  if (TestKernelSet() == KernelSet::kReference) return {{"reference", reference, RunModel(model, inputs)}};
+  auto kernel_of = [&](const int8::Ukernels* v) { return v->gemm16x8 != nullptr ? v->gemm16x8_name : portable; };
+  std::vector<Int16x8Run> runs = {{"default", kernel_of(int8::BestUkernels()), RunModel(model, inputs)}};
+  const int8::Ukernels* variants[int8::kMaxUkernels];
+  const size_t count = int8::AvailableUkernels(variants);
+  for (size_t i = 0; i < count; ++i) {
+    runs.push_back({variants[i]->name, kernel_of(variants[i]), RunModelWith(model, inputs, variants[i], 1)});
+  }
+  return runs;
 }
 
 RunResult RunModelWith(const AlignedBytes& bytes, const std::vector<std::vector<uint8_t>>& inputs,

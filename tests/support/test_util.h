@@ -71,6 +71,19 @@ RunResult RunModel(const AlignedBytes& model, const std::vector<std::vector<uint
 RunResult RunModelWith(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs,
                        const int8::Ukernels* ukernels, int threads);
 
+// A 16x8 one-group Conv2D or FullyConnected model's runs, each with the
+// kernel it must report: under the reference set one run (`reference`);
+// otherwise the interpreter's own choice and then each int8 engine variant
+// this CPU executes, which runs its SIMD 16x8 GEMM or, where it has none,
+// Kite's portable 16x8 loops (`portable`).
+struct Int16x8Run {
+  std::string variant;  // "default" or the int8 engine variant's name
+  std::string expected_kernel;
+  RunResult result;
+};
+std::vector<Int16x8Run> RunDense16x8(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs,
+                                     const std::string& reference, const std::string& portable);
+
 // The model run once on each kernel set, for
 // tests that hold an optimized kernel to the reference bit for bit.
 struct BothKernelSets {

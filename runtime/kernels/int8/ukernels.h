@@ -54,6 +54,19 @@ struct DwconvTaps {
 using DwconvFn = void (*)(size_t pixels, size_t channels, const DwconvTaps& taps, const uint8_t* w,
                           size_t block_bytes, int8_t* c, const Requant& rq);
 
+// 16x8 GEMM (int16 activations, int8 weights; TFLite's 16x8 scheme): `mr`
+// (1..gemm16x8_mr) rows of `k2` int16 pairs, row m at a + m * a_stride
+// (int16 elements, an even count), against one block of 16 output channels
+// packed [k2][16][2] (channel j's weights for elements 2p and 2p + 1 at
+// w[(p * 16 + j) * 2 + {0, 1}]). Stores acc[m * acc_stride + j] = the row's
+// sum for channel j. A product is at most 2^15 x 2^7 in magnitude, so a sum of up to
+// kGemm16x8MaxPairs pairs is exact in int32 whatever the data: the caller
+// splits longer rows and carries the parts in int64.
+using Gemm16x8Fn = void (*)(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, int32_t* acc,
+                            size_t acc_stride);
+constexpr size_t kGemm16x8MaxPairs = 255;  // 255 x 2 x 2^22 < 2^31
+constexpr size_t kGemm16x8Channels = 16;
+
 struct Ukernels {
   const char* name;  // e.g. "avx512vnni"; kernel names are "int8/qc8-igemm-8x32c4-avx512vnni"
   const char* igemm_name;
@@ -62,7 +75,20 @@ struct Ukernels {
   size_t igemm_mr;  // output pixels per call at most
   DwconvFn dwconv;
   bool simd;        // false for the portable C variant
+  const char* gemm16x8_name;  // null with gemm16x8: Kite's portable 16x8 loops serve
+  Gemm16x8Fn gemm16x8;
+  size_t gemm16x8_mr;
 };
+
+// The 16x8 GEMMs the x86 variants share (ukernels_16x8_*.cc).
+#if defined(__x86_64__)
+void Gemm16x8Avx2(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, int32_t* acc,
+                  size_t acc_stride);
+void Gemm16x8Avx512Vnni(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, int32_t* acc,
+                        size_t acc_stride);
+constexpr size_t kGemm16x8Avx2Mr = 4;
+constexpr size_t kGemm16x8Avx512Mr = 8;
+#endif
 
 // The variants this build contains and this CPU executes, best first, into
 // `out`; returns their count. The portable C variant is always last. A pure

@@ -1,8 +1,12 @@
 // 16x8 Conv2D (one group, or depthwise with one output per channel) and
 // FullyConnected: int16 input and output, int8 weights, int64 bias. The
 // reference (kernels/reference/conv2d.cc) sums int64 products one output at a
-// time; here the inner loops run over a patch's contiguous taps in int32,
-// which the compiler vectorizes. A product is at most 2^15 x 2^7 = 2^22 in magnitude,
+// time. Here a one-group conv or FC runs as a GEMM: where the int8 engine's
+// variant for this CPU has a 16x8 GEMM (int8/ukernels.h: x86's vpmaddwd and
+// vpdpwssd), tiles of output pixels' patches against blocks of 16 output
+// channels whose weights prepare packs into the arena; elsewhere (and with
+// portable kernels) vectorizable loops over a patch's contiguous taps, four
+// weight rows per pass. A product is at most 2^15 x 2^7 = 2^22 in magnitude,
 // so up to kMaxInt32Terms of them sum exactly in int32; longer sums are split
 // and carried in int64. Integer sums do not depend on order, and the finish
 // is the reference's FinishInt16 (bias added with wrap-around, converted to
@@ -12,6 +16,7 @@
 #include <string.h>
 
 #include "kernels/conv_params.h"
+#include "kernels/int8/ukernels.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 
@@ -38,6 +43,20 @@ struct Conv16x8State {
   int16_t* patch;
   int32_t k_padded;
   int64_t* sums;
+  // The SIMD GEMM (null: the loops above): weights packed [block][k2][16][2]
+  // (k2 = ceil(k / 2) pairs, zeros past k and out_c), the tile's patches
+  // (gemm16x8_mr rows of 2 x k2, zero past k) and its sums.
+  // The tile's sums are [mr][acc_stride], acc_stride = out_c rounded up to
+  // whole blocks. `direct`: the rows are read in place (a 1x1 conv with stride
+  // 1 and no padding, or an FC, with an even k).
+  const int8::Ukernels* uk;
+  const int8_t* packed;
+  int32_t k2;
+  int32_t acc_stride;
+  bool direct;
+  int16_t* tile;
+  int32_t* tile_acc;
+  int64_t* tile_sums;
 };
 
 // out[j] = FinishInt16 of acc[j] for output channels c0 + j, j < n, in a
@@ -115,36 +134,40 @@ KITE_VECTOR_CLONES void DotRows(const int16_t* x, int32_t k, int32_t k_padded, c
   }
 }
 
-// One group, output pixel by output pixel: the pixel's patch, in the
-// weights' [ky][kx][c] order, gathered into s.patch (padded taps zero: no
-// term), then one dot per output channel against its weight row.
+// Output pixel (oy, ox)'s patch, in the weights' [ky][kx][c] order, into
+// p: padded taps zero (no term).
+void GatherPatch(const Conv16x8State& s, const int16_t* image, int32_t oy, int32_t ox, int16_t* p) {
+  const int64_t row_bytes = int64_t{s.kernel_w} * s.in_c * sizeof(int16_t);
+  for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
+    const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+    const int32_t ix0 = ox * s.stride_w - s.pad_left;
+    const bool row_inside = iy >= 0 && iy < s.in_h;
+    if (row_inside && s.dilation_w == 1 && ix0 >= 0 && ix0 + s.kernel_w <= s.in_w) {
+      memcpy(p, image + (int64_t{iy} * s.in_w + ix0) * s.in_c, static_cast<size_t>(row_bytes));
+      p += s.kernel_w * s.in_c;
+      continue;
+    }
+    for (int32_t kx = 0; kx < s.kernel_w; ++kx, p += s.in_c) {
+      const int32_t ix = ix0 + kx * s.dilation_w;
+      if (row_inside && ix >= 0 && ix < s.in_w) {
+        memcpy(p, image + (int64_t{iy} * s.in_w + ix) * s.in_c, s.in_c * sizeof(int16_t));
+      } else {
+        memset(p, 0, s.in_c * sizeof(int16_t));
+      }
+    }
+  }
+}
+
+// One group, output pixel by output pixel: the pixel's patch gathered into
+// s.patch, then one dot per output channel against its weight row.
 void DenseConv(const Conv16x8State& s, int32_t batch, const int16_t* in, const int8_t* w, const int8_t* w_end,
                const int64_t* bias, int16_t* out) {
   const int32_t k = s.kernel_h * s.kernel_w * s.in_c;  // one output channel's weights
-  const int64_t row_bytes = int64_t{s.kernel_w} * s.in_c * sizeof(int16_t);
   for (int32_t n = 0; n < batch; ++n) {
     const int16_t* image = in + int64_t{n} * s.in_h * s.in_w * s.in_c;
     for (int32_t oy = 0; oy < s.out_h; ++oy) {
       for (int32_t ox = 0; ox < s.out_w; ++ox, out += s.out_c) {
-        int16_t* p = s.patch;
-        for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
-          const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
-          const int32_t ix0 = ox * s.stride_w - s.pad_left;
-          const bool row_inside = iy >= 0 && iy < s.in_h;
-          if (row_inside && s.dilation_w == 1 && ix0 >= 0 && ix0 + s.kernel_w <= s.in_w) {
-            memcpy(p, image + (int64_t{iy} * s.in_w + ix0) * s.in_c, static_cast<size_t>(row_bytes));
-            p += s.kernel_w * s.in_c;
-            continue;
-          }
-          for (int32_t kx = 0; kx < s.kernel_w; ++kx, p += s.in_c) {
-            const int32_t ix = ix0 + kx * s.dilation_w;
-            if (row_inside && ix >= 0 && ix < s.in_w) {
-              memcpy(p, image + (int64_t{iy} * s.in_w + ix) * s.in_c, s.in_c * sizeof(int16_t));
-            } else {
-              memset(p, 0, s.in_c * sizeof(int16_t));
-            }
-          }
-        }
+        GatherPatch(s, image, oy, ox, s.patch);
         int64_t* acc = s.sums;
         for (int32_t j = 0; j < s.out_c; ++j) acc[j] = 0;
         DotRows(s.patch, k, s.k_padded, w, w_end, s.out_c, acc);
@@ -154,8 +177,81 @@ void DenseConv(const Conv16x8State& s, int32_t batch, const int16_t* in, const i
   }
 }
 
-// Depthwise: per output pixel, each tap adds its channels' products into a
-// row of int32 sums (at most kMaxInt32Terms taps, checked at prepare).
+// The SIMD GEMM of `mr` rows (row m at a + m * a_stride, 2 x k2 values)
+// against every block of output channels into the rows of s.tile_acc (or,
+// in pieces, s.tile_sums), then each row's finish over all its channels at
+// once; row m's outputs start at out + m * out_c.
+void GemmTile(const Conv16x8State& s, size_t mr, const int16_t* a, size_t a_stride, const int64_t* bias,
+              int16_t* out) {
+  constexpr size_t kBlock = int8::kGemm16x8Channels;
+  const size_t k2 = static_cast<size_t>(s.k2), stride = static_cast<size_t>(s.acc_stride);
+  const int8_t* w = s.packed;
+  if (k2 <= int8::kGemm16x8MaxPairs) {
+    for (size_t c0 = 0; c0 < stride; c0 += kBlock, w += k2 * 2 * kBlock) {
+      s.uk->gemm16x8(mr, k2, a, a_stride, w, s.tile_acc + c0, stride);
+    }
+    for (size_t m = 0; m < mr; ++m) FinishRow(s.transform, s.tile_acc + m * stride, bias, 0, s.out_c, out + m * s.out_c);
+    return;
+  }
+  for (size_t i = 0; i < mr * stride; ++i) s.tile_sums[i] = 0;
+  for (size_t c0 = 0; c0 < stride; c0 += kBlock, w += k2 * 2 * kBlock) {
+    for (size_t p0 = 0; p0 < k2; p0 += int8::kGemm16x8MaxPairs) {
+      const size_t pairs = k2 - p0 < int8::kGemm16x8MaxPairs ? k2 - p0 : int8::kGemm16x8MaxPairs;
+      s.uk->gemm16x8(mr, pairs, a + 2 * p0, a_stride, w + p0 * 2 * kBlock, s.tile_acc, kBlock);
+      for (size_t m = 0; m < mr; ++m) {
+        for (size_t j = 0; j < kBlock; ++j) s.tile_sums[m * stride + c0 + j] += s.tile_acc[m * kBlock + j];
+      }
+    }
+  }
+  for (size_t m = 0; m < mr; ++m) FinishRow(s.transform, s.tile_sums + m * stride, bias, 0, s.out_c, out + m * s.out_c);
+}
+
+// One group through the SIMD GEMM: tiles of consecutive output pixels. A
+// 1x1 conv with stride 1 and no padding reads its pixels where they are
+// (when a pixel's channels are whole pairs); others gather the tile's patches.
+void GemmConv(const Conv16x8State& s, int32_t batch, const int16_t* in, const int64_t* bias, int16_t* out) {
+  const int64_t plane = int64_t{s.out_h} * s.out_w, pixels = batch * plane;
+  const size_t mr_max = s.uk->gemm16x8_mr, stride = 2 * static_cast<size_t>(s.k2);
+  for (int64_t p0 = 0; p0 < pixels; p0 += static_cast<int64_t>(mr_max)) {
+    const size_t mr = pixels - p0 < static_cast<int64_t>(mr_max) ? static_cast<size_t>(pixels - p0) : mr_max;
+    if (s.direct) {
+      GemmTile(s, mr, in + p0 * s.in_c, static_cast<size_t>(s.in_c), bias, out + p0 * s.out_c);
+      continue;
+    }
+    for (size_t m = 0; m < mr; ++m) {
+      const int64_t p = p0 + static_cast<int64_t>(m), n = p / plane;
+      const int32_t oy = static_cast<int32_t>(p % plane / s.out_w), ox = static_cast<int32_t>(p % s.out_w);
+      GatherPatch(s, in + n * s.in_h * s.in_w * s.in_c, oy, ox, s.tile + m * stride);
+    }
+    GemmTile(s, mr, s.tile, stride, bias, out + p0 * s.out_c);
+  }
+}
+
+// kLanes channels of one depthwise output pixel over its taps inside the
+// image, summed in a local array the compiler keeps in vector registers
+// (the trip count is a constant). At most kMaxInt32Terms taps: exact.
+constexpr int32_t kLanes = 32;
+template <int32_t kWidth>
+inline void DepthwiseLanes(const Conv16x8State& s, const int16_t* image, int32_t oy, int32_t ox, int32_t c0,
+                           int32_t width, int32_t* acc) {
+  const int32_t n = kWidth > 0 ? kWidth : width;
+  int32_t sum[kLanes] = {};
+  for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
+    const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+    if (iy < 0 || iy >= s.in_h) continue;
+    for (int32_t kx = 0; kx < s.kernel_w; ++kx) {
+      const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+      if (ix < 0 || ix >= s.in_w) continue;
+      const int16_t* x = image + (int64_t{iy} * s.in_w + ix) * s.in_c + c0;
+      const int16_t* wt = s.depthwise_weights + (int64_t{ky} * s.kernel_w + kx) * s.in_c + c0;
+      for (int32_t j = 0; j < n; ++j) sum[j] += int32_t{x[j]} * int32_t{wt[j]};
+    }
+  }
+  for (int32_t j = 0; j < n; ++j) acc[j] = sum[j];
+}
+
+// Depthwise: per output pixel, kLanes channels at a time into a row of
+// int32 sums, finished kDepthwiseBlock channels at a time.
 KITE_VECTOR_CLONES void DepthwiseConv(const Conv16x8State& s, int32_t batch, const int16_t* in, const int64_t* bias,
                                       int16_t* out) {
   const int32_t c = s.in_c;
@@ -166,18 +262,9 @@ KITE_VECTOR_CLONES void DepthwiseConv(const Conv16x8State& s, int32_t batch, con
       for (int32_t ox = 0; ox < s.out_w; ++ox, out += c) {
         for (int32_t c0 = 0; c0 < c; c0 += kDepthwiseBlock) {
           const int32_t block = c - c0 < kDepthwiseBlock ? c - c0 : kDepthwiseBlock;
-          for (int32_t j = 0; j < block; ++j) acc[j] = 0;
-          for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
-            const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
-            if (iy < 0 || iy >= s.in_h) continue;
-            for (int32_t kx = 0; kx < s.kernel_w; ++kx) {
-              const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
-              if (ix < 0 || ix >= s.in_w) continue;
-              const int16_t* x = image + (int64_t{iy} * s.in_w + ix) * c + c0;
-              const int16_t* wt = s.depthwise_weights + (int64_t{ky} * s.kernel_w + kx) * c + c0;
-              for (int32_t j = 0; j < block; ++j) acc[j] += int32_t{x[j]} * int32_t{wt[j]};
-            }
-          }
+          int32_t j = 0;
+          for (; j + kLanes <= block; j += kLanes) DepthwiseLanes<kLanes>(s, image, oy, ox, c0 + j, kLanes, acc + j);
+          if (j < block) DepthwiseLanes<0>(s, image, oy, ox, c0 + j, block - j, acc + j);
           FinishRow(s.transform, acc, bias, c0, block, out + c0);
         }
       }
@@ -192,6 +279,8 @@ void InvokeConv(const Node& node, const Tensor* tensors) {
   int16_t* out = node.output(tensors, 0).As<int16_t>();
   if (s.depthwise_weights != nullptr) {
     DepthwiseConv(s, x.shape.dims[0], x.As<int16_t>(), bias, out);
+  } else if (s.uk != nullptr) {
+    GemmConv(s, x.shape.dims[0], x.As<int16_t>(), bias, out);
   } else {
     const Tensor& w = node.input(tensors, kWeights);
     DenseConv(s, x.shape.dims[0], x.As<int16_t>(), w.As<int8_t>(), w.As<int8_t>() + w.elements(), bias, out);
@@ -212,6 +301,22 @@ void InvokeFullyConnected(const Node& node, const Tensor* tensors) {
   const int8_t* w_end = w + weights.elements();
   int16_t* y = node.output(tensors, 0).As<int16_t>();
   const int32_t k = s.in_c, rows = s.in_h;
+  if (s.uk != nullptr) {
+    const int32_t mr_max = static_cast<int32_t>(s.uk->gemm16x8_mr);
+    for (int32_t r0 = 0; r0 < rows; r0 += mr_max) {
+      const int32_t mr = rows - r0 < mr_max ? rows - r0 : mr_max;
+      int16_t* out = y + int64_t{r0} * s.out_c;
+      if (s.direct) {
+        GemmTile(s, static_cast<size_t>(mr), x + int64_t{r0} * k, static_cast<size_t>(k), bias, out);
+        continue;
+      }
+      for (int32_t m = 0; m < mr; ++m) {
+        memcpy(s.tile + int64_t{m} * 2 * s.k2, x + int64_t{r0 + m} * k, k * sizeof(int16_t));
+      }
+      GemmTile(s, static_cast<size_t>(mr), s.tile, 2 * static_cast<size_t>(s.k2), bias, out);
+    }
+    return;
+  }
   for (int32_t c0 = 0; c0 < s.out_c; c0 += kRowChannels) {
     const int32_t block = s.out_c - c0 < kRowChannels ? s.out_c - c0 : kRowChannels;
     for (int32_t r = 0; r < rows; ++r) {
@@ -225,8 +330,57 @@ void InvokeFullyConnected(const Node& node, const Tensor* tensors) {
   }
 }
 
-// The one-group scratch: the output channels' sums and the zero-padded patch.
-kite_status AllocateDenseScratch(PrepareContext& ctx, Conv16x8State* s) {
+// The 16x8 GEMM of the int8 engine's variant: the one the interpreter named,
+// or the best for this CPU; null with portable kernels or where the variant
+// has none.
+const int8::Ukernels* ChooseGemm(PrepareContext& ctx) {
+  if (ctx.kernels() == KernelSet::kPortable && ctx.int8_ukernels() == nullptr) return nullptr;
+  const int8::Ukernels* uk = ctx.int8_ukernels() != nullptr ? ctx.int8_ukernels() : int8::BestUkernels();
+  return uk->gemm16x8 != nullptr ? uk : nullptr;
+}
+
+// The SIMD GEMM's arena: the weights packed [block][k2][16][2] (a copy of
+// the int8 weights, rounded up to whole pairs and blocks) and the tile.
+kite_status PrepareGemm(PrepareContext& ctx, const int8::Ukernels* uk, const int8_t* w, Conv16x8State* s) {
+  constexpr int64_t kBlock = int8::kGemm16x8Channels;
+  const int64_t k = int64_t{s->kernel_h} * s->kernel_w * s->in_c, k2 = (k + 1) / 2;
+  const int64_t blocks = (s->out_c + kBlock - 1) / kBlock, mr = static_cast<int64_t>(uk->gemm16x8_mr);
+  int8_t* packed = ctx.AllocateArray<int8_t>(static_cast<size_t>(blocks * k2 * 2 * kBlock));
+  s->tile = ctx.AllocateArray<int16_t>(static_cast<size_t>(mr * 2 * k2));
+  s->tile_acc = ctx.AllocateArray<int32_t>(static_cast<size_t>(mr * blocks * kBlock));
+  s->tile_sums = k2 > static_cast<int64_t>(int8::kGemm16x8MaxPairs)
+                     ? ctx.AllocateArray<int64_t>(static_cast<size_t>(mr * blocks * kBlock))
+                     : nullptr;
+  if (packed == nullptr || s->tile == nullptr || s->tile_acc == nullptr ||
+      (s->tile_sums == nullptr && k2 > static_cast<int64_t>(int8::kGemm16x8MaxPairs))) {
+    return ctx.OutOfArena();
+  }
+  int8_t* dst = packed;
+  for (int64_t b = 0; b < blocks; ++b) {
+    for (int64_t p = 0; p < k2; ++p) {
+      for (int64_t j = 0; j < kBlock; ++j) {
+        const int64_t c = b * kBlock + j;
+        for (int64_t e = 0; e < 2; ++e) {
+          *dst++ = c < s->out_c && 2 * p + e < k ? w[c * k + 2 * p + e] : 0;
+        }
+      }
+    }
+  }
+  memset(s->tile, 0, static_cast<size_t>(mr * 2 * k2) * sizeof(int16_t));  // the odd tap's partner stays 0
+  s->uk = uk;
+  s->packed = packed;
+  s->k2 = static_cast<int32_t>(k2);
+  s->acc_stride = static_cast<int32_t>(blocks * kBlock);
+  s->direct = k % 2 == 0 && s->kernel_h == 1 && s->kernel_w == 1 && s->stride_h == 1 && s->stride_w == 1 &&
+              s->pad_top == 0 && s->pad_left == 0 && s->in_h == s->out_h && s->in_w == s->out_w;
+  return KITE_OK;
+}
+
+// One group's scratch: the SIMD GEMM's where there is one and the weights
+// are constant; else the loops' output-channel sums and zero-padded patch.
+kite_status AllocateDenseScratch(PrepareContext& ctx, const Tensor& w, Conv16x8State* s) {
+  const int8::Ukernels* uk = ChooseGemm(ctx);
+  if (uk != nullptr && w.is_constant) return PrepareGemm(ctx, uk, w.As<int8_t>(), s);
   const int64_t k = int64_t{s->kernel_h} * s->kernel_w * s->in_c;
   s->k_padded = static_cast<int32_t>((k + kPatchPad - 1) / kPatchPad * kPatchPad);
   s->sums = ctx.AllocateArray<int64_t>(static_cast<size_t>(s->out_c));
@@ -289,12 +443,14 @@ kite_status PrepareConv2D16x8(PrepareContext& ctx) {
     }
     s->depthwise_weights = t;
   } else {
-    KITE_RETURN_IF_ERROR(AllocateDenseScratch(ctx, s));
+    KITE_RETURN_IF_ERROR(AllocateDenseScratch(ctx, w, s));
   }
   Node& node = ctx.node();
   node.state = s;
   node.invoke = InvokeConv;
-  node.kernel_name = depthwise ? "optimized/depthwise_conv2d_16x8" : "optimized/conv2d_16x8";
+  node.kernel_name = depthwise   ? "optimized/depthwise_conv2d_16x8"
+                     : s->uk != nullptr ? s->uk->gemm16x8_name
+                                        : "optimized/conv2d_16x8";
   return KITE_OK;
 }
 
@@ -320,11 +476,11 @@ kite_status PrepareFullyConnected16x8(PrepareContext& ctx) {
   s->kernel_h = s->kernel_w = s->stride_h = s->stride_w = s->dilation_h = s->dilation_w = 1;
   KITE_RETURN_IF_ERROR(PrepareOutputTransform(ctx, x, w, bias, y, out_c, o != nullptr ? o->activation_min() : -INFINITY,
                                               o != nullptr ? o->activation_max() : INFINITY, &s->transform));
-  KITE_RETURN_IF_ERROR(AllocateDenseScratch(ctx, s));
+  KITE_RETURN_IF_ERROR(AllocateDenseScratch(ctx, w, s));
   Node& node = ctx.node();
   node.state = s;
   node.invoke = InvokeFullyConnected;
-  node.kernel_name = "optimized/fully_connected_16x8";
+  node.kernel_name = s->uk != nullptr ? s->uk->gemm16x8_name : "optimized/fully_connected_16x8";
   return KITE_OK;
 }
 
