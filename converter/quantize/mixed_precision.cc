@@ -21,13 +21,21 @@ namespace {
 constexpr double kFloatMacTime = 10.0;
 constexpr double kInt8ElementTime = 10.0;
 constexpr double kFloatElementExtraTime = 40.0;
-// A 16x8 MAC at 8 and an int16 element at 30 more: Kite's portable 16x8
-// kernels (compiler-vectorized loops) on PP-OCR rec on an AVX-512 AMD EPYC,
-// where the ops of 39 nodes in 16x8 took 3.2 ms more than in int8 (66.5M
-// MACs, 7.7M elements written; the all-int8 model: 4.3 ms). Hand-written SIMD kernels would cost about
-// 2 and 10. The choice is made for the file, not for this build.
-constexpr double kInt16MacTime = 8.0;
+// 16x8 over int8, fitted to kite bench of PP-OCR rec (--mixed-16x8
+// --max-slowdown 0.8: 48.6M MACs of one-group convs and FC, 23.6M of
+// depthwise convs and 10.5M elements written by the other int16 ops) on an
+// AVX-512 AMD EPYC, against the same ops' int8 engine rates: a one-group
+// conv or FC MAC costs 2 more (the 16x8 GEMM's vpdpwssd against vpdpbusd), a
+// depthwise one 9.5 more (Kite's portable 16x8 loops), an int16 element 30
+// more. The choice is made for the file, not for this build.
+constexpr double kInt16DenseMacExtraTime = 2.0;
+constexpr double kInt16DepthwiseMacExtraTime = 9.5;
 constexpr double kInt16ElementExtraTime = 30.0;
+
+bool IsGroupedConv(const schema::Operator& op) {
+  const auto* o = op.options_as_Conv2DOptions();
+  return op.opcode() == schema::OpCode_CONV_2D && o != nullptr && o->groups() > 1;
+}
 
 bool IsInt8Op(const TracedRun& run, const schema::Operator* op) {
   return op->outputs()->size() > 0 && run.interpreter().tensor(op->outputs()->Get(0)).dtype == KITE_INT8 &&
@@ -149,7 +157,8 @@ Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats,
     choice_.model_macs += macs_[i];
     const double elements = static_cast<double>(run.interpreter().tensor(op->outputs()->Get(0)).elements());
     has_16x8_[i] = options.use_16x8 && Has16x8Kernel(run, op);
-    time_16x8_[i] = (kInt16MacTime - 1) * static_cast<double>(macs_[i]) + kInt16ElementExtraTime * elements;
+    const double mac_extra = IsGroupedConv(*op) ? kInt16DepthwiseMacExtraTime : kInt16DenseMacExtraTime;
+    time_16x8_[i] = mac_extra * static_cast<double>(macs_[i]) + kInt16ElementExtraTime * elements;
     time_float_[i] = (kFloatMacTime - 1) * static_cast<double>(macs_[i]) + kFloatElementExtraTime * elements;
     model_time_ += static_cast<double>(macs_[i]) + kInt8ElementTime * elements;
     for (int32_t t : *op->inputs()) {

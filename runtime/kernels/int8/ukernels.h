@@ -56,14 +56,15 @@ using DwconvFn = void (*)(size_t pixels, size_t channels, const DwconvTaps& taps
 
 // 16x8 GEMM (int16 activations, int8 weights; TFLite's 16x8 scheme): `mr`
 // (1..gemm16x8_mr) rows of `k2` int16 pairs, row m at a + m * a_stride
-// (int16 elements, an even count), against one block of 16 output channels
-// packed [k2][16][2] (channel j's weights for elements 2p and 2p + 1 at
-// w[(p * 16 + j) * 2 + {0, 1}]). Stores acc[m * acc_stride + j] = the row's
-// sum for channel j. A product is at most 2^15 x 2^7 in magnitude, so a sum of up to
+// (int16 elements, an even count), against `blocks` blocks of 16 output
+// channels, `block_stride` bytes apart, each packed [k2][16][2] (channel j's
+// weights for elements 2p and 2p + 1 at w[(p * 16 + j) * 2 + {0, 1}]).
+// Stores acc[m * acc_stride + b * 16 + j] = row m's sum for channel j of
+// block b. A product is at most 2^15 x 2^7 in magnitude, so a sum of up to
 // kGemm16x8MaxPairs pairs is exact in int32 whatever the data: the caller
 // splits longer rows and carries the parts in int64.
-using Gemm16x8Fn = void (*)(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, int32_t* acc,
-                            size_t acc_stride);
+using Gemm16x8Fn = void (*)(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w,
+                            size_t block_stride, size_t blocks, int32_t* acc, size_t acc_stride);
 constexpr size_t kGemm16x8MaxPairs = 255;  // 255 x 2 x 2^22 < 2^31
 constexpr size_t kGemm16x8Channels = 16;
 
@@ -82,10 +83,10 @@ struct Ukernels {
 
 // The 16x8 GEMMs the x86 variants share (ukernels_16x8_*.cc).
 #if defined(__x86_64__)
-void Gemm16x8Avx2(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, int32_t* acc,
-                  size_t acc_stride);
-void Gemm16x8Avx512Vnni(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, int32_t* acc,
-                        size_t acc_stride);
+void Gemm16x8Avx2(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, size_t block_stride,
+                  size_t blocks, int32_t* acc, size_t acc_stride);
+void Gemm16x8Avx512Vnni(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, size_t block_stride,
+                        size_t blocks, int32_t* acc, size_t acc_stride);
 constexpr size_t kGemm16x8Avx2Mr = 4;
 constexpr size_t kGemm16x8Avx512Mr = 8;
 #endif

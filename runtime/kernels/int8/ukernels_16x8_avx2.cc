@@ -1,5 +1,5 @@
 // The 16x8 GEMM of the AVX2 variants (compiled with -mavx2): 4 rows by one
-// block of 16 channels. Per int16 pair of the rows, the block's 32 weight
+// block of 16 channels at a time. Per int16 pair of the rows, the block's 32 weight
 // bytes widen to two ymm of int16 (channels 0-7 and 8-15, a channel's two
 // weights side by side), and vpmaddwd against the row's pair broadcast adds
 // both products into the channel's int32 lane: no reduction at the end.
@@ -12,8 +12,9 @@
 namespace kite {
 namespace int8 {
 
-void Gemm16x8Avx2(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, int32_t* acc,
-                  size_t acc_stride) {
+namespace {
+
+void Block(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, int32_t* acc, size_t acc_stride) {
   constexpr size_t kMr = kGemm16x8Avx2Mr;
   const int16_t* rows[kMr];
   for (size_t m = 0; m < kMr; ++m) rows[m] = a + (m < mr ? m : 0) * a_stride;  // rows past mr repeat row 0
@@ -33,6 +34,15 @@ void Gemm16x8Avx2(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const
   for (size_t m = 0; m < mr; ++m) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + m * acc_stride), lo[m]);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + m * acc_stride + 8), hi[m]);
+  }
+}
+
+}  // namespace
+
+void Gemm16x8Avx2(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, size_t block_stride,
+                  size_t blocks, int32_t* acc, size_t acc_stride) {
+  for (size_t b = 0; b < blocks; ++b) {
+    Block(mr, k2, a, a_stride, w + b * block_stride, acc + b * kGemm16x8Channels, acc_stride);
   }
 }
 

@@ -185,23 +185,17 @@ void GemmTile(const Conv16x8State& s, size_t mr, const int16_t* a, size_t a_stri
               int16_t* out) {
   constexpr size_t kBlock = int8::kGemm16x8Channels;
   const size_t k2 = static_cast<size_t>(s.k2), stride = static_cast<size_t>(s.acc_stride);
-  const int8_t* w = s.packed;
+  const size_t block_stride = k2 * 2 * kBlock, blocks = stride / kBlock;
   if (k2 <= int8::kGemm16x8MaxPairs) {
-    for (size_t c0 = 0; c0 < stride; c0 += kBlock, w += k2 * 2 * kBlock) {
-      s.uk->gemm16x8(mr, k2, a, a_stride, w, s.tile_acc + c0, stride);
-    }
+    s.uk->gemm16x8(mr, k2, a, a_stride, s.packed, block_stride, blocks, s.tile_acc, stride);
     for (size_t m = 0; m < mr; ++m) FinishRow(s.transform, s.tile_acc + m * stride, bias, 0, s.out_c, out + m * s.out_c);
     return;
   }
   for (size_t i = 0; i < mr * stride; ++i) s.tile_sums[i] = 0;
-  for (size_t c0 = 0; c0 < stride; c0 += kBlock, w += k2 * 2 * kBlock) {
-    for (size_t p0 = 0; p0 < k2; p0 += int8::kGemm16x8MaxPairs) {
-      const size_t pairs = k2 - p0 < int8::kGemm16x8MaxPairs ? k2 - p0 : int8::kGemm16x8MaxPairs;
-      s.uk->gemm16x8(mr, pairs, a + 2 * p0, a_stride, w + p0 * 2 * kBlock, s.tile_acc, kBlock);
-      for (size_t m = 0; m < mr; ++m) {
-        for (size_t j = 0; j < kBlock; ++j) s.tile_sums[m * stride + c0 + j] += s.tile_acc[m * kBlock + j];
-      }
-    }
+  for (size_t p0 = 0; p0 < k2; p0 += int8::kGemm16x8MaxPairs) {
+    const size_t pairs = k2 - p0 < int8::kGemm16x8MaxPairs ? k2 - p0 : int8::kGemm16x8MaxPairs;
+    s.uk->gemm16x8(mr, pairs, a + 2 * p0, a_stride, s.packed + p0 * 2 * kBlock, block_stride, blocks, s.tile_acc, stride);
+    for (size_t i = 0; i < mr * stride; ++i) s.tile_sums[i] += s.tile_acc[i];
   }
   for (size_t m = 0; m < mr; ++m) FinishRow(s.transform, s.tile_sums + m * stride, bias, 0, s.out_c, out + m * s.out_c);
 }
