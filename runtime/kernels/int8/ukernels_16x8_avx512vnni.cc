@@ -6,11 +6,7 @@
 // row's pair broadcast adds both products into the channel's int32 lane.
 // vpdpwssd wraps (it is not the saturating vpdpwssds); the caller keeps the
 // sums short enough that nothing wraps (kGemm16x8MaxPairs).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
+#include "kernels/int8/ukernels_avx512_intrinsics.h"
 #include <string.h>
 
 #include "kernels/int8/ukernels.h"

@@ -17,11 +17,7 @@
 // Taps shorter than kAmxMinTapBytes go to the AVX512-VNNI kernel, 8 pixels
 // at a time: their every tile would be a gathered partial one.
 // The depthwise kernel is the AVX512-VNNI variant's (no AMX form for it).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
+#include "kernels/int8/ukernels_avx512_intrinsics.h"
 #include <string.h>
 
 #include "kernels/int8/packed_weights.h"

@@ -12,13 +12,7 @@
 // Depthwise 4x32: four output pixels by one 32-channel block; each input
 // column widened to int16 once for all the pixels that read it, vpdpwssd
 // against the even and the odd channels' weight lanes (packed_weights.h).
-// GCC 12 warns that the intrinsics' own undefined pass-through operands are
-// uninitialized once they are inlined into unrolled loops (a false positive).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
+#include "kernels/int8/ukernels_avx512_intrinsics.h"
 
 #include "kernels/int8/packed_weights.h"
 #include "kernels/int8/ukernels_avx512_store.h"

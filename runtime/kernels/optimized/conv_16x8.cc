@@ -45,10 +45,10 @@ struct Conv16x8State {
   int64_t* sums;
   // The SIMD GEMM (null: the loops above): weights packed [block][k2][16][2]
   // (k2 = ceil(k / 2) pairs, zeros past k and out_c), the tile's patches
-  // (gemm16x8_mr rows of 2 x k2, zero past k) and its sums.
-  // The tile's sums are [mr][acc_stride], acc_stride = out_c rounded up to
-  // whole blocks. `direct`: the rows are read in place (a 1x1 conv with stride
-  // 1 and no padding, or an FC, with an even k).
+  // (gemm16x8_mr rows of 2 x k2, zero past k) and its sums, [mr][acc_stride]
+  // with acc_stride = out_c rounded up to whole blocks. `direct`: the rows are
+  // read in place (a 1x1 conv with stride 1 and no padding, or an FC, with an
+  // even k).
   const int8::Ukernels* uk;
   const int8_t* packed;
   int32_t k2;
@@ -221,31 +221,8 @@ void GemmConv(const Conv16x8State& s, int32_t batch, const int16_t* in, const in
   }
 }
 
-// kLanes channels of one depthwise output pixel over its taps inside the
-// image, summed in a local array the compiler keeps in vector registers
-// (the trip count is a constant). At most kMaxInt32Terms taps: exact.
-constexpr int32_t kLanes = 32;
-template <int32_t kWidth>
-inline void DepthwiseLanes(const Conv16x8State& s, const int16_t* image, int32_t oy, int32_t ox, int32_t c0,
-                           int32_t width, int32_t* acc) {
-  const int32_t n = kWidth > 0 ? kWidth : width;
-  int32_t sum[kLanes] = {};
-  for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
-    const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
-    if (iy < 0 || iy >= s.in_h) continue;
-    for (int32_t kx = 0; kx < s.kernel_w; ++kx) {
-      const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
-      if (ix < 0 || ix >= s.in_w) continue;
-      const int16_t* x = image + (int64_t{iy} * s.in_w + ix) * s.in_c + c0;
-      const int16_t* wt = s.depthwise_weights + (int64_t{ky} * s.kernel_w + kx) * s.in_c + c0;
-      for (int32_t j = 0; j < n; ++j) sum[j] += int32_t{x[j]} * int32_t{wt[j]};
-    }
-  }
-  for (int32_t j = 0; j < n; ++j) acc[j] = sum[j];
-}
-
-// Depthwise: per output pixel, kLanes channels at a time into a row of
-// int32 sums, finished kDepthwiseBlock channels at a time.
+// Depthwise: per output pixel, each tap adds its channels' products into a
+// row of int32 sums (at most kMaxInt32Terms taps, checked at prepare).
 KITE_VECTOR_CLONES void DepthwiseConv(const Conv16x8State& s, int32_t batch, const int16_t* in, const int64_t* bias,
                                       int16_t* out) {
   const int32_t c = s.in_c;
@@ -256,9 +233,18 @@ KITE_VECTOR_CLONES void DepthwiseConv(const Conv16x8State& s, int32_t batch, con
       for (int32_t ox = 0; ox < s.out_w; ++ox, out += c) {
         for (int32_t c0 = 0; c0 < c; c0 += kDepthwiseBlock) {
           const int32_t block = c - c0 < kDepthwiseBlock ? c - c0 : kDepthwiseBlock;
-          int32_t j = 0;
-          for (; j + kLanes <= block; j += kLanes) DepthwiseLanes<kLanes>(s, image, oy, ox, c0 + j, kLanes, acc + j);
-          if (j < block) DepthwiseLanes<0>(s, image, oy, ox, c0 + j, block - j, acc + j);
+          for (int32_t j = 0; j < block; ++j) acc[j] = 0;
+          for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
+            const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+            if (iy < 0 || iy >= s.in_h) continue;
+            for (int32_t kx = 0; kx < s.kernel_w; ++kx) {
+              const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+              if (ix < 0 || ix >= s.in_w) continue;
+              const int16_t* x = image + (int64_t{iy} * s.in_w + ix) * c + c0;
+              const int16_t* wt = s.depthwise_weights + (int64_t{ky} * s.kernel_w + kx) * c + c0;
+              for (int32_t j = 0; j < block; ++j) acc[j] += int32_t{x[j]} * int32_t{wt[j]};
+            }
+          }
           FinishRow(s.transform, acc, bias, c0, block, out + c0);
         }
       }
@@ -296,19 +282,7 @@ void InvokeFullyConnected(const Node& node, const Tensor* tensors) {
   int16_t* y = node.output(tensors, 0).As<int16_t>();
   const int32_t k = s.in_c, rows = s.in_h;
   if (s.uk != nullptr) {
-    const int32_t mr_max = static_cast<int32_t>(s.uk->gemm16x8_mr);
-    for (int32_t r0 = 0; r0 < rows; r0 += mr_max) {
-      const int32_t mr = rows - r0 < mr_max ? rows - r0 : mr_max;
-      int16_t* out = y + int64_t{r0} * s.out_c;
-      if (s.direct) {
-        GemmTile(s, static_cast<size_t>(mr), x + int64_t{r0} * k, static_cast<size_t>(k), bias, out);
-        continue;
-      }
-      for (int32_t m = 0; m < mr; ++m) {
-        memcpy(s.tile + int64_t{m} * 2 * s.k2, x + int64_t{r0 + m} * k, k * sizeof(int16_t));
-      }
-      GemmTile(s, static_cast<size_t>(mr), s.tile, 2 * static_cast<size_t>(s.k2), bias, out);
-    }
+    GemmConv(s, 1, x, bias, y);  // the rows as the pixels of a 1x1 conv
     return;
   }
   for (int32_t c0 = 0; c0 < s.out_c; c0 += kRowChannels) {
@@ -339,14 +313,12 @@ kite_status PrepareGemm(PrepareContext& ctx, const int8::Ukernels* uk, const int
   constexpr int64_t kBlock = int8::kGemm16x8Channels;
   const int64_t k = int64_t{s->kernel_h} * s->kernel_w * s->in_c, k2 = (k + 1) / 2;
   const int64_t blocks = (s->out_c + kBlock - 1) / kBlock, mr = static_cast<int64_t>(uk->gemm16x8_mr);
+  const bool in_pieces = k2 > static_cast<int64_t>(int8::kGemm16x8MaxPairs);
   int8_t* packed = ctx.AllocateArray<int8_t>(static_cast<size_t>(blocks * k2 * 2 * kBlock));
   s->tile = ctx.AllocateArray<int16_t>(static_cast<size_t>(mr * 2 * k2));
   s->tile_acc = ctx.AllocateArray<int32_t>(static_cast<size_t>(mr * blocks * kBlock));
-  s->tile_sums = k2 > static_cast<int64_t>(int8::kGemm16x8MaxPairs)
-                     ? ctx.AllocateArray<int64_t>(static_cast<size_t>(mr * blocks * kBlock))
-                     : nullptr;
-  if (packed == nullptr || s->tile == nullptr || s->tile_acc == nullptr ||
-      (s->tile_sums == nullptr && k2 > static_cast<int64_t>(int8::kGemm16x8MaxPairs))) {
+  s->tile_sums = in_pieces ? ctx.AllocateArray<int64_t>(static_cast<size_t>(mr * blocks * kBlock)) : nullptr;
+  if (packed == nullptr || s->tile == nullptr || s->tile_acc == nullptr || (in_pieces && s->tile_sums == nullptr)) {
     return ctx.OutOfArena();
   }
   int8_t* dst = packed;
