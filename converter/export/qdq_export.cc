@@ -275,10 +275,10 @@ void QdqWriter::EmitConv(const Node& n, const std::string& out) {
   SetInt(node, "group", n.Int("group", 1));
   const std::vector<int64_t> w = g_.values[n.inputs[1]].shape;
   SetInts(node, "kernel_shape", {w[2], w[3]});
-  SetInts(node, "strides", n.Ints("kite_strides"));
-  SetInts(node, "dilations", n.Ints("kite_dilations"));
-  SetInts(node, "pads", n.Ints("kite_pads"));  // explicit: [top, left, bottom, right]
-  if (transpose) SetInts(node, "output_padding", n.Ints("kite_output_padding"));
+  SetInts(node, "strides", n.params.strides);
+  SetInts(node, "dilations", n.params.dilations);
+  SetInts(node, "pads", n.params.pads);  // explicit: [top, left, bottom, right]
+  if (transpose) SetInts(node, "output_padding", n.params.output_padding);
 }
 
 void QdqWriter::EmitMatMul(const Node& n, const std::string& out) {
@@ -301,7 +301,7 @@ void QdqWriter::EmitMatMul(const Node& n, const std::string& out) {
 void QdqWriter::EmitNode(const Node& n) {
   const std::string& op = n.op_type;
   const int out_value = n.outputs.empty() ? -1 : n.outputs[0];
-  const bool fused = n.has("kite_activation");
+  const bool fused = n.params.activation.has_value();
   const std::string out = fused ? Written(out_value) + "/preact" : Written(out_value);
   std::vector<std::string> in;
   const auto read = [&](size_t i) { return Read(n.inputs[i]); };
@@ -313,8 +313,8 @@ void QdqWriter::EmitNode(const Node& n) {
   } else if (op == "MaxPool" || op == "AveragePool") {
     onnx::NodeProto* node = AddNode(op, n.name, {read(0)}, {out});
     SetInts(node, "kernel_shape", n.Ints("kernel_shape"));
-    SetInts(node, "strides", n.Ints("kite_strides"));
-    SetInts(node, "pads", n.Ints("kite_pads"));
+    SetInts(node, "strides", n.params.strides);
+    SetInts(node, "pads", n.params.pads);
     if (op == "AveragePool") SetInt(node, "count_include_pad", n.Int("count_include_pad", 0));
   } else if (op == "GlobalAveragePool" || op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "HardSwish" ||
              op == "Sqrt") {
@@ -324,8 +324,8 @@ void QdqWriter::EmitNode(const Node& n) {
     SetFloat(node, "alpha", n.Float("alpha", op == "HardSigmoid" ? 0.2f : 0.01f));
     if (op == "HardSigmoid") SetFloat(node, "beta", n.Float("beta", 0.5f));
   } else if (op == "Clip") {
-    const auto& c = n.attributes.at("kite_clip").floats;
-    AddNode("Clip", n.name, {read(0), FloatConstant(n.name + "/min", {}, {c[0]}), FloatConstant(n.name + "/max", {}, {c[1]})}, {out});
+    AddNode("Clip", n.name, {read(0), FloatConstant(n.name + "/min", {}, {n.params.min}), FloatConstant(n.name + "/max", {}, {n.params.max})},
+            {out});
   } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
     AddNode(op, n.name, {read(0), read(1)}, {out});
   } else if (op == "Equal") {
@@ -359,7 +359,8 @@ void QdqWriter::EmitNode(const Node& n) {
     }
     SetInt(AddNode("Split", n.name, {read(0), IntsConstant(n.name + "/split", sizes)}, outs), "axis", axis);
   } else if (op == "Slice") {
-    const auto begin = n.Ints("kite_begin"), step = n.Ints("kite_step");
+    const auto& begin = n.params.begin;
+    const auto& step = n.params.step;
     std::vector<int64_t> ends, axes;
     for (size_t d = 0; d < begin.size(); ++d) {
       const int64_t end = begin[d] + out_shape[d] * step[d];
@@ -369,8 +370,8 @@ void QdqWriter::EmitNode(const Node& n) {
     AddNode("Slice", n.name, {read(0), IntsConstant(n.name + "/starts", begin), IntsConstant(n.name + "/ends", ends),
                               IntsConstant(n.name + "/axes", axes), IntsConstant(n.name + "/steps", step)}, {out});
   } else if (op == "Pad") {
-    AddNode("Pad", n.name, {read(0), IntsConstant(n.name + "/pads", n.Ints("kite_pads")),
-                            FloatConstant(n.name + "/value", {}, {n.attributes.at("kite_value").floats[0]})}, {out});
+    AddNode("Pad", n.name, {read(0), IntsConstant(n.name + "/pads", n.params.pads),
+                            FloatConstant(n.name + "/value", {}, {n.params.value})}, {out});
   } else if (op == "Resize" || op == "Upsample") {
     onnx::NodeProto* node = AddNode("Resize", n.name, {read(0), "", "", IntsConstant(n.name + "/sizes", out_shape)}, {out});
     const bool legacy = op == "Upsample" || g_.opset < 11;
@@ -380,7 +381,7 @@ void QdqWriter::EmitNode(const Node& n) {
     SetString(node, "nearest_mode", legacy ? "floor" : n.String("nearest_mode", "round_prefer_floor"));
   } else if (op == "ReduceMean") {
     onnx::NodeProto* node = AddNode("ReduceMean", n.name, {read(0)}, {out});
-    SetInts(node, "axes", n.Ints("kite_axes"));
+    SetInts(node, "axes", n.params.axes);
     SetInt(node, "keepdims", n.Int("keepdims", 1));
   } else if (op == "BatchNormalization") {
     for (size_t i = 0; i < 5; ++i) in.push_back(read(i));
@@ -392,11 +393,11 @@ void QdqWriter::EmitNode(const Node& n) {
     throw ConversionError(n, "--emit-qdq cannot write operator " + op);
   }
   if (fused) {
-    const auto& r = n.attributes.at("kite_activation").floats;
-    if (r[0] == 0.0f && std::isinf(r[1])) {
+    const auto [lo, hi] = *n.params.activation;
+    if (lo == 0.0f && std::isinf(hi)) {
       AddNode("Relu", n.name + "/relu", {out}, {Written(out_value)});
     } else {
-      AddNode("Clip", n.name + "/clip", {out, FloatConstant(n.name + "/min", {}, {r[0]}), FloatConstant(n.name + "/max", {}, {r[1]})},
+      AddNode("Clip", n.name + "/clip", {out, FloatConstant(n.name + "/min", {}, {lo}), FloatConstant(n.name + "/max", {}, {hi})},
               {Written(out_value)});
     }
   }

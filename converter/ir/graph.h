@@ -4,6 +4,7 @@
 #ifndef KITE_CONVERTER_IR_GRAPH_H_
 #define KITE_CONVERTER_IR_GRAPH_H_
 
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -47,12 +48,28 @@ struct Attribute {
   std::shared_ptr<Value> tensor;
 };
 
+// What shape inference resolves from a node's attributes and parameter
+// inputs (ONNX gives pads, scales, starts... either way, by opset), in the one
+// form the passes, lowering and the QDQ export read. Empty until then.
+struct NodeParams {
+  std::vector<int64_t> pads;  // 2-D windows: top, left, bottom, right; Pad: begins then ends, per dimension
+  std::vector<int64_t> strides, dilations, output_padding;  // 2-D windows
+  std::vector<int64_t> begin, step;                         // Slice: per dimension
+  std::vector<int64_t> axes;                                // ReduceMean: sorted, each once
+  std::vector<float> scales;                                // Resize: H, W
+  float min = -INFINITY, max = INFINITY;                    // Clip
+  float value = 0;                                          // Pad
+  // A Relu or Clip fused into the node (FuseNodes): its output is clamped.
+  std::optional<std::pair<float, float>> activation;
+};
+
 struct Node {
   std::string name;
   std::string op_type;
   std::vector<int> inputs;  // value ids; -1 for an omitted optional input
   std::vector<int> outputs;
   std::map<std::string, Attribute> attributes;
+  NodeParams params;
   bool removed = false;
 
   bool has(const std::string& key) const { return attributes.count(key) > 0; }

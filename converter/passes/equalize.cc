@@ -10,7 +10,7 @@ int EqualizeDepthwisePairs(Graph& g) {
   int pairs = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& dw = g.nodes[i];
-    if (dw.removed || dw.op_type != "Conv" || dw.has("kite_activation") || dw.outputs.size() != 1) continue;
+    if (dw.removed || dw.op_type != "Conv" || dw.params.activation || dw.outputs.size() != 1) continue;
     const int out = dw.outputs[0];
     Value& w1 = g.values[dw.inputs[1]];
     if (!w1.is_constant() || w1.shape.size() != 4 || w1.shape[1] != 1) continue;

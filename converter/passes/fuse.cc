@@ -130,16 +130,13 @@ void FuseActivations(Graph& g) {
     if (p->op_type == "MatMul" && !(g.values[p->inputs[1]].is_constant() && g.values[p->inputs[1]].shape.size() == 2)) continue;
     float lo = 0.0f, hi = INFINITY;
     if (act.op_type == "Clip") {
-      lo = act.attributes.at("kite_clip").floats[0];
-      hi = act.attributes.at("kite_clip").floats[1];
+      lo = act.params.min;
+      hi = act.params.max;
     }
-    Attribute range;
-    range.kind = Attribute::kFloats;
-    range.floats = {-INFINITY, INFINITY};
-    if (p->has("kite_activation")) range = p->attributes.at("kite_activation");
-    range.floats[0] = std::max(range.floats[0], lo);
-    range.floats[1] = std::min(range.floats[1], hi);
-    p->attributes["kite_activation"] = range;
+    std::pair<float, float> range = p->params.activation.value_or(std::pair<float, float>{-INFINITY, INFINITY});
+    range.first = std::max(range.first, lo);
+    range.second = std::min(range.second, hi);
+    p->params.activation = range;
     act.removed = true;
     ReplaceUses(g, act.outputs[0], p->outputs[0]);
   }
@@ -185,7 +182,7 @@ bool PerChannelConstant(const Graph& g, int v, int64_t out_c, std::vector<float>
 void FoldAffineIntoConv(Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& conv = g.nodes[i];
-    if (conv.removed || conv.op_type != "Conv" || conv.has("kite_activation") || !IsConstFloat(g, conv, 1) ||
+    if (conv.removed || conv.op_type != "Conv" || conv.params.activation || !IsConstFloat(g, conv, 1) ||
         (conv.has_input(2) && !IsConstFloat(g, conv, 2))) continue;
     const Value& w = g.values[conv.inputs[1]];
     const int64_t out_c = w.shape[0];
@@ -230,16 +227,15 @@ void FoldAffineIntoConv(Graph& g) {
 void FusePadIntoConv(Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& conv = g.nodes[i];
-    if (conv.removed || conv.op_type != "Conv" || !conv.has_input(0) || !conv.has("kite_pads")) continue;
+    if (conv.removed || conv.op_type != "Conv" || !conv.has_input(0) || conv.params.pads.size() != 4) continue;
     Node* pad = SoleProducer(g, conv.inputs[0], static_cast<int>(i));
-    if (pad == nullptr || pad->op_type != "Pad" || !pad->has("kite_pads") || !pad->has("kite_value")) continue;
-    const std::vector<int64_t> p = pad->Ints("kite_pads");  // NCHW begins, then ends
-    const std::vector<float>& value = pad->attributes.at("kite_value").floats;
-    if (p.size() != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0 || p[5] != 0 || value.size() != 1 || value[0] != 0.0f ||
+    if (pad == nullptr || pad->op_type != "Pad") continue;
+    const std::vector<int64_t> p = pad->params.pads;  // NCHW begins, then ends
+    if (p.size() != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0 || p[5] != 0 || pad->params.value != 0.0f ||
         std::any_of(p.begin(), p.end(), [](int64_t v) { return v < 0; })) {
       continue;
     }
-    std::vector<int64_t> pads = conv.Ints("kite_pads");  // top, left, bottom, right
+    std::vector<int64_t> pads = conv.params.pads;  // top, left, bottom, right
     pads[0] += p[2];
     pads[1] += p[3];
     pads[2] += p[6];
@@ -247,10 +243,10 @@ void FusePadIntoConv(Graph& g) {
     // Only padding every window still overlaps the input with, as convs are
     // usually padded: a wider Pad stays a Pad.
     const std::vector<int64_t>& w = g.values[conv.inputs[1]].shape;
-    const std::vector<int64_t> dilations = conv.Ints("kite_dilations", {1, 1});
+    const std::vector<int64_t>& dilations = conv.params.dilations;
     const int64_t reach_h = (w[2] - 1) * dilations[0], reach_w = (w[3] - 1) * dilations[1];
     if (pads[0] > reach_h || pads[2] > reach_h || pads[1] > reach_w || pads[3] > reach_w) continue;
-    conv.attributes["kite_pads"].ints = pads;
+    conv.params.pads = pads;
     conv.inputs[0] = pad->inputs[0];
     pad->removed = true;
   }

@@ -1,0 +1,139 @@
+// Ops Kite evaluates while converting and never runs: the shape and index
+// computations models carry around (Shape -> Gather -> Concat chains,
+// ConstantOfShape, Range...). Each folds when its inputs are constant.
+#include <algorithm>
+#include <cmath>
+
+#include "ops/op_rule.h"
+#include "ops/op_support.h"
+
+namespace kite {
+namespace converter {
+namespace {
+
+// Shape and Size need only the input's shape.
+bool FoldShape(Graph& g, Node& n) {
+  if (!n.has_input(0)) throw ConversionError(n, "input 0 is missing");
+  const Value& in = g.values[n.inputs[0]];
+  if (!in.shape_known) return false;
+  const int64_t rank = static_cast<int64_t>(in.shape.size());
+  int64_t start = n.Int("start", 0), end = n.Int("end", rank);
+  if (start < 0) start += rank;
+  if (end < 0) end += rank;
+  start = std::clamp<int64_t>(start, 0, rank);
+  end = std::clamp<int64_t>(end, start, rank);
+  SetConstant(g.values[n.outputs[0]], ElementType::kInt64, {end - start},
+              std::vector<double>(in.shape.begin() + start, in.shape.begin() + end));
+  return true;
+}
+
+bool FoldSize(Graph& g, Node& n) {
+  if (!n.has_input(0)) throw ConversionError(n, "input 0 is missing");
+  const Value& in = g.values[n.inputs[0]];
+  if (!in.shape_known) return false;
+  SetConstant(g.values[n.outputs[0]], ElementType::kInt64, {}, {static_cast<double>(in.elements())});
+  return true;
+}
+
+bool FoldConstantOfShape(Graph& g, Node& n) {
+  const Value* a = n.has_input(0) ? &g.values[n.inputs[0]] : nullptr;
+  if (a != nullptr && !a->is_constant()) return false;
+  const Shape64 shape = a != nullptr ? IntsOf(*a) : Shape64{};
+  double value = 0;
+  ElementType type = ElementType::kFloat;
+  auto it = n.attributes.find("value");
+  if (it != n.attributes.end() && it->second.tensor) {
+    type = it->second.tensor->type;
+    value = Scalar(n, *it->second.tensor);
+  }
+  SetConstant(g.values[n.outputs[0]], type, shape, std::vector<double>(static_cast<size_t>(FoldedElements(n, shape)), value));
+  return true;
+}
+
+bool FoldGather(Graph& g, Node& n) {
+  RequireInputs(n, 2);
+  const Value& a = g.values[n.inputs[0]];
+  const Value& idx = g.values[n.inputs[1]];
+  const int64_t rank = static_cast<int64_t>(a.shape.size());
+  const int64_t axis = NormalizeAxis(n, n.Int("axis", 0), rank);
+  std::vector<std::vector<int64_t>> picks(rank);
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d == axis) {
+      for (int64_t i : IntsOf(idx)) {
+        if (i < -a.shape[d] || i >= a.shape[d]) {
+          throw ConversionError(n, "index " + std::to_string(i) + " is out of range for dimension " + std::to_string(a.shape[d]));
+        }
+        picks[d].push_back(i < 0 ? i + a.shape[d] : i);
+      }
+    } else {
+      for (int64_t i = 0; i < a.shape[d]; ++i) picks[d].push_back(i);
+    }
+  }
+  Shape64 shape(a.shape.begin(), a.shape.begin() + axis);
+  shape.insert(shape.end(), idx.shape.begin(), idx.shape.end());
+  shape.insert(shape.end(), a.shape.begin() + axis + 1, a.shape.end());
+  SetConstant(g.values[n.outputs[0]], a.type, shape, Select(Doubles(a), a.shape, picks));
+  return true;
+}
+
+bool FoldRange(Graph& g, Node& n) {
+  RequireInputs(n, 3);
+  const Value& a = g.values[n.inputs[0]];
+  const double start = Scalar(n, a), limit = Scalar(n, g.values[n.inputs[1]]), delta = Scalar(n, g.values[n.inputs[2]]);
+  const double steps = std::ceil((limit - start) / delta);
+  if (!std::isfinite(steps) || steps > static_cast<double>(kMaxFoldedElements)) {
+    throw ConversionError(n, "a range from " + std::to_string(start) + " to " + std::to_string(limit) + " by " +
+                                 std::to_string(delta) + " is not a finite sequence of at most 2^26 values");
+  }
+  std::vector<double> data;
+  const int64_t count = std::max<int64_t>(0, static_cast<int64_t>(steps));
+  for (int64_t i = 0; i < count; ++i) data.push_back(start + i * delta);
+  SetConstant(g.values[n.outputs[0]], a.type, {count}, data);
+  return true;
+}
+
+bool FoldExpand(Graph& g, Node& n) {
+  RequireInputs(n, 2);
+  const Value& a = g.values[n.inputs[0]];
+  const Shape64 shape = Broadcast(n, a.shape, IntsOf(g.values[n.inputs[1]]));
+  FoldedElements(n, shape);
+  const auto idx = BroadcastIndices(a.shape, shape);
+  const auto d = Doubles(a);
+  std::vector<double> data;
+  for (int64_t i : idx) data.push_back(d[i]);
+  SetConstant(g.values[n.outputs[0]], a.type, shape, data);
+  return true;
+}
+
+bool FoldWhere(Graph& g, Node& n) {
+  RequireInputs(n, 3);
+  const Value& a = g.values[n.inputs[0]];
+  const Value& x = g.values[n.inputs[1]];
+  const Value& y = g.values[n.inputs[2]];
+  const Shape64 shape = Broadcast(n, Broadcast(n, a.shape, x.shape), y.shape);
+  FoldedElements(n, shape);
+  const auto ic = BroadcastIndices(a.shape, shape), ix = BroadcastIndices(x.shape, shape), iy = BroadcastIndices(y.shape, shape);
+  const auto c = Doubles(a), dx = Doubles(x), dy = Doubles(y);
+  std::vector<double> data;
+  for (size_t i = 0; i < ic.size(); ++i) data.push_back(c[ic[i]] != 0 ? dx[ix[i]] : dy[iy[i]]);
+  SetConstant(g.values[n.outputs[0]], x.type, shape, data);
+  return true;
+}
+
+}  // namespace
+
+const std::vector<OpRule>& ConstantOnlyOps() {
+  static const std::vector<OpRule> rules = {
+      {"Shape", nullptr, FoldShape, nullptr, /*fold_checks_inputs=*/true},
+      {"Size", nullptr, FoldSize, nullptr, /*fold_checks_inputs=*/true},
+      {"ConstantOfShape", nullptr, FoldConstantOfShape, nullptr, /*fold_checks_inputs=*/true},
+      {"Gather", nullptr, FoldGather, nullptr},
+      {"Range", nullptr, FoldRange, nullptr},
+      {"Expand", nullptr, FoldExpand, nullptr},
+      {"Where", nullptr, FoldWhere, nullptr},
+  };
+  return rules;
+}
+
+}  // namespace converter
+}  // namespace kite

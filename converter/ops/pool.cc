@@ -1,0 +1,60 @@
+// MaxPool, AveragePool and GlobalAveragePool over 2-D NCHW inputs: Kite's
+// pools run in NHWC.
+#include "lower/lowering.h"
+#include "ops/op_rule.h"
+#include "ops/op_support.h"
+
+namespace kite {
+namespace converter {
+namespace {
+
+void InferPool(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  RequireRank(n, x, 4);
+  if (n.op_type == "MaxPool" && OutputIsRead(g, n, 1)) throw ConversionError(n, "the Indices output is not supported");
+  if (n.Int("storage_order", 0) != 0) throw ConversionError(n, "storage_order 1 is not supported");
+  const auto kernel = n.Ints("kernel_shape");
+  if (kernel.size() != 2) throw ConversionError(n, "kernel_shape must have 2 entries");
+  auto [oh, ow] = WindowOutput(n, x.shape[2], x.shape[3], kernel[0], kernel[1], n.Int("ceil_mode", 0) != 0);
+  SetOutput(g, n, 0, ElementType::kFloat, {x.shape[0], x.shape[1], oh, ow});
+}
+
+void LowerPool(Lowering& l, const Node& n) {
+  const auto kernel = n.Ints("kernel_shape");
+  const NodeParams& p = n.params;
+  schema::Pool2DOptionsT o;
+  o.kernel_h = kernel[0]; o.kernel_w = kernel[1];
+  o.stride_h = p.strides[0]; o.stride_w = p.strides[1];
+  o.dilation_h = p.dilations[0]; o.dilation_w = p.dilations[1];
+  o.pad_top = p.pads[0]; o.pad_left = p.pads[1]; o.pad_bottom = p.pads[2]; o.pad_right = p.pads[3];
+  o.count_include_pad = n.Int("count_include_pad", 0) != 0;
+  if (o.count_include_pad && n.Int("ceil_mode", 0) != 0) {
+    throw ConversionError(n, "count_include_pad with ceil_mode is not supported");
+  }
+  l.Emit(n, n.op_type == "MaxPool" ? schema::OpCode_MAX_POOL_2D : schema::OpCode_AVERAGE_POOL_2D,
+         {l.Tensor(n.inputs[0], kNhwc)}, n.outputs[0], kNhwc, Lowering::Options(o));
+}
+
+void InferGlobalAveragePool(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  RequireRank(n, x, 4);
+  SetOutput(g, n, 0, ElementType::kFloat, {x.shape[0], x.shape[1], 1, 1});
+}
+
+void LowerGlobalAveragePool(Lowering& l, const Node& n) {
+  l.Emit(n, schema::OpCode_GLOBAL_AVERAGE_POOL, {l.Tensor(n.inputs[0], kNhwc)}, n.outputs[0], kNhwc);
+}
+
+}  // namespace
+
+const std::vector<OpRule>& PoolOps() {
+  static const std::vector<OpRule> rules = {
+      {"MaxPool", InferPool, nullptr, LowerPool},
+      {"AveragePool", InferPool, nullptr, LowerPool},
+      {"GlobalAveragePool", InferGlobalAveragePool, nullptr, LowerGlobalAveragePool},
+  };
+  return rules;
+}
+
+}  // namespace converter
+}  // namespace kite

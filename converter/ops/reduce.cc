@@ -1,0 +1,52 @@
+// Reductions over a set of axes.
+#include <algorithm>
+
+#include "lower/lowering.h"
+#include "ops/op_rule.h"
+#include "ops/op_support.h"
+
+namespace kite {
+namespace converter {
+namespace {
+
+void InferReduce(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  const int64_t rank = static_cast<int64_t>(x.shape.size());
+  std::vector<int64_t> axes = AxesParam(g, n, 1);
+  if (rank == 0) throw ConversionError(n, "the input is a scalar: Kite reduces tensors of rank 1 to 6");
+  if (axes.empty()) for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
+  for (auto& a : axes) a = NormalizeAxis(n, a, rank);
+  std::sort(axes.begin(), axes.end());
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());  // ONNX lists each axis once
+  n.params.axes = axes;
+  Shape64 shape;
+  const bool keep = n.Int("keepdims", 1) != 0;
+  for (int64_t d = 0; d < rank; ++d) {
+    const bool reduced = std::find(axes.begin(), axes.end(), d) != axes.end();
+    if (!reduced) shape.push_back(x.shape[d]);
+    else if (keep) shape.push_back(1);
+  }
+  SetOutput(g, n, 0, x.type, shape);
+}
+
+void LowerReduceMean(Lowering& l, const Node& n) {
+  const Perm perm = l.LayoutOf(n.inputs[0]);
+  const bool keep = n.Int("keepdims", 1) != 0;
+  const Perm layout = keep ? perm : IdentityPerm(perm.size());
+  schema::ReduceOptionsT o;
+  for (int64_t a : n.params.axes) o.axes.push_back(PhysicalAxis(layout, a));
+  l.Emit(n, schema::OpCode_REDUCE_MEAN, {l.Tensor(n.inputs[0], layout)}, n.outputs[0],
+         keep ? layout : IdentityPerm(l.value(n.outputs[0]).shape.size()), Lowering::Options(o));
+}
+
+}  // namespace
+
+const std::vector<OpRule>& ReduceOps() {
+  static const std::vector<OpRule> rules = {
+      {"ReduceMean", InferReduce, nullptr, LowerReduceMean},
+  };
+  return rules;
+}
+
+}  // namespace converter
+}  // namespace kite
