@@ -114,6 +114,13 @@ function int8Agreement(name, want, got) {
 const kMinInt8Sqnr = 20;
 const kInt8AgreementMargin = 3;
 const kInt8FidelitySlack = 1;
+// ORT's own int8 can be far from float32: on an AVX2 CPU without VNNI
+// (AMD Zen 3) its QDQ BlazeFace-front outputs are 20.1, -14.6, 18.4 and
+// 9.7 dB from float32 where Kite's are 29.2, 22.5, 26.7 and 26.2 dB. Then
+// ORT is no reference for Kite's correctness; Kite's times count when its
+// error is at most half ORT's (kOrtInaccurateMargin dB) against float32 on
+// every output, and the row says that ORT's int8 is inaccurate.
+const kOrtInaccurateMargin = 6;
 
 function sqnr(want, got) {
   let signal = 0, noise = 0;
@@ -221,6 +228,7 @@ async function compareInt8(name, onnx, shapeArgs, input, feeds, npy) {
   const got = kiteOutputs(kiteFile, input, npy, outputNames, path.join(out, `${name}.int8.kite_out`));
   const float32 = await (await ort.InferenceSession.create(onnx, {intraOpNumThreads: 1, logSeverityLevel: 3})).run(feeds);
   let closer = true;  // the relative criterion, over every output and both ORT forms
+  let ortInaccurate = true;  // Kite far closer to float32 than ORT, on every output and both forms
   row.worst_fidelity_db = {kite: Infinity, ort: Infinity};
   for (const label of Object.keys(sides)) {
     const reference = await sides[label][threads[0]].run(feeds);
@@ -236,9 +244,16 @@ async function compareInt8(name, onnx, shapeArgs, input, feeds, npy) {
       row.worst_fidelity_db.ort = Math.min(row.worst_fidelity_db.ort, ortFidelity);
       row.worst_fidelity_db.kite = Math.min(row.worst_fidelity_db.kite, kiteFidelity);
       closer = closer && a.sqnr >= ortFidelity + kInt8AgreementMargin && kiteFidelity >= ortFidelity - kInt8FidelitySlack;
+      ortInaccurate = ortInaccurate && kiteFidelity >= ortFidelity + kOrtInaccurateMargin;
     }
   }
   row.agree = row.worst_sqnr_db >= kMinInt8Sqnr || closer;
+  if (!row.agree && ortInaccurate && row.worst_fidelity_db.kite !== Infinity) {
+    row.agree = true;
+    row.ort_int8_inaccurate = true;
+    process.stderr.write(`compare: ${name}: ORT's int8 is ${row.worst_fidelity_db.ort.toFixed(1)} dB from float32, Kite's ` +
+                         `${row.worst_fidelity_db.kite.toFixed(1)} dB: ORT's int8 is inaccurate on this CPU; timed, and marked\n`);
+  }
   if (!row.agree) {
     process.stderr.write(`compare: ${name}: int8 outputs differ from ORT's (${row.worst_sqnr_db.toFixed(1)} dB; ` +
                          `against float32 Kite ${row.worst_fidelity_db.kite.toFixed(1)} dB, ORT ` +
@@ -285,6 +300,7 @@ function tables(results) {
       if (r.worst_sqnr_db < kMinInt8Sqnr) {
         agree += ` (vs float32: Kite ${r.worst_fidelity_db.kite.toFixed(1)}, ORT ${r.worst_fidelity_db.ort.toFixed(1)} dB)`;
       }
+      if (r.ort_int8_inaccurate) agree += `; ORT's int8 inaccurate on this CPU`;
       if (r.discrete_same < 1) agree += `, scores ${(100 * r.discrete_same).toFixed(2)}% equal`;
       cells.push(agree, r.kite_top_op);
       lines.push(`| ${cells.join(' | ')} |`);
@@ -318,7 +334,8 @@ async function main() {
       `int8: Kite's int8 conversion against ORT on the same quantization as QDQ ONNX, int8 (s8) and uint8 (u8) activations; ` +
       `Kite/ORT int8 divides by the faster; times count when every non-discrete output is at least ${kMinInt8Sqnr} dB SQNR from ORT's, ` +
       `or, on every output, Kite and ORT are at least ${kInt8AgreementMargin} dB closer to each other than ORT is to float32 and Kite ` +
-      `is within ${kInt8FidelitySlack} dB of ORT's SQNR against float32 (one-code rounding differences compounding over a deep network). ` +
+      `is within ${kInt8FidelitySlack} dB of ORT's SQNR against float32 (one-code rounding differences compounding over a deep network), ` +
+      `or Kite is at least ${kOrtInaccurateMargin} dB closer to float32 than ORT on every output (ORT's int8 inaccurate on this CPU, marked). ` +
       (args['int8-variant'] ? `Kite's int8 ran the ${args['int8-variant']} kernels only (--int8-variant). ` : '') +
       `Machine: ${cpu}, ${os.cpus().length} cores.`;
   fs.writeFileSync(path.join(out, 'results.md'), `${table}\n${note}\n`);

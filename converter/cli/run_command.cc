@@ -91,14 +91,25 @@ void RunModel(const RunArgs& args) {
     files.erase(file);
     NpyArray a = ReadNpy(path);
     const std::string expected = NpyDtype(info.dtype);
+    if (a.dtype != expected && info.dtype == KITE_FLOAT32) {
+      const std::string from = a.dtype;
+      a = converter::ToFloat32(a, path);
+      std::fprintf(stderr, "kite run: %s: converted %s to float32 for input '%s'\n", path.c_str(), from.c_str(), info.name);
+    }
     if (a.dtype != expected) {
       throw std::runtime_error(path + ": dtype " + a.dtype + ", input '" + info.name + "' expects " + expected);
     }
-    bool fits = a.shape.size() == dims.size() && !dims.empty() && a.shape[0] % dims[0] == 0 && a.shape[0] > 0;
+    // A scalar input takes a 0-d array; others take k samples stacked.
+    bool fits = dims.empty() ? a.shape.empty()
+                             : a.shape.size() == dims.size() && a.shape[0] % dims[0] == 0 && a.shape[0] > 0;
     for (size_t d = 1; fits && d < dims.size(); ++d) fits = a.shape[d] == dims[d];
     if (!fits) {
       throw std::runtime_error(path + ": shape " + ShapeText(a.shape) + ", input '" + info.name + "' expects " +
-                               ShapeText(dims) + " or k samples stacked along the first dimension");
+                               ShapeText(dims) + (dims.empty() ? "" : " or k samples stacked along the first dimension"));
+    }
+    if (dims.empty()) {  // one value for every sample, as a random input is
+      feeds[i].data = std::move(a.data);
+      continue;
     }
     const int64_t k = a.shape[0] / dims[0];
     if (samples >= 0 && k != samples) throw std::runtime_error("inputs hold different numbers of samples");
@@ -109,7 +120,7 @@ void RunModel(const RunArgs& args) {
   if (samples < 0) samples = 1;
   for (Feed& f : feeds) {
     if (f.data.size() == f.info.bytes && samples > 1) {
-      // A random input is the same for every sample.
+      // A random or scalar input is the same for every sample.
       std::vector<uint8_t> one = f.data;
       for (int64_t s = 1; s < samples; ++s) f.data.insert(f.data.end(), one.begin(), one.end());
     }

@@ -1,5 +1,6 @@
 #include "data/npy.h"
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -40,7 +41,56 @@ size_t ItemSize(const std::string& dtype, const std::string& path) {
   return static_cast<size_t>(std::stoi(dtype.substr(2)));
 }
 
+float HalfToFloat(uint16_t h) {
+  const int exponent = (h >> 10) & 0x1f;
+  const int mantissa = h & 0x3ff;
+  float v;
+  if (exponent == 0) v = std::ldexp(static_cast<float>(mantissa), -24);  // zero, subnormal
+  else if (exponent == 31) v = mantissa == 0 ? INFINITY : NAN;
+  else v = std::ldexp(static_cast<float>(mantissa | 0x400), exponent - 25);
+  return (h & 0x8000) ? -v : v;
+}
+
+template <typename T>
+void Widen(const std::vector<uint8_t>& bytes, std::vector<float>* out) {
+  out->resize(bytes.size() / sizeof(T));
+  for (size_t i = 0; i < out->size(); ++i) {
+    T v;
+    std::memcpy(&v, &bytes[i * sizeof(T)], sizeof(T));
+    (*out)[i] = static_cast<float>(v);
+  }
+}
+
 }  // namespace
+
+NpyArray ToFloat32(const NpyArray& a, const std::string& path) {
+  std::vector<float> values;
+  const std::string& t = a.dtype;
+  const std::string kind = t.size() >= 3 && (t[0] == '<' || t[0] == '|') ? t.substr(1) : "";
+  if (kind == "f4") Widen<float>(a.data, &values);
+  else if (kind == "f8") Widen<double>(a.data, &values);
+  else if (kind == "f2") {
+    values.resize(a.data.size() / 2);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = HalfToFloat(static_cast<uint16_t>(a.data[2 * i] | (a.data[2 * i + 1] << 8)));
+  } else if (kind == "i1") Widen<int8_t>(a.data, &values);
+  else if (kind == "i2") Widen<int16_t>(a.data, &values);
+  else if (kind == "i4") Widen<int32_t>(a.data, &values);
+  else if (kind == "i8") Widen<int64_t>(a.data, &values);
+  else if (kind == "u1" || kind == "b1") Widen<uint8_t>(a.data, &values);
+  else if (kind == "u2") Widen<uint16_t>(a.data, &values);
+  else if (kind == "u4") Widen<uint32_t>(a.data, &values);
+  else if (kind == "u8") Widen<uint64_t>(a.data, &values);
+  else throw std::runtime_error(path + ": dtype '" + t + "' cannot be converted to float32");
+  if (kind == "b1") {
+    for (float& v : values) v = v != 0.0f ? 1.0f : 0.0f;
+  }
+  NpyArray out;
+  out.dtype = "<f4";
+  out.shape = a.shape;
+  out.data.resize(values.size() * sizeof(float));
+  if (!values.empty()) std::memcpy(out.data.data(), values.data(), out.data.size());
+  return out;
+}
 
 std::string ShapeText(const std::vector<int64_t>& shape) {
   std::string s = "(";

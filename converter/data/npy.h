@@ -19,6 +19,10 @@ struct NpyArray {
 // Throws std::runtime_error naming the file and what is wrong.
 NpyArray ReadNpy(const std::string& path);
 void WriteNpy(const std::string& path, const NpyArray& array);
+// The array's values as float32 ("<f4"): from float16/32/64, signed and
+// unsigned integers of 1-8 bytes and bool. Throws naming `path` for other
+// dtypes (complex, strings, big-endian).
+NpyArray ToFloat32(const NpyArray& array, const std::string& path);
 std::string ShapeText(const std::vector<int64_t>& shape);
 
 // A graph input/output name made safe as a file name: every character outside

@@ -31,6 +31,32 @@ double CeilOf(double x) { return std::ceil(x); }
 double AbsOf(double x) { return std::fabs(x); }
 double NotOf(double x) { return x == 0 ? 1.0 : 0.0; }
 double ReciprocalOf(double x) { return 1.0 / x; }
+double ExpOf(double x) { return std::exp(x); }
+double LogOf(double x) { return std::log(x); }
+double RoundOf(double x) { return std::nearbyint(x); }  // halves to even, as ONNX
+double SignOf(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
+double TanhOf(double x) { return std::tanh(x); }
+
+// An element-wise function with ElementwiseOptions: `alpha` from the
+// attribute (ONNX's default given), `gamma` likewise where the op has one.
+template <schema::OpCode kCode>
+void LowerWithAlpha(Lowering& l, const Node& n, float alpha_default, float gamma_default) {
+  const Perm perm = l.LayoutOf(n.inputs[0]);
+  schema::ElementwiseOptionsT o;
+  o.alpha = n.Float("alpha", alpha_default);
+  o.gamma = n.Float("gamma", gamma_default);
+  if (kCode == schema::OpCode_CELU && o.alpha == 0.0f) throw ConversionError(n, "alpha must not be 0");
+  l.Emit(n, kCode, {l.Tensor(n.inputs[0], perm)}, n.outputs[0], perm, Lowering::Options(o));
+}
+
+void LowerElu(Lowering& l, const Node& n) { LowerWithAlpha<schema::OpCode_ELU>(l, n, 1.0f, 1.0f); }
+void LowerCelu(Lowering& l, const Node& n) { LowerWithAlpha<schema::OpCode_CELU>(l, n, 1.0f, 1.0f); }
+void LowerThresholdedRelu(Lowering& l, const Node& n) {
+  LowerWithAlpha<schema::OpCode_THRESHOLDED_RELU>(l, n, 1.0f, 1.0f);
+}
+void LowerSelu(Lowering& l, const Node& n) {
+  LowerWithAlpha<schema::OpCode_SELU>(l, n, 1.67326319217681884765625f, 1.05070102214813232421875f);
+}
 
 void InferClip(Graph& g, Node& n) {
   if (n.inputs.size() > 1) {
@@ -138,19 +164,39 @@ void LowerEqual(Lowering& l, const Node& n) {
   LowerBinaryOp<schema::OpCode_EQUAL>(l, n);
 }
 
-// Pow with a constant exponent of 2, 1 or 0.5: x * x, x, sqrt(x).
+// Pow: a constant exponent of 2, 1 or 0.5 becomes x * x, x or sqrt(x) (ops
+// with int8 forms); any other exponent, constant or computed, is POW (float).
+bool IsSimpleExponent(const Graph& g, const Node& n) {
+  const Value& e = g.values[n.inputs[1]];
+  if (!e.is_constant() || e.elements() != 1) return false;
+  const double v = Doubles(e)[0];
+  return v == 2.0 || v == 1.0 || v == 0.5;
+}
+
 void InferPow(Graph& g, Node& n) {
   const Value& x = In(g, n, 0);
-  const auto exponent = ConstFloats(g, n, 1, "exponent");
-  if (exponent.size() != 1 || (exponent[0] != 2.0f && exponent[0] != 0.5f && exponent[0] != 1.0f)) {
-    throw ConversionError(n, "only exponents 2, 1 and 0.5 are supported");
+  const Value& e = In(g, n, 1);
+  if (!e.is_constant() && e.type != ElementType::kFloat) {
+    throw ConversionError(n, "a computed exponent must be float32");
   }
-  SetOutput(g, n, 0, x.type, Broadcast(n, x.shape, In(g, n, 1).shape));
+  SetOutput(g, n, 0, x.type, Broadcast(n, x.shape, e.shape));
 }
 
 void LowerPow(Lowering& l, const Node& n) {
-  const ConstantData& e = *l.value(n.inputs[1]).constant;
-  const float exponent = e.floats.empty() ? static_cast<float>(e.ints[0]) : e.floats[0];
+  if (!IsSimpleExponent(l.graph(), n)) {
+    const Value& e = l.value(n.inputs[1]);
+    if (e.is_constant() && e.type != ElementType::kFloat) {  // an integer exponent: its float value
+      const std::vector<double> d = Doubles(e);
+      const int c = l.AddConstant(e.name + "/float", e.shape, std::vector<float>(d.begin(), d.end()));
+      return LowerBinary(l, n, schema::OpCode_POW, n.inputs[0], c, n.outputs[0], {-INFINITY, INFINITY});
+    }
+    return LowerBinary(l, n, schema::OpCode_POW, n.inputs[0], n.inputs[1], n.outputs[0], {-INFINITY, INFINITY});
+  }
+  const float exponent = static_cast<float>(Doubles(l.value(n.inputs[1]))[0]);
+  const Shape64& out_shape = l.value(n.outputs[0]).shape;
+  if (l.value(n.inputs[0]).shape != out_shape) {  // the exponent broadcasts x: let POW do it
+    return LowerBinary(l, n, schema::OpCode_POW, n.inputs[0], n.inputs[1], n.outputs[0], {-INFINITY, INFINITY});
+  }
   const Perm perm = l.LayoutOf(n.inputs[0]);
   const int x = l.Tensor(n.inputs[0], perm), out = n.outputs[0];
   if (exponent == 2.0f) return l.Emit(n, schema::OpCode_MUL, {x, x}, out, perm, Lowering::Options(schema::BinaryOptionsT{}));
@@ -158,13 +204,76 @@ void LowerPow(Lowering& l, const Node& n) {
   l.Emit(n, schema::OpCode_RESHAPE, {x}, out, perm, Lowering::Options(schema::ReshapeOptionsT{}));
 }
 
+// PRelu: the slope broadcasts to x (unidirectionally).
+void InferPRelu(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  if (Broadcast(n, x.shape, In(g, n, 1).shape) != x.shape) {
+    throw ConversionError(n, "the slope does not broadcast to the input's shape");
+  }
+  SetOutput(g, n, 0, x.type, x.shape);
+}
+
+// Mod: fmod = 1 takes the dividend's sign (C's fmod), fmod = 0 the divisor's
+// (Python's %, integers only).
+double ModOf(double x, double y, bool c_fmod) {
+  if (c_fmod) return std::fmod(x, y);
+  if (y == 0) return 0;  // integer division by zero: undefined in ONNX; no trap here
+  const double r = std::fmod(x, y);
+  return r != 0 && ((r < 0) != (y < 0)) ? r + y : r;
+}
+
+bool FoldMod(Graph& g, Node& n) {
+  const bool c_fmod = n.Int("fmod", 0) != 0;
+  return n.inputs.size() == 2 && n.has_input(0) && n.has_input(1) &&
+         FoldBinary(g, n, [c_fmod](double x, double y) { return ModOf(x, y, c_fmod); });
+}
+
+void InferMod(Graph& g, Node& n) {
+  if (n.Int("fmod", 0) == 0) throw ConversionError(n, "fmod = 0 (integer Mod) on computed values is not supported");
+  InferBinary(g, n);
+}
+
+// Max, Min, Sum, Mean: any number of inputs, broadcast together.
+void InferVariadic(Graph& g, Node& n) {
+  RequireInputs(n, 1);
+  Shape64 shape = In(g, n, 0).shape;
+  for (size_t i = 1; i < n.inputs.size(); ++i) shape = Broadcast(n, shape, In(g, n, i).shape);
+  SetOutput(g, n, 0, In(g, n, 0).type, shape);
+}
+
+// A chain of binary ops: ((x0 op x1) op x2) ...; Mean then scales by 1/n.
+void LowerVariadic(Lowering& l, const Node& n, schema::OpCode opcode, bool mean) {
+  const Value& out = l.value(n.outputs[0]);
+  const size_t count = n.inputs.size();
+  if (count == 1 && !mean) return LowerAsReshape(l, n);
+  int acc = n.inputs[0];
+  Shape64 shape = l.value(acc).shape;
+  for (size_t i = 1; i < count; ++i) {
+    shape = Broadcast(n, shape, l.value(n.inputs[i]).shape);
+    const bool last = i + 1 == count && !mean;
+    const int next = last ? n.outputs[0] : l.AddIntermediate(out, out.name + "/" + std::to_string(i), shape);
+    LowerBinary(l, n, opcode, acc, n.inputs[i], next, {-INFINITY, INFINITY});
+    acc = next;
+  }
+  if (mean) {
+    const int scale = l.AddConstant(out.name + "/1_over_n", {1}, {1.0f / static_cast<float>(count)});
+    LowerBinary(l, n, schema::OpCode_MUL, acc, scale, n.outputs[0], {-INFINITY, INFINITY});
+  }
+}
+
+template <schema::OpCode kCode>
+void LowerChain(Lowering& l, const Node& n) {
+  LowerVariadic(l, n, kCode, false);
+}
+void LowerMean(Lowering& l, const Node& n) { LowerVariadic(l, n, schema::OpCode_ADD, true); }
+
 }  // namespace
 
 const std::vector<OpRule>& ElementwiseOps() {
   static const std::vector<OpRule> rules = {
       {"Relu", InferSameShape, FoldUnaryOf<ReluOf>, LowerUnary<schema::OpCode_RELU>},
       {"Sigmoid", InferSameShape, FoldUnaryOf<SigmoidOf>, LowerUnary<schema::OpCode_SIGMOID>},
-      {"Tanh", InferSameShape, nullptr, LowerUnary<schema::OpCode_TANH>},
+      {"Tanh", InferSameShape, FoldUnaryOf<TanhOf>, LowerUnary<schema::OpCode_TANH>},
       {"HardSwish", InferSameShape, nullptr, LowerUnary<schema::OpCode_HARD_SWISH>},
       {"Sqrt", InferSameShape, FoldUnaryOf<SqrtOf>, LowerUnary<schema::OpCode_SQRT>},
       {"Clip", InferClip, nullptr, LowerClip},
@@ -179,17 +288,43 @@ const std::vector<OpRule>& ElementwiseOps() {
       {"Div", InferBinary, FoldBinaryOf<DivOf>, LowerBinaryOp<schema::OpCode_DIV>},
       {"Equal", InferBinary, FoldBinaryOf<EqualOf, true>, LowerEqual},
       {"Pow", InferPow, FoldBinaryOf<PowOf>, LowerPow},
+      {"PRelu", InferPRelu, nullptr, LowerBinaryOp<schema::OpCode_PRELU>},
+      {"Mod", InferMod, FoldMod, LowerBinaryOp<schema::OpCode_MOD>},
+      {"Max", InferVariadic, FoldBinaryOf<MaxOf>, LowerChain<schema::OpCode_MAXIMUM>},
+      {"Min", InferVariadic, FoldBinaryOf<MinOf>, LowerChain<schema::OpCode_MINIMUM>},
+      {"Sum", InferVariadic, FoldBinaryOf<AddOf>, LowerChain<schema::OpCode_ADD>},
+      {"Mean", InferVariadic, nullptr, LowerMean},
+      {"Neg", InferSameShape, FoldUnaryOf<NegOf>, LowerUnary<schema::OpCode_NEG>},
+      {"Floor", InferSameShape, FoldUnaryOf<FloorOf>, LowerUnary<schema::OpCode_FLOOR>},
+      {"Ceil", InferSameShape, FoldUnaryOf<CeilOf>, LowerUnary<schema::OpCode_CEIL>},
+      {"Abs", InferSameShape, FoldUnaryOf<AbsOf>, LowerUnary<schema::OpCode_ABS>},
+      {"Reciprocal", InferSameShape, FoldUnaryOf<ReciprocalOf>, LowerUnary<schema::OpCode_RECIPROCAL>},
+      {"Exp", InferSameShape, FoldUnaryOf<ExpOf>, LowerUnary<schema::OpCode_EXP>},
+      {"Log", InferSameShape, FoldUnaryOf<LogOf>, LowerUnary<schema::OpCode_LOG>},
+      {"Round", InferSameShape, FoldUnaryOf<RoundOf>, LowerUnary<schema::OpCode_ROUND>},
+      {"Sign", InferSameShape, FoldUnaryOf<SignOf>, LowerUnary<schema::OpCode_SIGN>},
+      {"Erf", InferSameShape, nullptr, LowerUnary<schema::OpCode_ERF>},
+      {"Sin", InferSameShape, nullptr, LowerUnary<schema::OpCode_SIN>},
+      {"Cos", InferSameShape, nullptr, LowerUnary<schema::OpCode_COS>},
+      {"Tan", InferSameShape, nullptr, LowerUnary<schema::OpCode_TAN>},
+      {"Asin", InferSameShape, nullptr, LowerUnary<schema::OpCode_ASIN>},
+      {"Acos", InferSameShape, nullptr, LowerUnary<schema::OpCode_ACOS>},
+      {"Atan", InferSameShape, nullptr, LowerUnary<schema::OpCode_ATAN>},
+      {"Sinh", InferSameShape, nullptr, LowerUnary<schema::OpCode_SINH>},
+      {"Cosh", InferSameShape, nullptr, LowerUnary<schema::OpCode_COSH>},
+      {"Asinh", InferSameShape, nullptr, LowerUnary<schema::OpCode_ASINH>},
+      {"Acosh", InferSameShape, nullptr, LowerUnary<schema::OpCode_ACOSH>},
+      {"Atanh", InferSameShape, nullptr, LowerUnary<schema::OpCode_ATANH>},
+      {"Softplus", InferSameShape, nullptr, LowerUnary<schema::OpCode_SOFTPLUS>},
+      {"Softsign", InferSameShape, nullptr, LowerUnary<schema::OpCode_SOFTSIGN>},
+      {"Elu", InferSameShape, nullptr, LowerElu},
+      {"Selu", InferSameShape, nullptr, LowerSelu},
+      {"Celu", InferSameShape, nullptr, LowerCelu},
+      {"ThresholdedRelu", InferSameShape, nullptr, LowerThresholdedRelu},
       // Shape and index arithmetic: evaluated on constants only.
-      {"Min", nullptr, FoldBinaryOf<MinOf>, nullptr},
-      {"Max", nullptr, FoldBinaryOf<MaxOf>, nullptr},
       {"Less", nullptr, FoldBinaryOf<LessOf, true>, nullptr},
       {"Greater", nullptr, FoldBinaryOf<GreaterOf, true>, nullptr},
-      {"Neg", nullptr, FoldUnaryOf<NegOf>, nullptr},
-      {"Floor", nullptr, FoldUnaryOf<FloorOf>, nullptr},
-      {"Ceil", nullptr, FoldUnaryOf<CeilOf>, nullptr},
-      {"Abs", nullptr, FoldUnaryOf<AbsOf>, nullptr},
       {"Not", nullptr, FoldUnaryOf<NotOf>, nullptr},
-      {"Reciprocal", nullptr, FoldUnaryOf<ReciprocalOf>, nullptr},
   };
   return rules;
 }

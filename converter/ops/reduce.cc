@@ -1,4 +1,5 @@
-// Reductions over a set of axes.
+// Reductions over a set of axes: ReduceMean runs in int8 too, the others in
+// float (their int8 form is not specified).
 #include <algorithm>
 
 #include "lower/lowering.h"
@@ -14,6 +15,10 @@ void InferReduce(Graph& g, Node& n) {
   const int64_t rank = static_cast<int64_t>(x.shape.size());
   std::vector<int64_t> axes = AxesParam(g, n, 1);
   if (rank == 0) throw ConversionError(n, "the input is a scalar: Kite reduces tensors of rank 1 to 6");
+  if (axes.empty() && n.Int("noop_with_empty_axes", 0) != 0) {  // an identity
+    n.params.axes.clear();
+    return SetOutput(g, n, 0, x.type, x.shape);
+  }
   if (axes.empty()) for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
   for (auto& a : axes) a = NormalizeAxis(n, a, rank);
   std::sort(axes.begin(), axes.end());
@@ -29,13 +34,15 @@ void InferReduce(Graph& g, Node& n) {
   SetOutput(g, n, 0, x.type, shape);
 }
 
-void LowerReduceMean(Lowering& l, const Node& n) {
+template <schema::OpCode kCode>
+void LowerReduce(Lowering& l, const Node& n) {
+  if (n.params.axes.empty()) return LowerAsReshape(l, n);  // noop_with_empty_axes
   const Perm perm = l.LayoutOf(n.inputs[0]);
   const bool keep = n.Int("keepdims", 1) != 0;
   const Perm layout = keep ? perm : IdentityPerm(perm.size());
   schema::ReduceOptionsT o;
   for (int64_t a : n.params.axes) o.axes.push_back(PhysicalAxis(layout, a));
-  l.Emit(n, schema::OpCode_REDUCE_MEAN, {l.Tensor(n.inputs[0], layout)}, n.outputs[0],
+  l.Emit(n, kCode, {l.Tensor(n.inputs[0], layout)}, n.outputs[0],
          keep ? layout : IdentityPerm(l.value(n.outputs[0]).shape.size()), Lowering::Options(o));
 }
 
@@ -43,7 +50,16 @@ void LowerReduceMean(Lowering& l, const Node& n) {
 
 const std::vector<OpRule>& ReduceOps() {
   static const std::vector<OpRule> rules = {
-      {"ReduceMean", InferReduce, nullptr, LowerReduceMean},
+      {"ReduceMean", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_MEAN>},
+      {"ReduceMax", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_MAX>},
+      {"ReduceMin", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_MIN>},
+      {"ReduceSum", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_SUM>},
+      {"ReduceProd", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_PROD>},
+      {"ReduceL1", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_L1>},
+      {"ReduceL2", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_L2>},
+      {"ReduceSumSquare", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_SUM_SQUARE>},
+      {"ReduceLogSum", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_LOG_SUM>},
+      {"ReduceLogSumExp", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_LOG_SUM_EXP>},
   };
   return rules;
 }

@@ -16,10 +16,6 @@ namespace {
 
 using schema::OpCode;
 
-bool HasInt8Kernel(OpCode op) {
-  return op != schema::OpCode_BATCH_MATMUL && op != schema::OpCode_QUANTIZE && op != schema::OpCode_DEQUANTIZE;
-}
-
 // Ops whose int8 output takes its input's parameters (the kernels require it
 // or the values cannot leave the input's range).
 bool PassesParamsThrough(OpCode op) {

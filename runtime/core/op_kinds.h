@@ -17,8 +17,63 @@ inline bool IsElementwiseUnary(schema::OpCode opcode) {
     case schema::OpCode_HARD_SWISH:
     case schema::OpCode_TANH:
     case schema::OpCode_LEAKY_RELU:
-    case schema::OpCode_SQRT: return true;
+    case schema::OpCode_SQRT:
+    case schema::OpCode_EXP:
+    case schema::OpCode_LOG:
+    case schema::OpCode_ABS:
+    case schema::OpCode_NEG:
+    case schema::OpCode_RECIPROCAL:
+    case schema::OpCode_FLOOR:
+    case schema::OpCode_CEIL:
+    case schema::OpCode_ROUND:
+    case schema::OpCode_SIGN:
+    case schema::OpCode_ERF:
+    case schema::OpCode_SIN:
+    case schema::OpCode_COS:
+    case schema::OpCode_SOFTPLUS:
+    case schema::OpCode_SOFTSIGN:
+    case schema::OpCode_ELU:
+    case schema::OpCode_SELU:
+    case schema::OpCode_CELU:
+    case schema::OpCode_THRESHOLDED_RELU:
+    case schema::OpCode_TAN:
+    case schema::OpCode_ASIN:
+    case schema::OpCode_ACOS:
+    case schema::OpCode_ATAN:
+    case schema::OpCode_SINH:
+    case schema::OpCode_COSH:
+    case schema::OpCode_ASINH:
+    case schema::OpCode_ACOSH:
+    case schema::OpCode_ATANH: return true;
     default: return false;
+  }
+}
+
+// The ops that run in int8 when the converter quantizes them: all but
+// BatchMatMul, the reductions other than the mean, LogSoftmax, Normalize, the binary
+// ops after Equal (float only) and the conversions themselves.
+inline bool HasInt8Kernel(schema::OpCode opcode) {
+  switch (opcode) {
+    case schema::OpCode_BATCH_MATMUL:
+    case schema::OpCode_MAXIMUM:
+    case schema::OpCode_MINIMUM:
+    case schema::OpCode_POW:
+    case schema::OpCode_PRELU:
+    case schema::OpCode_MOD:
+    case schema::OpCode_REDUCE_MAX:
+    case schema::OpCode_REDUCE_MIN:
+    case schema::OpCode_REDUCE_SUM:
+    case schema::OpCode_REDUCE_PROD:
+    case schema::OpCode_REDUCE_L1:
+    case schema::OpCode_REDUCE_L2:
+    case schema::OpCode_REDUCE_SUM_SQUARE:
+    case schema::OpCode_REDUCE_LOG_SUM:
+    case schema::OpCode_REDUCE_LOG_SUM_EXP:
+    case schema::OpCode_LOG_SOFTMAX:
+    case schema::OpCode_NORMALIZE:
+    case schema::OpCode_QUANTIZE:
+    case schema::OpCode_DEQUANTIZE: return false;
+    default: return true;
   }
 }
 

@@ -47,6 +47,21 @@ const char* FormatShape(const Shape& shape, char* buf, size_t size) {
   return buf;
 }
 
+kite_status MarkAxes(PrepareContext& ctx, const flatbuffers::Vector<int32_t>* axes, int32_t rank,
+                     bool reduced[KITE_MAX_RANK]) {
+  if (axes == nullptr || axes->size() == 0) return ctx.Fail(KITE_ERROR_MODEL_INVALID, "the options need at least one axis");
+  for (int32_t d = 0; d < KITE_MAX_RANK; ++d) reduced[d] = false;
+  for (uint32_t i = 0; i < axes->size(); ++i) {
+    int32_t a = axes->Get(i);
+    if (a < 0) a += rank;
+    if (a < 0 || a >= rank || reduced[a]) {
+      return ctx.Fail(KITE_ERROR_MODEL_INVALID, "axis %" PRId32 " out of range or repeated", axes->Get(i));
+    }
+    reduced[a] = true;
+  }
+  return KITE_OK;
+}
+
 kite_status CheckArity(PrepareContext& ctx, int32_t min_inputs, int32_t max_inputs,
                        int32_t outputs) {
   Node& node = ctx.node();

@@ -24,6 +24,11 @@ kite_status CheckSameQuantization(PrepareContext& ctx, const Tensor& a, const Te
 // A fused activation range must be ordered (min <= max, no NaN).
 kite_status CheckActivation(PrepareContext& ctx, float act_min, float act_max);
 
+// Marks `axes` (negative from the end) in reduced[0 .. rank): at least one,
+// each in range and listed once.
+kite_status MarkAxes(PrepareContext& ctx, const flatbuffers::Vector<int32_t>* axes, int32_t rank,
+                     bool reduced[KITE_MAX_RANK]);
+
 // Clamps to [lo, hi] and lets NaN through (fminf/fmaxf would swallow it).
 inline float ClampFloat(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 

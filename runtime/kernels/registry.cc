@@ -85,7 +85,12 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
     case OpCode::OpCode_SUB:
     case OpCode::OpCode_MUL:
     case OpCode::OpCode_DIV:
-    case OpCode::OpCode_EQUAL: return reference::PrepareBinary;
+    case OpCode::OpCode_EQUAL:
+    case OpCode::OpCode_MAXIMUM:
+    case OpCode::OpCode_MINIMUM:
+    case OpCode::OpCode_POW:
+    case OpCode::OpCode_PRELU:
+    case OpCode::OpCode_MOD: return reference::PrepareBinary;
     case OpCode::OpCode_MAX_POOL_2D:
     case OpCode::OpCode_AVERAGE_POOL_2D: return reference::PreparePool2D;
     case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return reference::PrepareGlobalAveragePool;
@@ -97,7 +102,18 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
     case OpCode::OpCode_TRANSPOSE: return reference::PrepareTranspose;
     case OpCode::OpCode_RESIZE: return reference::PrepareResize;
     case OpCode::OpCode_SOFTMAX: return reference::PrepareSoftmax;
-    case OpCode::OpCode_REDUCE_MEAN: return reference::PrepareReduceMean;
+    case OpCode::OpCode_REDUCE_MEAN:
+    case OpCode::OpCode_REDUCE_MAX:
+    case OpCode::OpCode_REDUCE_MIN:
+    case OpCode::OpCode_REDUCE_SUM:
+    case OpCode::OpCode_REDUCE_PROD:
+    case OpCode::OpCode_REDUCE_L1:
+    case OpCode::OpCode_REDUCE_L2:
+    case OpCode::OpCode_REDUCE_SUM_SQUARE:
+    case OpCode::OpCode_REDUCE_LOG_SUM:
+    case OpCode::OpCode_REDUCE_LOG_SUM_EXP: return reference::PrepareReduce;
+    case OpCode::OpCode_LOG_SOFTMAX: return reference::PrepareSoftmax;
+    case OpCode::OpCode_NORMALIZE: return reference::PrepareNormalize;
     case OpCode::OpCode_QUANTIZE: return reference::PrepareQuantize;
     case OpCode::OpCode_DEQUANTIZE: return reference::PrepareDequantize;
     default: return nullptr;

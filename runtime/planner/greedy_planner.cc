@@ -52,6 +52,11 @@ bool OpAllowsInPlace(int opcode, int input, bool input_has_output_shape) {
     case schema::OpCode_MUL:
     case schema::OpCode_DIV:
     case schema::OpCode_EQUAL:
+    case schema::OpCode_MAXIMUM:
+    case schema::OpCode_MINIMUM:
+    case schema::OpCode_POW:
+    case schema::OpCode_PRELU:
+    case schema::OpCode_MOD:
       return (input == 0 || input == 1) && input_has_output_shape;
     default:
       return false;

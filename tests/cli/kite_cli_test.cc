@@ -66,13 +66,69 @@ TEST(KiteCli, RunStacksSamplesAndSanitizesOutputNames) {
   for (size_t i = 0; i < 12; ++i) EXPECT_EQ(got[i], std::max(0.0f, x[i]));
 }
 
+// A float32 input takes float64, float16, integer and bool arrays, converted
+// with a note; the values arrive exactly where float32 holds them.
+TEST(KiteCli, RunConvertsOtherNumericDtypesAndSaysSo) {
+  const std::string model = WriteReluModel();
+  const std::vector<float> want = {0.0f, 2.5f, 0.0f, 65504.0f};
+  auto bytes_of = [](const auto& values) {
+    std::vector<uint8_t> b(sizeof(values[0]) * values.size());
+    std::memcpy(b.data(), values.data(), b.size());
+    return b;
+  };
+  const std::vector<double> f8 = {-1.5, 2.5, -0.0, 65504.0};
+  const std::vector<uint16_t> f2 = {0xBE00, 0x4100, 0x8000, 0x7BFF};  // -1.5, 2.5, -0, 65504
+  const std::vector<int64_t> i8 = {-7, 2, 0, 65504};
+  const std::vector<uint8_t> b1 = {0, 1, 1, 0};
+  const std::vector<std::pair<std::string, std::vector<uint8_t>>> arrays = {
+      {"<f8", bytes_of(f8)}, {"<f2", bytes_of(f2)}, {"<i8", bytes_of(i8)}, {"|b1", b1}};
+  for (const auto& [dtype, data] : arrays) {
+    SCOPED_TRACE(dtype);
+    converter::WriteNpy(Work() + "/typed.npy", converter::NpyArray{dtype, {1, 4}, data});
+    std::string out;
+    ASSERT_EQ(Shell("'" KITE_CLI "' run '" + model + "' --input in='" + Work() + "/typed.npy' --output-dir '" + Work() + "/typed_out'", &out), 0) << out;
+    EXPECT_NE(out.find("converted " + dtype + " to float32 for input 'in'"), std::string::npos) << out;
+    const converter::NpyArray y = converter::ReadNpy(Work() + "/typed_out/out_0_relu.npy");
+    ASSERT_EQ(y.data.size(), 16u);
+    std::vector<float> got(4);
+    std::memcpy(got.data(), y.data.data(), 16);
+    for (size_t i = 0; i < 4; ++i) {
+      const float expected = dtype == "|b1" ? static_cast<float>(b1[i]) : dtype == "<i8" ? std::max(0.0f, static_cast<float>(i8[i])) : want[i];
+      EXPECT_EQ(got[i], expected) << "element " << i;
+    }
+  }
+}
+
+// A rank-0 input takes a 0-d array.
+TEST(KiteCli, RunTakesAZeroDimensionalArrayForAScalarInput) {
+  ModelBuilder mb;
+  const int x = mb.Input("s", schema::DataType_FLOAT32, {});
+  const int y = mb.Tensor("y", schema::DataType_FLOAT32, {});
+  mb.Op(schema::OpCode_NEG, {x}, {y});
+  mb.Output(y);
+  const std::string model = Work() + "/scalar_neg.kite";
+  converter::WriteFileAtomically(model, mb.Build().ToVector());
+  converter::WriteNpy(Work() + "/scalar.npy", Floats({}, {3.5f}));
+  std::string out;
+  ASSERT_EQ(Shell("'" KITE_CLI "' run '" + model + "' --input s='" + Work() + "/scalar.npy' --output-dir '" + Work() + "/scalar_out'", &out), 0) << out;
+  const converter::NpyArray r = converter::ReadNpy(Work() + "/scalar_out/y.npy");
+  EXPECT_TRUE(r.shape.empty());
+  ASSERT_EQ(r.data.size(), 4u);
+  float v;
+  std::memcpy(&v, r.data.data(), 4);
+  EXPECT_EQ(v, -3.5f);
+  converter::WriteNpy(Work() + "/vector.npy", Floats({1}, {3.5f}));
+  EXPECT_NE(Shell("'" KITE_CLI "' run '" + model + "' --input s='" + Work() + "/vector.npy' --output-dir '" + Work() + "/scalar_out'", &out), 0);
+  EXPECT_NE(out.find("expects ()"), std::string::npos) << out;
+}
+
 TEST(KiteCli, RunRejectsInputsThatDoNotFit) {
   const std::string model = WriteReluModel();
   std::string out;
-  converter::NpyArray f64{"<f8", {1, 4}, std::vector<uint8_t>(32)};
-  converter::WriteNpy(Work() + "/f64.npy", f64);
-  EXPECT_NE(Shell("'" KITE_CLI "' run '" + model + "' --input in='" + Work() + "/f64.npy' --output-dir '" + Work() + "/o'", &out), 0);
-  EXPECT_NE(out.find("expects <f4"), std::string::npos) << out;
+  converter::NpyArray complex{"<c8", {1, 4}, std::vector<uint8_t>(32)};
+  converter::WriteNpy(Work() + "/c8.npy", complex);
+  EXPECT_NE(Shell("'" KITE_CLI "' run '" + model + "' --input in='" + Work() + "/c8.npy' --output-dir '" + Work() + "/o'", &out), 0);
+  EXPECT_NE(out.find("'<c8' cannot be converted to float32"), std::string::npos) << out;
   converter::WriteNpy(Work() + "/wide.npy", Floats({2, 5}, std::vector<float>(10)));
   EXPECT_NE(Shell("'" KITE_CLI "' run '" + model + "' --input in='" + Work() + "/wide.npy' --output-dir '" + Work() + "/o'", &out), 0);
   EXPECT_NE(out.find("expects (1, 4)"), std::string::npos) << out;

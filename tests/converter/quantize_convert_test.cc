@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 
 #include "analysis/layer_compare.h"
 #include "convert.h"
@@ -260,6 +261,51 @@ TEST(QuantizeConvert, ImportsAQdqModelWithItsOwnParameters) {
     EXPECT_EQ(bq[2], 1000);
   }
   EXPECT_TRUE(found);
+}
+
+// Ops with no int8 form (LayerNormalization's NORMALIZE, ReduceMax, PRelu's
+// PRELU) run in float between int8 convs, are reported as "no int8 kernel",
+// and the model still tracks float.
+TEST(QuantizeConvert, FloatOnlyOpsBecomeReportedFloatIslands) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  Random random(seed);
+  OnnxBuilder b;
+  b.Input("x", {1, 4, 8, 8});
+  b.Initializer("w1", {8, 4, 3, 3}, random.Floats(8 * 4 * 9, -0.5f, 0.5f));
+  b.Initializer("slope", {8, 1, 1}, random.Floats(8, 0.05f, 0.3f));
+  b.Initializer("scale", {8}, random.Floats(8, 0.5f, 1.5f));
+  b.Initializer("w2", {4, 8, 1, 1}, random.Floats(32, 0.05f, 0.5f));
+  OnnxBuilder::IntsAttr(b.Node("Conv", {"x", "w1"}, {"c1"}, "conv1"), "pads", {1, 1, 1, 1});
+  b.Node("PRelu", {"c1", "slope"}, {"p"}, "prelu");
+  b.Node("LayerNormalization", {"p", "scale"}, {"ln"}, "layer_norm");
+  b.Node("Conv", {"ln", "w2"}, {"c2"}, "conv2");
+  b.Node("Relu", {"c2"}, {"y"}, "relu2");
+  OnnxBuilder::IntsAttr(b.Node("ReduceMax", {"c2"}, {"m"}, "max"), "axes", {2, 3});
+  b.Output("y");
+  b.Output("m");
+  const std::string onnx = b.Save(kDir, TestScopedName("float_islands.onnx"));
+  converter::ConvertOptions o = Int8(Calibration(seed, 8));
+  o.quantization.quantize.method = converter::RangeMethod::kMinMax;
+  converter::ConvertReport report;
+  const auto q = converter::ConvertOnnx(onnx, o, &report);
+  std::map<std::string, std::string> reasons;
+  for (const auto& k : report.quantization.kept_float) reasons[k.node] = k.reason;
+  EXPECT_EQ(reasons["prelu"], "no int8 kernel");
+  EXPECT_EQ(reasons["layer_norm"], "no int8 kernel");
+  EXPECT_EQ(reasons["max"], "no int8 kernel");
+  EXPECT_EQ(reasons.count("conv1"), 0u);
+  const schema::ModelT m = Unpack(q);
+  for (const auto& op : m.operators) {
+    if (op->opcode == schema::OpCode_NORMALIZE || op->opcode == schema::OpCode_PRELU || op->opcode == schema::OpCode_REDUCE_MAX) {
+      EXPECT_EQ(m.tensors[op->inputs[0]]->type, schema::DataType_FLOAT32) << op->source_node;
+      EXPECT_EQ(m.tensors[op->outputs[0]]->type, schema::DataType_FLOAT32) << op->source_node;
+    }
+    if (op->opcode == schema::OpCode_CONV_2D) EXPECT_EQ(m.tensors[op->outputs[0]]->type, schema::DataType_INT8) << op->source_node;
+  }
+  const std::vector<float> input = Random(seed + 1).Floats(256);  // the first calibration sample
+  const auto fp = converter::ConvertOnnx(onnx, {}, nullptr);
+  EXPECT_GT(Sqnr(RunFirstOutput(fp, input), RunFirstOutput(q, input)), 25.0);
 }
 
 TEST(QuantizeConvert, MissingCalibrationIsAClearError) {

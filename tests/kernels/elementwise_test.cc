@@ -1,6 +1,7 @@
 // Add/Sub/Mul/Div with broadcasting, and the element-wise functions, against
 // double-precision math (float) and the quantization specification (int8,
 // int16).
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -314,6 +315,49 @@ TEST(Binary, EqualFloatAndInt8) {
 
 // ---- element-wise functions ----
 
+// Maximum, Minimum, Pow, PRelu and Mod: float only, broadcast as Add,
+// against their ONNX definitions (NaN propagates through Maximum/Minimum).
+TEST(Binary, FloatOnlyOpsBroadcastAndRefuseInt8) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  std::vector<float> a = rng.Floats(2 * 3 * 4, -3.0f, 3.0f);
+  const std::vector<float> b = rng.Floats(3 * 1, 0.25f, 2.0f);  // [3, 1]: > 0, a divisor and a base's exponent
+  a[5] = NAN;
+  const std::pair<schema::OpCode, std::function<float(float, float)>> ops[] = {
+      {schema::OpCode_MAXIMUM, [](float x, float y) { return std::isnan(x) ? x : std::max(x, y); }},
+      {schema::OpCode_MINIMUM, [](float x, float y) { return std::isnan(x) ? x : std::min(x, y); }},
+      {schema::OpCode_POW, [](float x, float y) { return std::pow(std::fabs(x), y); }},
+      {schema::OpCode_PRELU, [](float x, float y) { return x < 0 ? x * y : x; }},
+      {schema::OpCode_MOD, [](float x, float y) { return std::fmod(x, y); }},
+  };
+  for (const auto& [op, f] : ops) {
+    SCOPED_TRACE(schema::EnumNameOpCode(op));
+    std::vector<float> in = a;
+    if (op == schema::OpCode_POW) for (float& v : in) v = std::fabs(v);  // a real power
+    ModelBuilder mb;
+    const int ta = mb.Input("a", schema::DataType_FLOAT32, {2, 3, 4});
+    const int tb = mb.Input("b", schema::DataType_FLOAT32, {3, 1});
+    const int ty = mb.Tensor("y", schema::DataType_FLOAT32, {2, 3, 4});
+    mb.Op(op, {ta, tb}, {ty}, schema::BinaryOptionsT{});
+    mb.Output(ty);
+    const RunResult r = RunModel(mb.Build(), {AsBytes(in), AsBytes(b)});
+    ASSERT_EQ(r.status, KITE_OK) << r.error;
+    std::vector<double> expected;
+    for (int i = 0; i < 24; ++i) expected.push_back(f(a[i], b[(i / 4) % 3]));
+    ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-6, 1e-6);
+
+    ModelBuilder qb;
+    const int qa = qb.Input("a", schema::DataType_INT8, {4}, PerTensor(0.1f, 0));
+    const int qbt = qb.Input("b", schema::DataType_INT8, {4}, PerTensor(0.1f, 0));
+    const int qy = qb.Tensor("y", schema::DataType_INT8, {4}, PerTensor(0.1f, 0));
+    qb.Op(op, {qa, qbt}, {qy}, schema::BinaryOptionsT{});
+    qb.Output(qy);
+    const RunResult q = RunModel(qb.Build(), {std::vector<uint8_t>(4), std::vector<uint8_t>(4)});
+    EXPECT_EQ(q.status, KITE_ERROR_MODEL_UNSUPPORTED);
+    EXPECT_NE(q.error.find("float32"), std::string::npos) << q.error;
+  }
+}
+
 struct UnaryCase {
   schema::OpCode op;
   std::function<float(float)> f;  // the ONNX definition, in float
@@ -325,6 +369,10 @@ void SetOptions(ModelBuilder& mb, schema::OpCode op, int in, int out) {
     case schema::OpCode_CLIP: { schema::ClipOptionsT o; o.min = -0.5f; o.max = 1.25f; mb.Op(op, {in}, {out}, o); return; }
     case schema::OpCode_HARD_SIGMOID: { schema::HardSigmoidOptionsT o; o.alpha = 0.1666667f; o.beta = 0.5f; mb.Op(op, {in}, {out}, o); return; }
     case schema::OpCode_LEAKY_RELU: { schema::LeakyReluOptionsT o; o.alpha = 0.1f; mb.Op(op, {in}, {out}, o); return; }
+    case schema::OpCode_ELU:
+    case schema::OpCode_CELU:
+    case schema::OpCode_THRESHOLDED_RELU:
+    case schema::OpCode_SELU: { schema::ElementwiseOptionsT o; o.alpha = 1.5f; o.gamma = 1.25f; mb.Op(op, {in}, {out}, o); return; }
     default: mb.Op(op, {in}, {out}); return;
   }
 }
@@ -392,7 +440,8 @@ TEST_P(Unary, Int16AllValues) {
     mb.Output(out);
     const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
     ASSERT_EQ(r.status, KITE_OK) << r.error;
-    const bool libm = c.op == schema::OpCode_SIGMOID || c.op == schema::OpCode_TANH || c.op == schema::OpCode_SQRT;
+    const bool libm = c.op != schema::OpCode_RELU && c.op != schema::OpCode_CLIP && c.op != schema::OpCode_HARD_SIGMOID &&
+                      c.op != schema::OpCode_HARD_SWISH && c.op != schema::OpCode_LEAKY_RELU;
     EXPECT_EQ(r.kernels[0], TestKernelSet() == KernelSet::kReference || libm ? "reference/unary_int16" : "optimized/unary_int16");
     std::vector<int16_t> expected;
     for (int16_t q : x) expected.push_back(SpecRoundToInt16(c.f(si * static_cast<float>(q)) / so));
@@ -416,7 +465,37 @@ INSTANTIATE_TEST_SUITE_P(
         UnaryCase{schema::OpCode_HARD_SWISH, [](float x) { return x * std::max(0.0f, std::min(1.0f, x * (1.0f / 6.0f) + 0.5f)); }, "HardSwish"},
         UnaryCase{schema::OpCode_TANH, [](float x) { return std::tanh(x); }, "Tanh"},
         UnaryCase{schema::OpCode_SQRT, [](float x) { return std::sqrt(x); }, "Sqrt"},
-        UnaryCase{schema::OpCode_LEAKY_RELU, [](float x) { return x >= 0 ? x : 0.1f * x; }, "LeakyRelu"}),
+        UnaryCase{schema::OpCode_LEAKY_RELU, [](float x) { return x >= 0 ? x : 0.1f * x; }, "LeakyRelu"},
+        // ONNX's definitions, in float (NaN outside a function's domain).
+        UnaryCase{schema::OpCode_EXP, [](float x) { return std::exp(x); }, "Exp"},
+        UnaryCase{schema::OpCode_LOG, [](float x) { return std::log(x); }, "Log"},
+        UnaryCase{schema::OpCode_ABS, [](float x) { return std::fabs(x); }, "Abs"},
+        UnaryCase{schema::OpCode_NEG, [](float x) { return -x; }, "Neg"},
+        UnaryCase{schema::OpCode_RECIPROCAL, [](float x) { return 1.0f / x; }, "Reciprocal"},
+        UnaryCase{schema::OpCode_FLOOR, [](float x) { return std::floor(x); }, "Floor"},
+        UnaryCase{schema::OpCode_CEIL, [](float x) { return std::ceil(x); }, "Ceil"},
+        UnaryCase{schema::OpCode_ROUND, [](float x) { return std::nearbyint(x); }, "Round"},
+        UnaryCase{schema::OpCode_SIGN, [](float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : 0.0f; }, "Sign"},
+        UnaryCase{schema::OpCode_ERF, [](float x) { return std::erf(x); }, "Erf"},
+        UnaryCase{schema::OpCode_SIN, [](float x) { return std::sin(x); }, "Sin"},
+        UnaryCase{schema::OpCode_COS, [](float x) { return std::cos(x); }, "Cos"},
+        UnaryCase{schema::OpCode_TAN, [](float x) { return std::tan(x); }, "Tan"},
+        UnaryCase{schema::OpCode_ASIN, [](float x) { return std::asin(x); }, "Asin"},
+        UnaryCase{schema::OpCode_ACOS, [](float x) { return std::acos(x); }, "Acos"},
+        UnaryCase{schema::OpCode_ATAN, [](float x) { return std::atan(x); }, "Atan"},
+        UnaryCase{schema::OpCode_SINH, [](float x) { return std::sinh(x); }, "Sinh"},
+        UnaryCase{schema::OpCode_COSH, [](float x) { return std::cosh(x); }, "Cosh"},
+        UnaryCase{schema::OpCode_ASINH, [](float x) { return std::asinh(x); }, "Asinh"},
+        UnaryCase{schema::OpCode_ACOSH, [](float x) { return std::acosh(x); }, "Acosh"},
+        UnaryCase{schema::OpCode_ATANH, [](float x) { return std::atanh(x); }, "Atanh"},
+        // log(1 + exp(x)) as log1p for precision; past 20, exp(x) swamps the 1.
+        UnaryCase{schema::OpCode_SOFTPLUS, [](float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }, "Softplus"},
+        UnaryCase{schema::OpCode_SOFTSIGN, [](float x) { return x / (1.0f + std::fabs(x)); }, "Softsign"},
+        UnaryCase{schema::OpCode_ELU, [](float x) { return x >= 0 ? x : 1.5f * std::expm1(x); }, "Elu"},
+        UnaryCase{schema::OpCode_SELU, [](float x) { return 1.25f * (x > 0 ? x : 1.5f * std::expm1(x)); }, "Selu"},
+        UnaryCase{schema::OpCode_CELU,
+                  [](float x) { return std::max(0.0f, x) + std::min(0.0f, 1.5f * std::expm1(x / 1.5f)); }, "Celu"},
+        UnaryCase{schema::OpCode_THRESHOLDED_RELU, [](float x) { return x > 1.5f ? x : 0.0f; }, "ThresholdedRelu"}),
     [](const ::testing::TestParamInfo<UnaryCase>& info) { return info.param.name; });
 
 }  // namespace

@@ -1,7 +1,10 @@
-// Resize (nearest, bilinear; ONNX coordinate transforms), Softmax, ReduceMean,
-// Quantize and Dequantize, against direct computation and the quantization
-// specification.
+// Resize (nearest, bilinear; ONNX coordinate transforms), Softmax and
+// LogSoftmax, the reductions, Quantize and Dequantize, against direct
+// computation and the quantization specification.
+#include <algorithm>
 #include <cmath>
+#include <functional>
+#include <numeric>
 
 #include "support/test_util.h"
 
@@ -223,6 +226,88 @@ TEST(ReduceMean, KeepDimsDropDimsAndInt8) {
   ExpectNearAll(FromBytes<float>(r.outputs[0]), ek, 1e-6, 1e-6);
   ExpectNearAll(FromBytes<float>(r.outputs[1]), ed, 1e-6, 1e-6);
   ExpectEqualInt8(FromBytes<int8_t>(r.outputs[2]), eq);
+}
+
+// Every float reduction over axes {0, 2} of a [2, 3, 4] tensor (kept as 1s),
+// against its ONNX definition in double.
+TEST(Reduce, EveryKindFloat) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  const auto in = Random(TestSeed()).Floats(2 * 3 * 4, 0.05f, 2.0f);  // > 0: LogSum's domain
+  const std::pair<schema::OpCode, std::function<double(const std::vector<double>&)>> kinds[] = {
+      {schema::OpCode_REDUCE_MEAN, [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); }},
+      {schema::OpCode_REDUCE_MAX, [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }},
+      {schema::OpCode_REDUCE_MIN, [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }},
+      {schema::OpCode_REDUCE_SUM, [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }},
+      {schema::OpCode_REDUCE_PROD, [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 1.0, std::multiplies<double>()); }},
+      {schema::OpCode_REDUCE_L1, [](const std::vector<double>& v) { double s = 0; for (double x : v) s += std::fabs(x); return s; }},
+      {schema::OpCode_REDUCE_L2, [](const std::vector<double>& v) { double s = 0; for (double x : v) s += x * x; return std::sqrt(s); }},
+      {schema::OpCode_REDUCE_SUM_SQUARE, [](const std::vector<double>& v) { double s = 0; for (double x : v) s += x * x; return s; }},
+      {schema::OpCode_REDUCE_LOG_SUM, [](const std::vector<double>& v) { return std::log(std::accumulate(v.begin(), v.end(), 0.0)); }},
+      {schema::OpCode_REDUCE_LOG_SUM_EXP, [](const std::vector<double>& v) { double s = 0; for (double x : v) s += std::exp(x); return std::log(s); }},
+  };
+  for (const auto& [op, definition] : kinds) {
+    SCOPED_TRACE(schema::EnumNameOpCode(op));
+    ModelBuilder mb;
+    const int x = mb.Input("x", schema::DataType_FLOAT32, {2, 3, 4});
+    const int y = mb.Tensor("y", schema::DataType_FLOAT32, {1, 3, 1});
+    schema::ReduceOptionsT o;
+    o.axes = {0, -1};
+    mb.Op(op, {x}, {y}, o);
+    mb.Output(y);
+    const RunResult r = RunModel(mb.Build(), {AsBytes(in)});
+    ASSERT_EQ(r.status, KITE_OK) << r.error;
+    std::vector<double> expected;
+    for (int k = 0; k < 3; ++k) {
+      std::vector<double> v;
+      for (int n = 0; n < 2; ++n)
+        for (int c = 0; c < 4; ++c) v.push_back(in[(n * 3 + k) * 4 + c]);
+      expected.push_back(definition(v));
+    }
+    ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-6, 1e-6);
+  }
+}
+
+// Only the mean has an int8 form; the others are refused at prepare, naming why.
+TEST(Reduce, Int8OtherThanMeanIsRefused) {
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_INT8, {2, 3}, PerTensor(0.1f, 0));
+  const int y = mb.Tensor("y", schema::DataType_INT8, {2, 1}, PerTensor(0.1f, 0));
+  schema::ReduceOptionsT o;
+  o.axes = {1};
+  mb.Op(schema::OpCode_REDUCE_MAX, {x}, {y}, o);
+  mb.Output(y);
+  const RunResult r = RunModel(mb.Build(), {std::vector<uint8_t>(6, 0)});
+  EXPECT_EQ(r.status, KITE_ERROR_MODEL_UNSUPPORTED);
+  EXPECT_NE(r.error.find("float32"), std::string::npos) << r.error;
+}
+
+TEST(LogSoftmax, InnerAxisFloatAndNoInt8) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  const auto in = Random(TestSeed()).Floats(4 * 6, -30.0f, 30.0f);
+  ModelBuilder mb;
+  const int x = mb.Input("x", schema::DataType_FLOAT32, {4, 6});
+  const int y = mb.Tensor("y", schema::DataType_FLOAT32, {4, 6});
+  schema::SoftmaxOptionsT o;
+  o.axis = -1;
+  mb.Op(schema::OpCode_LOG_SOFTMAX, {x}, {y}, o);
+  mb.Output(y);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(in)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  std::vector<double> expected;
+  for (int n = 0; n < 4; ++n) {
+    double max = -INFINITY, sum = 0;
+    for (int k = 0; k < 6; ++k) max = std::max(max, double{in[n * 6 + k]});
+    for (int k = 0; k < 6; ++k) sum += std::exp(in[n * 6 + k] - max);
+    for (int k = 0; k < 6; ++k) expected.push_back(in[n * 6 + k] - max - std::log(sum));
+  }
+  ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-5, 1e-6);
+
+  ModelBuilder qb;
+  const int qx = qb.Input("x", schema::DataType_INT8, {4, 6}, PerTensor(0.1f, 0));
+  const int qy = qb.Tensor("y", schema::DataType_INT8, {4, 6}, PerTensor(0.1f, 0));
+  qb.Op(schema::OpCode_LOG_SOFTMAX, {qx}, {qy}, o);
+  qb.Output(qy);
+  EXPECT_EQ(RunModel(qb.Build(), {std::vector<uint8_t>(24, 0)}).status, KITE_ERROR_MODEL_UNSUPPORTED);
 }
 
 // ONNX QuantizeLinear rounds half to even and saturates.

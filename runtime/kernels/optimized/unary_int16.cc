@@ -91,7 +91,7 @@ kite_status PrepareUnaryInt16(PrepareContext& ctx) {
       break;
     }
     default:
-      ctx.Decline("16x8 element-wise: Sigmoid, Tanh and Sqrt run the reference (libm)");
+      ctx.Decline("16x8 element-wise: functions computed with libm run the reference");
       return KITE_OK;
   }
   UnaryInt16State* state = ctx.AllocateState<UnaryInt16State>();

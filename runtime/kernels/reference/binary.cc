@@ -1,4 +1,5 @@
-// Add, Sub, Mul, Div with numpy broadcasting and a fused activation clamp.
+// Add, Sub, Mul, Div with numpy broadcasting and a fused activation clamp;
+// Maximum, Minimum, Pow, PRelu and Mod (float only) broadcast the same way.
 //
 // int8 (inputs and output per-tensor; a = sa * (qa - za), and so on):
 //   Add/Sub: v = (qa - za) * (sa / so) +/- (qb - zb) * (sb / so)
@@ -41,6 +42,11 @@ inline float ApplyFloat(schema::OpCode op, float a, float b) {
     case schema::OpCode_SUB: return a - b;
     case schema::OpCode_MUL: return a * b;
     case schema::OpCode_EQUAL: return a == b ? 1.0f : 0.0f;
+    case schema::OpCode_MAXIMUM: return isnan(a) || a > b ? a : b;
+    case schema::OpCode_MINIMUM: return isnan(a) || a < b ? a : b;
+    case schema::OpCode_POW: return powf(a, b);
+    case schema::OpCode_PRELU: return a < 0.0f ? a * b : a;
+    case schema::OpCode_MOD: return fmodf(a, b);
     default: return a / b;
   }
 }
@@ -148,6 +154,9 @@ kite_status PrepareBinary(PrepareContext& ctx) {
     return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "inputs must be float32, int8 or int16");
   }
   const schema::OpCode opcode = ctx.node().op->opcode();
+  const bool float_only = opcode == schema::OpCode_MAXIMUM || opcode == schema::OpCode_MINIMUM ||
+                          opcode == schema::OpCode_POW || opcode == schema::OpCode_PRELU || opcode == schema::OpCode_MOD;
+  if (float_only && a.dtype != KITE_FLOAT32) return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "inputs must be float32");
   if (a.dtype == KITE_INT16 && opcode != schema::OpCode_ADD && opcode != schema::OpCode_SUB && opcode != schema::OpCode_MUL) {
     return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "int16 (16x8): only Add, Sub and Mul");
   }

@@ -37,8 +37,12 @@ kite_status PrepareSlice(PrepareContext& ctx);
 kite_status PrepareReshape(PrepareContext& ctx);
 kite_status PrepareTranspose(PrepareContext& ctx);
 kite_status PrepareResize(PrepareContext& ctx);
-kite_status PrepareSoftmax(PrepareContext& ctx);
-kite_status PrepareReduceMean(PrepareContext& ctx);
+kite_status PrepareSoftmax(PrepareContext& ctx);  // SOFTMAX, LOG_SOFTMAX
+kite_status PrepareNormalize(PrepareContext& ctx);
+
+// Broadcasts two shapes numpy-style (binary.cc); false when they are incompatible.
+bool BroadcastShapes(const Shape& a, const Shape& b, Shape* out);
+kite_status PrepareReduce(PrepareContext& ctx);  // REDUCE_MEAN ... REDUCE_LOG_SUM_EXP
 kite_status PrepareQuantize(PrepareContext& ctx);
 kite_status PrepareDequantize(PrepareContext& ctx);
 

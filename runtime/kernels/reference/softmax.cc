@@ -1,6 +1,6 @@
 // Softmax along one axis: exp(x - max) / sum(exp(x - max)). int8 computes the
 // same in float on dequantized inputs and quantizes with the output's
-// parameters.
+// parameters. LogSoftmax (float only): (x - max) - log(sum(exp(x - max))).
 #include <inttypes.h>
 #include <math.h>
 
@@ -14,6 +14,7 @@ namespace {
 
 struct SoftmaxState {
   int64_t outer, axis, inner;
+  bool log;
 };
 
 template <typename Load, typename Store>
@@ -25,6 +26,11 @@ void SoftmaxLoop(const SoftmaxState& s, Load load, Store store) {
       for (int64_t a = 0; a < s.axis; ++a) max = fmaxf(max, load(base + a * s.inner));
       float sum = 0.0f;
       for (int64_t a = 0; a < s.axis; ++a) sum += expf(load(base + a * s.inner) - max);
+      if (s.log) {
+        const float log_sum = logf(sum);
+        for (int64_t a = 0; a < s.axis; ++a) store(base + a * s.inner, (load(base + a * s.inner) - max) - log_sum);
+        continue;
+      }
       for (int64_t a = 0; a < s.axis; ++a) {
         store(base + a * s.inner, expf(load(base + a * s.inner) - max) / sum);
       }
@@ -63,8 +69,9 @@ kite_status PrepareSoftmax(PrepareContext& ctx) {
   if (axis < 0 || axis >= rank) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID, "axis %" PRId32 " out of range for rank %" PRId32, axis_option, rank);
   }
-  if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8) {
-    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32 or int8");
+  const bool log = ctx.node().op->opcode() == schema::OpCode_LOG_SOFTMAX;
+  if (x.dtype != KITE_FLOAT32 && (log || x.dtype != KITE_INT8)) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, log ? "input must be float32" : "input must be float32 or int8");
   }
   KITE_RETURN_IF_ERROR(CheckDtype(ctx, y, x.dtype, "output"));
   KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, y, x.shape, "output"));
@@ -77,10 +84,13 @@ kite_status PrepareSoftmax(PrepareContext& ctx) {
   for (int32_t d = 0; d < axis; ++d) s->outer *= x.shape.dims[d];
   for (int32_t d = axis + 1; d < rank; ++d) s->inner *= x.shape.dims[d];
   s->axis = x.shape.dims[axis];
+  s->log = log;
   Node& node = ctx.node();
   node.state = s;
   node.invoke = x.dtype == KITE_INT8 ? InvokeInt8 : InvokeFloat;
-  node.kernel_name = x.dtype == KITE_INT8 ? "reference/softmax_int8" : "reference/softmax_float32";
+  node.kernel_name = x.dtype == KITE_INT8 ? "reference/softmax_int8"
+                     : log               ? "reference/log_softmax_float32"
+                                         : "reference/softmax_float32";
   return KITE_OK;
 }
 

@@ -1,5 +1,6 @@
 // Element-wise functions of one input: Relu, Clip, Sigmoid, HardSigmoid,
-// HardSwish, Tanh, LeakyRelu, Sqrt. Float applies the function; int8 looks every
+// HardSwish, Tanh, LeakyRelu, Sqrt and the functions of ONNX's unary ops
+// (Exp ... ThresholdedRelu, schemas/kite.fbs). Float applies the function; int8 looks every
 // value up in a 256-entry table built at prepare from the same float function
 // (BuildInt8Table), which is the int8 specification of these ops. int16
 // (16x8, zero point 0) applies the float function to each dequantized value
@@ -15,8 +16,8 @@ namespace reference {
 namespace {
 
 struct UnaryParams {
-  float a;  // Clip: min; HardSigmoid: alpha; LeakyRelu: alpha
-  float b;  // Clip: max; HardSigmoid: beta
+  float a;  // Clip: min; HardSigmoid, LeakyRelu, Elu, Selu, Celu, ThresholdedRelu: alpha
+  float b;  // Clip: max; HardSigmoid: beta; Selu: gamma
 };
 
 struct UnaryState {
@@ -43,6 +44,78 @@ float Tanh(float x, const void*) { return tanhf(x); }
 float Sqrt(float x, const void*) { return sqrtf(x); }
 float LeakyRelu(float x, const void* p) {
   return x >= 0.0f ? x : x * static_cast<const UnaryParams*>(p)->a;
+}
+
+float Exp(float x, const void*) { return expf(x); }
+float Log(float x, const void*) { return logf(x); }
+float Abs(float x, const void*) { return fabsf(x); }
+float Neg(float x, const void*) { return -x; }
+float Reciprocal(float x, const void*) { return 1.0f / x; }
+float Floor(float x, const void*) { return floorf(x); }
+float Ceil(float x, const void*) { return ceilf(x); }
+// ONNX Round: halves to even.
+float Round(float x, const void*) { return nearbyintf(x); }
+float Sign(float x, const void*) { return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x; }
+float Erf(float x, const void*) { return erff(x); }
+float Sin(float x, const void*) { return sinf(x); }
+float Cos(float x, const void*) { return cosf(x); }
+float Tan(float x, const void*) { return tanf(x); }
+float Asin(float x, const void*) { return asinf(x); }
+float Acos(float x, const void*) { return acosf(x); }
+float Atan(float x, const void*) { return atanf(x); }
+float Sinh(float x, const void*) { return sinhf(x); }
+float Cosh(float x, const void*) { return coshf(x); }
+float Asinh(float x, const void*) { return asinhf(x); }
+float Acosh(float x, const void*) { return acoshf(x); }
+float Atanh(float x, const void*) { return atanhf(x); }
+float Softplus(float x, const void*) { return x > 20.0f ? x : log1pf(expf(x)); }
+float Softsign(float x, const void*) { return x / (1.0f + fabsf(x)); }
+float Elu(float x, const void* p) {
+  return x >= 0.0f ? x : static_cast<const UnaryParams*>(p)->a * expm1f(x);
+}
+float Selu(float x, const void* p) {
+  const UnaryParams& u = *static_cast<const UnaryParams*>(p);
+  return u.b * (x > 0.0f ? x : u.a * expm1f(x));
+}
+float Celu(float x, const void* p) {
+  const float alpha = static_cast<const UnaryParams*>(p)->a;
+  return fmaxf(0.0f, x) + fminf(0.0f, alpha * expm1f(x / alpha));
+}
+float ThresholdedRelu(float x, const void* p) { return x > static_cast<const UnaryParams*>(p)->a ? x : 0.0f; }
+
+// The function of an op code; nullptr for one that takes options or is not element-wise.
+ScalarFunction PlainFunction(schema::OpCode opcode) {
+  switch (opcode) {
+    case schema::OpCode_RELU: return Relu;
+    case schema::OpCode_SIGMOID: return Sigmoid;
+    case schema::OpCode_HARD_SWISH: return HardSwish;
+    case schema::OpCode_TANH: return Tanh;
+    case schema::OpCode_SQRT: return Sqrt;
+    case schema::OpCode_EXP: return Exp;
+    case schema::OpCode_LOG: return Log;
+    case schema::OpCode_ABS: return Abs;
+    case schema::OpCode_NEG: return Neg;
+    case schema::OpCode_RECIPROCAL: return Reciprocal;
+    case schema::OpCode_FLOOR: return Floor;
+    case schema::OpCode_CEIL: return Ceil;
+    case schema::OpCode_ROUND: return Round;
+    case schema::OpCode_SIGN: return Sign;
+    case schema::OpCode_ERF: return Erf;
+    case schema::OpCode_SIN: return Sin;
+    case schema::OpCode_COS: return Cos;
+    case schema::OpCode_TAN: return Tan;
+    case schema::OpCode_ASIN: return Asin;
+    case schema::OpCode_ACOS: return Acos;
+    case schema::OpCode_ATAN: return Atan;
+    case schema::OpCode_SINH: return Sinh;
+    case schema::OpCode_COSH: return Cosh;
+    case schema::OpCode_ASINH: return Asinh;
+    case schema::OpCode_ACOSH: return Acosh;
+    case schema::OpCode_ATANH: return Atanh;
+    case schema::OpCode_SOFTPLUS: return Softplus;
+    case schema::OpCode_SOFTSIGN: return Softsign;
+    default: return nullptr;
+  }
 }
 
 void InvokeFloat(const Node& node, const Tensor* tensors) {
@@ -86,8 +159,20 @@ kite_status PrepareUnary(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, y, x.shape, "output"));
   UnaryState* s = ctx.AllocateState<UnaryState>();
   if (s == nullptr) return ctx.OutOfArena();
-  switch (ctx.node().op->opcode()) {
-    case schema::OpCode_RELU: s->f = Relu; break;
+  const schema::OpCode opcode = ctx.node().op->opcode();
+  const auto* eo = ctx.options<schema::ElementwiseOptions>();
+  s->params.a = eo != nullptr ? eo->alpha() : 1.0f;
+  s->params.b = eo != nullptr ? eo->gamma() : 1.0f;
+  s->f = PlainFunction(opcode);
+  switch (s->f != nullptr ? schema::OpCode_INVALID : opcode) {
+    case schema::OpCode_INVALID: break;
+    case schema::OpCode_ELU: s->f = Elu; break;
+    case schema::OpCode_SELU: s->f = Selu; break;
+    case schema::OpCode_CELU:
+      if (s->params.a == 0.0f) return ctx.Fail(KITE_ERROR_MODEL_INVALID, "Celu's alpha must not be 0");
+      s->f = Celu;
+      break;
+    case schema::OpCode_THRESHOLDED_RELU: s->f = ThresholdedRelu; break;
     case schema::OpCode_CLIP: {
       const auto* o = ctx.options<schema::ClipOptions>();
       s->f = Clip;
@@ -96,7 +181,6 @@ kite_status PrepareUnary(PrepareContext& ctx) {
       KITE_RETURN_IF_ERROR(CheckActivation(ctx, s->params.a, s->params.b));
       break;
     }
-    case schema::OpCode_SIGMOID: s->f = Sigmoid; break;
     case schema::OpCode_HARD_SIGMOID: {
       const auto* o = ctx.options<schema::HardSigmoidOptions>();
       s->f = HardSigmoid;
@@ -104,9 +188,6 @@ kite_status PrepareUnary(PrepareContext& ctx) {
       s->params.b = o != nullptr ? o->beta() : 0.5f;
       break;
     }
-    case schema::OpCode_HARD_SWISH: s->f = HardSwish; break;
-    case schema::OpCode_TANH: s->f = Tanh; break;
-    case schema::OpCode_SQRT: s->f = Sqrt; break;
     case schema::OpCode_LEAKY_RELU: {
       const auto* o = ctx.options<schema::LeakyReluOptions>();
       s->f = LeakyRelu;
