@@ -88,7 +88,10 @@ Perm Lowering::LayoutOf(int value) const {
 
 int Lowering::NewActivation(int value, const Perm& perm, const std::string& suffix) {
   const Value& v = g_.values[value];
-  return b_.Tensor(v.name + suffix, schema::DataType_FLOAT32, To32(Physical(v.shape, perm)));
+  // Computed values are float32, but for indices (ArgMax); a boolean is
+  // computed as float 0/1 (Equal).
+  const schema::DataType type = v.type == ElementType::kInt64 ? schema::DataType_INT64 : schema::DataType_FLOAT32;
+  return b_.Tensor(v.name + suffix, type, To32(Physical(v.shape, perm)));
 }
 
 int Lowering::Tensor(int value, const Perm& perm) {
@@ -185,6 +188,44 @@ void LowerAsReshape(Lowering& l, const Node& n) {
   const size_t rank = l.value(n.inputs[0]).shape.size();
   l.Emit(n, schema::OpCode_RESHAPE, {l.Tensor(n.inputs[0], IdentityPerm(rank))}, n.outputs[0],
          IdentityPerm(l.value(n.outputs[0]).shape.size()), Lowering::Options(schema::ReshapeOptionsT{}));
+}
+
+// Squeeze and Unsqueeze only add or drop dimensions of size 1: the bytes of
+// the input in its layout are the output's in a layout that keeps the other
+// dimensions' physical order, so the Reshape needs no Transpose before it.
+// Prefers NHWC for rank 4, then the identity; constant inputs and other
+// reshapes go through LowerAsReshape.
+void LowerSizeOneReshape(Lowering& l, const Node& n) {
+  const Value& x = l.value(n.inputs[0]);
+  const Shape64& out = l.value(n.outputs[0]).shape;
+  std::vector<int64_t> in_big, out_big;  // the dimensions other than 1, logical order
+  for (size_t d = 0; d < x.shape.size(); ++d) if (x.shape[d] != 1) in_big.push_back(static_cast<int64_t>(d));
+  for (size_t d = 0; d < out.size(); ++d) if (out[d] != 1) out_big.push_back(static_cast<int64_t>(d));
+  bool same = in_big.size() == out_big.size() && !x.is_constant();
+  for (size_t k = 0; same && k < in_big.size(); ++k) same = x.shape[in_big[k]] == out[out_big[k]];
+  if (!same) return LowerAsReshape(l, n);
+  const Perm in_perm = l.LayoutOf(n.inputs[0]);
+  // The output's big dimensions in the input's physical order.
+  std::vector<int64_t> order;
+  for (int64_t logical : in_perm) {
+    const auto it = std::find(in_big.begin(), in_big.end(), logical);
+    if (it != in_big.end()) order.push_back(out_big[it - in_big.begin()]);
+  }
+  const auto keeps_order = [&](const Perm& p) {
+    std::vector<int64_t> big;
+    for (int64_t logical : p) if (out[logical] != 1) big.push_back(logical);
+    return big == order;
+  };
+  Perm perm = IdentityPerm(out.size());
+  if (out.size() == 4 && keeps_order(kNhwc)) {
+    perm = kNhwc;
+  } else if (!keeps_order(perm)) {
+    perm.clear();
+    for (size_t d = 0; d < out.size(); ++d) if (out[d] == 1) perm.push_back(static_cast<int64_t>(d));
+    perm.insert(perm.end(), order.begin(), order.end());
+  }
+  l.Emit(n, schema::OpCode_RESHAPE, {l.Tensor(n.inputs[0], in_perm)}, n.outputs[0], perm,
+         Lowering::Options(schema::ReshapeOptionsT{}));
 }
 
 LoweringStats LowerToKite(const Graph& graph, ModelBuilder& builder) {

@@ -91,6 +91,8 @@ void LowerBinary(Lowering& l, const Node& n, schema::OpCode opcode, int a, int b
 // The input's data as the output's shape, in row-major order: Identity,
 // Dropout, a float-to-float Cast, Reshape and friends.
 void LowerAsReshape(Lowering& l, const Node& n);
+// Squeeze and Unsqueeze: the same, keeping the input's layout (no Transpose).
+void LowerSizeOneReshape(Lowering& l, const Node& n);
 
 }  // namespace converter
 }  // namespace kite

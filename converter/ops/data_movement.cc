@@ -399,8 +399,8 @@ const std::vector<OpRule>& DataMovementOps() {
   static const std::vector<OpRule> rules = {
       {"Reshape", InferReshape, FoldReshape, LowerAsReshape},
       {"Flatten", InferFlatten, FoldReshape, LowerAsReshape},
-      {"Squeeze", InferSqueeze, FoldReshape, LowerAsReshape},
-      {"Unsqueeze", InferUnsqueeze, FoldReshape, LowerAsReshape},
+      {"Squeeze", InferSqueeze, FoldReshape, LowerSizeOneReshape},
+      {"Unsqueeze", InferUnsqueeze, FoldReshape, LowerSizeOneReshape},
       {"Transpose", InferTranspose, FoldTranspose, LowerTranspose},
       {"Concat", InferConcat, FoldConcat, LowerConcat},
       {"Split", InferSplit, FoldSplit, LowerSplit},

@@ -1,5 +1,6 @@
-// MaxPool, AveragePool and GlobalAveragePool over 2-D NCHW inputs: Kite's
-// pools run in NHWC.
+// MaxPool, AveragePool and GlobalAveragePool over 2-D NCHW inputs (1-D ones
+// are lifted to 2-D: passes/lift_1d.cc): Kite's pools run in NHWC.
+// GlobalMaxPool of any rank is a REDUCE_MAX.
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
 #include "ops/op_support.h"
@@ -45,6 +46,27 @@ void LowerGlobalAveragePool(Lowering& l, const Node& n) {
   l.Emit(n, schema::OpCode_GLOBAL_AVERAGE_POOL, {l.Tensor(n.inputs[0], kNhwc)}, n.outputs[0], kNhwc);
 }
 
+// GlobalMaxPool over the spatial axes of [N, C, D1, ...]: a REDUCE_MAX that
+// keeps them as 1 (float; any rank from 3).
+void InferGlobalMaxPool(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  if (x.shape.size() < 3) throw ConversionError(n, "the input must have rank 3 or more ([N, C, D1, ...])");
+  n.params.axes.clear();
+  Shape64 shape = x.shape;
+  for (size_t d = 2; d < shape.size(); ++d) {
+    n.params.axes.push_back(static_cast<int64_t>(d));
+    shape[d] = 1;
+  }
+  SetOutput(g, n, 0, x.type, shape);
+}
+
+void LowerGlobalMaxPool(Lowering& l, const Node& n) {
+  const Perm perm = l.LayoutOf(n.inputs[0]);
+  schema::ReduceOptionsT o;
+  for (int64_t a : n.params.axes) o.axes.push_back(PhysicalAxis(perm, a));
+  l.Emit(n, schema::OpCode_REDUCE_MAX, {l.Tensor(n.inputs[0], perm)}, n.outputs[0], perm, Lowering::Options(o));
+}
+
 }  // namespace
 
 const std::vector<OpRule>& PoolOps() {
@@ -52,6 +74,7 @@ const std::vector<OpRule>& PoolOps() {
       {"MaxPool", InferPool, nullptr, LowerPool},
       {"AveragePool", InferPool, nullptr, LowerPool},
       {"GlobalAveragePool", InferGlobalAveragePool, nullptr, LowerGlobalAveragePool},
+      {"GlobalMaxPool", InferGlobalMaxPool, nullptr, LowerGlobalMaxPool},
   };
   return rules;
 }

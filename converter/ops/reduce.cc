@@ -1,5 +1,5 @@
 // Reductions over a set of axes: ReduceMean runs in int8 too, the others in
-// float (their int8 form is not specified).
+// float (their int8 form is not specified); ArgMax and ArgMin.
 #include <algorithm>
 
 #include "lower/lowering.h"
@@ -46,10 +46,40 @@ void LowerReduce(Lowering& l, const Node& n) {
          keep ? layout : IdentityPerm(l.value(n.outputs[0]).shape.size()), Lowering::Options(o));
 }
 
+// ArgMax, ArgMin: int64 indices along one axis.
+void InferArg(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  const int64_t rank = static_cast<int64_t>(x.shape.size());
+  if (rank == 0) throw ConversionError(n, "the input is a scalar");
+  if (x.type != ElementType::kFloat) throw ConversionError(n, "the input must be float32");
+  const int64_t axis = NormalizeAxis(n, n.Int("axis", 0), rank);
+  n.params.axes = {axis};
+  Shape64 shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d != axis) shape.push_back(x.shape[d]);
+    else if (n.Int("keepdims", 1) != 0) shape.push_back(1);
+  }
+  SetOutput(g, n, 0, ElementType::kInt64, shape);
+}
+
+template <schema::OpCode kCode>
+void LowerArg(Lowering& l, const Node& n) {
+  const Perm perm = l.LayoutOf(n.inputs[0]);
+  const bool keep = n.Int("keepdims", 1) != 0;
+  const Perm layout = keep ? perm : IdentityPerm(perm.size());
+  schema::ArgOptionsT o;
+  o.axis = PhysicalAxis(layout, n.params.axes[0]);
+  o.select_last_index = n.Int("select_last_index", 0) != 0;
+  l.Emit(n, kCode, {l.Tensor(n.inputs[0], layout)}, n.outputs[0],
+         keep ? layout : IdentityPerm(l.value(n.outputs[0]).shape.size()), Lowering::Options(o));
+}
+
 }  // namespace
 
 const std::vector<OpRule>& ReduceOps() {
   static const std::vector<OpRule> rules = {
+      {"ArgMax", InferArg, nullptr, LowerArg<schema::OpCode_ARG_MAX>},
+      {"ArgMin", InferArg, nullptr, LowerArg<schema::OpCode_ARG_MIN>},
       {"ReduceMean", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_MEAN>},
       {"ReduceMax", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_MAX>},
       {"ReduceMin", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_MIN>},

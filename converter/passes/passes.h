@@ -13,6 +13,12 @@ namespace converter {
 // Throws ConversionError naming the node for an op Kite cannot run.
 void FoldConstantsAndInferShapes(Graph& graph);
 
+// Conv, ConvTranspose, MaxPool, AveragePool and GlobalAveragePool whose input
+// (shape already known) is 1-D ([N, C, L]): replaced by the 2-D op on
+// [N, C, 1, L] between an Unsqueeze and a Squeeze of axis 2, so node `n` is
+// now that Unsqueeze. False (nothing changed) for any other node.
+bool LiftOneDimensionalWindow(Graph& graph, int n);
+
 // Tries to evaluate node `n` on constant inputs; true when its outputs became
 // constants (the node is then removed).
 bool FoldNode(Graph& graph, int n);

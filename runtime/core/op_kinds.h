@@ -49,9 +49,10 @@ inline bool IsElementwiseUnary(schema::OpCode opcode) {
   }
 }
 
-// The ops that run in int8 when the converter quantizes them: all but
-// BatchMatMul, the reductions other than the mean, LogSoftmax, Normalize, the binary
-// ops after Equal (float only) and the conversions themselves.
+// The ops the converter quantizes to int8: all but the float-only ones
+// (BatchMatMul, the reductions other than the mean, LogSoftmax, Normalize,
+// the binary ops after Equal), ArgMax/ArgMin (int64 outputs; float islands
+// for now) and the conversions themselves.
 inline bool HasInt8Kernel(schema::OpCode opcode) {
   switch (opcode) {
     case schema::OpCode_BATCH_MATMUL:
@@ -71,6 +72,8 @@ inline bool HasInt8Kernel(schema::OpCode opcode) {
     case schema::OpCode_REDUCE_LOG_SUM_EXP:
     case schema::OpCode_LOG_SOFTMAX:
     case schema::OpCode_NORMALIZE:
+    case schema::OpCode_ARG_MAX:
+    case schema::OpCode_ARG_MIN:
     case schema::OpCode_QUANTIZE:
     case schema::OpCode_DEQUANTIZE: return false;
     default: return true;

@@ -62,6 +62,14 @@ kite_status MarkAxes(PrepareContext& ctx, const flatbuffers::Vector<int32_t>* ax
   return KITE_OK;
 }
 
+void SplitAroundAxis(const Shape& shape, int32_t axis, int64_t* outer, int64_t* len, int64_t* inner) {
+  *outer = 1;
+  *inner = 1;
+  for (int32_t d = 0; d < axis; ++d) *outer *= shape.dims[d];
+  for (int32_t d = axis + 1; d < shape.rank; ++d) *inner *= shape.dims[d];
+  *len = shape.dims[axis];
+}
+
 kite_status CheckArity(PrepareContext& ctx, int32_t min_inputs, int32_t max_inputs,
                        int32_t outputs) {
   Node& node = ctx.node();

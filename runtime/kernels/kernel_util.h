@@ -29,6 +29,10 @@ kite_status CheckActivation(PrepareContext& ctx, float act_min, float act_max);
 kite_status MarkAxes(PrepareContext& ctx, const flatbuffers::Vector<int32_t>* axes, int32_t rank,
                      bool reduced[KITE_MAX_RANK]);
 
+// The shape as [outer, len, inner] around `axis` (in range): the products of
+// the dimensions before it, its own, and those after it.
+void SplitAroundAxis(const Shape& shape, int32_t axis, int64_t* outer, int64_t* len, int64_t* inner);
+
 // Clamps to [lo, hi] and lets NaN through (fminf/fmaxf would swallow it).
 inline float ClampFloat(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 

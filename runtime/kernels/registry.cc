@@ -114,6 +114,8 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
     case OpCode::OpCode_REDUCE_LOG_SUM_EXP: return reference::PrepareReduce;
     case OpCode::OpCode_LOG_SOFTMAX: return reference::PrepareSoftmax;
     case OpCode::OpCode_NORMALIZE: return reference::PrepareNormalize;
+    case OpCode::OpCode_ARG_MAX:
+    case OpCode::OpCode_ARG_MIN: return reference::PrepareArg;
     case OpCode::OpCode_QUANTIZE: return reference::PrepareQuantize;
     case OpCode::OpCode_DEQUANTIZE: return reference::PrepareDequantize;
     default: return nullptr;

@@ -13,6 +13,7 @@
 #include "kite_generated.h"
 #include "support/model_builder.h"
 #include "support/onnx_builder.h"
+#include "support/test_util.h"
 
 namespace kite {
 namespace testing {
@@ -176,6 +177,50 @@ TEST(Converter, HardSigmoidTimesInputBecomesHardSwish) {
   const schema::ModelT m = Unpack(bytes);
   ASSERT_EQ(m.operators.size(), 1u);
   EXPECT_EQ(m.operators[0]->opcode, schema::OpCode_HARD_SWISH);
+}
+
+// 1-D Conv and MaxPool ([N, C, L]) run as 2-D ones on [N, C, 1, L]: the
+// same result as the 2-D model written out by hand (whose ops the ONNX
+// conformance data checks), and no Transpose between the 1-D layers (the
+// Squeeze/Unsqueeze around each keep the NHWC bytes).
+TEST(Converter, OneDimensionalWindowsRunAsTwoDimensionalOnes) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  Random random(seed);
+  const std::vector<float> w1 = random.Floats(8 * 3 * 3), b1 = random.Floats(8), w2 = random.Floats(4 * 8);
+  auto build = [&](bool two_d) {
+    OnnxBuilder b;
+    auto dims = [&](std::vector<int64_t> d) {
+      if (two_d) d.insert(d.begin() + 2, 1);
+      return d;
+    };
+    auto window = [&](std::vector<int64_t> v, bool pads) {
+      if (!two_d) return v;
+      return pads ? std::vector<int64_t>{0, v[0], 0, v[1]} : std::vector<int64_t>{1, v[0]};
+    };
+    b.Input("x", dims({1, 3, 20}));
+    b.Initializer("w1", dims({8, 3, 3}), w1);
+    b.Initializer("b1", {8}, b1);
+    b.Initializer("w2", dims({4, 8, 1}), w2);
+    auto* c1 = b.Node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1");
+    OnnxBuilder::IntsAttr(c1, "pads", window({1, 2}, true));
+    OnnxBuilder::IntsAttr(c1, "strides", window({2}, false));
+    OnnxBuilder::IntsAttr(c1, "dilations", window({2}, false));
+    b.Node("Relu", {"c1"}, {"r1"}, "relu1");
+    b.Node("Conv", {"r1", "w2"}, {"c2"}, "conv2");
+    auto* pool = b.Node("MaxPool", {"c2"}, {"y"}, "pool");
+    OnnxBuilder::IntsAttr(pool, "kernel_shape", window({2}, false));
+    OnnxBuilder::IntsAttr(pool, "strides", window({2}, false));
+    b.Output("y");
+    return converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, two_d ? "conv2d.onnx" : "conv1d.onnx"), {}, nullptr);
+  };
+  const auto one = build(false), two = build(true);
+  const std::vector<float> input = random.Floats(60);
+  EXPECT_EQ(RunFirstOutput(one, input), RunFirstOutput(two, input));
+  const schema::ModelT m = Unpack(one);
+  int transposes = 0;
+  for (const auto& op : m.operators) transposes += op->opcode == schema::OpCode_TRANSPOSE;
+  EXPECT_LE(transposes, 2) << "the graph input and output need one each at most";
 }
 
 TEST(Converter, UnsupportedOperatorNamesNodeAndOp) {

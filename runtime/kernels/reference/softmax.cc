@@ -79,11 +79,7 @@ kite_status PrepareSoftmax(PrepareContext& ctx) {
   KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, y, "output"));
   SoftmaxState* s = ctx.AllocateState<SoftmaxState>();
   if (s == nullptr) return ctx.OutOfArena();
-  s->outer = 1;
-  s->inner = 1;
-  for (int32_t d = 0; d < axis; ++d) s->outer *= x.shape.dims[d];
-  for (int32_t d = axis + 1; d < rank; ++d) s->inner *= x.shape.dims[d];
-  s->axis = x.shape.dims[axis];
+  SplitAroundAxis(x.shape, axis, &s->outer, &s->axis, &s->inner);
   s->log = log;
   Node& node = ctx.node();
   node.state = s;
