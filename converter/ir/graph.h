@@ -59,6 +59,7 @@ struct NodeParams {
   std::vector<float> scales;                                // Resize: H, W
   float min = -INFINITY, max = INFINITY;                    // Clip
   float value = 0;                                          // Pad
+  int64_t k = 0;                                            // Trilu: the diagonal
   // A Relu or Clip fused into the node (FuseNodes): its output is clamped.
   std::optional<std::pair<float, float>> activation;
 };

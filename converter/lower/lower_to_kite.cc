@@ -55,11 +55,15 @@ LoweringStats Lowering::Run() {
     const int out = g_.outputs[i];
     const Value& v = g_.values[out];
     const std::string& name = i < g_.output_names.size() ? g_.output_names[i] : v.name;
-    int t = Tensor(out, IdentityPerm(v.shape.size()));
+    // An int64 constant output (a folded Shape or Size) keeps its type.
+    const bool int64_constant = v.is_constant() && v.type == ElementType::kInt64;
+    const schema::DataType type = v.type == ElementType::kInt64 ? schema::DataType_INT64 : schema::DataType_FLOAT32;
+    int t = int64_constant ? b_.Constant(v.name, type, To32(v.shape), v.constant->ints)
+                           : Tensor(out, IdentityPerm(v.shape.size()));
     // A graph output must be computed into its own tensor: copy one that is
     // a constant (a fully folded graph), a graph input or another output.
     if (v.is_constant() || std::find(used.begin(), used.end(), t) != used.end()) {
-      const int copy = b_.Tensor(name, schema::DataType_FLOAT32, To32(v.shape));
+      const int copy = b_.Tensor(name, type, To32(v.shape));
       b_.Op(schema::OpCode_RESHAPE, {t}, {copy}, schema::ReshapeOptionsT{}, name + "/copy");
       t = copy;
     }

@@ -1,5 +1,6 @@
 // Ops that move data without computing: Reshape and its relatives, Transpose
-// (a relabelling of the layout, no copy), Concat, Split, Slice and Pad.
+// (a relabelling of the layout, no copy), Concat, Split, Slice, Pad,
+// DepthToSpace and SpaceToDepth, and Trilu (a triangle kept, the rest zeroed).
 #include <algorithm>
 
 #include "lower/lowering.h"
@@ -393,12 +394,87 @@ void LowerPad(Lowering& l, const Node& n) {
   l.Emit(n, schema::OpCode_PAD, {l.Tensor(n.inputs[0], perm)}, n.outputs[0], perm, Lowering::Options(o));
 }
 
+// Trilu: the upper or lower triangle of the last two dimensions, k (a
+// constant) diagonals up or down.
+void InferTrilu(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  if (x.shape.size() < 2) throw ConversionError(n, "the input must have rank 2 or more");
+  n.params.k = 0;
+  if (n.has_input(1)) {
+    const std::vector<int64_t> k = ConstInts(g, n, 1, "k");
+    if (k.size() != 1) throw ConversionError(n, "k must be a scalar");
+    n.params.k = k[0];
+  }
+  SetOutput(g, n, 0, x.type, x.shape);
+}
+
+void LowerTrilu(Lowering& l, const Node& n) {
+  const Perm identity = IdentityPerm(l.value(n.inputs[0]).shape.size());
+  schema::TriluOptionsT o;
+  o.upper = n.Int("upper", 1) != 0;
+  o.k = n.params.k;
+  l.Emit(n, schema::OpCode_TRILU, {l.Tensor(n.inputs[0], identity)}, n.outputs[0], identity, Lowering::Options(o));
+}
+
+// DepthToSpace and SpaceToDepth: a Reshape to 6-D, a Transpose, a Reshape
+// back (ONNX's own definition), all moves.
+void InferDepthToSpace(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  RequireRank(n, x, 4);
+  const int64_t b = n.Int("blocksize", 0);
+  if (b < 1 || b > (int64_t{1} << 16)) throw ConversionError(n, "blocksize must be positive");
+  const std::string mode = n.String("mode", "DCR");
+  if (mode != "DCR" && mode != "CRD") throw ConversionError(n, "mode must be DCR or CRD");
+  if (x.shape[1] % (b * b) != 0) throw ConversionError(n, "the channels are not a multiple of blocksize^2");
+  SetOutput(g, n, 0, x.type, {x.shape[0], x.shape[1] / (b * b), x.shape[2] * b, x.shape[3] * b});
+}
+
+void InferSpaceToDepth(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  RequireRank(n, x, 4);
+  const int64_t b = n.Int("blocksize", 0);
+  if (b < 1 || b > (int64_t{1} << 16)) throw ConversionError(n, "blocksize must be positive");
+  if (x.shape[2] % b != 0 || x.shape[3] % b != 0) throw ConversionError(n, "H and W are not multiples of blocksize");
+  SetOutput(g, n, 0, x.type, {x.shape[0], x.shape[1] * b * b, x.shape[2] / b, x.shape[3] / b});
+}
+
+void LowerBlockRearrangement(Lowering& l, const Node& n) {
+  const Value x = l.value(n.inputs[0]);  // a copy: adding values moves the graph's
+  const int64_t b = n.Int("blocksize", 1), N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+  Shape64 split;
+  std::vector<int32_t> perm;
+  if (n.op_type == "SpaceToDepth") {
+    split = {N, C, H / b, b, W / b, b};
+    perm = {0, 3, 5, 1, 2, 4};
+  } else if (n.String("mode", "DCR") == "DCR") {
+    split = {N, b, b, C / (b * b), H, W};
+    perm = {0, 3, 4, 1, 5, 2};
+  } else {
+    split = {N, C / (b * b), b, b, H, W};
+    perm = {0, 1, 4, 2, 5, 3};
+  }
+  Shape64 moved(6);
+  for (size_t d = 0; d < 6; ++d) moved[d] = split[perm[d]];
+  const int six = l.AddIntermediate(x, x.name + "/blocks", split);
+  const int rearranged = l.AddIntermediate(x, x.name + "/blocks_moved", moved);
+  l.Emit(n, schema::OpCode_RESHAPE, {l.Tensor(n.inputs[0], IdentityPerm(4))}, six, IdentityPerm(6),
+         Lowering::Options(schema::ReshapeOptionsT{}));
+  schema::TransposeOptionsT o;
+  o.perm = perm;
+  l.Emit(n, schema::OpCode_TRANSPOSE, {l.PlacedTensor(six)}, rearranged, IdentityPerm(6), Lowering::Options(o));
+  l.Emit(n, schema::OpCode_RESHAPE, {l.PlacedTensor(rearranged)}, n.outputs[0], IdentityPerm(4),
+         Lowering::Options(schema::ReshapeOptionsT{}));
+}
+
 }  // namespace
 
 const std::vector<OpRule>& DataMovementOps() {
   static const std::vector<OpRule> rules = {
       {"Reshape", InferReshape, FoldReshape, LowerAsReshape},
       {"Flatten", InferFlatten, FoldReshape, LowerAsReshape},
+      {"Trilu", InferTrilu, nullptr, LowerTrilu},
+      {"DepthToSpace", InferDepthToSpace, nullptr, LowerBlockRearrangement},
+      {"SpaceToDepth", InferSpaceToDepth, nullptr, LowerBlockRearrangement},
       {"Squeeze", InferSqueeze, FoldReshape, LowerSizeOneReshape},
       {"Unsqueeze", InferUnsqueeze, FoldReshape, LowerSizeOneReshape},
       {"Transpose", InferTranspose, FoldTranspose, LowerTranspose},

@@ -243,7 +243,7 @@ void InferVariadic(Graph& g, Node& n) {
 
 // A chain of binary ops: ((x0 op x1) op x2) ...; Mean then scales by 1/n.
 void LowerVariadic(Lowering& l, const Node& n, schema::OpCode opcode, bool mean) {
-  const Value& out = l.value(n.outputs[0]);
+  const Value out = l.value(n.outputs[0]);  // a copy: adding values moves the graph's
   const size_t count = n.inputs.size();
   if (count == 1 && !mean) return LowerAsReshape(l, n);
   int acc = n.inputs[0];

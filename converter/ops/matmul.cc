@@ -1,6 +1,8 @@
 // MatMul and Gemm: with a constant 2-D right-hand side, Kite's
 // FULLY_CONNECTED ([cols, k] weights, alpha and beta folded in); MatMul of
-// two computed operands (attention), BATCH_MATMUL with numpy broadcasting.
+// two computed operands (attention), BATCH_MATMUL with numpy broadcasting;
+// any other Gemm (computed B or C, transA) a BATCH_MATMUL of the operands
+// in transposed layouts, then alpha and beta * C as Mul and Add.
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
 #include "ops/op_support.h"
@@ -11,7 +13,67 @@ namespace {
 
 bool IsFullyConnected(const Graph& g, const Node& n) {
   const Value& b = g.values[n.inputs[1]];
-  return n.op_type == "Gemm" || (b.is_constant() && b.shape.size() == 2);
+  if (n.op_type != "Gemm") return b.is_constant() && b.shape.size() == 2;
+  if (!b.is_constant() || b.shape.size() != 2 || n.Int("transA", 0) != 0 || g.values[n.inputs[0]].shape.size() != 2) {
+    return false;
+  }
+  if (!n.has_input(2)) return true;
+  const Value& c = g.values[n.inputs[2]];  // a constant per-column bias folds into the weights' bias
+  const int64_t cols = n.Int("transB", 0) != 0 ? b.shape[0] : b.shape[1];
+  return c.is_constant() && (c.elements() == cols || c.elements() == 1) && (c.shape.empty() || c.shape.back() == c.elements());
+}
+
+// Gemm as A' B' (A' = A or its transpose, B' likewise), then alpha, then beta * C.
+void InferGeneralGemm(Graph& g, Node& n) {
+  const Value& a = In(g, n, 0);
+  const Value& b = In(g, n, 1);
+  RequireRank(n, a, 2);
+  RequireRank(n, b, 2);
+  const bool ta = n.Int("transA", 0) != 0, tb = n.Int("transB", 0) != 0;
+  const int64_t m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1];
+  const int64_t kb = tb ? b.shape[1] : b.shape[0], cols = tb ? b.shape[0] : b.shape[1];
+  if (k != kb) throw ConversionError(n, "inner dimensions differ");
+  if (n.has_input(2) && Broadcast(n, {m, cols}, In(g, n, 2).shape) != Shape64{m, cols}) {
+    throw ConversionError(n, "C does not broadcast to [" + std::to_string(m) + ", " + std::to_string(cols) + "]");
+  }
+  SetOutput(g, n, 0, ElementType::kFloat, {m, cols});
+}
+
+void LowerGeneralGemm(Lowering& l, const Node& n) {
+  const Value out = l.value(n.outputs[0]);  // a copy: adding values moves the graph's
+  const float alpha = n.Float("alpha", 1.0f), beta = n.Float("beta", 1.0f);
+  const bool scale = alpha != 1.0f, add = n.has_input(2) && beta != 0.0f;
+  const Perm straight = IdentityPerm(2), transposed = {1, 0};
+  const int ab = scale || add ? l.AddIntermediate(out, out.name + "/ab", out.shape) : n.outputs[0];
+  if (!scale && !add && n.params.activation) throw ConversionError(n, "a fused activation on A * B alone is not supported");
+  l.Emit(n, schema::OpCode_BATCH_MATMUL,
+         {l.Tensor(n.inputs[0], n.Int("transA", 0) != 0 ? transposed : straight),
+          l.Tensor(n.inputs[1], n.Int("transB", 0) != 0 ? transposed : straight)},
+         ab, straight);
+  int acc = ab;
+  if (scale) {
+    const int alpha_value = l.AddConstant(out.name + "/alpha", {1}, {alpha});
+    const int scaled = add ? l.AddIntermediate(out, out.name + "/alpha_ab", out.shape) : n.outputs[0];
+    LowerBinary(l, n, schema::OpCode_MUL, acc, alpha_value, scaled, add ? std::pair<float, float>{-INFINITY, INFINITY} : Lowering::Activation(n));
+    acc = scaled;
+  }
+  if (add) {
+    int c = n.inputs[2];
+    if (beta != 1.0f) {
+      const Value cv = l.value(c);
+      if (cv.is_constant()) {
+        std::vector<float> data = cv.constant->floats;
+        for (float& v : data) v *= beta;
+        c = l.AddConstant(cv.name + "/beta", cv.shape, data);
+      } else {
+        const int beta_value = l.AddConstant(out.name + "/beta", {1}, {beta});
+        const int scaled_c = l.AddIntermediate(cv, cv.name + "/beta_c", cv.shape);
+        LowerBinary(l, n, schema::OpCode_MUL, c, beta_value, scaled_c, {-INFINITY, INFINITY});
+        c = scaled_c;
+      }
+    }
+    LowerBinary(l, n, schema::OpCode_ADD, acc, c, n.outputs[0], Lowering::Activation(n));
+  }
 }
 
 void InferBatchMatMul(Graph& g, Node& n) {
@@ -29,16 +91,14 @@ void InferBatchMatMul(Graph& g, Node& n) {
 void InferMatMul(Graph& g, Node& n) {
   const Value& a = In(g, n, 0);
   const Value& b = In(g, n, 1);
-  if (!IsFullyConnected(g, n)) return InferBatchMatMul(g, n);
+  if (!IsFullyConnected(g, n)) return n.op_type == "Gemm" ? InferGeneralGemm(g, n) : InferBatchMatMul(g, n);
   if (!b.is_constant() || b.shape.size() != 2) {
     throw ConversionError(n, "only a constant 2-D right-hand side is supported (fully connected)");
   }
   const bool gemm = n.op_type == "Gemm";
   const bool trans_b = gemm && n.Int("transB", 0) != 0;
-  if (gemm && (n.Int("transA", 0) != 0 || a.shape.size() != 2)) throw ConversionError(n, "transA / non-2-D A is not supported");
   const int64_t k = trans_b ? b.shape[1] : b.shape[0], cols = trans_b ? b.shape[0] : b.shape[1];
   if (a.shape.empty() || a.shape.back() != k) throw ConversionError(n, "inner dimensions differ");
-  if (gemm && n.has_input(2) && !g.values[n.inputs[2]].is_constant()) throw ConversionError(n, "C must be constant");
   Shape64 shape = a.shape;
   shape.back() = cols;
   SetOutput(g, n, 0, ElementType::kFloat, shape);
@@ -73,6 +133,7 @@ void LowerFullyConnected(Lowering& l, const Node& n) {
 
 void LowerMatMul(Lowering& l, const Node& n) {
   if (IsFullyConnected(l.graph(), n)) return LowerFullyConnected(l, n);
+  if (n.op_type == "Gemm") return LowerGeneralGemm(l, n);
   if (n.params.activation) throw ConversionError(n, "a fused activation on a batched MatMul is not supported");
   const size_t ra = l.value(n.inputs[0]).shape.size(), rb = l.value(n.inputs[1]).shape.size();
   l.Emit(n, schema::OpCode_BATCH_MATMUL, {l.Tensor(n.inputs[0], IdentityPerm(ra)), l.Tensor(n.inputs[1], IdentityPerm(rb))},

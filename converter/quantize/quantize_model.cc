@@ -26,6 +26,7 @@ bool PassesParamsThrough(OpCode op) {
     case schema::OpCode_SPLIT:
     case schema::OpCode_PAD:
     case schema::OpCode_MAX_POOL_2D:
+    case schema::OpCode_TRILU:
     case schema::OpCode_RESIZE: return true;
     default: return false;
   }

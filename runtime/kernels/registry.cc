@@ -116,6 +116,7 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
     case OpCode::OpCode_NORMALIZE: return reference::PrepareNormalize;
     case OpCode::OpCode_ARG_MAX:
     case OpCode::OpCode_ARG_MIN: return reference::PrepareArg;
+    case OpCode::OpCode_TRILU: return reference::PrepareTrilu;
     case OpCode::OpCode_QUANTIZE: return reference::PrepareQuantize;
     case OpCode::OpCode_DEQUANTIZE: return reference::PrepareDequantize;
     default: return nullptr;

@@ -223,6 +223,29 @@ TEST(Converter, OneDimensionalWindowsRunAsTwoDimensionalOnes) {
   EXPECT_LE(transposes, 2) << "the graph input and output need one each at most";
 }
 
+// Trilu with a constant k: the triangle ONNX defines (j - i <= k kept for
+// the lower one), of the last two dimensions, through the converter.
+TEST(Converter, TriluKeepsTheTriangleItsConstantKNames) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  for (int64_t k : {-1, 0, 2}) {
+    OnnxBuilder b;
+    b.Opset(14);
+    b.Input("x", {2, 3, 4});
+    b.IntInitializer("k", {k});
+    OnnxBuilder::IntAttr(b.Node("Trilu", {"x", "k"}, {"y"}, "tril"), "upper", 0);
+    b.Output("y");
+    const auto bytes = converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, "trilu.onnx"), {}, nullptr);
+    const std::vector<float> x = Random(seed).Floats(24);
+    const std::vector<float> y = RunFirstOutput(bytes, x);
+    ASSERT_EQ(y.size(), 24u);
+    for (int e = 0; e < 24; ++e) {
+      const int i = (e / 4) % 3, j = e % 4;
+      EXPECT_EQ(y[e], j - i <= k ? x[e] : 0.0f) << "k " << k << ", element " << e;
+    }
+  }
+}
+
 TEST(Converter, UnsupportedOperatorNamesNodeAndOp) {
   OnnxBuilder b;
   b.Input("x", {1, 8});

@@ -23,6 +23,8 @@ class OnnxBuilder {
     model_.set_ir_version(8);
     model_.add_opset_import()->set_version(13);
   }
+  // The default domain's opset (13 unless set).
+  void Opset(int64_t version) { model_.mutable_opset_import(0)->set_version(version); }
   void Input(const std::string& name, const std::vector<int64_t>& dims) { Info(graph()->add_input(), name, dims); }
   void Output(const std::string& name) { graph()->add_output()->set_name(name); }
   void Initializer(const std::string& name, const std::vector<int64_t>& dims, const std::vector<float>& values) {
