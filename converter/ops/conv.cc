@@ -107,12 +107,12 @@ void LowerConv(Lowering& l, const Node& n) {
                                  l.builder().Constant(w.name, schema::DataType_FLOAT32, To32(shape), weights)};
   if (n.has_input(2)) inputs.push_back(l.Tensor(n.inputs[2], {0}));
   const NodeParams& p = n.params;
-  const auto [lo, hi] = Lowering::Activation(n);
+  const std::pair<float, float> act = Lowering::Activation(n);  // a lambda cannot capture a structured binding in C++17
   auto set_window = [&](auto& o) {
     o.stride_h = p.strides[0]; o.stride_w = p.strides[1];
     o.dilation_h = p.dilations[0]; o.dilation_w = p.dilations[1];
     o.pad_top = p.pads[0]; o.pad_left = p.pads[1]; o.pad_bottom = p.pads[2]; o.pad_right = p.pads[3];
-    o.groups = groups; o.activation_min = lo; o.activation_max = hi;
+    o.groups = groups; o.activation_min = act.first; o.activation_max = act.second;
   };
   if (!kTranspose) {
     schema::Conv2DOptionsT o;
