@@ -1,7 +1,6 @@
 // BatchNormalization that no Conv absorbed (a per-channel Mul and Add),
 // LayerNormalization and InstanceNormalization (Kite's NORMALIZE), Softmax
 // and LogSoftmax.
-#include <algorithm>
 #include <cmath>
 
 #include "lower/lowering.h"
@@ -47,7 +46,7 @@ void LowerBatchNorm(Lowering& l, const Node& n) {
 // True when output value v exists and a node or the graph reads it.
 bool Needed(const Graph& g, int v) {
   if (v < 0) return false;
-  return !g.Consumers(v).empty() || std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end();
+  return !g.Consumers(v).empty() || g.IsGraphOutput(v);
 }
 
 // LayerNormalization: over the axes from `axis` on; scale and bias broadcast
