@@ -32,6 +32,14 @@ kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg,
   const schema::Quantization* q = t->quantization();
   const bool int16 = t->type() == schema::DataType_INT16;
   const bool required = t->type() == schema::DataType_INT8 || int16;
+  // FlatBuffers' verifier aligns a vector's length, not its 8-byte elements.
+  // Checked on every tensor, float ones too: readers of the file (the
+  // object API, tools) read zero points wherever they are present.
+  if (q != nullptr && q->zero_point() != nullptr && q->zero_point()->size() != 0 &&
+      reinterpret_cast<uintptr_t>(q->zero_point()->data()) % alignof(int64_t) != 0) {
+    return Fail(msg, n, KITE_ERROR_MODEL_MALFORMED,
+                "tensor %" PRId32 " '%s': zero points are not 8-byte aligned", index, TensorName(t));
+  }
   if (q == nullptr || q->scale() == nullptr || q->scale()->size() == 0) {
     if (!required) return KITE_OK;
     return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
@@ -42,11 +50,6 @@ kite_status CheckQuantization(const schema::Tensor* t, int32_t index, char* msg,
   // No zero points means all are zero (what symmetric weights need: they then
   // cost no 8-byte zero per channel).
   const uint32_t zero_points = q->zero_point() != nullptr ? q->zero_point()->size() : 0u;
-  // FlatBuffers' verifier aligns a vector's length, not its 8-byte elements.
-  if (zero_points != 0 && reinterpret_cast<uintptr_t>(q->zero_point()->data()) % alignof(int64_t) != 0) {
-    return Fail(msg, n, KITE_ERROR_MODEL_MALFORMED,
-                "tensor %" PRId32 " '%s': zero points are not 8-byte aligned", index, TensorName(t));
-  }
   if (zero_points != 0 && zero_points != count) {
     return Fail(msg, n, KITE_ERROR_MODEL_INVALID,
                 "tensor %" PRId32 " '%s' has %" PRIu32 " scales but %" PRIu32 " zero points", index, TensorName(t), count,

@@ -139,17 +139,9 @@ TEST(Rejection, BadQuantization) {
   ExpectRejected(Load(mb.Build()), KITE_ERROR_MODEL_INVALID, "positive finite");
 }
 
-// FlatBuffers' verifier checks a vector's 4-byte length, not the alignment
-// of 8-byte elements: the loader does (found by fuzz_model_structure).
-TEST(Rejection, MisalignedZeroPoints) {
-  ModelBuilder mb;
-  const int x = mb.Input("x", schema::DataType_INT8, {4}, PerTensor(1.0f, 1));
-  const int y = mb.Tensor("y", schema::DataType_INT8, {4}, PerTensor(1.0f, 0));
-  mb.Op(schema::OpCode_RELU, {x}, {y});
-  mb.Output(y);
-  std::vector<uint8_t> bytes = mb.Build().ToVector();
-  // Point x's zero-point vector 4 bytes further: its length is then the low
-  // half of the int64 1 (one element), its element 4-byte aligned only.
+// Points tensor `x`'s zero-point vector 4 bytes further: its length is then
+// the low half of the int64 1 (one element), its element 4-byte aligned only.
+void ExpectMisalignedZeroPointsRejected(std::vector<uint8_t> bytes, int x) {
   const schema::Quantization* q = schema::GetModel(bytes.data())->tensors()->Get(x)->quantization();
   const auto* table = reinterpret_cast<const flatbuffers::Table*>(q);  // generated tables inherit it privately
   const auto field = reinterpret_cast<const uint8_t*>(q) + table->GetOptionalFieldOffset(schema::Quantization::VT_ZERO_POINT);
@@ -158,6 +150,28 @@ TEST(Rejection, MisalignedZeroPoints) {
   offset += 4;
   std::memcpy(bytes.data() + (field - bytes.data()), &offset, 4);
   ExpectRejected(Load(AlignedBytes(bytes)), KITE_ERROR_MODEL_MALFORMED, "not 8-byte aligned");
+}
+
+// FlatBuffers' verifier checks a vector's 4-byte length, not the alignment
+// of 8-byte elements: the loader does (found by fuzz_model_structure). A
+// float tensor with zero points and no scale once skipped the check, and the
+// structure fuzzer's object-API reader loaded them misaligned.
+TEST(Rejection, MisalignedZeroPoints) {
+  for (const bool float_tensor : {false, true}) {
+    SCOPED_TRACE(float_tensor ? "float tensor, zero points only" : "int8 tensor");
+    ModelBuilder mb;
+    const schema::DataType type = float_tensor ? schema::DataType_FLOAT32 : schema::DataType_INT8;
+    const Quant quantization = float_tensor ? Quant{} : PerTensor(1.0f, 1);
+    const int x = mb.Input("x", type, {4}, quantization);
+    const int y = mb.Tensor("y", type, {4}, float_tensor ? Quant{} : PerTensor(1.0f, 0));
+    if (float_tensor) {
+      mb.model().tensors[x]->quantization = std::make_unique<schema::QuantizationT>();
+      mb.model().tensors[x]->quantization->zero_point = {1};
+    }
+    mb.Op(schema::OpCode_RELU, {x}, {y});
+    mb.Output(y);
+    ExpectMisalignedZeroPointsRejected(mb.Build().ToVector(), x);
+  }
 }
 
 // Enums are signed bytes in the file: a Resize mode of -1 once passed the
