@@ -1,5 +1,7 @@
 #include "analysis/op_cost.h"
 
+#include "core/tensor.h"
+
 namespace kite {
 namespace converter {
 namespace {
@@ -13,8 +15,7 @@ uint64_t Elements(const schema::Tensor& t) {
 }
 
 uint64_t Bytes(const schema::Tensor& t) {
-  const schema::DataType type = t.type();
-  return Elements(t) * (type == schema::DataType_INT8 ? 1 : type == schema::DataType_INT16 ? 2 : type == schema::DataType_INT64 ? 8 : 4);
+  return Elements(t) * DtypeSize(static_cast<kite_dtype>(t.type()));
 }
 
 }  // namespace

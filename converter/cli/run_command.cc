@@ -28,6 +28,8 @@ std::string NpyDtype(kite_dtype t) {
     case KITE_INT8: return "|i1";
     case KITE_INT16: return "<i2";
     case KITE_INT64: return "<i8";
+    case KITE_UINT8: return "|u1";
+    case KITE_BOOL: return "|b1";
     default: return "<i4";
   }
 }
@@ -83,7 +85,7 @@ void RunModel(const RunArgs& args) {
           std::memcpy(&feeds[i].data[k * 4], &v, 4);
         }
       } else {
-        for (uint8_t& b : feeds[i].data) b = static_cast<uint8_t>(rng());
+        for (uint8_t& b : feeds[i].data) b = static_cast<uint8_t>(info.dtype == KITE_BOOL ? rng() & 1 : rng());
       }
       continue;
     }

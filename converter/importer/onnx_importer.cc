@@ -44,6 +44,7 @@ Value ValueFromTensor(const onnx::TensorProto& t) {
   v.name = t.name();
   for (int64_t d : t.dims()) v.shape.push_back(d);
   v.shape_known = true;
+  v.onnx_type = t.data_type();
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
     throw ConversionError("tensor '" + t.name() + "' keeps its data in an external file, which is not supported");
   }
@@ -73,7 +74,6 @@ Value ValueFromTensor(const onnx::TensorProto& t) {
     case onnx::TensorProto::BOOL:
     case onnx::TensorProto::UINT8: {
       v.type = t.data_type() == onnx::TensorProto::BOOL ? ElementType::kBool : ElementType::kInt64;
-      v.uint8 = t.data_type() == onnx::TensorProto::UINT8;
       if (!raw.empty()) {
         for (unsigned char c : raw) data.ints.push_back(c);
       } else {
@@ -235,6 +235,7 @@ Graph ImportOnnxBytes(const std::string& bytes, const std::string& source, const
     if (!info.type().has_tensor_type()) return;
     const auto& tt = info.type().tensor_type();
     v.type = TypeOf(tt.elem_type(), info.name());
+    v.onnx_type = tt.elem_type();
     if (!tt.has_shape()) return;
     v.shape.clear();
     v.shape_known = true;

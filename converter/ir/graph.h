@@ -18,6 +18,14 @@ namespace converter {
 
 enum class ElementType { kFloat, kInt64, kBool };
 
+// ONNX's element type numbers (TensorProto.DataType) that the converter tells
+// apart where a type is declared: a graph's inputs and outputs, initializers
+// (a uint8 zero point means asymmetric QDQ), Cast's target.
+namespace onnx_type {
+constexpr int32_t kUndefined = 0, kFloat = 1, kUint8 = 2, kInt8 = 3, kInt32 = 6, kInt64 = 7, kBool = 9,
+                  kFloat16 = 10, kDouble = 11;
+}  // namespace onnx_type
+
 // A constant's data: floats for kFloat, int64 for kInt64 and kBool.
 struct ConstantData {
   std::vector<float> floats;
@@ -31,7 +39,9 @@ struct Value {
   bool shape_known = false;
   std::optional<ConstantData> constant;
   int producer = -1;  // node index, -1 for graph inputs and constants
-  bool uint8 = false;  // an ONNX uint8 tensor (a QDQ zero point's type)
+  // The ONNX element type as declared (onnx_type::*): `type` says how the
+  // converter computes with the value, this what the model's edges expect.
+  int32_t onnx_type = onnx_type::kUndefined;
 
   bool is_constant() const { return constant.has_value(); }
   int64_t elements() const;  // throws ConversionError past kMaxElements

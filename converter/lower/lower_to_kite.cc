@@ -40,11 +40,39 @@ int32_t PhysicalAxis(const Perm& perm, int64_t logical_axis) {
 }
 
 
+namespace {
+
+bool IsNative(schema::DataType type) {
+  return type == schema::DataType_INT32 || type == schema::DataType_INT64 || type == schema::DataType_UINT8 ||
+         type == schema::DataType_BOOL;
+}
+
+// The Kite dtype of a graph input or output: its declared ONNX type, else
+// how the converter computes it. Throws for the types Kite has no tensor of.
+schema::DataType EdgeType(const Value& v, const char* what) {
+  switch (v.onnx_type) {
+    case onnx_type::kUndefined: break;
+    case onnx_type::kFloat:
+    case onnx_type::kDouble: return schema::DataType_FLOAT32;  // double is fed as float32 (kite run converts)
+    case onnx_type::kUint8: return schema::DataType_UINT8;
+    case onnx_type::kInt32: return schema::DataType_INT32;
+    case onnx_type::kInt64: return schema::DataType_INT64;
+    case onnx_type::kBool: return schema::DataType_BOOL;
+    default:
+      throw ConversionError(std::string(what) + " '" + v.name + "' has ONNX data type " + std::to_string(v.onnx_type) +
+                            "; Kite's graph inputs and outputs are float32, uint8, int32, int64 or bool");
+  }
+  if (v.type == ElementType::kInt64) return schema::DataType_INT64;
+  if (v.type == ElementType::kBool) return schema::DataType_BOOL;
+  return schema::DataType_FLOAT32;
+}
+
+}  // namespace
+
 LoweringStats Lowering::Run() {
   for (int in : g_.inputs) {
     const Value& v = g_.values[in];
-    if (v.type != ElementType::kFloat) throw ConversionError("graph input '" + v.name + "' is not float32");
-    Place(in, b_.Input(v.name, schema::DataType_FLOAT32, To32(v.shape)), IdentityPerm(v.shape.size()));
+    Place(in, b_.Input(v.name, EdgeType(v, "graph input"), To32(v.shape)), IdentityPerm(v.shape.size()));
   }
   for (const Node& n : g_.nodes) {
     if (!n.removed) Lower(n);
@@ -55,11 +83,17 @@ LoweringStats Lowering::Run() {
     const int out = g_.outputs[i];
     const Value& v = g_.values[out];
     const std::string& name = i < g_.output_names.size() ? g_.output_names[i] : v.name;
-    // An int64 constant output (a folded Shape or Size) keeps its type.
-    const bool int64_constant = v.is_constant() && v.type == ElementType::kInt64;
-    const schema::DataType type = v.type == ElementType::kInt64 ? schema::DataType_INT64 : schema::DataType_FLOAT32;
-    int t = int64_constant ? b_.Constant(v.name, type, To32(v.shape), v.constant->ints)
-                           : Tensor(out, IdentityPerm(v.shape.size()));
+    const schema::DataType type = EdgeType(v, "graph output");
+    int t;
+    if (v.is_constant() && type != schema::DataType_FLOAT32) {  // a folded Shape or Size, a constant mask
+      std::vector<int64_t> ints = v.constant->ints;
+      if (v.type == ElementType::kFloat) for (float f : v.constant->floats) ints.push_back(static_cast<int64_t>(f));
+      t = type == schema::DataType_INT64 ? b_.Constant(v.name, type, To32(v.shape), ints)
+          : type == schema::DataType_INT32 ? b_.Constant(v.name, type, To32(v.shape), std::vector<int32_t>(ints.begin(), ints.end()))
+                                           : b_.Constant(v.name, type, To32(v.shape), std::vector<uint8_t>(ints.begin(), ints.end()));
+    } else {
+      t = type == schema::DataType_FLOAT32 ? Tensor(out, IdentityPerm(v.shape.size())) : CastTo(out, type, name);
+    }
     // A graph output must be computed into its own tensor: copy one that is
     // a constant (a fully folded graph), a graph input or another output.
     if (v.is_constant() || std::find(used.begin(), used.end(), t) != used.end()) {
@@ -81,20 +115,23 @@ void Lowering::Lower(const Node& n) {
 }
 
 void Lowering::Place(int value, int tensor, const Perm& perm) {
+  if (IsNative(b_.model().tensors[tensor]->type)) {
+    native_[value] = {tensor, perm};
+    return;
+  }
   primary_[value] = {tensor, perm};
   variants_[{value, perm}] = tensor;
 }
 
 Perm Lowering::LayoutOf(int value) const {
   auto it = primary_.find(value);
-  return it != primary_.end() ? it->second.perm : IdentityPerm(g_.values[value].shape.size());
+  if (it != primary_.end()) return it->second.perm;
+  it = native_.find(value);
+  return it != native_.end() ? it->second.perm : IdentityPerm(g_.values[value].shape.size());
 }
 
-int Lowering::NewActivation(int value, const Perm& perm, const std::string& suffix) {
+int Lowering::NewActivation(int value, const Perm& perm, const std::string& suffix, schema::DataType type) {
   const Value& v = g_.values[value];
-  // Computed values are float32, but for indices (ArgMax); a boolean is
-  // computed as float 0/1 (Equal).
-  const schema::DataType type = v.type == ElementType::kInt64 ? schema::DataType_INT64 : schema::DataType_FLOAT32;
   return b_.Tensor(v.name + suffix, type, To32(Physical(v.shape, perm)));
 }
 
@@ -102,13 +139,28 @@ int Lowering::Tensor(int value, const Perm& perm) {
   auto it = variants_.find({value, perm});
   if (it != variants_.end()) return it->second;
   const Value& v = g_.values[value];
+  const auto native = native_.find(value);
+  if (!v.is_constant() && primary_.count(value) == 0 && native != native_.end()) {
+    // The float32 form of a native integer value, cast once in its layout.
+    const int f = NewActivation(value, native->second.perm, "/float");
+    b_.Op(schema::OpCode_CAST, {native->second.tensor}, {f}, nullptr, v.name + "/cast");
+    Place(value, f, native->second.perm);
+    return Tensor(value, perm);
+  }
   int t;
   if (v.is_constant()) {
+    std::vector<float> data = v.constant->floats;
     if (v.type != ElementType::kFloat) {
-      throw ConversionError("constant '" + v.name + "' is not float32 where Kite needs its data");
+      // Integers and booleans computed as float32 are exact up to 2^24.
+      for (int64_t x : v.constant->ints) {
+        if (x > (int64_t{1} << 24) || x < -(int64_t{1} << 24)) {
+          throw ConversionError("constant '" + v.name + "' holds the integer " + std::to_string(x) +
+                                ", which float32 does not hold exactly (Kite computes integers as float32)");
+        }
+        data.push_back(static_cast<float>(x));
+      }
     }
-    t = b_.Constant(v.name, schema::DataType_FLOAT32, To32(Physical(v.shape, perm)),
-                    TransposeData(v.constant->floats, v.shape, perm));
+    t = b_.Constant(v.name, schema::DataType_FLOAT32, To32(Physical(v.shape, perm)), TransposeData(data, v.shape, perm));
   } else {
     auto from = primary_.find(value);
     if (from == primary_.end()) throw ConversionError("value '" + v.name + "' is read before it is computed");
@@ -119,6 +171,36 @@ int Lowering::Tensor(int value, const Perm& perm) {
     ++stats_.transposes_inserted;
   }
   variants_[{value, perm}] = t;
+  return t;
+}
+
+int Lowering::IndexTensor(int value) {
+  const Value& v = g_.values[value];
+  const Perm identity = IdentityPerm(v.shape.size());
+  if (v.is_constant() && v.type == ElementType::kInt64) {
+    return b_.Constant(v.name, schema::DataType_INT64, To32(v.shape), v.constant->ints);
+  }
+  const auto native = native_.find(value);
+  if (native != native_.end() && native->second.perm == identity) {
+    const schema::DataType type = b_.model().tensors[native->second.tensor]->type;
+    if (type == schema::DataType_INT32 || type == schema::DataType_INT64) return native->second.tensor;
+  }
+  return Tensor(value, identity);
+}
+
+int Lowering::CastTo(int value, schema::DataType type, const std::string& name) {
+  const Value& v = g_.values[value];
+  const Perm identity = IdentityPerm(v.shape.size());
+  const auto native = native_.find(value);
+  int from;
+  if (native != native_.end() && native->second.perm == identity) {
+    from = native->second.tensor;
+    if (b_.model().tensors[from]->type == type) return from;
+  } else {
+    from = Tensor(value, identity);
+  }
+  const int t = b_.Tensor(name + "/" + schema::EnumNameDataType(type), type, To32(v.shape));
+  b_.Op(schema::OpCode_CAST, {from}, {t}, nullptr, name + "/cast");
   return t;
 }
 
@@ -160,8 +242,8 @@ int Lowering::AddIntermediate(const Value& like, const std::string& name, Shape6
 }
 
 void Lowering::Emit(const Node& n, schema::OpCode op, std::vector<int32_t> inputs, int out_value, const Perm& perm,
-                    schema::OpOptionsUnion options) {
-  const int t = NewActivation(out_value, perm);
+                    schema::OpOptionsUnion options, schema::DataType type) {
+  const int t = NewActivation(out_value, perm, "", type);
   auto kite_op = std::make_unique<schema::OperatorT>();
   kite_op->opcode = op;
   kite_op->inputs = std::move(inputs);

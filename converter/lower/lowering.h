@@ -36,25 +36,39 @@ class Lowering {
   const Value& value(int id) const { return g_.values[id]; }
   ModelBuilder& builder() { return b_; }
 
-  // Records that `value` lives in `tensor`, laid out as `perm`.
+  // Records that `value` lives in `tensor`, laid out as `perm`. A tensor of an
+  // integer or bool dtype is the value's native form (graph inputs, Cast to
+  // an integer, ArgMax): Tensor() then casts it to float32 when a float op
+  // reads it. Inside a graph Kite computes integers and booleans as exact
+  // float32 (booleans 0 and 1).
   void Place(int value, int tensor, const Perm& perm);
   // The layout `value` is computed in (constants: identity, any layout is free).
   Perm LayoutOf(int value) const;
   bool IsActivation(int value) const { return !g_.values[value].is_constant(); }
-  // A new float32 tensor for `value` in layout `perm`.
-  int NewActivation(int value, const Perm& perm, const std::string& suffix = "");
-  // The Kite tensor holding `value` in layout `perm`: constants are permuted
-  // offline, activations get a Transpose (once per layout).
+  // A new tensor for `value` in layout `perm`.
+  int NewActivation(int value, const Perm& perm, const std::string& suffix = "",
+                    schema::DataType type = schema::DataType_FLOAT32);
+  // The float32 Kite tensor holding `value` in layout `perm`: constants are
+  // permuted offline (integer ones converted, exact below 2^24), activations
+  // get a Transpose (once per layout), native integer values a Cast.
   int Tensor(int value, const Perm& perm);
+  // `value` as indices (Gather): an int64 constant, the native int32/int64
+  // tensor, or the float32 one (whole numbers). Identity layout.
+  int IndexTensor(int value);
+  // The native tensor of `value` converted to `type` by a Cast (or as is when
+  // it has that dtype), named `name`: what a graph output of an integer or
+  // bool type reads.
+  int CastTo(int value, schema::DataType type, const std::string& name);
   // `value` as a tensor of rank `rank` (leading 1s) in layout `perm`.
   int TensorPadded(int value, size_t rank, const Perm& perm);
   // A float constant value added to the graph; returns its id.
   int AddConstant(const std::string& name, Shape64 shape, std::vector<float> data);
   // A value of the graph with no producer, for an intermediate result.
   int AddIntermediate(const Value& like, const std::string& name, Shape64 shape);
-  // Emits op `code` computing `out_value` in layout `perm`.
+  // Emits op `code` computing `out_value` in layout `perm` (a `type` other
+  // than float32 makes the output the value's native form).
   void Emit(const Node& n, schema::OpCode code, std::vector<int32_t> inputs, int out_value, const Perm& perm,
-            schema::OpOptionsUnion options = {});
+            schema::OpOptionsUnion options = {}, schema::DataType type = schema::DataType_FLOAT32);
   // The Kite tensor a value was placed in.
   int PlacedTensor(int value) const { return primary_.at(value).tensor; }
   void CountTranspose() { ++stats_.transposes_inserted; }
@@ -80,6 +94,7 @@ class Lowering {
   Graph g_;
   ModelBuilder& b_;
   std::map<int, Placement> primary_;
+  std::map<int, Placement> native_;  // integer and bool tensors of values
   std::map<std::pair<int, Perm>, int> variants_;
   LoweringStats stats_;
 };

@@ -1,5 +1,5 @@
 // Ops Kite evaluates while converting and never runs: the shape and index
-// computations models carry around (Shape -> Gather -> Concat chains,
+// computations models carry around (Shape -> Concat chains,
 // ConstantOfShape, Range...). Each folds when its inputs are constant.
 #include <algorithm>
 #include <cmath>
@@ -50,32 +50,6 @@ bool FoldConstantOfShape(Graph& g, Node& n) {
   return true;
 }
 
-bool FoldGather(Graph& g, Node& n) {
-  RequireInputs(n, 2);
-  const Value& a = g.values[n.inputs[0]];
-  const Value& idx = g.values[n.inputs[1]];
-  const int64_t rank = static_cast<int64_t>(a.shape.size());
-  const int64_t axis = NormalizeAxis(n, n.Int("axis", 0), rank);
-  std::vector<std::vector<int64_t>> picks(rank);
-  for (int64_t d = 0; d < rank; ++d) {
-    if (d == axis) {
-      for (int64_t i : IntsOf(idx)) {
-        if (i < -a.shape[d] || i >= a.shape[d]) {
-          throw ConversionError(n, "index " + std::to_string(i) + " is out of range for dimension " + std::to_string(a.shape[d]));
-        }
-        picks[d].push_back(i < 0 ? i + a.shape[d] : i);
-      }
-    } else {
-      for (int64_t i = 0; i < a.shape[d]; ++i) picks[d].push_back(i);
-    }
-  }
-  Shape64 shape(a.shape.begin(), a.shape.begin() + axis);
-  shape.insert(shape.end(), idx.shape.begin(), idx.shape.end());
-  shape.insert(shape.end(), a.shape.begin() + axis + 1, a.shape.end());
-  SetConstant(g.values[n.outputs[0]], a.type, shape, Select(Doubles(a), a.shape, picks));
-  return true;
-}
-
 bool FoldRange(Graph& g, Node& n) {
   RequireInputs(n, 3);
   const Value& a = g.values[n.inputs[0]];
@@ -92,34 +66,6 @@ bool FoldRange(Graph& g, Node& n) {
   return true;
 }
 
-bool FoldExpand(Graph& g, Node& n) {
-  RequireInputs(n, 2);
-  const Value& a = g.values[n.inputs[0]];
-  const Shape64 shape = Broadcast(n, a.shape, IntsOf(g.values[n.inputs[1]]));
-  FoldedElements(n, shape);
-  const auto idx = BroadcastIndices(a.shape, shape);
-  const auto d = Doubles(a);
-  std::vector<double> data;
-  for (int64_t i : idx) data.push_back(d[i]);
-  SetConstant(g.values[n.outputs[0]], a.type, shape, data);
-  return true;
-}
-
-bool FoldWhere(Graph& g, Node& n) {
-  RequireInputs(n, 3);
-  const Value& a = g.values[n.inputs[0]];
-  const Value& x = g.values[n.inputs[1]];
-  const Value& y = g.values[n.inputs[2]];
-  const Shape64 shape = Broadcast(n, Broadcast(n, a.shape, x.shape), y.shape);
-  FoldedElements(n, shape);
-  const auto ic = BroadcastIndices(a.shape, shape), ix = BroadcastIndices(x.shape, shape), iy = BroadcastIndices(y.shape, shape);
-  const auto c = Doubles(a), dx = Doubles(x), dy = Doubles(y);
-  std::vector<double> data;
-  for (size_t i = 0; i < ic.size(); ++i) data.push_back(c[ic[i]] != 0 ? dx[ix[i]] : dy[iy[i]]);
-  SetConstant(g.values[n.outputs[0]], x.type, shape, data);
-  return true;
-}
-
 }  // namespace
 
 const std::vector<OpRule>& ConstantOnlyOps() {
@@ -127,10 +73,7 @@ const std::vector<OpRule>& ConstantOnlyOps() {
       {"Shape", nullptr, FoldShape, nullptr, /*fold_checks_inputs=*/true},
       {"Size", nullptr, FoldSize, nullptr, /*fold_checks_inputs=*/true},
       {"ConstantOfShape", nullptr, FoldConstantOfShape, nullptr, /*fold_checks_inputs=*/true},
-      {"Gather", nullptr, FoldGather, nullptr},
       {"Range", nullptr, FoldRange, nullptr},
-      {"Expand", nullptr, FoldExpand, nullptr},
-      {"Where", nullptr, FoldWhere, nullptr},
   };
   return rules;
 }

@@ -92,8 +92,15 @@ void LowerLeakyRelu(Lowering& l, const Node& n) {
   l.Emit(n, schema::OpCode_LEAKY_RELU, {l.Tensor(n.inputs[0], perm)}, n.outputs[0], perm, Lowering::Options(o));
 }
 
+// Dropout at inference is the identity; training mode (random masks) is not.
 void InferDropout(Graph& g, Node& n) {
   if (OutputIsRead(g, n, 1)) throw ConversionError(n, "the mask output is not supported");
+  if (n.has_input(2)) {
+    const Value& training = g.values[n.inputs[2]];
+    if (!training.is_constant() || Doubles(training).empty() || Doubles(training)[0] != 0) {
+      throw ConversionError(n, "training mode (input 'training_mode' not a constant false) is not supported");
+    }
+  }
   InferSameShape(g, n);
 }
 
@@ -104,10 +111,26 @@ bool FoldCopy(Graph& g, Node& n) {
   return true;
 }
 
+// Cast of a computed value: to float32 (double: float32), int32, int64,
+// uint8 or bool. Kite computes integers as float32, so a cast to an integer
+// type truncates (a native integer tensor) and a cast to float is a copy.
 void InferCast(Graph& g, Node& n) {
   const Value& x = In(g, n, 0);
-  if (n.Int("to", 1) != 1) throw ConversionError(n, "only casts to float32 are supported on computed values");
-  SetOutput(g, n, 0, ElementType::kFloat, x.shape);
+  const int64_t to = n.Int("to", 1);
+  ElementType type;
+  switch (to) {
+    case onnx_type::kFloat:
+    case onnx_type::kDouble: type = ElementType::kFloat; break;
+    case onnx_type::kUint8:
+    case onnx_type::kInt32:
+    case onnx_type::kInt64: type = ElementType::kInt64; break;
+    case onnx_type::kBool: type = ElementType::kBool; break;
+    default:
+      throw ConversionError(n, "a cast to ONNX data type " + std::to_string(to) +
+                                   " is not supported on computed values (float32, double, uint8, int32, int64, bool are)");
+  }
+  SetOutput(g, n, 0, type, x.shape);
+  g.values[n.outputs[0]].onnx_type = static_cast<int32_t>(to);
 }
 
 bool FoldCast(Graph& g, Node& n) {
@@ -126,14 +149,35 @@ bool FoldCast(Graph& g, Node& n) {
 }
 
 void LowerCast(Lowering& l, const Node& n) {
-  if (l.value(n.inputs[0]).type != ElementType::kFloat) throw ConversionError(n, "only float32 to float32 casts are supported");
-  LowerAsReshape(l, n);
+  schema::DataType type;
+  switch (n.Int("to", 1)) {
+    case onnx_type::kUint8: type = schema::DataType_UINT8; break;
+    case onnx_type::kInt32: type = schema::DataType_INT32; break;
+    case onnx_type::kInt64: type = schema::DataType_INT64; break;
+    case onnx_type::kBool: type = schema::DataType_BOOL; break;
+    default: {  // to float: the input's float32 form, no copy
+      const Perm perm = l.LayoutOf(n.inputs[0]);
+      return l.Place(n.outputs[0], l.Tensor(n.inputs[0], perm), perm);
+    }
+  }
+  const Perm perm = l.LayoutOf(n.inputs[0]);
+  l.Emit(n, schema::OpCode_CAST, {l.Tensor(n.inputs[0], perm)}, n.outputs[0], perm, {}, type);
+}
+
+bool IsBooleanOp(const std::string& op) {
+  return op == "Equal" || op == "Greater" || op == "GreaterOrEqual" || op == "Less" || op == "LessOrEqual" ||
+         op == "And" || op == "Or" || op == "Xor";
 }
 
 void InferBinary(Graph& g, Node& n) {
   const Value& a = In(g, n, 0);
   const Value& b = In(g, n, 1);
-  SetOutput(g, n, 0, n.op_type == "Equal" ? ElementType::kBool : a.type, Broadcast(n, a.shape, b.shape));
+  SetOutput(g, n, 0, IsBooleanOp(n.op_type) ? ElementType::kBool : a.type, Broadcast(n, a.shape, b.shape));
+}
+
+void InferNot(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  SetOutput(g, n, 0, ElementType::kBool, x.shape);
 }
 
 template <double (*kF)(double, double), bool kBoolean = false>
@@ -151,17 +195,26 @@ double MaxOf(double x, double y) { return std::max(x, y); }
 double EqualOf(double x, double y) { return x == y ? 1.0 : 0.0; }
 double LessOf(double x, double y) { return x < y ? 1.0 : 0.0; }
 double GreaterOf(double x, double y) { return x > y ? 1.0 : 0.0; }
+double LessOrEqualOf(double x, double y) { return x <= y ? 1.0 : 0.0; }
+double GreaterOrEqualOf(double x, double y) { return x >= y ? 1.0 : 0.0; }
+double AndOf(double x, double y) { return x != 0 && y != 0 ? 1.0 : 0.0; }
+double OrOf(double x, double y) { return x != 0 || y != 0 ? 1.0 : 0.0; }
+double XorOf(double x, double y) { return (x != 0) != (y != 0) ? 1.0 : 0.0; }
 
 template <schema::OpCode kCode>
 void LowerBinaryOp(Lowering& l, const Node& n) {
   LowerBinary(l, n, kCode, n.inputs[0], n.inputs[1], n.outputs[0], Lowering::Activation(n));
 }
 
-void LowerEqual(Lowering& l, const Node& n) {
-  if (l.value(n.outputs[0]).type != ElementType::kFloat) {
-    throw ConversionError(n, "a boolean result is supported only when cast to float32");
-  }
-  LowerBinaryOp<schema::OpCode_EQUAL>(l, n);
+// Integer Div truncates toward zero (ONNX): DIV in float32, then a cast to
+// int64 (the value's native form).
+void LowerDiv(Lowering& l, const Node& n) {
+  const Value out = l.value(n.outputs[0]);  // a copy: AddIntermediate moves the graph's values
+  if (out.type == ElementType::kFloat) return LowerBinaryOp<schema::OpCode_DIV>(l, n);
+  const int quotient = l.AddIntermediate(out, out.name + "/quotient", out.shape);
+  LowerBinary(l, n, schema::OpCode_DIV, n.inputs[0], n.inputs[1], quotient, {-INFINITY, INFINITY});
+  const Perm perm = l.LayoutOf(quotient);
+  l.Emit(n, schema::OpCode_CAST, {l.Tensor(quotient, perm)}, n.outputs[0], perm, {}, schema::DataType_INT64);
 }
 
 // Pow: a constant exponent of 2, 1 or 0.5 becomes x * x, x or sqrt(x) (ops
@@ -285,8 +338,16 @@ const std::vector<OpRule>& ElementwiseOps() {
       {"Add", InferBinary, FoldBinaryOf<AddOf>, LowerBinaryOp<schema::OpCode_ADD>},
       {"Sub", InferBinary, FoldBinaryOf<SubOf>, LowerBinaryOp<schema::OpCode_SUB>},
       {"Mul", InferBinary, FoldBinaryOf<MulOf>, LowerBinaryOp<schema::OpCode_MUL>},
-      {"Div", InferBinary, FoldBinaryOf<DivOf>, LowerBinaryOp<schema::OpCode_DIV>},
-      {"Equal", InferBinary, FoldBinaryOf<EqualOf, true>, LowerEqual},
+      {"Div", InferBinary, FoldBinaryOf<DivOf>, LowerDiv},
+      {"Equal", InferBinary, FoldBinaryOf<EqualOf, true>, LowerBinaryOp<schema::OpCode_EQUAL>},
+      {"Less", InferBinary, FoldBinaryOf<LessOf, true>, LowerBinaryOp<schema::OpCode_LESS>},
+      {"LessOrEqual", InferBinary, FoldBinaryOf<LessOrEqualOf, true>, LowerBinaryOp<schema::OpCode_LESS_EQUAL>},
+      {"Greater", InferBinary, FoldBinaryOf<GreaterOf, true>, LowerBinaryOp<schema::OpCode_GREATER>},
+      {"GreaterOrEqual", InferBinary, FoldBinaryOf<GreaterOrEqualOf, true>, LowerBinaryOp<schema::OpCode_GREATER_EQUAL>},
+      {"And", InferBinary, FoldBinaryOf<AndOf, true>, LowerBinaryOp<schema::OpCode_AND>},
+      {"Or", InferBinary, FoldBinaryOf<OrOf, true>, LowerBinaryOp<schema::OpCode_OR>},
+      {"Xor", InferBinary, FoldBinaryOf<XorOf, true>, LowerBinaryOp<schema::OpCode_XOR>},
+      {"Not", InferNot, FoldUnaryOf<NotOf>, LowerUnary<schema::OpCode_NOT>},
       {"Pow", InferPow, FoldBinaryOf<PowOf>, LowerPow},
       {"PRelu", InferPRelu, nullptr, LowerBinaryOp<schema::OpCode_PRELU>},
       {"Mod", InferMod, FoldMod, LowerBinaryOp<schema::OpCode_MOD>},
@@ -321,10 +382,6 @@ const std::vector<OpRule>& ElementwiseOps() {
       {"Selu", InferSameShape, nullptr, LowerSelu},
       {"Celu", InferSameShape, nullptr, LowerCelu},
       {"ThresholdedRelu", InferSameShape, nullptr, LowerThresholdedRelu},
-      // Shape and index arithmetic: evaluated on constants only.
-      {"Less", nullptr, FoldBinaryOf<LessOf, true>, nullptr},
-      {"Greater", nullptr, FoldBinaryOf<GreaterOf, true>, nullptr},
-      {"Not", nullptr, FoldUnaryOf<NotOf>, nullptr},
   };
   return rules;
 }

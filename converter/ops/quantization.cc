@@ -30,7 +30,7 @@ bool FoldDequantize(Graph& g, Node& n) {
   if (x.type == ElementType::kFloat) throw ConversionError(n, "input must be an integer tensor");
   const Shape64 strides = Strides(x.shape);
   std::vector<double> out(x.constant->ints.size());
-  bool symmetric = !x.uint8;
+  bool symmetric = x.onnx_type != onnx_type::kUint8;
   for (size_t i = 0; i < out.size(); ++i) {
     const size_t c = scale.size() == 1 ? 0 : (i / strides[axis]) % x.shape[axis];
     const int64_t zp = zero.empty() ? 0 : zero[zero.size() == 1 ? 0 : c];

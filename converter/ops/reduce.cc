@@ -51,7 +51,6 @@ void InferArg(Graph& g, Node& n) {
   const Value& x = In(g, n, 0);
   const int64_t rank = static_cast<int64_t>(x.shape.size());
   if (rank == 0) throw ConversionError(n, "the input is a scalar");
-  if (x.type != ElementType::kFloat) throw ConversionError(n, "the input must be float32");
   const int64_t axis = NormalizeAxis(n, n.Int("axis", 0), rank);
   n.params.axes = {axis};
   Shape64 shape;
@@ -71,7 +70,7 @@ void LowerArg(Lowering& l, const Node& n) {
   o.axis = PhysicalAxis(layout, n.params.axes[0]);
   o.select_last_index = n.Int("select_last_index", 0) != 0;
   l.Emit(n, kCode, {l.Tensor(n.inputs[0], layout)}, n.outputs[0],
-         keep ? layout : IdentityPerm(l.value(n.outputs[0]).shape.size()), Lowering::Options(o));
+         keep ? layout : IdentityPerm(l.value(n.outputs[0]).shape.size()), Lowering::Options(o), schema::DataType_INT64);
 }
 
 }  // namespace

@@ -317,7 +317,7 @@ int FoldQdqPairs(Graph& g) {
       throw ConversionError(q, "only constant per-tensor activation scales are supported");
     }
     // ONNX's default output type, without a zero point, is uint8.
-    const bool uint8 = !q.has_input(2) || g.values[q.inputs[2]].uint8;
+    const bool uint8 = !q.has_input(2) || g.values[q.inputs[2]].onnx_type == onnx_type::kUint8;
     if (q.has_input(2) && (!g.values[q.inputs[2]].is_constant() || g.values[q.inputs[2]].constant->ints.size() != 1)) {
       throw ConversionError(q, "only a constant per-tensor zero point is supported");
     }

@@ -24,7 +24,6 @@ bool HasExtension(const fs::path& p, std::initializer_list<const char*> extensio
 
 // Checks that `a` holds k >= 1 samples of `input` and returns k.
 size_t SamplesIn(const NpyArray& a, const InputInfo& input, const std::string& path) {
-  if (a.dtype != "<f4") throw std::runtime_error(path + ": dtype " + a.dtype + ", calibration needs float32 ('<f4')");
   const std::vector<int64_t>& dims = input.shape;
   bool fits = a.shape.size() == dims.size() && !dims.empty() && a.shape[0] > 0 && a.shape[0] % dims[0] == 0;
   for (size_t d = 1; fits && d < dims.size(); ++d) fits = a.shape[d] == dims[d];
@@ -49,7 +48,7 @@ CalibrationData::CalibrationData(const std::string& path, const std::vector<Inpu
       throw std::runtime_error("the model has " + std::to_string(inputs.size()) +
                                " inputs: give --calibration a folder with one NAME.npy per input");
     }
-    arrays_.push_back(ReadNpy(path));
+    arrays_.push_back(ToFloat32(ReadNpy(path), path));
     samples_ = SamplesIn(arrays_[0], inputs[0], path);
     return;
   }
@@ -65,7 +64,7 @@ CalibrationData::CalibrationData(const std::string& path, const std::vector<Inpu
     for (const InputInfo& input : inputs) {
       const fs::path file = fs::path(path) / (SafeFileName(input.name) + ".npy");
       if (!fs::exists(file)) throw std::runtime_error("calibration folder '" + path + "' has no " + file.filename().string() + " for input '" + input.name + "'");
-      arrays_.push_back(ReadNpy(file.string()));
+      arrays_.push_back(ToFloat32(ReadNpy(file.string()), file.string()));
       const size_t k = SamplesIn(arrays_.back(), input, file.string());
       if (arrays_.size() > 1 && k != samples_) throw std::runtime_error("calibration files hold different numbers of samples");
       samples_ = k;
@@ -95,6 +94,16 @@ CalibrationData::CalibrationData(const std::string& path, const std::vector<Inpu
     throw std::runtime_error("--resize " + std::to_string(images.width) + "x" + std::to_string(images.height) +
                              " does not match input '" + inputs[0].name + "' " + ShapeText(s));
   }
+  if (inputs[0].dtype == KITE_UINT8) {
+    for (int c = 0; c < 3; ++c) {
+      if (images.mean[c] != 0.0f || images.std[c] != 1.0f) {
+        throw std::runtime_error("input '" + inputs[0].name + "' is uint8: images feed it their pixels, " +
+                                 "and --mean/--std do not apply");
+      }
+    }
+  } else if (inputs[0].dtype != KITE_FLOAT32) {
+    throw std::runtime_error("input '" + inputs[0].name + "' is not float32 or uint8: images cannot calibrate it");
+  }
   samples_ = images_.size();
 }
 
@@ -109,7 +118,8 @@ std::vector<std::vector<float>> CalibrationData::Sample(size_t i) const {
     p.width = static_cast<int>(nchw_ ? s[3] : s[2]);
     for (int c = 0; c < 3; ++c) {
       p.mean[c] = image_options_.mean[c];
-      p.std[c] = image_options_.std[c];
+      // A uint8 input takes the pixels themselves (pixel / 255 / (1 / 255)).
+      p.std[c] = inputs_[0].dtype == KITE_UINT8 ? 1.0f / 255.0f : image_options_.std[c];
     }
     p.alpha = image_options_.alpha;
     out[0] = ImageToTensor(LoadImage(images_[i]), p);

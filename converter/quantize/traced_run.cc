@@ -1,5 +1,7 @@
 #include "quantize/traced_run.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -9,6 +11,34 @@
 
 namespace kite {
 namespace converter {
+namespace {
+
+// A float32 sample as the bytes of an input of `dtype`: integers rounded to
+// nearest and saturated, booleans x != 0.
+std::vector<uint8_t> EncodeSample(const std::vector<float>& values, kite_dtype dtype) {
+  std::vector<uint8_t> bytes(values.size() * DtypeSize(dtype));
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double v = std::nearbyint(std::isnan(values[i]) ? 0.0 : static_cast<double>(values[i]));
+    switch (dtype) {
+      case KITE_FLOAT32: std::memcpy(&bytes[i * 4], &values[i], 4); break;
+      case KITE_UINT8: bytes[i] = static_cast<uint8_t>(std::clamp(v, 0.0, 255.0)); break;
+      case KITE_BOOL: bytes[i] = values[i] != 0.0f ? 1 : 0; break;
+      case KITE_INT32: {
+        const int32_t x = static_cast<int32_t>(std::clamp(v, -2147483648.0, 2147483647.0));
+        std::memcpy(&bytes[i * 4], &x, 4);
+        break;
+      }
+      default: {  // int64
+        const int64_t x = static_cast<int64_t>(std::clamp(v, -9.2e18, 9.2e18));
+        std::memcpy(&bytes[i * 8], &x, 8);
+        break;
+      }
+    }
+  }
+  return bytes;
+}
+
+}  // namespace
 
 TracedRun::TracedRun(const std::vector<uint8_t>& model_bytes) {
   const size_t size = (model_bytes.size() + 63) / 64 * 64;
@@ -23,9 +53,12 @@ TracedRun::TracedRun(const std::vector<uint8_t>& model_bytes) {
   const Interpreter& it = interpreter();
   for (int32_t i = 0; i < it.num_inputs(); ++i) {
     const Tensor& t = it.input_tensor(i);
-    if (t.dtype != KITE_FLOAT32) throw std::runtime_error(std::string("input '") + it.input_name(i) + "' is not float32");
+    if (t.dtype == KITE_INT8 || t.dtype == KITE_INT16) {
+      throw std::runtime_error(std::string("input '") + it.input_name(i) + "' is already quantized");
+    }
     InputInfo info;
     info.name = it.input_name(i);
+    info.dtype = t.dtype;
     info.shape.assign(t.shape.dims, t.shape.dims + t.shape.rank);
     info.elements = static_cast<size_t>(t.elements());
     inputs_.push_back(std::move(info));
@@ -45,7 +78,8 @@ void TracedRun::Run(const std::vector<std::vector<float>>& inputs, const std::fu
       throw std::runtime_error("input '" + inputs_[i].name + "' has " + std::to_string(inputs[i].size()) +
                                " values, the model expects " + std::to_string(inputs_[i].elements));
     }
-    if (interpreter_.SetInput(i, inputs[i].data(), inputs[i].size() * sizeof(float)) != KITE_OK) {
+    const std::vector<uint8_t> bytes = EncodeSample(inputs[i], inputs_[i].dtype);
+    if (interpreter_.SetInput(i, bytes.data(), bytes.size()) != KITE_OK) {
       throw std::runtime_error(std::string("set input: ") + interpreter_.error());
     }
   }
@@ -68,6 +102,8 @@ std::vector<float> TracedRun::TensorValues(int32_t tensor) const {
       case KITE_INT32: out[i] = static_cast<float>(t.As<const int32_t>()[i]); break;
       case KITE_INT16: out[i] = DequantizeInt16(t.As<const int16_t>()[i], t.scale); break;
       case KITE_INT64: out[i] = static_cast<float>(t.As<const int64_t>()[i]); break;
+      case KITE_UINT8: out[i] = t.As<const uint8_t>()[i]; break;
+      case KITE_BOOL: out[i] = t.As<const uint8_t>()[i] != 0 ? 1.0f : 0.0f; break;
     }
   }
   return out;

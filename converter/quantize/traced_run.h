@@ -20,6 +20,9 @@ struct InputInfo {
   std::string name;
   std::vector<int64_t> shape;
   size_t elements = 0;
+  // Samples are float32; an input of another dtype (uint8 camera frames,
+  // integer ids, bool masks) takes them rounded to it.
+  kite_dtype dtype = KITE_FLOAT32;
 };
 
 class TracedRun {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/tensor.h"
 #include "kite/kite.h"
 #include "loader/model.h"
 #include "planner/greedy_planner.h"
@@ -16,10 +17,7 @@ namespace {
 constexpr int32_t kNotProduced = INT32_MAX;
 
 uint64_t BytesOf(const schema::TensorT& t) {
-  uint64_t bytes = t.type == schema::DataType_INT8    ? 1
-                   : t.type == schema::DataType_INT16 ? 2
-                   : t.type == schema::DataType_INT64 ? 8
-                                                      : 4;
+  uint64_t bytes = DtypeSize(static_cast<kite_dtype>(t.type));  // the schema's and the API's numbers agree
   for (int32_t d : t.shape) bytes *= static_cast<uint64_t>(d);
   return bytes;
 }

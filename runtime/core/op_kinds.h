@@ -44,23 +44,44 @@ inline bool IsElementwiseUnary(schema::OpCode opcode) {
     case schema::OpCode_COSH:
     case schema::OpCode_ASINH:
     case schema::OpCode_ACOSH:
-    case schema::OpCode_ATANH: return true;
+    case schema::OpCode_ATANH:
+    case schema::OpCode_NOT: return true;
+    default: return false;
+  }
+}
+
+// The broadcasting binary ops with float kernels only (kernels/reference/
+// binary.cc); Add, Sub, Mul, Div and Equal also run int8.
+inline bool IsFloatOnlyBinary(schema::OpCode opcode) {
+  switch (opcode) {
+    case schema::OpCode_MAXIMUM:
+    case schema::OpCode_MINIMUM:
+    case schema::OpCode_POW:
+    case schema::OpCode_PRELU:
+    case schema::OpCode_MOD:
+    case schema::OpCode_GREATER:
+    case schema::OpCode_GREATER_EQUAL:
+    case schema::OpCode_LESS:
+    case schema::OpCode_LESS_EQUAL:
+    case schema::OpCode_AND:
+    case schema::OpCode_OR:
+    case schema::OpCode_XOR: return true;
     default: return false;
   }
 }
 
 // The ops the converter quantizes to int8: all but the float-only ones
 // (BatchMatMul, the reductions other than the mean, LogSoftmax, Normalize,
-// the binary ops after Equal), ArgMax/ArgMin (int64 outputs; float islands
-// for now) and the conversions themselves.
+// the float-only binary ops, Where), ArgMax/ArgMin (int64 outputs) and Gather
+// (its kernel moves int8 codes, but the quantizer would also quantize float
+// indices): float islands for now. And the conversions themselves.
 inline bool HasInt8Kernel(schema::OpCode opcode) {
+  if (IsFloatOnlyBinary(opcode)) return false;
   switch (opcode) {
     case schema::OpCode_BATCH_MATMUL:
-    case schema::OpCode_MAXIMUM:
-    case schema::OpCode_MINIMUM:
-    case schema::OpCode_POW:
-    case schema::OpCode_PRELU:
-    case schema::OpCode_MOD:
+    case schema::OpCode_WHERE:
+    case schema::OpCode_GATHER:
+    case schema::OpCode_CAST:
     case schema::OpCode_REDUCE_MAX:
     case schema::OpCode_REDUCE_MIN:
     case schema::OpCode_REDUCE_SUM:

@@ -35,6 +35,8 @@ inline size_t DtypeSize(kite_dtype dtype) {
     case KITE_INT32: return 4;
     case KITE_INT16: return 2;
     case KITE_INT64: return 8;
+    case KITE_UINT8: return 1;
+    case KITE_BOOL: return 1;
   }
   return 0;
 }

@@ -32,6 +32,8 @@ const char* DtypeName(kite_dtype dtype) {
     case KITE_INT32: return "int32";
     case KITE_INT16: return "int16";
     case KITE_INT64: return "int64";
+    case KITE_UINT8: return "uint8";
+    case KITE_BOOL: return "bool";
   }
   return "unknown";
 }

@@ -90,7 +90,14 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
     case OpCode::OpCode_MINIMUM:
     case OpCode::OpCode_POW:
     case OpCode::OpCode_PRELU:
-    case OpCode::OpCode_MOD: return reference::PrepareBinary;
+    case OpCode::OpCode_MOD:
+    case OpCode::OpCode_GREATER:
+    case OpCode::OpCode_GREATER_EQUAL:
+    case OpCode::OpCode_LESS:
+    case OpCode::OpCode_LESS_EQUAL:
+    case OpCode::OpCode_AND:
+    case OpCode::OpCode_OR:
+    case OpCode::OpCode_XOR: return reference::PrepareBinary;
     case OpCode::OpCode_MAX_POOL_2D:
     case OpCode::OpCode_AVERAGE_POOL_2D: return reference::PreparePool2D;
     case OpCode::OpCode_GLOBAL_AVERAGE_POOL: return reference::PrepareGlobalAveragePool;
@@ -117,6 +124,9 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
     case OpCode::OpCode_ARG_MAX:
     case OpCode::OpCode_ARG_MIN: return reference::PrepareArg;
     case OpCode::OpCode_TRILU: return reference::PrepareTrilu;
+    case OpCode::OpCode_GATHER: return reference::PrepareGather;
+    case OpCode::OpCode_WHERE: return reference::PrepareWhere;
+    case OpCode::OpCode_CAST: return reference::PrepareCast;
     case OpCode::OpCode_QUANTIZE: return reference::PrepareQuantize;
     case OpCode::OpCode_DEQUANTIZE: return reference::PrepareDequantize;
     default: return nullptr;

@@ -9,6 +9,13 @@
 namespace kite {
 namespace {
 
+// The interpreter and the converter read a schema DataType as a kite_dtype.
+static_assert(schema::DataType_FLOAT32 == KITE_FLOAT32 && schema::DataType_INT8 == KITE_INT8 &&
+                  schema::DataType_INT32 == KITE_INT32 && schema::DataType_INT16 == KITE_INT16 &&
+                  schema::DataType_INT64 == KITE_INT64 && schema::DataType_UINT8 == KITE_UINT8 &&
+                  schema::DataType_BOOL == KITE_BOOL && schema::DataType_MAX == KITE_BOOL,
+              "schema::DataType and kite_dtype must number the types alike");
+
 constexpr size_t kMinModelBytes = 8;  // root offset + file identifier
 
 bool IsKnownDtype(schema::DataType type) {
@@ -17,7 +24,9 @@ bool IsKnownDtype(schema::DataType type) {
 
 size_t DtypeBytes(schema::DataType type) {
   switch (type) {
-    case schema::DataType_INT8: return 1;
+    case schema::DataType_INT8:
+    case schema::DataType_UINT8:
+    case schema::DataType_BOOL: return 1;
     case schema::DataType_INT16: return 2;
     case schema::DataType_INT64: return 8;
     default: return 4;

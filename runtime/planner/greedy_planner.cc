@@ -43,8 +43,10 @@ uint64_t PlanGreedyBySize(PlannedBuffer* buffers, int32_t count, uint32_t alignm
 }
 
 bool OpAllowsInPlace(int opcode, int input, bool input_has_output_shape) {
-  if (IsElementwiseUnary(static_cast<schema::OpCode>(opcode))) return input == 0;
-  switch (static_cast<schema::OpCode>(opcode)) {
+  const auto op = static_cast<schema::OpCode>(opcode);
+  if (IsElementwiseUnary(op)) return input == 0;
+  if (IsFloatOnlyBinary(op)) return (input == 0 || input == 1) && input_has_output_shape;
+  switch (op) {
     case schema::OpCode_RESHAPE:
       return input == 0;
     case schema::OpCode_ADD:
@@ -52,11 +54,6 @@ bool OpAllowsInPlace(int opcode, int input, bool input_has_output_shape) {
     case schema::OpCode_MUL:
     case schema::OpCode_DIV:
     case schema::OpCode_EQUAL:
-    case schema::OpCode_MAXIMUM:
-    case schema::OpCode_MINIMUM:
-    case schema::OpCode_POW:
-    case schema::OpCode_PRELU:
-    case schema::OpCode_MOD:
       return (input == 0 || input == 1) && input_has_output_shape;
     default:
       return false;

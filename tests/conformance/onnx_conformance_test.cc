@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -35,25 +36,60 @@ converter::Value ReadTensor(const fs::path& path) {
   return converter::ValueFromTensor(t);
 }
 
+// A test tensor's integers (or booleans) as the bytes of a Kite tensor of
+// `dtype`; empty when the types do not match.
+std::vector<uint8_t> IntegerBytes(const converter::Value& v, kite_dtype dtype) {
+  if (v.type == converter::ElementType::kFloat) return {};
+  std::vector<uint8_t> bytes;
+  for (int64_t x : v.constant->ints) {
+    switch (dtype) {
+      case KITE_INT64: bytes.insert(bytes.end(), reinterpret_cast<uint8_t*>(&x), reinterpret_cast<uint8_t*>(&x) + 8); break;
+      case KITE_INT32: {
+        const int32_t y = static_cast<int32_t>(x);
+        bytes.insert(bytes.end(), reinterpret_cast<const uint8_t*>(&y), reinterpret_cast<const uint8_t*>(&y) + 4);
+        break;
+      }
+      case KITE_UINT8:
+      case KITE_BOOL: bytes.push_back(static_cast<uint8_t>(x)); break;
+      default: return {};
+    }
+  }
+  return bytes;
+}
+
 // Runs one test_data_set folder; returns "" when every output matches.
 std::string RunDataSet(InterpreterHandle& it, const fs::path& set) {
   for (size_t i = 0; i < it.input_count(); ++i) {
     const converter::Value v = ReadTensor(set / ("input_" + std::to_string(i) + ".pb"));
-    if (v.type != converter::ElementType::kFloat) return "input " + std::to_string(i) + " is not float";
-    if (it.SetInput(i, v.constant->floats.data(), v.constant->floats.size() * 4) != KITE_OK) return it.error();
+    kite_tensor_info info;
+    it.InputInfo(i, &info);
+    if (info.dtype == KITE_FLOAT32) {
+      if (v.type != converter::ElementType::kFloat) return "input " + std::to_string(i) + " is not float";
+      if (it.SetInput(i, v.constant->floats.data(), v.constant->floats.size() * 4) != KITE_OK) return it.error();
+      continue;
+    }
+    const std::vector<uint8_t> bytes = IntegerBytes(v, info.dtype);
+    if (bytes.empty()) return "input " + std::to_string(i) + " does not have the model's type";
+    if (it.SetInput(i, bytes.data(), bytes.size()) != KITE_OK) return it.error();
   }
   if (it.Invoke() != KITE_OK) return it.error();
   for (size_t o = 0; o < it.output_count(); ++o) {
     const converter::Value want = ReadTensor(set / ("output_" + std::to_string(o) + ".pb"));
     kite_tensor_info info;
     it.OutputInfo(o, &info);
-    if (want.type == converter::ElementType::kInt64 && info.dtype == KITE_INT64 &&
-        want.constant->ints.size() * 8 == info.bytes) {  // indices: exactly
-      std::vector<int64_t> got(info.bytes / 8);
+    const std::vector<uint8_t> expected = IntegerBytes(want, info.dtype);
+    if (!expected.empty() && expected.size() == info.bytes) {  // integers and booleans: exactly
+      std::vector<uint8_t> got(info.bytes);
       it.GetOutput(o, got.data(), info.bytes);
-      for (size_t i = 0; i < got.size(); ++i) {
-        if (got[i] != want.constant->ints[i]) {
-          return "output " + std::to_string(o) + " element " + std::to_string(i) + ": got " + std::to_string(got[i]) +
+      const size_t width = expected.size() / want.constant->ints.size();
+      for (size_t i = 0; i < want.constant->ints.size(); ++i) {
+        if (std::memcmp(&got[i * width], &expected[i * width], width) != 0) {
+          int64_t value = 0;  // little-endian, sign-extended
+          std::memcpy(&value, &got[i * width], width);
+          if (width < 8 && info.dtype != KITE_UINT8 && info.dtype != KITE_BOOL && (value >> (8 * width - 1)) != 0) {
+            value -= int64_t{1} << (8 * width);
+          }
+          return "output " + std::to_string(o) + " element " + std::to_string(i) + ": got " + std::to_string(value) +
                  ", expected " + std::to_string(want.constant->ints[i]);
         }
       }

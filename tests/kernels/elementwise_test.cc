@@ -315,20 +315,29 @@ TEST(Binary, EqualFloatAndInt8) {
 
 // ---- element-wise functions ----
 
-// Maximum, Minimum, Pow, PRelu and Mod: float only, broadcast as Add,
-// against their ONNX definitions (NaN propagates through Maximum/Minimum).
+// Maximum, Minimum, Pow, PRelu, Mod, the comparisons and the logic ops: float
+// only, broadcast as Add, against their ONNX definitions (NaN propagates
+// through Maximum/Minimum, compares false, and is true to the logic ops).
 TEST(Binary, FloatOnlyOpsBroadcastAndRefuseInt8) {
   SCOPED_TRACE("seed " + std::to_string(TestSeed()));
   Random rng(TestSeed());
   std::vector<float> a = rng.Floats(2 * 3 * 4, -3.0f, 3.0f);
   const std::vector<float> b = rng.Floats(3 * 1, 0.25f, 2.0f);  // [3, 1]: > 0, a divisor and a base's exponent
   a[5] = NAN;
+  a[0] = a[9] = 0.0f;  // false, for the logic ops
   const std::pair<schema::OpCode, std::function<float(float, float)>> ops[] = {
       {schema::OpCode_MAXIMUM, [](float x, float y) { return std::isnan(x) ? x : std::max(x, y); }},
       {schema::OpCode_MINIMUM, [](float x, float y) { return std::isnan(x) ? x : std::min(x, y); }},
       {schema::OpCode_POW, [](float x, float y) { return std::pow(std::fabs(x), y); }},
       {schema::OpCode_PRELU, [](float x, float y) { return x < 0 ? x * y : x; }},
       {schema::OpCode_MOD, [](float x, float y) { return std::fmod(x, y); }},
+      {schema::OpCode_GREATER, [](float x, float y) { return x > y ? 1.0f : 0.0f; }},
+      {schema::OpCode_GREATER_EQUAL, [](float x, float y) { return x >= y ? 1.0f : 0.0f; }},
+      {schema::OpCode_LESS, [](float x, float y) { return x < y ? 1.0f : 0.0f; }},
+      {schema::OpCode_LESS_EQUAL, [](float x, float y) { return x <= y ? 1.0f : 0.0f; }},
+      {schema::OpCode_AND, [](float x, float y) { return x != 0 && y != 0 ? 1.0f : 0.0f; }},
+      {schema::OpCode_OR, [](float x, float y) { return x != 0 || y != 0 ? 1.0f : 0.0f; }},
+      {schema::OpCode_XOR, [](float x, float y) { return (x != 0) != (y != 0) ? 1.0f : 0.0f; }},
   };
   for (const auto& [op, f] : ops) {
     SCOPED_TRACE(schema::EnumNameOpCode(op));
@@ -495,7 +504,8 @@ INSTANTIATE_TEST_SUITE_P(
         UnaryCase{schema::OpCode_SELU, [](float x) { return 1.25f * (x > 0 ? x : 1.5f * std::expm1(x)); }, "Selu"},
         UnaryCase{schema::OpCode_CELU,
                   [](float x) { return std::max(0.0f, x) + std::min(0.0f, 1.5f * std::expm1(x / 1.5f)); }, "Celu"},
-        UnaryCase{schema::OpCode_THRESHOLDED_RELU, [](float x) { return x > 1.5f ? x : 0.0f; }, "ThresholdedRelu"}),
+        UnaryCase{schema::OpCode_THRESHOLDED_RELU, [](float x) { return x > 1.5f ? x : 0.0f; }, "ThresholdedRelu"},
+        UnaryCase{schema::OpCode_NOT, [](float x) { return x == 0.0f ? 1.0f : 0.0f; }, "Not"}),
     [](const ::testing::TestParamInfo<UnaryCase>& info) { return info.param.name; });
 
 }  // namespace

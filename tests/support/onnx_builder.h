@@ -25,8 +25,17 @@ class OnnxBuilder {
   }
   // The default domain's opset (13 unless set).
   void Opset(int64_t version) { model_.mutable_opset_import(0)->set_version(version); }
-  void Input(const std::string& name, const std::vector<int64_t>& dims) { Info(graph()->add_input(), name, dims); }
+  void Input(const std::string& name, const std::vector<int64_t>& dims,
+             onnx::TensorProto::DataType type = onnx::TensorProto::FLOAT) {
+    Info(graph()->add_input(), name, dims, type);
+  }
   void Output(const std::string& name) { graph()->add_output()->set_name(name); }
+  // An output that declares its element type (and no shape).
+  void Output(const std::string& name, onnx::TensorProto::DataType type) {
+    auto* v = graph()->add_output();
+    v->set_name(name);
+    v->mutable_type()->mutable_tensor_type()->set_elem_type(type);
+  }
   void Initializer(const std::string& name, const std::vector<int64_t>& dims, const std::vector<float>& values) {
     auto* t = graph()->add_initializer();
     t->set_name(name);
@@ -87,10 +96,11 @@ class OnnxBuilder {
 
  private:
   onnx::GraphProto* graph() { return model_.mutable_graph(); }
-  static void Info(onnx::ValueInfoProto* v, const std::string& name, const std::vector<int64_t>& dims) {
+  static void Info(onnx::ValueInfoProto* v, const std::string& name, const std::vector<int64_t>& dims,
+                   onnx::TensorProto::DataType type) {
     v->set_name(name);
     auto* tt = v->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    tt->set_elem_type(type);
     auto* shape = tt->mutable_shape();
     for (int64_t d : dims) {
       if (d < 0) shape->add_dim()->set_dim_param("N");

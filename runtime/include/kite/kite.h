@@ -66,7 +66,9 @@ typedef enum kite_dtype {
   KITE_INT8 = 1,
   KITE_INT32 = 2,
   KITE_INT16 = 3, /* symmetric 16-bit activations (16x8 ops), zero point 0 */
-  KITE_INT64 = 4  /* the bias of 16x8 convolutions */
+  KITE_INT64 = 4, /* the bias of 16x8 convolutions; indices (ArgMax) */
+  KITE_UINT8 = 5, /* graph inputs and outputs only (camera frames) */
+  KITE_BOOL = 6   /* graph inputs and outputs only, one byte: 0 or 1 */
 } kite_dtype;
 
 /* Receives a human-readable explanation when a call fails. */

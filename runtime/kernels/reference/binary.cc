@@ -13,6 +13,7 @@
 // product fits int32), rounded by RoundClampToInt16.
 #include <math.h>
 
+#include "core/op_kinds.h"
 #include "core/quantization.h"
 #include "kernels/kernel_util.h"
 #include "kernels/reference/reference_kernels.h"
@@ -47,6 +48,13 @@ inline float ApplyFloat(schema::OpCode op, float a, float b) {
     case schema::OpCode_POW: return powf(a, b);
     case schema::OpCode_PRELU: return a < 0.0f ? a * b : a;
     case schema::OpCode_MOD: return fmodf(a, b);
+    case schema::OpCode_GREATER: return a > b ? 1.0f : 0.0f;
+    case schema::OpCode_GREATER_EQUAL: return a >= b ? 1.0f : 0.0f;
+    case schema::OpCode_LESS: return a < b ? 1.0f : 0.0f;
+    case schema::OpCode_LESS_EQUAL: return a <= b ? 1.0f : 0.0f;
+    case schema::OpCode_AND: return a != 0.0f && b != 0.0f ? 1.0f : 0.0f;
+    case schema::OpCode_OR: return a != 0.0f || b != 0.0f ? 1.0f : 0.0f;
+    case schema::OpCode_XOR: return (a != 0.0f) != (b != 0.0f) ? 1.0f : 0.0f;
     default: return a / b;
   }
 }
@@ -154,9 +162,7 @@ kite_status PrepareBinary(PrepareContext& ctx) {
     return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "inputs must be float32, int8 or int16");
   }
   const schema::OpCode opcode = ctx.node().op->opcode();
-  const bool float_only = opcode == schema::OpCode_MAXIMUM || opcode == schema::OpCode_MINIMUM ||
-                          opcode == schema::OpCode_POW || opcode == schema::OpCode_PRELU || opcode == schema::OpCode_MOD;
-  if (float_only && a.dtype != KITE_FLOAT32) return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "inputs must be float32");
+  if (IsFloatOnlyBinary(opcode) && a.dtype != KITE_FLOAT32) return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "inputs must be float32");
   if (a.dtype == KITE_INT16 && opcode != schema::OpCode_ADD && opcode != schema::OpCode_SUB && opcode != schema::OpCode_MUL) {
     return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "int16 (16x8): only Add, Sub and Mul");
   }

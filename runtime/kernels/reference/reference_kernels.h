@@ -41,6 +41,9 @@ kite_status PrepareSoftmax(PrepareContext& ctx);  // SOFTMAX, LOG_SOFTMAX
 kite_status PrepareNormalize(PrepareContext& ctx);
 kite_status PrepareArg(PrepareContext& ctx);  // ARG_MAX, ARG_MIN
 kite_status PrepareTrilu(PrepareContext& ctx);
+kite_status PrepareGather(PrepareContext& ctx);
+kite_status PrepareWhere(PrepareContext& ctx);
+kite_status PrepareCast(PrepareContext& ctx);
 
 // Broadcasts two shapes numpy-style (binary.cc); false when they are incompatible.
 bool BroadcastShapes(const Shape& a, const Shape& b, Shape* out);

@@ -1,6 +1,6 @@
 // Element-wise functions of one input: Relu, Clip, Sigmoid, HardSigmoid,
 // HardSwish, Tanh, LeakyRelu, Sqrt and the functions of ONNX's unary ops
-// (Exp ... ThresholdedRelu, schemas/kite.fbs). Float applies the function; int8 looks every
+// (Exp ... ThresholdedRelu, Not, schemas/kite.fbs). Float applies the function; int8 looks every
 // value up in a 256-entry table built at prepare from the same float function
 // (BuildInt8Table), which is the int8 specification of these ops. int16
 // (16x8, zero point 0) applies the float function to each dequantized value
@@ -82,6 +82,8 @@ float Celu(float x, const void* p) {
   return fmaxf(0.0f, x) + fminf(0.0f, alpha * expm1f(x / alpha));
 }
 float ThresholdedRelu(float x, const void* p) { return x > static_cast<const UnaryParams*>(p)->a ? x : 0.0f; }
+// ONNX Not of a boolean computed as 0 or 1 (any nonzero is true).
+float Not(float x, const void*) { return x == 0.0f ? 1.0f : 0.0f; }
 
 // The function of an op code; nullptr for one that takes options or is not element-wise.
 ScalarFunction PlainFunction(schema::OpCode opcode) {
@@ -114,6 +116,7 @@ ScalarFunction PlainFunction(schema::OpCode opcode) {
     case schema::OpCode_ATANH: return Atanh;
     case schema::OpCode_SOFTPLUS: return Softplus;
     case schema::OpCode_SOFTSIGN: return Softsign;
+    case schema::OpCode_NOT: return Not;
     default: return nullptr;
   }
 }

@@ -1,0 +1,105 @@
+// Gather: output[outer, i..., inner] = data[outer, indices[i...], inner] along
+// GatherOptions.axis (ONNX Gather). Data is float32, int8 or int16 (codes
+// move; input and output share quantization); indices are int32, int64 or
+// float32 holding whole numbers (Kite computes integers as float32), and a
+// negative index counts from the end. An index outside the axis, which ONNX
+// leaves undefined, gives zeros (the zero point) rather than a read outside
+// the tensor: invoke cannot fail.
+#include <math.h>
+#include <string.h>
+
+#include "kernels/kernel_util.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace kite {
+namespace reference {
+namespace {
+
+struct GatherState {
+  int64_t outer, axis_len, inner, count;  // count: indices
+  size_t element_bytes;
+  uint8_t zero;  // the byte pattern of zero: 0, or an int8 zero point
+};
+
+int64_t IndexAt(const Tensor& t, int64_t i) {
+  switch (t.dtype) {
+    case KITE_INT32: return t.As<int32_t>()[i];
+    case KITE_INT64: return t.As<int64_t>()[i];
+    default: {
+      const float f = t.As<float>()[i];
+      // Outside int64's range or not whole: never a valid index.
+      return isfinite(f) && fabsf(f) < 9.0e18f && f == floorf(f) ? static_cast<int64_t>(f) : INT64_MIN;
+    }
+  }
+}
+
+void Invoke(const Node& node, const Tensor* tensors) {
+  const GatherState& s = *static_cast<const GatherState*>(node.state);
+  const Tensor& data = node.input(tensors, 0);
+  const Tensor& indices = node.input(tensors, 1);
+  uint8_t* out = node.output(tensors, 0).data;
+  const size_t row = static_cast<size_t>(s.inner) * s.element_bytes;
+  for (int64_t o = 0; o < s.outer; ++o) {
+    const uint8_t* src = data.data + static_cast<size_t>(o * s.axis_len) * row;
+    for (int64_t i = 0; i < s.count; ++i, out += row) {
+      int64_t k = IndexAt(indices, i);
+      if (k < 0 && k >= -s.axis_len) k += s.axis_len;
+      if (k >= 0 && k < s.axis_len) {
+        memcpy(out, src + static_cast<size_t>(k) * row, row);
+      } else {
+        memset(out, s.zero, row);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+kite_status PrepareGather(PrepareContext& ctx) {
+  KITE_RETURN_IF_ERROR(CheckArity(ctx, 2, 2, 1));
+  const auto* o = ctx.options<schema::GatherOptions>();
+  if (o == nullptr) return ctx.Fail(KITE_ERROR_MODEL_INVALID, "GatherOptions are missing");
+  const Tensor& data = ctx.input(0);
+  const Tensor& indices = ctx.input(1);
+  const Tensor& y = ctx.output(0);
+  if (data.dtype != KITE_FLOAT32 && data.dtype != KITE_INT8 && data.dtype != KITE_INT16) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "data must be float32, int8 or int16");
+  }
+  if (indices.dtype != KITE_INT32 && indices.dtype != KITE_INT64 && indices.dtype != KITE_FLOAT32) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "indices must be int32, int64 or float32");
+  }
+  const int32_t axis = o->axis();
+  if (data.shape.rank < 1 || axis < 0 || axis >= data.shape.rank) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "axis %d is outside the data's rank %d", axis, data.shape.rank);
+  }
+  if (data.shape.rank - 1 + indices.shape.rank > KITE_MAX_RANK) {
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "the output's rank would exceed %d", KITE_MAX_RANK);
+  }
+  Shape expected;
+  expected.rank = data.shape.rank - 1 + indices.shape.rank;
+  int32_t d = 0;
+  for (int32_t i = 0; i < axis; ++i) expected.dims[d++] = data.shape.dims[i];
+  for (int32_t i = 0; i < indices.shape.rank; ++i) expected.dims[d++] = indices.shape.dims[i];
+  for (int32_t i = axis + 1; i < data.shape.rank; ++i) expected.dims[d++] = data.shape.dims[i];
+  KITE_RETURN_IF_ERROR(CheckDtype(ctx, y, data.dtype, "output"));
+  KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, y, expected, "output"));
+  if (data.dtype != KITE_FLOAT32) {
+    KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, data, "data"));
+    KITE_RETURN_IF_ERROR(CheckSameQuantization(ctx, data, y));
+  }
+  GatherState* s = ctx.AllocateState<GatherState>();
+  if (s == nullptr) return ctx.OutOfArena();
+  SplitAroundAxis(data.shape, axis, &s->outer, &s->axis_len, &s->inner);
+  s->count = indices.elements();
+  s->element_bytes = DtypeSize(data.dtype);
+  // int16 is symmetric: its zero is the zero byte pattern.
+  s->zero = data.dtype == KITE_INT8 ? static_cast<uint8_t>(static_cast<int8_t>(data.zero_point)) : 0;
+  Node& node = ctx.node();
+  node.state = s;
+  node.invoke = Invoke;
+  node.kernel_name = "reference/gather";
+  return KITE_OK;
+}
+
+}  // namespace reference
+}  // namespace kite
