@@ -1,6 +1,7 @@
 // Indexing ops that run on computed values as well as fold on constants:
-// Gather (an embedding lookup, a token picked from a sequence), Where (a
-// mask's choice) and Expand (broadcasting to a shape).
+// Gather (an embedding lookup, a token picked from a sequence),
+// GatherElements, Where (a mask's choice), Expand (broadcasting to a shape),
+// Tile, and CumSum (position ids from a mask).
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
 #include "ops/op_support.h"
@@ -65,6 +66,101 @@ void LowerGather(Lowering& l, const Node& n) {
   o.axis = static_cast<int32_t>(n.params.axes.at(0));
   l.Emit(n, schema::OpCode_GATHER, {l.Tensor(n.inputs[0], IdentityPerm(rank)), l.IndexTensor(n.inputs[1])},
          n.outputs[0], IdentityPerm(l.value(n.outputs[0]).shape.size()), Lowering::Options(o));
+}
+
+// GatherElements: data[..., indices[i, j, ...], ...] along `axis`, the
+// output of the indices' shape.
+void InferGatherElements(Graph& g, Node& n) {
+  const Value& data = In(g, n, 0);
+  const Value& indices = In(g, n, 1);
+  const int64_t rank = static_cast<int64_t>(data.shape.size());
+  if (rank == 0) throw ConversionError(n, "the data is a scalar");
+  const int64_t axis = NormalizeAxis(n, n.Int("axis", 0), rank);
+  bool fits = static_cast<int64_t>(indices.shape.size()) == rank;
+  for (int64_t d = 0; fits && d < rank; ++d) fits = d == axis || indices.shape[d] == data.shape[d];
+  if (!fits) {
+    throw ConversionError(n, "indices " + ShapeString(indices.shape) + " must match the data " + ShapeString(data.shape) +
+                                 " but along axis " + std::to_string(axis));
+  }
+  n.params.axes = {axis};
+  SetOutput(g, n, 0, data.type, indices.shape);
+}
+
+void LowerGatherElements(Lowering& l, const Node& n) {
+  const size_t rank = l.value(n.inputs[0]).shape.size();
+  schema::GatherOptionsT o;
+  o.axis = static_cast<int32_t>(n.params.axes.at(0));
+  l.Emit(n, schema::OpCode_GATHER_ELEMENTS, {l.Tensor(n.inputs[0], IdentityPerm(rank)), l.IndexTensor(n.inputs[1])},
+         n.outputs[0], IdentityPerm(rank), Lowering::Options(o));
+}
+
+// Tile: x repeated along each axis (constant repeats), as a Concat of copies
+// per repeated axis, in x's layout.
+void InferTile(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  const std::vector<int64_t> repeats = ConstInts(g, n, 1, "repeats");
+  if (repeats.size() != x.shape.size()) {
+    throw ConversionError(n, std::to_string(repeats.size()) + " repeats for an input of rank " + std::to_string(x.shape.size()));
+  }
+  Shape64 shape = x.shape;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (repeats[d] < 1) throw ConversionError(n, "repeats must be at least 1 (an empty output is not supported)");
+    shape[d] *= repeats[d];
+  }
+  SetOutput(g, n, 0, x.type, shape);
+}
+
+bool FoldTile(Graph& g, Node& n) {
+  RequireInputs(n, 2);
+  const Value& x = g.values[n.inputs[0]];
+  const Shape64 shape = g.values[n.outputs[0]].shape;
+  FoldedElements(n, shape);
+  std::vector<std::vector<int64_t>> picks(shape.size());
+  for (size_t d = 0; d < shape.size(); ++d) {
+    for (int64_t i = 0; i < shape[d]; ++i) picks[d].push_back(i % x.shape[d]);
+  }
+  SetConstant(g.values[n.outputs[0]], x.type, shape, Select(Doubles(x), x.shape, picks));
+  return true;
+}
+
+void LowerTile(Lowering& l, const Node& n) {
+  const Value out = l.value(n.outputs[0]);  // a copy: AddIntermediate moves the graph's values
+  const Perm perm = l.LayoutOf(n.inputs[0]);
+  Shape64 shape = l.value(n.inputs[0]).shape;
+  std::vector<size_t> axes;
+  for (size_t d = 0; d < shape.size(); ++d) if (out.shape[d] != shape[d]) axes.push_back(d);
+  if (axes.empty()) return LowerAsReshape(l, n);
+  int current = n.inputs[0];
+  for (size_t k = 0; k < axes.size(); ++k) {
+    const size_t d = axes[k];
+    const int64_t repeats = out.shape[d] / shape[d];
+    shape[d] = out.shape[d];
+    const int next = k + 1 == axes.size() ? n.outputs[0]
+                                          : l.AddIntermediate(out, out.name + "/tile" + std::to_string(d), shape);
+    schema::ConcatOptionsT o;
+    o.axis = PhysicalAxis(perm, static_cast<int64_t>(d));
+    l.Emit(n, schema::OpCode_CONCAT, std::vector<int32_t>(static_cast<size_t>(repeats), l.Tensor(current, perm)), next, perm,
+           Lowering::Options(o));
+    current = next;
+  }
+}
+
+// CumSum: running sums along a constant axis.
+void InferCumSum(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  const std::vector<int64_t> axis = ConstInts(g, n, 1, "axis");
+  if (axis.size() != 1) throw ConversionError(n, "axis must hold one value");
+  n.params.axes = {NormalizeAxis(n, axis[0], static_cast<int64_t>(x.shape.size()))};
+  SetOutput(g, n, 0, x.type, x.shape);
+}
+
+void LowerCumSum(Lowering& l, const Node& n) {
+  const Perm perm = l.LayoutOf(n.inputs[0]);
+  schema::CumSumOptionsT o;
+  o.axis = PhysicalAxis(perm, n.params.axes.at(0));
+  o.exclusive = n.Int("exclusive", 0) != 0;
+  o.reverse = n.Int("reverse", 0) != 0;
+  l.Emit(n, schema::OpCode_CUMSUM, {l.Tensor(n.inputs[0], perm)}, n.outputs[0], perm, Lowering::Options(o));
 }
 
 // Where: condition ? x : y, broadcast.
@@ -148,6 +244,9 @@ const std::vector<OpRule>& IndexingOps() {
       {"Gather", InferGather, FoldGather, LowerGather},
       {"Where", InferWhere, FoldWhere, LowerWhere},
       {"Expand", InferExpand, FoldExpand, LowerExpand},
+      {"GatherElements", InferGatherElements, nullptr, LowerGatherElements},
+      {"Tile", InferTile, FoldTile, LowerTile},
+      {"CumSum", InferCumSum, nullptr, LowerCumSum},
   };
   return rules;
 }

@@ -72,15 +72,18 @@ inline bool IsFloatOnlyBinary(schema::OpCode opcode) {
 
 // The ops the converter quantizes to int8: all but the float-only ones
 // (BatchMatMul, the reductions other than the mean, LogSoftmax, Normalize,
-// the float-only binary ops, Where), ArgMax/ArgMin (int64 outputs) and Gather
-// (its kernel moves int8 codes, but the quantizer would also quantize float
-// indices): float islands for now. And the conversions themselves.
+// the float-only binary ops, Where, CumSum), ArgMax/ArgMin (int64 outputs) and
+// Gather, GatherElements (their kernels move int8 codes, but the quantizer
+// would also quantize float indices): float islands for now. And the
+// conversions themselves.
 inline bool HasInt8Kernel(schema::OpCode opcode) {
   if (IsFloatOnlyBinary(opcode)) return false;
   switch (opcode) {
     case schema::OpCode_BATCH_MATMUL:
     case schema::OpCode_WHERE:
     case schema::OpCode_GATHER:
+    case schema::OpCode_GATHER_ELEMENTS:
+    case schema::OpCode_CUMSUM:
     case schema::OpCode_CAST:
     case schema::OpCode_REDUCE_MAX:
     case schema::OpCode_REDUCE_MIN:

@@ -125,6 +125,8 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
     case OpCode::OpCode_ARG_MIN: return reference::PrepareArg;
     case OpCode::OpCode_TRILU: return reference::PrepareTrilu;
     case OpCode::OpCode_GATHER: return reference::PrepareGather;
+    case OpCode::OpCode_GATHER_ELEMENTS: return reference::PrepareGatherElements;
+    case OpCode::OpCode_CUMSUM: return reference::PrepareCumSum;
     case OpCode::OpCode_WHERE: return reference::PrepareWhere;
     case OpCode::OpCode_CAST: return reference::PrepareCast;
     case OpCode::OpCode_QUANTIZE: return reference::PrepareQuantize;

@@ -166,6 +166,29 @@ TEST(EdgeTypes, Int64IdsGatherAnEmbedding) {
   EXPECT_EQ(FromBytes<int64_t>(out.bytes[1]), best);
 }
 
+// Position ids from an attention mask: CumSum(mask, axis 1) * mask - 1, and
+// the rows tiled twice along the batch, then cast to int64.
+TEST(EdgeTypes, PositionIdsFromAMask) {
+  OnnxBuilder b;
+  b.Input("mask", {2, 5}, onnx::TensorProto::INT64);
+  b.IntInitializer("axis", {1});
+  b.IntInitializer("one", {1});
+  b.IntInitializer("repeats", {2, 1});
+  b.Node("CumSum", {"mask", "axis"}, {"sums"});
+  b.Node("Mul", {"sums", "mask"}, {"kept"});
+  b.Node("Sub", {"kept", "one"}, {"ids"});
+  b.Node("Tile", {"ids", "repeats"}, {"tiled"});
+  b.Output("tiled", onnx::TensorProto::INT64);
+  const auto model = converter::ConvertOnnx(b.Save(kDir, "position_ids.onnx"), {}, nullptr);
+  const std::vector<int64_t> mask = {1, 1, 1, 0, 0, 0, 1, 1, 1, 1};
+  const Outputs out = RunTyped(model, {AsBytes(mask)});
+  ASSERT_EQ(out.dtypes, (std::vector<kite_dtype>{KITE_INT64}));
+  const std::vector<int64_t> ids = {0, 1, 2, -1, -1, -1, 0, 1, 2, 3};
+  std::vector<int64_t> expected = ids;
+  expected.insert(expected.end(), ids.begin(), ids.end());
+  EXPECT_EQ(FromBytes<int64_t>(out.bytes[0]), expected);
+}
+
 TEST(EdgeTypes, RefusesInputTypesKiteHasNoTensorOf) {
   OnnxBuilder b;
   b.Input("x", {4}, onnx::TensorProto::UINT16);

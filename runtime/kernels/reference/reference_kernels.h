@@ -42,6 +42,8 @@ kite_status PrepareNormalize(PrepareContext& ctx);
 kite_status PrepareArg(PrepareContext& ctx);  // ARG_MAX, ARG_MIN
 kite_status PrepareTrilu(PrepareContext& ctx);
 kite_status PrepareGather(PrepareContext& ctx);
+kite_status PrepareGatherElements(PrepareContext& ctx);
+kite_status PrepareCumSum(PrepareContext& ctx);
 kite_status PrepareWhere(PrepareContext& ctx);
 kite_status PrepareCast(PrepareContext& ctx);
 
