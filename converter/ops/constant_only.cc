@@ -35,6 +35,29 @@ bool FoldSize(Graph& g, Node& n) {
   return true;
 }
 
+// EyeLike: ones on the k-th diagonal of a matrix shaped like the input; only
+// the input's shape matters.
+bool FoldEyeLike(Graph& g, Node& n) {
+  if (!n.has_input(0)) throw ConversionError(n, "input 0 is missing");
+  const Value& in = g.values[n.inputs[0]];
+  if (!in.shape_known) return false;
+  if (in.shape.size() != 2) throw ConversionError(n, "the input must be a matrix (rank 2)");
+  const int64_t rows = in.shape[0], cols = in.shape[1], k = n.Int("k", 0);
+  std::vector<double> data(static_cast<size_t>(FoldedElements(n, in.shape)), 0.0);
+  for (int64_t i = 0; i < rows; ++i) {
+    if (i + k >= 0 && i + k < cols) data[static_cast<size_t>(i * cols + i + k)] = 1.0;
+  }
+  ElementType type = in.type;
+  if (n.has("dtype")) {
+    const int64_t dtype = n.Int("dtype", onnx_type::kFloat);
+    type = dtype == onnx_type::kFloat || dtype == onnx_type::kDouble ? ElementType::kFloat
+           : dtype == onnx_type::kBool                               ? ElementType::kBool
+                                                                     : ElementType::kInt64;
+  }
+  SetConstant(g.values[n.outputs[0]], type, in.shape, data);
+  return true;
+}
+
 bool FoldConstantOfShape(Graph& g, Node& n) {
   const Value* a = n.has_input(0) ? &g.values[n.inputs[0]] : nullptr;
   if (a != nullptr && !a->is_constant()) return false;
@@ -73,6 +96,7 @@ const std::vector<OpRule>& ConstantOnlyOps() {
       {"Shape", nullptr, FoldShape, nullptr, /*fold_checks_inputs=*/true},
       {"Size", nullptr, FoldSize, nullptr, /*fold_checks_inputs=*/true},
       {"ConstantOfShape", nullptr, FoldConstantOfShape, nullptr, /*fold_checks_inputs=*/true},
+      {"EyeLike", nullptr, FoldEyeLike, nullptr, /*fold_checks_inputs=*/true},
       {"Range", nullptr, FoldRange, nullptr},
   };
   return rules;

@@ -92,9 +92,9 @@ void LowerLeakyRelu(Lowering& l, const Node& n) {
   l.Emit(n, schema::OpCode_LEAKY_RELU, {l.Tensor(n.inputs[0], perm)}, n.outputs[0], perm, Lowering::Options(o));
 }
 
-// Dropout at inference is the identity; training mode (random masks) is not.
+// Dropout at inference is the identity and its mask all true; training mode
+// (random masks) is not supported.
 void InferDropout(Graph& g, Node& n) {
-  if (OutputIsRead(g, n, 1)) throw ConversionError(n, "the mask output is not supported");
   if (n.has_input(2)) {
     const Value& training = g.values[n.inputs[2]];
     if (!training.is_constant() || Doubles(training).empty() || Doubles(training)[0] != 0) {
@@ -102,6 +102,11 @@ void InferDropout(Graph& g, Node& n) {
     }
   }
   InferSameShape(g, n);
+  if (OutputIsRead(g, n, 1)) {
+    const Shape64 shape = In(g, n, 0).shape;
+    SetConstant(g.values[n.outputs[1]], ElementType::kBool, shape,
+                std::vector<double>(static_cast<size_t>(FoldedElements(n, shape)), 1.0));
+  }
 }
 
 bool FoldCopy(Graph& g, Node& n) {
@@ -229,9 +234,6 @@ bool IsSimpleExponent(const Graph& g, const Node& n) {
 void InferPow(Graph& g, Node& n) {
   const Value& x = In(g, n, 0);
   const Value& e = In(g, n, 1);
-  if (!e.is_constant() && e.type != ElementType::kFloat) {
-    throw ConversionError(n, "a computed exponent must be float32");
-  }
   SetOutput(g, n, 0, x.type, Broadcast(n, x.shape, e.shape));
 }
 
@@ -282,8 +284,25 @@ bool FoldMod(Graph& g, Node& n) {
 }
 
 void InferMod(Graph& g, Node& n) {
-  if (n.Int("fmod", 0) == 0) throw ConversionError(n, "fmod = 0 (integer Mod) on computed values is not supported");
+  if (n.Int("fmod", 0) == 0 && In(g, n, 0).type == ElementType::kFloat) {
+    throw ConversionError(n, "fmod = 0 is for integers; a float Mod needs fmod = 1");
+  }
   InferBinary(g, n);
+}
+
+// fmod = 1: MOD (C's fmod). fmod = 0, integers computed as float32: the
+// remainder of floor division, a - floor(a / b) * b, exact below 2^24.
+void LowerMod(Lowering& l, const Node& n) {
+  if (n.Int("fmod", 0) != 0) return LowerBinaryOp<schema::OpCode_MOD>(l, n);
+  const Value out = l.value(n.outputs[0]);  // a copy: AddIntermediate moves the graph's values
+  const auto step = [&](const char* what) { return l.AddIntermediate(out, out.name + "/" + what, out.shape); };
+  const int quotient = step("quotient"), floored = step("floor"), product = step("product");
+  const std::pair<float, float> none{-INFINITY, INFINITY};
+  LowerBinary(l, n, schema::OpCode_DIV, n.inputs[0], n.inputs[1], quotient, none);
+  const Perm perm = l.LayoutOf(quotient);
+  l.Emit(n, schema::OpCode_FLOOR, {l.Tensor(quotient, perm)}, floored, perm);
+  LowerBinary(l, n, schema::OpCode_MUL, floored, n.inputs[1], product, none);
+  LowerBinary(l, n, schema::OpCode_SUB, n.inputs[0], product, n.outputs[0], none);
 }
 
 // Max, Min, Sum, Mean: any number of inputs, broadcast together.
@@ -350,7 +369,7 @@ const std::vector<OpRule>& ElementwiseOps() {
       {"Not", InferNot, FoldUnaryOf<NotOf>, LowerUnary<schema::OpCode_NOT>},
       {"Pow", InferPow, FoldBinaryOf<PowOf>, LowerPow},
       {"PRelu", InferPRelu, nullptr, LowerBinaryOp<schema::OpCode_PRELU>},
-      {"Mod", InferMod, FoldMod, LowerBinaryOp<schema::OpCode_MOD>},
+      {"Mod", InferMod, FoldMod, LowerMod},
       {"Max", InferVariadic, FoldBinaryOf<MaxOf>, LowerChain<schema::OpCode_MAXIMUM>},
       {"Min", InferVariadic, FoldBinaryOf<MinOf>, LowerChain<schema::OpCode_MINIMUM>},
       {"Sum", InferVariadic, FoldBinaryOf<AddOf>, LowerChain<schema::OpCode_ADD>},

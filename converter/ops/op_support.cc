@@ -233,7 +233,7 @@ bool FoldUnary(Graph& g, Node& n, const std::function<double(double)>& f) {
 }
 
 bool OutputIsRead(const Graph& g, const Node& n, size_t i) {
-  return i < n.outputs.size() && n.outputs[i] >= 0 && !g.Consumers(n.outputs[i]).empty();
+  return i < n.outputs.size() && n.outputs[i] >= 0 && (!g.Consumers(n.outputs[i]).empty() || g.IsGraphOutput(n.outputs[i]));
 }
 
 std::vector<int64_t> AxesParam(const Graph& g, const Node& n, size_t index) {
