@@ -16,12 +16,12 @@ namespace {
 constexpr int32_t kNotProduced = INT32_MAX;
 
 // An op reading or writing an int16 tensor runs a 16x8 kernel or none.
-bool TouchesInt16(const Node& node, const Tensor* tensors) {
+bool Touches(const Node& node, const Tensor* tensors, kite_dtype dtype) {
   for (int32_t i = 0; i < node.num_inputs; ++i) {
-    if (node.inputs[i] >= 0 && tensors[node.inputs[i]].dtype == KITE_INT16) return true;
+    if (node.inputs[i] >= 0 && tensors[node.inputs[i]].dtype == dtype) return true;
   }
   for (int32_t i = 0; i < node.num_outputs; ++i) {
-    if (tensors[node.outputs[i]].dtype == KITE_INT16) return true;
+    if (tensors[node.outputs[i]].dtype == dtype) return true;
   }
   return false;
 }
@@ -259,7 +259,14 @@ kite_status Interpreter::PrepareNodes() {
     ctx.set_threadpool(threadpool_);
     ctx.set_int8_ukernels(int8_ukernels_);
     ctx.set_kernels(kernels_);
-    const bool int16 = TouchesInt16(*node, tensors_);
+    // uint8 and bool tensors are graph edges: only CAST (and RESHAPE, a copy)
+    // reads or writes them, so no kernel can take their bytes for float's.
+    const schema::OpCode opcode = op->opcode();
+    if ((Touches(*node, tensors_, KITE_UINT8) || Touches(*node, tensors_, KITE_BOOL)) &&
+        opcode != schema::OpCode_CAST && opcode != schema::OpCode_RESHAPE) {
+      return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "uint8 and bool tensors are read and written by CAST only");
+    }
+    const bool int16 = Touches(*node, tensors_, KITE_INT16);
     const PrepareFn prepare = int16 ? LookupPrepareInt16(op->opcode(), kernels_) : LookupPrepare(op->opcode(), kernels_);
     if (prepare == nullptr && int16) {
       return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "this runtime has no int16 (16x8) kernel for this op");

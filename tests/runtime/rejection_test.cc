@@ -198,6 +198,27 @@ TEST(Rejection, NegativeEnumValues) {
   }
 }
 
+// A one-byte uint8 or bool tensor read by a float kernel would be read past
+// its end: only CAST and RESHAPE take them, on every kernel set.
+TEST(Rejection, Uint8AndBoolTensorsOutsideCast) {
+  for (const schema::DataType type : {schema::DataType_UINT8, schema::DataType_BOOL}) {
+    for (const bool as_output : {false, true}) {
+      SCOPED_TRACE(std::string(schema::EnumNameDataType(type)) + (as_output ? " output" : " input"));
+      ModelBuilder mb;
+      const int x = mb.Input("x", as_output ? schema::DataType_FLOAT32 : type, {16});
+      const int y = mb.Tensor("y", as_output ? type : schema::DataType_FLOAT32, {16});
+      mb.Op(schema::OpCode_RELU, {x}, {y});
+      mb.Output(y);
+      for (KernelSet set : AllKernelSets()) {
+        ScopedKernelSet kernels(set);
+        const RunResult r = RunModel(mb.Build(), {std::vector<uint8_t>(as_output ? 64 : 16)});
+        EXPECT_EQ(r.status, KITE_ERROR_MODEL_UNSUPPORTED) << r.error;
+        EXPECT_NE(r.error.find("CAST only"), std::string::npos) << r.error;
+      }
+    }
+  }
+}
+
 TEST(Rejection, MisalignedModelBytes) {
   const auto bytes = Small().Build().ToVector();
   std::vector<uint8_t> shifted(bytes.size() + 64);
