@@ -10,10 +10,11 @@ namespace kite {
 namespace {
 
 // The interpreter and the converter read a schema DataType as a kite_dtype.
-static_assert(schema::DataType_FLOAT32 == KITE_FLOAT32 && schema::DataType_INT8 == KITE_INT8 &&
-                  schema::DataType_INT32 == KITE_INT32 && schema::DataType_INT16 == KITE_INT16 &&
-                  schema::DataType_INT64 == KITE_INT64 && schema::DataType_UINT8 == KITE_UINT8 &&
-                  schema::DataType_BOOL == KITE_BOOL && schema::DataType_MAX == KITE_BOOL,
+constexpr bool Same(schema::DataType a, kite_dtype b) { return static_cast<int>(a) == static_cast<int>(b); }
+static_assert(Same(schema::DataType_FLOAT32, KITE_FLOAT32) && Same(schema::DataType_INT8, KITE_INT8) &&
+                  Same(schema::DataType_INT32, KITE_INT32) && Same(schema::DataType_INT16, KITE_INT16) &&
+                  Same(schema::DataType_INT64, KITE_INT64) && Same(schema::DataType_UINT8, KITE_UINT8) &&
+                  Same(schema::DataType_BOOL, KITE_BOOL) && Same(schema::DataType_MAX, KITE_BOOL),
               "schema::DataType and kite_dtype must number the types alike");
 
 constexpr size_t kMinModelBytes = 8;  // root offset + file identifier
