@@ -252,10 +252,13 @@ kite_status Model::Init(const void* data, size_t size, char* msg, size_t n) {
                     static_cast<unsigned long long>(tensor_bytes),
                     static_cast<unsigned long long>(arena_size));
       }
-      if (offset % 4 != 0) {
+      // Kernels load whole elements: 4-byte ones at least, int64 at 8.
+      const uint64_t alignment = DtypeBytes(t->type()) > 4 ? DtypeBytes(t->type()) : 4;
+      if (offset % alignment != 0) {
         return Fail(msg, n, KITE_ERROR_MODEL_PLAN,
-                    "tensor %" PRId32 " '%s': arena offset %llu is not a multiple of 4", i,
-                    TensorName(t), static_cast<unsigned long long>(offset));
+                    "tensor %" PRId32 " '%s': arena offset %llu is not a multiple of %llu", i,
+                    TensorName(t), static_cast<unsigned long long>(offset),
+                    static_cast<unsigned long long>(alignment));
       }
     } else if (t->arena_offset() == -1) {
       ++unplanned;
