@@ -10,7 +10,7 @@ const OpRule* FindOpRule(const std::string& op_type) {
     std::map<std::string, const OpRule*> m;
     for (const std::vector<OpRule>* family :
          {&ElementwiseOps(), &ConvOps(), &PoolOps(), &MatMulOps(), &NormalizationOps(), &DataMovementOps(), &ResizeOps(),
-          &ReduceOps(), &ConstantOnlyOps(), &IndexingOps(), &QuantizationOps()}) {
+          &ReduceOps(), &ConstantOnlyOps(), &IndexingOps(), &CompositeOps(), &QuantizationOps()}) {
       for (const OpRule& rule : *family) m[rule.op_type] = &rule;
     }
     return m;

@@ -46,6 +46,7 @@ const std::vector<OpRule>& ResizeOps();           // ops/resize.cc
 const std::vector<OpRule>& ReduceOps();           // ops/reduce.cc
 const std::vector<OpRule>& ConstantOnlyOps();     // ops/constant_only.cc
 const std::vector<OpRule>& IndexingOps();         // ops/indexing.cc
+const std::vector<OpRule>& CompositeOps();        // ops/composite.cc
 const std::vector<OpRule>& QuantizationOps();     // ops/quantization.cc
 
 }  // namespace converter

@@ -189,6 +189,21 @@ TEST(EdgeTypes, PositionIdsFromAMask) {
   EXPECT_EQ(FromBytes<int64_t>(out.bytes[0]), expected);
 }
 
+// OneHot of int64 class ids along a new axis 0: a negative id counts from
+// the end, an id past the depth gives no `on` anywhere (ONNX).
+TEST(EdgeTypes, OneHotOfIds) {
+  OnnxBuilder b;
+  b.Input("ids", {4}, onnx::TensorProto::INT64);
+  b.IntInitializer("depth", {3});
+  b.Initializer("values", {2}, {-1.0f, 5.0f});
+  OnnxBuilder::IntAttr(b.Node("OneHot", {"ids", "depth", "values"}, {"y"}), "axis", 0);
+  b.Output("y");
+  const auto model = converter::ConvertOnnx(b.Save(kDir, "one_hot.onnx"), {}, nullptr);
+  const Outputs out = RunTyped(model, {AsBytes(std::vector<int64_t>{0, 2, -1, 3})});
+  // [depth 3, 4 ids]: row r is `on` where the id (wrapped) is r.
+  ExpectNearAll(FromBytes<float>(out.bytes[0]), {5, -1, -1, -1, -1, -1, -1, -1, -1, 5, 5, -1}, 0.0);
+}
+
 TEST(EdgeTypes, RefusesInputTypesKiteHasNoTensorOf) {
   OnnxBuilder b;
   b.Input("x", {4}, onnx::TensorProto::UINT16);
