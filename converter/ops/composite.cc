@@ -1,7 +1,8 @@
 // ONNX ops Kite runs as a few of its own ops, with no kernel of their own:
 // Hardmax (ArgMax, then Equal with the positions), OneHot (Equal with the
-// positions, then Where), IsNaN (x != x), IsInf (Equal with infinity) and
-// Shrink (two Wheres).
+// positions, then Where), IsNaN (x != x), IsInf (Equal with infinity),
+// Shrink (two Wheres) and LRN (a 1x1 convolution of the squares).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -153,6 +154,41 @@ void LowerShrink(Lowering& l, const Node& n) {
   l.Emit(n, schema::OpCode_WHERE, {l.Tensor(below, perm), l.Tensor(plus, perm), l.Tensor(upper, perm)}, n.outputs[0], perm);
 }
 
+// LRN (AlexNet, GoogLeNet): x / (bias + alpha / size * sum of x^2 over
+// `size` neighbouring channels)^beta. The windowed sum, scaled and offset,
+// is a 1x1 convolution of x * x with a banded C x C matrix of alpha / size
+// and a bias of `bias`; then Pow and Div.
+void InferLrn(Graph& g, Node& n) {
+  const Value& x = In(g, n, 0);
+  RequireRank(n, x, 4);
+  if (n.Int("size", 0) < 1) throw ConversionError(n, "size must be at least 1");
+  SetOutput(g, n, 0, x.type, x.shape);
+}
+
+void LowerLrn(Lowering& l, const Node& n) {
+  const Value out = l.value(n.outputs[0]);  // a copy: adding values moves the graph's
+  const int64_t channels = out.shape[1], size = n.Int("size", 1);
+  const float alpha = n.Float("alpha", 1e-4f), beta = n.Float("beta", 0.75f), bias = n.Float("bias", 1.0f);
+  std::vector<float> band(static_cast<size_t>(channels * channels), 0.0f);  // [out, 1, 1, in]
+  for (int64_t c = 0; c < channels; ++c) {
+    const int64_t lo = std::max<int64_t>(0, c - (size - 1) / 2), hi = std::min<int64_t>(channels - 1, c + size / 2);
+    for (int64_t i = lo; i <= hi; ++i) band[static_cast<size_t>(c * channels + i)] = alpha / static_cast<float>(size);
+  }
+  const auto step = [&](const char* what) { return l.AddIntermediate(out, out.name + "/" + what, out.shape); };
+  const int squares = step("squares"), sums = step("sums"), denominator = step("denominator");
+  const int x = l.Tensor(n.inputs[0], kNhwc);
+  l.Emit(n, schema::OpCode_MUL, {x, x}, squares, kNhwc, Lowering::Options(schema::BinaryOptionsT{}));
+  ModelBuilder& b = l.builder();
+  const int weights = b.Constant(out.name + "/band", schema::DataType_FLOAT32,
+                                 {static_cast<int32_t>(channels), 1, 1, static_cast<int32_t>(channels)}, band);
+  const int offset = b.Constant(out.name + "/bias", schema::DataType_FLOAT32, {static_cast<int32_t>(channels)},
+                                std::vector<float>(static_cast<size_t>(channels), bias));
+  l.Emit(n, schema::OpCode_CONV_2D, {l.Tensor(squares, kNhwc), weights, offset}, sums, kNhwc,
+         Lowering::Options(schema::Conv2DOptionsT{}));
+  LowerBinary(l, n, schema::OpCode_POW, sums, l.AddConstant(out.name + "/beta", {}, {beta}), denominator, kNoActivation);
+  LowerBinary(l, n, schema::OpCode_DIV, n.inputs[0], denominator, n.outputs[0], kNoActivation);
+}
+
 }  // namespace
 
 const std::vector<OpRule>& CompositeOps() {
@@ -162,6 +198,7 @@ const std::vector<OpRule>& CompositeOps() {
       {"IsNaN", InferPredicate, nullptr, LowerIsNaN},
       {"IsInf", InferPredicate, nullptr, LowerIsInf},
       {"Shrink", InferSameShape, nullptr, LowerShrink},
+      {"LRN", InferLrn, nullptr, LowerLrn},
   };
   return rules;
 }
