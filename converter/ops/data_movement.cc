@@ -352,7 +352,10 @@ void LowerSlice(Lowering& l, const Node& n) {
 
 void InferPad(Graph& g, Node& n) {
   const Value& x = In(g, n, 0);
-  if (n.String("mode", "constant") != "constant") throw ConversionError(n, "only constant padding is supported");
+  const std::string mode = n.String("mode", "constant");
+  if (mode != "constant" && mode != "edge" && mode != "reflect") {
+    throw ConversionError(n, "mode '" + mode + "' is not supported (constant, edge and reflect are)");
+  }
   std::vector<int64_t> pads = n.has("pads") ? n.Ints("pads") : ConstInts(g, n, 1, "pads");
   float value = n.Float("value", 0.0f);
   if (n.has_input(2)) {
@@ -373,6 +376,14 @@ void InferPad(Graph& g, Node& n) {
     pads = full;
   }
   if (pads.size() != 2 * rank) throw ConversionError(n, "pads must have 2 x rank entries");
+  for (size_t d = 0; mode != "constant" && d < rank; ++d) {
+    // Reflect mirrors without the edge element: at most length - 1.
+    const int64_t limit = mode == "reflect" ? x.shape[d] - 1 : int64_t{1} << 24;
+    if (pads[d] < 0 || pads[d + rank] < 0 || pads[d] > limit || pads[d + rank] > limit) {
+      throw ConversionError(n, mode + " pads of dimension " + std::to_string(d) + " must be in [0, " +
+                                   std::to_string(limit) + "]");
+    }
+  }
   Shape64 shape = x.shape;
   for (size_t d = 0; d < rank; ++d) shape[d] += pads[d] + pads[d + rank];
   n.params.pads = pads;
@@ -380,7 +391,56 @@ void InferPad(Graph& g, Node& n) {
   SetOutput(g, n, 0, x.type, shape);
 }
 
+// Edge and reflect padding, one axis at a time: Concat(the first element
+// `begin` times, or the `begin` elements after it reversed; x; likewise at
+// the end), the pieces Slices of x (a step of -1 reverses).
+void LowerMirrorPad(Lowering& l, const Node& n) {
+  const Value out = l.value(n.outputs[0]);  // a copy: AddIntermediate moves the graph's values
+  const bool reflect = n.String("mode", "constant") == "reflect";
+  const Perm perm = l.LayoutOf(n.inputs[0]);
+  const size_t rank = perm.size();
+  const auto& pads = n.params.pads;
+  Shape64 shape = l.value(n.inputs[0]).shape;
+  std::vector<size_t> axes;
+  for (size_t d = 0; d < rank; ++d) if (pads[d] + pads[d + rank] > 0) axes.push_back(d);
+  if (axes.empty()) return LowerAsReshape(l, n);
+  int current = n.inputs[0];
+  for (size_t k = 0; k < axes.size(); ++k) {
+    const size_t d = axes[k];
+    const int64_t length = shape[d];
+    const auto piece = [&](int64_t begin, int64_t step, int64_t count, const char* what) {
+      Shape64 s = shape;
+      s[d] = count;
+      const int v = l.AddIntermediate(out, out.name + "/" + what + std::to_string(d), s);
+      schema::SliceOptionsT o;
+      for (int64_t p : perm) {
+        o.begin.push_back(p == static_cast<int64_t>(d) ? static_cast<int32_t>(begin) : 0);
+        o.step.push_back(p == static_cast<int64_t>(d) ? static_cast<int32_t>(step) : 1);
+      }
+      l.Emit(n, schema::OpCode_SLICE, {l.Tensor(current, perm)}, v, perm, Lowering::Options(o));
+      return l.Tensor(v, perm);
+    };
+    std::vector<int32_t> inputs;
+    if (pads[d] > 0) {
+      if (reflect) inputs.push_back(piece(pads[d], -1, pads[d], "before"));
+      else inputs.insert(inputs.end(), static_cast<size_t>(pads[d]), piece(0, 1, 1, "before"));
+    }
+    inputs.push_back(l.Tensor(current, perm));
+    if (pads[d + rank] > 0) {
+      if (reflect) inputs.push_back(piece(length - 2, -1, pads[d + rank], "after"));
+      else inputs.insert(inputs.end(), static_cast<size_t>(pads[d + rank]), piece(length - 1, 1, 1, "after"));
+    }
+    shape[d] += pads[d] + pads[d + rank];
+    const int next = k + 1 == axes.size() ? n.outputs[0] : l.AddIntermediate(out, out.name + "/padded" + std::to_string(d), shape);
+    schema::ConcatOptionsT o;
+    o.axis = PhysicalAxis(perm, static_cast<int64_t>(d));
+    l.Emit(n, schema::OpCode_CONCAT, inputs, next, perm, Lowering::Options(o));
+    current = next;
+  }
+}
+
 void LowerPad(Lowering& l, const Node& n) {
+  if (n.String("mode", "constant") != "constant") return LowerMirrorPad(l, n);
   const Perm perm = l.LayoutOf(n.inputs[0]);
   const auto& pads = n.params.pads;
   const size_t rank = perm.size();

@@ -246,6 +246,42 @@ TEST(Converter, TriluKeepsTheTriangleItsConstantKNames) {
   }
 }
 
+// Edge and reflect Pad of H and W after a Conv (so the pad runs on NHWC
+// bytes), against the padding written out: reflect mirrors without the edge
+// element, edge repeats it.
+TEST(Converter, EdgeAndReflectPadAfterAConv) {
+  for (const char* mode : {"reflect", "edge"}) {
+    SCOPED_TRACE(mode);
+    OnnxBuilder b;
+    b.Input("x", {1, 2, 3, 4});
+    b.Initializer("w", {2, 2, 1, 1}, {1, 0, 0, 1});  // the identity on channels
+    b.Node("Conv", {"x", "w"}, {"c"});
+    auto* pad = b.Node("Pad", {"c"}, {"y"});
+    OnnxBuilder::IntsAttr(pad, "pads", {0, 0, 2, 1, 0, 0, 1, 3});  // H: 2 before, 1 after; W: 1 before, 3 after
+    auto* a = pad->add_attribute();
+    a->set_name("mode");
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(mode);
+    b.Output("y");
+    b.Opset(10);  // pads as an attribute
+    const auto bytes = converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, std::string(mode) + "_pad.onnx"), {}, nullptr);
+    std::vector<float> x(24);
+    for (int i = 0; i < 24; ++i) x[i] = static_cast<float>(i);
+    const auto source = [&](int i, int n, int before) {
+      int k = i - before;
+      if (std::string(mode) == "edge") return std::min(std::max(k, 0), n - 1);
+      if (k < 0) k = -k;
+      if (k >= n) k = 2 * (n - 1) - k;
+      return k;
+    };
+    std::vector<double> expected;
+    for (int c = 0; c < 2; ++c)
+      for (int h = 0; h < 6; ++h)
+        for (int w = 0; w < 8; ++w) expected.push_back(x[(c * 3 + source(h, 3, 2)) * 4 + source(w, 4, 1)]);
+    ExpectNearAll(RunFirstOutput(bytes, x), expected, 0.0);
+  }
+}
+
 TEST(Converter, UnsupportedOperatorNamesNodeAndOp) {
   OnnxBuilder b;
   b.Input("x", {1, 8});
