@@ -19,10 +19,10 @@ void FoldConstantsAndInferShapes(Graph& graph);
 // now that Unsqueeze. False (nothing changed) for any other node.
 bool LiftOneDimensionalWindow(Graph& graph, int n);
 
-// MaxPool and AveragePool on a 3-D input ([N, C, D, H, W], shape known): two
-// 2-D pools (over H and W, then over D) between Reshapes, so node `n` is now
-// the first Reshape. False (nothing changed) for any other node.
-bool SplitThreeDimensionalPool(Graph& graph, int n);
+// MaxPool, AveragePool and Conv on a 3-D input ([N, C, D, H, W], shape
+// known) through 2-D ones (passes/windows_3d.cc): node `n` is then the first
+// node of the replacement. False (nothing changed) for any other node.
+bool SplitThreeDimensionalWindow(Graph& graph, int n);
 
 // Tries to evaluate node `n` on constant inputs; true when its outputs became
 // constants (the node is then removed).
