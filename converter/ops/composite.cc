@@ -59,9 +59,9 @@ void LowerHardmax(Lowering& l, const Node& n) {
 // equals the index (negative ones count from the end), `off` elsewhere.
 void InferOneHot(Graph& g, Node& n) {
   const Value& indices = In(g, n, 0);
-  const std::vector<double> depth = Doubles(In(g, n, 1));
   const Value& values = In(g, n, 2);
-  if (!In(g, n, 1).is_constant() || depth.size() != 1 || !(depth[0] >= 1) || depth[0] > (1 << 24)) {
+  const std::vector<double> depth = In(g, n, 1).is_constant() ? Doubles(In(g, n, 1)) : std::vector<double>{};
+  if (depth.size() != 1 || !(depth[0] >= 1) || depth[0] > (1 << 24)) {
     throw ConversionError(n, "depth must be a constant between 1 and 2^24");
   }
   if (!values.is_constant() || values.elements() != 2) throw ConversionError(n, "values must be a constant [off, on]");

@@ -155,12 +155,14 @@ double Scalar(const Node& n, const Value& v) {
 }
 
 std::vector<double> Doubles(const Value& v) {
+  if (!v.is_constant()) throw ConversionError("value '" + v.name + "' must be a constant here");
   const ConstantData& c = *v.constant;
   if (v.type == ElementType::kFloat) return std::vector<double>(c.floats.begin(), c.floats.end());
   return std::vector<double>(c.ints.begin(), c.ints.end());
 }
 
 std::vector<int64_t> IntsOf(const Value& v) {
+  if (!v.is_constant()) throw ConversionError("value '" + v.name + "' must be a constant here");
   const ConstantData& c = *v.constant;
   if (v.type != ElementType::kFloat) return c.ints;
   std::vector<int64_t> out;
