@@ -45,8 +45,9 @@ struct MutationCase {
 // kernel sets; each mutant that is not rejected costs a whole invoke. About 6
 // minutes of CPU in a release build. Under the sanitizers an invoke of the
 // larger models takes 1-5 s (MlsdLarge320: 21 min for its 1000 mutants), so
-// that build runs a tenth of their mutants (kSanitizerShare): the full count
-// runs in the release build, and fuzz_model_structure covers the same edits.
+// that build runs a tenth of their mutants and a quarter of the small
+// models' (kSanitizerShare): the full count runs in the release build, and
+// fuzz_model_structure covers the same edits.
 const MutationCase kCases[] = {
     {"BlazeFaceFront", false, 1000, 4}, {"BlazeFaceFront", true, 1000, 4}, {"PpOcrCls", false, 1000, 4},
     {"PpOcrCls", true, 1000, 4},        {"PpOcrRec", true, 300, 0},        {"MlsdTiny320", true, 250, 0},
@@ -55,15 +56,15 @@ const MutationCase kCases[] = {
 };
 
 #ifdef KITE_HAVE_SANITIZER_CALLBACK
-constexpr int kSanitizerShare = 10;
+constexpr int kSanitizerShare[2] = {10, 4};  // larger models, small ones
 #else
-constexpr int kSanitizerShare = 1;
+constexpr int kSanitizerShare[2] = {1, 1};
 #endif
 
-// The small models (those that also run on the reference kernels) keep their
-// count in every build.
+// The small models are those that also run on the reference kernels.
 int MutantsPerKind(const MutationCase& c) {
-  return c.reference_every > 0 ? c.per_kind : (c.per_kind + kSanitizerShare - 1) / kSanitizerShare;
+  const int share = kSanitizerShare[c.reference_every > 0 ? 1 : 0];
+  return (c.per_kind + share - 1) / share;
 }
 
 void PrintTo(const MutationCase& c, std::ostream* os) { *os << c.model << (c.int8 ? "_int8" : "_float32"); }
