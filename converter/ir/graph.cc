@@ -20,6 +20,16 @@ bool Graph::IsGraphOutput(int v) const {
   return std::find(outputs.begin(), outputs.end(), v) != outputs.end();
 }
 
+void Graph::ReplaceNode(int index, const std::vector<Node>& with) {
+  nodes.erase(nodes.begin() + index);
+  nodes.insert(nodes.begin() + index, with.begin(), with.end());
+  for (size_t i = 0; i < nodes.size(); ++i) {  // node indices moved
+    for (int o : nodes[i].outputs) {
+      if (o >= 0) values[o].producer = static_cast<int>(i);
+    }
+  }
+}
+
 std::string ShapeString(const std::vector<int64_t>& shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);

@@ -126,6 +126,9 @@ struct Graph {
   // The nodes (indices) that read value v.
   std::vector<int> Consumers(int v) const;
   bool IsGraphOutput(int v) const;
+  // Puts `with` in place of node `index` (its first node becomes `index`)
+  // and renumbers every value's producer.
+  void ReplaceNode(int index, const std::vector<Node>& with);
 };
 
 // An error in the model that names the node and its op type.

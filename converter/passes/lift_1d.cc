@@ -71,13 +71,7 @@ bool LiftOneDimensionalWindow(Graph& g, int index) {
   std::vector<Node> replacement = before;
   replacement.push_back(lifted);
   replacement.push_back(squeeze);
-  g.nodes.erase(g.nodes.begin() + index);
-  g.nodes.insert(g.nodes.begin() + index, replacement.begin(), replacement.end());
-  for (size_t i = 0; i < g.nodes.size(); ++i) {  // node indices moved
-    for (int o : g.nodes[i].outputs) {
-      if (o >= 0) g.values[o].producer = static_cast<int>(i);
-    }
-  }
+  g.ReplaceNode(index, replacement);
   return true;
 }
 

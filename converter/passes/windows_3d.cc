@@ -95,16 +95,6 @@ Node Make(const std::string& op, const std::string& name, std::vector<int> input
   return n;
 }
 
-void Replace(Graph& g, int index, const std::vector<Node>& replacement) {
-  g.nodes.erase(g.nodes.begin() + index);
-  g.nodes.insert(g.nodes.begin() + index, replacement.begin(), replacement.end());
-  for (size_t i = 0; i < g.nodes.size(); ++i) {  // node indices moved
-    for (int o : g.nodes[i].outputs) {
-      if (o >= 0) g.values[o].producer = static_cast<int>(i);
-    }
-  }
-}
-
 bool SplitPool(Graph& g, int index) {
   const Node n = g.nodes[index];  // a copy: the graph's nodes move below
   const Value x = g.values[n.inputs[0]];
@@ -135,7 +125,7 @@ bool SplitPool(Graph& g, int index) {
   d.outputs = {NewValue(g, n.name + "/d_pooled", x.type)};
   replacement.push_back(d);
   replacement.push_back(Reshape(g, n.name + "/to_3d", d.outputs[0], {batch, channels, od, oh, ow}, n.outputs[0]));
-  Replace(g, index, replacement);
+  g.ReplaceNode(index, replacement);
   return true;
 }
 
@@ -233,7 +223,7 @@ bool SplitConv(Graph& g, int index) {
   Node back = Make("Transpose", n.name + "/channels_first", {unbatched}, {n.outputs[0]});
   back.attributes["perm"] = Ints({0, 2, 1, 3, 4});
   replacement.push_back(back);
-  Replace(g, index, replacement);
+  g.ReplaceNode(index, replacement);
   return true;
 }
 

@@ -17,7 +17,6 @@ bool IsCastable(kite_dtype t) {
   return t == KITE_FLOAT32 || t == KITE_INT32 || t == KITE_INT64 || t == KITE_UINT8 || t == KITE_BOOL;
 }
 
-// Every source as int64 (floats truncated, saturated) or double.
 int64_t TruncateToInt64(double v) {
   if (isnan(v)) return 0;
   if (v >= 9223372036854775807.0) return INT64_MAX;
@@ -25,44 +24,60 @@ int64_t TruncateToInt64(double v) {
   return static_cast<int64_t>(v);
 }
 
-double Read(kite_dtype t, const uint8_t* data, int64_t i) {
-  switch (t) {
-    case KITE_FLOAT32: return reinterpret_cast<const float*>(data)[i];
-    case KITE_INT32: return reinterpret_cast<const int32_t*>(data)[i];
-    case KITE_INT64: return static_cast<double>(reinterpret_cast<const int64_t*>(data)[i]);
-    case KITE_UINT8: return data[i];
-    default: return data[i] != 0 ? 1.0 : 0.0;  // bool
-  }
+// Each source read as a double (float) or an int64 (integers, bool 0/1),
+// each target written from either: the pair is chosen at prepare.
+template <kite_dtype D> struct Element;
+template <> struct Element<KITE_FLOAT32> { using type = float; static double Load(float v) { return v; } };
+template <> struct Element<KITE_INT32> { using type = int32_t; static int64_t Load(int32_t v) { return v; } };
+template <> struct Element<KITE_INT64> { using type = int64_t; static int64_t Load(int64_t v) { return v; } };
+template <> struct Element<KITE_UINT8> { using type = uint8_t; static int64_t Load(uint8_t v) { return v; } };
+template <> struct Element<KITE_BOOL> { using type = uint8_t; static int64_t Load(uint8_t v) { return v != 0 ? 1 : 0; } };
+
+// Two's-complement wrap-around through uint64 (a signed narrowing cast of an
+// out-of-range value is implementation-defined before C++20).
+template <kite_dtype To>
+typename Element<To>::type Store(int64_t v) {
+  if constexpr (To == KITE_FLOAT32) return static_cast<float>(static_cast<double>(v));
+  if constexpr (To == KITE_INT64) return v;
+  if constexpr (To == KITE_INT32) return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
+  if constexpr (To == KITE_UINT8) return static_cast<uint8_t>(static_cast<uint64_t>(v));
+  if constexpr (To == KITE_BOOL) return v != 0 ? 1 : 0;
 }
 
-template <typename From, typename To>
-void Convert(const From* in, To* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(in[i]);
+template <kite_dtype To>
+typename Element<To>::type Store(double v) {
+  if constexpr (To == KITE_FLOAT32) return static_cast<float>(v);
+  if constexpr (To == KITE_BOOL) return v != 0.0 ? 1 : 0;
+  if constexpr (To != KITE_FLOAT32 && To != KITE_BOOL) return Store<To>(TruncateToInt64(v));
 }
 
+template <kite_dtype From, kite_dtype To>
 void Invoke(const Node& node, const Tensor* tensors) {
   const Tensor& x = node.input(tensors, 0);
-  const Tensor& y = node.output(tensors, 0);
+  const auto* in = x.As<typename Element<From>::type>();
+  auto* out = node.output(tensors, 0).As<typename Element<To>::type>();
   const int64_t n = x.elements();
-  // int64 to int64 keeps every bit; the rest pass through double, exact for
-  // everything but int64 beyond 2^53 (which float32 cannot hold either).
-  if (x.dtype == KITE_INT64 && y.dtype != KITE_FLOAT32 && y.dtype != KITE_BOOL) {
-    const int64_t* in = x.As<int64_t>();
-    if (y.dtype == KITE_INT64) return Convert(in, y.As<int64_t>(), n);
-    if (y.dtype == KITE_INT32) return Convert(in, y.As<int32_t>(), n);
-    return Convert(in, y.As<uint8_t>(), n);
+  for (int64_t i = 0; i < n; ++i) out[i] = Store<To>(Element<From>::Load(in[i]));
+}
+
+template <kite_dtype From>
+InvokeFn InvokeTo(kite_dtype to) {
+  switch (to) {
+    case KITE_FLOAT32: return Invoke<From, KITE_FLOAT32>;
+    case KITE_INT32: return Invoke<From, KITE_INT32>;
+    case KITE_INT64: return Invoke<From, KITE_INT64>;
+    case KITE_UINT8: return Invoke<From, KITE_UINT8>;
+    default: return Invoke<From, KITE_BOOL>;
   }
-  for (int64_t i = 0; i < n; ++i) {
-    const double v = Read(x.dtype, x.data, i);
-    switch (y.dtype) {
-      case KITE_FLOAT32: y.As<float>()[i] = static_cast<float>(v); break;
-      // Two's-complement wrap-around through uint64 (a signed narrowing cast
-      // of an out-of-range value is implementation-defined before C++20).
-      case KITE_INT32: y.As<int32_t>()[i] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(TruncateToInt64(v)))); break;
-      case KITE_INT64: y.As<int64_t>()[i] = TruncateToInt64(v); break;
-      case KITE_UINT8: y.As<uint8_t>()[i] = static_cast<uint8_t>(static_cast<uint64_t>(TruncateToInt64(v))); break;
-      default: y.As<uint8_t>()[i] = v != 0.0 ? 1 : 0; break;  // bool
-    }
+}
+
+InvokeFn ChooseInvoke(kite_dtype from, kite_dtype to) {
+  switch (from) {
+    case KITE_FLOAT32: return InvokeTo<KITE_FLOAT32>(to);
+    case KITE_INT32: return InvokeTo<KITE_INT32>(to);
+    case KITE_INT64: return InvokeTo<KITE_INT64>(to);
+    case KITE_UINT8: return InvokeTo<KITE_UINT8>(to);
+    default: return InvokeTo<KITE_BOOL>(to);
   }
 }
 
@@ -78,7 +93,7 @@ kite_status PrepareCast(PrepareContext& ctx) {
   }
   KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, y, x.shape, "output"));
   Node& node = ctx.node();
-  node.invoke = Invoke;
+  node.invoke = ChooseInvoke(x.dtype, y.dtype);
   node.kernel_name = "reference/cast";
   return KITE_OK;
 }

@@ -34,6 +34,13 @@ int64_t IndexAt(const Tensor& t, int64_t i) {
   }
 }
 
+// Index i of `indices` in [0, len), or -1 when it falls outside the axis.
+int64_t WrappedIndex(const Tensor& indices, int64_t i, int64_t len) {
+  int64_t k = IndexAt(indices, i);
+  if (k < 0 && k >= -len) k += len;
+  return k >= 0 && k < len ? k : -1;
+}
+
 void Invoke(const Node& node, const Tensor* tensors) {
   const GatherState& s = *static_cast<const GatherState*>(node.state);
   const Tensor& data = node.input(tensors, 0);
@@ -43,9 +50,8 @@ void Invoke(const Node& node, const Tensor* tensors) {
   for (int64_t o = 0; o < s.outer; ++o) {
     const uint8_t* src = data.data + static_cast<size_t>(o * s.axis_len) * row;
     for (int64_t i = 0; i < s.count; ++i, out += row) {
-      int64_t k = IndexAt(indices, i);
-      if (k < 0 && k >= -s.axis_len) k += s.axis_len;
-      if (k >= 0 && k < s.axis_len) {
+      const int64_t k = WrappedIndex(indices, i, s.axis_len);
+      if (k >= 0) {
         memcpy(out, src + static_cast<size_t>(k) * row, row);
       } else {
         memset(out, s.zero, row);
@@ -66,9 +72,8 @@ void InvokeElements(const Node& node, const Tensor* tensors) {
   for (int64_t o = 0; o < s.outer; ++o)
     for (int64_t a = 0; a < s.count; ++a)
       for (int64_t in = 0; in < s.inner; ++in, ++i) {
-        int64_t k = IndexAt(indices, i);
-        if (k < 0 && k >= -s.axis_len) k += s.axis_len;
-        if (k >= 0 && k < s.axis_len) {
+        const int64_t k = WrappedIndex(indices, i, s.axis_len);
+        if (k >= 0) {
           memcpy(out + i * es, data.data + static_cast<size_t>((o * s.axis_len + k) * s.inner + in) * es, es);
         } else {
           memset(out + i * es, s.zero, es);
@@ -102,9 +107,14 @@ kite_status CheckGather(PrepareContext& ctx, int32_t* axis) {
   return KITE_OK;
 }
 
-// int16 is symmetric: its zero is the zero byte pattern.
-uint8_t ZeroByte(const Tensor& data) {
-  return data.dtype == KITE_INT8 ? static_cast<uint8_t>(static_cast<int8_t>(data.zero_point)) : 0;
+// The state both ops share, its element size and zero filled in (int16 is
+// symmetric: its zero is the zero byte pattern); nullptr when out of arena.
+GatherState* NewState(PrepareContext& ctx, const Tensor& data) {
+  GatherState* s = ctx.AllocateState<GatherState>();
+  if (s == nullptr) return nullptr;
+  s->element_bytes = DtypeSize(data.dtype);
+  s->zero = data.dtype == KITE_INT8 ? static_cast<uint8_t>(static_cast<int8_t>(data.zero_point)) : 0;
+  return s;
 }
 
 }  // namespace
@@ -125,12 +135,10 @@ kite_status PrepareGather(PrepareContext& ctx) {
   for (int32_t i = 0; i < indices.shape.rank; ++i) expected.dims[d++] = indices.shape.dims[i];
   for (int32_t i = axis + 1; i < data.shape.rank; ++i) expected.dims[d++] = data.shape.dims[i];
   KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, y, expected, "output"));
-  GatherState* s = ctx.AllocateState<GatherState>();
+  GatherState* s = NewState(ctx, data);
   if (s == nullptr) return ctx.OutOfArena();
   SplitAroundAxis(data.shape, axis, &s->outer, &s->axis_len, &s->inner);
   s->count = indices.elements();
-  s->element_bytes = DtypeSize(data.dtype);
-  s->zero = ZeroByte(data);
   Node& node = ctx.node();
   node.state = s;
   node.invoke = Invoke;
@@ -152,13 +160,11 @@ kite_status PrepareGatherElements(PrepareContext& ctx) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID, "indices %s do not match data %s off axis %d",
                     FormatShape(indices.shape, si, sizeof(si)), FormatShape(data.shape, sd, sizeof(sd)), axis);
   }
-  GatherState* s = ctx.AllocateState<GatherState>();
+  GatherState* s = NewState(ctx, data);
   if (s == nullptr) return ctx.OutOfArena();
   int64_t data_outer, data_inner;
   SplitAroundAxis(data.shape, axis, &data_outer, &s->axis_len, &data_inner);
   SplitAroundAxis(indices.shape, axis, &s->outer, &s->count, &s->inner);
-  s->element_bytes = DtypeSize(data.dtype);
-  s->zero = ZeroByte(data);
   Node& node = ctx.node();
   node.state = s;
   node.invoke = InvokeElements;
