@@ -1,7 +1,9 @@
 #include "importer/onnx_importer.h"
+#include "importer/onnx_schema_check.h"
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -190,9 +192,7 @@ Graph ImportOnnxBytes(const std::string& bytes, const std::string& source, const
   }
   Graph graph;
   graph.source_hash = Sha256Hex(bytes);
-  for (const auto& opset : model.opset_import()) {
-    if (opset.domain().empty() || opset.domain() == "ai.onnx") graph.opset = opset.version();
-  }
+  graph.opset = DefaultDomainOpset(model);
   onnx::GraphProto* g = model.mutable_graph();
 
   // Fix input shapes before shape inference so it can propagate them.
@@ -281,18 +281,7 @@ Graph ImportOnnxBytes(const std::string& bytes, const std::string& source, const
     Node node;
     node.name = !n.name().empty() ? n.name() : n.op_type() + "_" + std::to_string(unnamed++);
     node.op_type = n.op_type();
-    if (!n.domain().empty() && n.domain() != "ai.onnx") {
-      throw ConversionError(node, "operator domain '" + n.domain() + "' is not supported");
-    }
-    // The operator's ONNX schema: input and output counts, attribute types.
-    // The passes rely on it (ONNX's checker is not run on the whole model).
-    if (const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(n.op_type(), graph.opset, "")) {
-      try {
-        schema->Verify(n);
-      } catch (const std::exception& e) {
-        throw ConversionError(node, e.what());
-      }
-    }
+    CheckNodeAgainstSchema(n, graph.opset, node);
     for (const auto& a : n.attribute()) node.attributes[a.name()] = ConvertAttribute(a);
     if (n.op_type() == "Constant") {
       Value v;
@@ -319,8 +308,13 @@ Graph ImportOnnxBytes(const std::string& bytes, const std::string& source, const
           v.constant = ConstantData{{}, {a.ints().begin(), a.ints().end()}};
         }
       }
-      if (!v.is_constant()) throw ConversionError(node, "Constant without a supported value attribute");
+      // The schema check leaves one value attribute and one output.
       const int id = value_of(n.output(0));
+      const Value& before = graph.values[id];
+      if (before.is_constant() || before.producer >= 0 ||
+          std::find(graph.inputs.begin(), graph.inputs.end(), id) != graph.inputs.end()) {
+        throw ConversionError(node, "output '" + n.output(0) + "' is already defined");
+      }
       v.name = n.output(0);
       graph.values[id] = std::move(v);
       continue;

@@ -16,9 +16,11 @@ struct ImportOptions {
   std::map<std::string, std::vector<int64_t>> input_shapes;
 };
 
-// Parses the file, fixes input shapes, runs ONNX shape inference, and turns
-// initializers and Constant nodes into constants. Throws ConversionError with
-// a clear message (file unreadable, not ONNX, dynamic input without a shape).
+// Parses the file, checks its opset and every node against the ONNX schemas,
+// fixes input shapes, and turns initializers and Constant nodes into
+// constants. Throws ConversionError with a clear message (file unreadable,
+// not ONNX, an unknown opset or operator, a node that breaks its schema, a
+// dynamic input without a shape).
 Graph ImportOnnx(const std::string& path, const ImportOptions& options);
 // The same from the file's bytes; `source` names them in messages.
 Graph ImportOnnxBytes(const std::string& bytes, const std::string& source, const ImportOptions& options);

@@ -86,6 +86,9 @@ class OnnxBuilder {
     a->set_type(onnx::AttributeProto::FLOAT);
     a->set_f(v);
   }
+  // The model for edits the helpers above do not make (malformed models).
+  onnx::ModelProto* mutable_model() { return &model_; }
+  std::string Bytes() const { return model_.SerializeAsString(); }
   // Writes the model into `dir`/`file` and returns the path.
   std::string Save(const std::string& dir, const std::string& file) {
     const std::string path = dir + "/" + file;
