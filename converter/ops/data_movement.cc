@@ -218,6 +218,10 @@ void LowerConcat(Lowering& l, const Node& n) {
 
 void InferSplit(Graph& g, Node& n) {
   const Value& x = In(g, n, 0);
+  for (size_t i = 0; i < n.outputs.size(); ++i) {
+    // Variadic outputs are not optional: each piece is a value.
+    if (n.outputs[i] < 0) throw ConversionError(n, "output " + std::to_string(i) + " has an empty name");
+  }
   const int64_t axis = NormalizeAxis(n, n.Int("axis", 0), static_cast<int64_t>(x.shape.size()));
   std::vector<int64_t> sizes = n.has("split") ? n.Ints("split") : (n.has_input(1) ? ConstInts(g, n, 1, "split") : std::vector<int64_t>{});
   if (sizes.empty()) {

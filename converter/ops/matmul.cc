@@ -66,7 +66,8 @@ void LowerGeneralGemm(Lowering& l, const Node& n) {
         for (float& v : data) v *= beta;
         c = l.AddConstant(cv.name + "/beta", cv.shape, data);
       } else {
-        const int beta_value = l.AddConstant(out.name + "/beta", {1}, {beta});
+        // beta of C's rank (a 0-d C stays 0-d): the product keeps C's shape.
+        const int beta_value = l.AddConstant(out.name + "/beta", Shape64(cv.shape.size(), 1), {beta});
         const int scaled_c = l.AddIntermediate(cv, cv.name + "/beta_c", cv.shape);
         LowerBinary(l, n, schema::OpCode_MUL, c, beta_value, scaled_c, {-INFINITY, INFINITY});
         c = scaled_c;

@@ -27,7 +27,7 @@ void LowerBatchNorm(Lowering& l, const Node& n) {
   for (const auto* p : {&gamma, &beta, &mean, &var}) {
     if (static_cast<int64_t>(p->size()) != channels) throw ConversionError(n, "the parameters must have one value per channel");
   }
-  const float eps = n.Float("epsilon", 1e-5f);
+  const float eps = Epsilon(n, 1e-5f);
   std::vector<float> scale(gamma.size()), shift(gamma.size());
   for (size_t c = 0; c < gamma.size(); ++c) {
     scale[c] = gamma[c] / std::sqrt(var[c] + eps);
@@ -122,7 +122,7 @@ void EmitNormalize(Lowering& l, const Node& n, int scale, int bias, float epsilo
 }
 
 void LowerLayerNorm(Lowering& l, const Node& n) {
-  EmitNormalize(l, n, n.inputs[1], n.has_input(2) ? n.inputs[2] : -1, n.Float("epsilon", 1e-5f));
+  EmitNormalize(l, n, n.inputs[1], n.has_input(2) ? n.inputs[2] : -1, Epsilon(n, 1e-5f));
 }
 
 // The per-channel scale and bias as [C, 1, ...] so they broadcast along
@@ -143,7 +143,7 @@ int PerChannel(Lowering& l, const Node& n, int v, size_t rank) {
 
 void LowerInstanceNorm(Lowering& l, const Node& n) {
   const size_t rank = l.value(n.inputs[0]).shape.size();
-  EmitNormalize(l, n, PerChannel(l, n, n.inputs[1], rank), PerChannel(l, n, n.inputs[2], rank), n.Float("epsilon", 1e-5f));
+  EmitNormalize(l, n, PerChannel(l, n, n.inputs[1], rank), PerChannel(l, n, n.inputs[2], rank), Epsilon(n, 1e-5f));
 }
 
 // Softmax and LogSoftmax.

@@ -92,6 +92,14 @@ void CheckWindowRange(const Node& n, const char* what, const std::vector<int64_t
   }
 }
 
+float Epsilon(const Node& n, float fallback) {
+  const float eps = n.Float("epsilon", fallback);
+  if (!(eps >= 0.0f) || !std::isfinite(eps)) {
+    throw ConversionError(n, "epsilon " + std::to_string(eps) + ": it must be finite and >= 0");
+  }
+  return eps;
+}
+
 std::pair<int64_t, int64_t> WindowOutput(Node& n, int64_t in_h, int64_t in_w, int64_t k_h, int64_t k_w, bool ceil_mode) {
   const auto strides = n.Ints("strides", {1, 1});
   const auto dilations = n.Ints("dilations", {1, 1});
@@ -122,9 +130,11 @@ std::pair<int64_t, int64_t> WindowOutput(Node& n, int64_t in_h, int64_t in_w, in
     out[d] = (ceil_mode ? (padded + strides[d] - 1) / strides[d] : padded / strides[d]) + 1;
     // ceil_mode: the last window must start inside the input or the begin padding.
     if (ceil_mode && (out[d] - 1) * strides[d] >= in[d] + pads[d]) --out[d];
-    // Extra end padding makes the kernels see the ceil-mode windows.
+    // The kernels count windows over the padded input (floor): in ceil mode
+    // the end padding becomes exactly what the last window reaches, more
+    // than given for a partial window, less when a window would start there.
     const int64_t need = (out[d] - 1) * strides[d] + span - in[d] - pads[d];
-    if (need > pads[d + 2]) pads[d + 2] = need;
+    if (ceil_mode) pads[d + 2] = std::max<int64_t>(need, 0);
   }
   n.params.pads = {pads[0], pads[1], pads[2], pads[3]};
   n.params.strides = strides;

@@ -31,6 +31,9 @@ void RequireRank(const Node& n, const Value& v, size_t rank);
 // Strides, dilations and kernel sizes in [lo, 2^24]: with dimensions at most
 // 2^31 no window arithmetic can overflow.
 void CheckWindowRange(const Node& n, const char* what, const std::vector<int64_t>& values, int64_t lo);
+// The "epsilon" attribute of a normalization (BatchNormalization,
+// InstanceNormalization, LayerNormalization), checked finite and >= 0.
+float Epsilon(const Node& n, float fallback);
 // Resolves a 2-D window op's pads (auto_pad, ceil_mode) into n.params.pads
 // = {top, left, bottom, right}, with its strides and dilations; returns the
 // output H, W.

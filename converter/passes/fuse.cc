@@ -4,6 +4,8 @@
 
 #include "passes/passes.h"
 
+#include "ops/op_support.h"
+
 namespace kite {
 namespace converter {
 namespace {
@@ -79,7 +81,7 @@ void FoldBatchNorm(Graph& g) {
         (conv->has_input(2) && !IsConstFloat(g, *conv, 2))) {
       continue;  // lowered as a per-channel multiply-add
     }
-    const float eps = bn.Float("epsilon", 1e-5f);
+    const float eps = Epsilon(bn, 1e-5f);
     const auto &gamma = Floats(g, bn.inputs[1]), &beta = Floats(g, bn.inputs[2]), &mean = Floats(g, bn.inputs[3]),
                &var = Floats(g, bn.inputs[4]);
     const Value& w = g.values[conv->inputs[1]];

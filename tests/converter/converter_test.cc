@@ -282,6 +282,32 @@ TEST(Converter, EdgeAndReflectPadAfterAConv) {
   }
 }
 
+// A 0-d C scaled by beta stays 0-d (the mutation test found beta as a [1]
+// constant making the product [1], which the runtime refused).
+TEST(Converter, GemmScalesAZeroDimensionalBiasInput) {
+  OnnxBuilder b;
+  b.Input("a", {2, 3});
+  b.Input("c", {});
+  b.Initializer("w", {3, 2}, {1, 2, 3, 4, 5, 6});
+  OnnxBuilder::FloatAttr(b.Node("Gemm", {"a", "w", "c"}, {"y"}, "gemm"), "beta", 0.5f);
+  b.Output("y");
+  const AlignedBytes model(converter::ConvertOnnxBytes(b.Bytes(), {}, nullptr));
+  ModelHandle m;
+  ASSERT_EQ(m.Load(model.data(), model.size()), KITE_OK) << m.error();
+  InterpreterHandle it;
+  ASSERT_EQ(it.Create(m, nullptr, 0), KITE_OK) << it.error();
+  ASSERT_EQ(it.Prepare(), KITE_OK) << it.error();
+  const float a[6] = {1, 0, 2, -1, 1, 0}, c = 10.0f;
+  ASSERT_EQ(it.SetInput(0, a, sizeof a), KITE_OK) << it.error();
+  ASSERT_EQ(it.SetInput(1, &c, sizeof c), KITE_OK) << it.error();
+  ASSERT_EQ(it.Invoke(), KITE_OK) << it.error();
+  float y[4];
+  ASSERT_EQ(it.GetOutput(0, y, sizeof y), KITE_OK) << it.error();
+  // Rows of a times w: [1*1 + 2*5, 1*2 + 2*6] = [11, 14]; [-1*1 + 1*3, -1*2 + 1*4] = [2, 2]; plus 0.5 * 10.
+  const float expected[4] = {16, 19, 7, 7};
+  for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(y[i], expected[i]) << i;
+}
+
 TEST(Converter, UnsupportedOperatorNamesNodeAndOp) {
   OnnxBuilder b;
   b.Input("x", {1, 8});

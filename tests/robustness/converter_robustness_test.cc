@@ -20,7 +20,9 @@
 #include "convert.h"
 #include "models/real_models.h"
 #include "support/onnx_builder.h"
+#include "support/onnx_mutator.h"
 #include "support/test_util.h"
+#include "support/untrusted_onnx.h"
 
 namespace kite {
 namespace testing {
@@ -37,29 +39,9 @@ std::string ReadFile(const std::string& path) {
 // failure messages.
 Outcome ConvertChecked(const std::string& onnx_bytes, const std::string& what,
                        const converter::ConvertOptions& options = {}) {
-  std::vector<uint8_t> model;
-  try {
-    model = converter::ConvertOnnxBytes(onnx_bytes, options, nullptr);
-  } catch (const std::runtime_error& e) {
-    EXPECT_STRNE(e.what(), "") << what;
-    return Outcome::kFailed;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << what << ": a library exception escaped the converter: " << e.what();
-    return Outcome::kFailed;
-  }
-  const AlignedBytes aligned(model);
-  kite_model* loaded = nullptr;
-  kite_error error;
-  EXPECT_EQ(kite_model_load(aligned.data(), aligned.size(), &loaded, &error), KITE_OK)
-      << what << ": the runtime rejects what the converter wrote: " << error.message;
-  // kite_arena_size runs every operator's prepare checks.
-  size_t arena = 0;
-  if (loaded != nullptr) {
-    EXPECT_EQ(kite_arena_size(loaded, &arena, &error), KITE_OK)
-        << what << ": the runtime's prepare rejects what the converter wrote: " << error.message;
-  }
-  kite_model_free(loaded);
-  return Outcome::kConverted;
+  const OnnxConversionResult r = ConvertUntrustedOnnx(onnx_bytes, options);
+  EXPECT_FALSE(IsFinding(r.outcome)) << what << ": " << OnnxOutcomeName(r.outcome) << ": " << r.message;
+  return r.outcome == OnnxOutcome::kConverted ? Outcome::kConverted : Outcome::kFailed;
 }
 
 TEST(ConverterRobustness, EveryOnnxTestDataModelConvertsOrFailsWithAMessage) {
@@ -125,6 +107,16 @@ TEST(ConverterRobustness, MalformedNodesFailWithAMessage) {
          b.IntInitializer("shape", {10000, 10000});
          b.Node("ConstantOfShape", {"shape"}, {"y"});
        }, "folds at most 2^26"},
+      {"negative_epsilon", [](OnnxBuilder& b) {
+         b.Input("x", {1, 2, 4});
+         b.Initializer("scale", {2}, {1.0f, 1.0f});
+         b.Initializer("bias", {2}, {0.0f, 0.0f});
+         OnnxBuilder::FloatAttr(b.Node("InstanceNormalization", {"x", "scale", "bias"}, {"y"}), "epsilon", -1.0f);
+       }, "epsilon -1.000000: it must be finite and >= 0"},
+      {"split_unnamed_piece", [](OnnxBuilder& b) {
+         b.Input("x", {4, 2});
+         b.Node("Split", {"x"}, {"y", ""});
+       }, "output 1 has an empty name"},
       {"gather_index", [](OnnxBuilder& b) {
          b.Initializer("data", {3}, {1.0f, 2.0f, 3.0f});
          b.IntInitializer("indices", {7});
@@ -141,6 +133,135 @@ TEST(ConverterRobustness, MalformedNodesFailWithAMessage) {
     } catch (const converter::ConversionError& e) {
       EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << c.name << ": " << e.what();
     }
+  }
+}
+
+// Small nets whose parameters are initializers (the test data's models take
+// theirs as graph inputs), for the tensor edits: dims and data that disagree.
+std::vector<std::string> NetsWithInitializers() {
+  std::vector<std::string> nets;
+  Random random(7);
+  {  // Conv, BatchNormalization, Relu, MaxPool, Reshape, Gemm
+    OnnxBuilder b;
+    b.Input("x", {1, 3, 8, 8});
+    b.Initializer("w", {4, 3, 3, 3}, random.Floats(4 * 3 * 9));
+    b.Initializer("bias", {4}, random.Floats(4));
+    for (const char* p : {"gamma", "beta", "mean"}) b.Initializer(p, {4}, random.Floats(4));
+    b.Initializer("var", {4}, random.Floats(4, 0.5f, 1.5f));
+    b.IntInitializer("shape", {1, -1});
+    b.Initializer("fc", {64, 5}, random.Floats(64 * 5));
+    OnnxBuilder::IntsAttr(b.Node("Conv", {"x", "w", "bias"}, {"c"}, "conv"), "pads", {1, 1, 1, 1});
+    b.Node("BatchNormalization", {"c", "gamma", "beta", "mean", "var"}, {"n"}, "bn");
+    b.Node("Relu", {"n"}, {"r"}, "relu");
+    OnnxBuilder::IntsAttr(b.Node("MaxPool", {"r"}, {"p"}, "pool"), "kernel_shape", {2, 2});
+    OnnxBuilder::IntsAttr(b.mutable_model()->mutable_graph()->mutable_node(3), "strides", {2, 2});
+    b.Node("Reshape", {"p", "shape"}, {"flat"}, "flatten");
+    b.Node("Gemm", {"flat", "fc"}, {"y"}, "gemm");
+    b.Output("y");
+    nets.push_back(b.Bytes());
+  }
+  {  // Resize by scales, Pad, Slice, Concat
+    OnnxBuilder b;
+    b.Input("x", {1, 2, 4, 4});
+    b.Initializer("scales", {4}, {1, 1, 2, 2});
+    b.IntInitializer("pads", {0, 0, 1, 1, 0, 0, 1, 1});
+    b.IntInitializer("starts", {1, 1});
+    b.IntInitializer("ends", {9, 9});
+    b.IntInitializer("axes", {2, 3});
+    b.Node("Resize", {"x", "", "scales"}, {"up"}, "resize");
+    b.Node("Pad", {"up", "pads"}, {"padded"}, "pad");
+    b.Node("Slice", {"padded", "starts", "ends", "axes"}, {"cut"}, "slice");
+    OnnxBuilder::IntAttr(b.Node("Concat", {"cut", "up"}, {"y"}, "concat"), "axis", 1);
+    b.Output("y");
+    nets.push_back(b.Bytes());
+  }
+  {  // LayerNormalization (opset 17), MatMul, Softmax, Transpose, Gather
+    OnnxBuilder b;
+    b.Opset(17);
+    b.Input("x", {1, 6, 8});
+    b.Initializer("scale", {8}, random.Floats(8));
+    b.Initializer("proj", {8, 8}, random.Floats(64));
+    b.IntInitializer("rows", {0, 2, 5});
+    b.Node("LayerNormalization", {"x", "scale"}, {"ln"}, "ln");
+    b.Node("MatMul", {"ln", "proj"}, {"q"}, "matmul");
+    b.Node("Softmax", {"q"}, {"s"}, "softmax");
+    OnnxBuilder::IntsAttr(b.Node("Transpose", {"s"}, {"t"}, "transpose"), "perm", {0, 2, 1});
+    OnnxBuilder::IntAttr(b.Node("Gather", {"t", "rows"}, {"y"}, "gather"), "axis", 2);
+    b.Output("y");
+    nets.push_back(b.Bytes());
+  }
+  return nets;
+}
+
+// Structure-aware edits (tests/support/onnx_mutator.h, the ONNX fuzz
+// target's mutator) of the ONNX test models that convert and of the nets above: each kind of edit
+// on many mutants, one or two edits each. Every mutant converts or is refused
+// with a message; each kind must reach the converter's checks (some mutants
+// refused), and the mutator must apply to most mutants.
+TEST(ConverterRobustness, StructuredEditsOfTestModelsConvertOrFailWithAMessage) {
+  const char* const kFamilies[] = {"test_conv", "test_gemm", "test_resize", "test_gather", "test_slice", "test_pad",
+                                   "test_maxpool_2d", "test_averagepool_2d", "test_reshape", "test_split",
+                                   "test_concat", "test_transpose", "test_softmax", "test_reduce_mean", "test_matmul",
+                                   "test_where", "test_expand", "test_layer_norm", "test_cumsum", "test_clip",
+                                   "test_constant", "test_range", "test_tile", "test_argmax", "test_batchnorm",
+                                   "test_instancenorm", "test_lrn", "test_depthtospace", "test_trilu", "test_cast"};
+  std::vector<std::string> seeds;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(KITE_ONNX_TESTDATA)) {
+    if (entry.path().filename() != "model.onnx") continue;
+    const std::string test = entry.path().parent_path().filename().string();
+    for (const char* family : kFamilies) {
+      if (test.rfind(family, 0) == 0) seeds.push_back(entry.path().string());
+    }
+  }
+  std::sort(seeds.begin(), seeds.end());
+  std::vector<std::pair<std::string, std::string>> models;  // name, bytes
+  for (const std::string& path : seeds) {
+    std::string bytes = ReadFile(path);
+    if (ConvertUntrustedOnnx(bytes).outcome == OnnxOutcome::kConverted) {
+      models.emplace_back(std::filesystem::path(path).parent_path().filename().string(), std::move(bytes));
+    }
+  }
+  ASSERT_GT(models.size(), 100u) << "converting test models of " << KITE_ONNX_TESTDATA;
+  for (std::string& net : NetsWithInitializers()) {
+    ASSERT_EQ(ConvertUntrustedOnnx(net).outcome, OnnxOutcome::kConverted);
+    models.emplace_back("net with initializers " + std::to_string(models.size()), std::move(net));
+  }
+  const uint32_t seed = DeterministicSeed(20261207);
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (--gtest_random_seed)");
+  constexpr int kMutantsPerEdit = 400;
+  for (OnnxEdit edit : kAllOnnxEdits) {
+    int applied = 0, converted = 0, refused = 0;
+    for (int i = 0; i < kMutantsPerEdit; ++i) {
+      std::mt19937 rng(seed + static_cast<uint32_t>(i) * 7919u + static_cast<uint32_t>(edit) * 104729u);
+      std::string mutant, what;
+      bool mutated = false;  // models without initializers have no tensor to edit: try others
+      for (int tries = 0; tries < 16 && !mutated; ++tries) {
+        const auto& model = models[rng() % models.size()];
+        mutated = MutateOnnxModel(model.second, edit, rng, &mutant, &what);
+        what = model.first + ": " + what;
+      }
+      if (!mutated) continue;
+      ++applied;
+      if (rng() % 4 == 0) {  // a second edit of any kind on top
+        std::string twice, second;
+        if (MutateOnnxModel(mutant, kAllOnnxEdits[rng() % std::size(kAllOnnxEdits)], rng, &twice, &second)) {
+          mutant = twice;
+          what += "; " + second;
+        }
+      }
+      const OnnxConversionResult r = ConvertUntrustedOnnx(mutant);
+      if (IsFinding(r.outcome)) {
+        const std::string saved = std::string(KITE_TEST_WORK_DIR) + "/onnx_mutant_" + std::to_string(i) + ".onnx";
+        std::ofstream(saved, std::ios::binary) << mutant;
+        FAIL() << OnnxEditName(edit) << " mutant " << i << " (" << what << "), saved as " << saved << ": "
+               << OnnxOutcomeName(r.outcome) << ": " << r.message;
+      }
+      (r.outcome == OnnxOutcome::kConverted ? converted : refused) += 1;
+    }
+    std::printf("%-24s %d of %d mutants applied: %d converted, %d refused with a message\n", OnnxEditName(edit),
+                applied, kMutantsPerEdit, converted, refused);
+    EXPECT_GT(applied, kMutantsPerEdit / 2) << OnnxEditName(edit);
+    EXPECT_GT(refused, 0) << OnnxEditName(edit) << ": no mutant reached a check";
   }
 }
 
