@@ -1,28 +1,50 @@
 #!/usr/bin/env bash
-# Runs one libFuzzer target for SECONDS, built by clang-14 with
-# AddressSanitizer and UndefinedBehaviorSanitizer in build-fuzz/.
-#   scripts/fuzz.sh TARGET SECONDS
+# Runs one libFuzzer target, built by clang-14 with AddressSanitizer and
+# UndefinedBehaviorSanitizer in build-fuzz/.
+#   scripts/fuzz.sh TARGET SECONDS [--max-len BYTES]
+#   scripts/fuzz.sh --save-corpus TARGET [BYTES]
 # TARGET:
 #   model_bytes      arbitrary bytes -> load, verify, prepare, invoke
-#   model_structure  FlatBuffers field edits of real converted models -> the same
-#   onnx_import      arbitrary bytes -> the converter (ONNX import to .kite)
-# Seeds: BlazeFace front and PP-OCR cls converted to float32 and int8, and
-# small ONNX test models (Debian's libonnx-testdata) converted to float32;
-# onnx_import starts from the ONNX files themselves. The corpus grows in
-# build-fuzz/corpus/TARGET from run to run. A crash is saved under
-# build-fuzz/crashes/TARGET/ and the script fails: copy the file to
-# tests/fuzz/regressions/ (as NAME.kite or NAME.onnx), where ctest replays it.
+#   model_structure  FlatBuffers field edits of converted models -> the same
+#   onnx_import      ONNX models, edited by a structure-aware mutator -> the
+#                    converter; what converts must load and prepare
+# Seeds: the committed corpus tests/fuzz/corpus/TARGET/, BlazeFace front and
+# PP-OCR cls converted to float32 and int8, and small ONNX test models
+# (Debian's libonnx-testdata) converted to float32; onnx_import starts from
+# the ONNX files themselves. The corpus grows in build-fuzz/corpus/TARGET from
+# run to run. A crash is saved under build-fuzz/crashes/TARGET/ and the script
+# fails: copy the file to tests/fuzz/regressions/ (as NAME.kite or NAME.onnx),
+# where ctest replays it.
+# --max-len BYTES: a campaign on small inputs (many more executions a second):
+#   seeds larger than BYTES are left out, the corpus is build-fuzz/corpus/TARGET-BYTES.
+# Every run is tallied in build-fuzz/campaign.tsv; the script prints how many
+#   executions the target has had on this source tree without a finding.
+# --save-corpus: merges the units of build-fuzz/corpus/TARGET* up to BYTES
+#   (default 32768) that add coverage into tests/fuzz/corpus/TARGET/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
-if [[ $# -ne 2 || ! $2 =~ ^[0-9]+$ ]]; then usage >&2; exit 2; fi
-target=${1#fuzz_}
-seconds=$2
+save_corpus=0
+if [[ ${1:-} == --save-corpus ]]; then
+  save_corpus=1
+  shift
+  if [[ $# -lt 1 || $# -gt 2 || ! ${2:-32768} =~ ^[0-9]+$ ]]; then usage >&2; exit 2; fi
+  target=${1#fuzz_}
+  max_len=${2:-32768}
+else
+  if [[ $# -ne 2 && ! ($# -eq 4 && $3 == --max-len && $4 =~ ^[0-9]+$) || ! ${2:-} =~ ^[0-9]+$ ]]; then
+    usage >&2
+    exit 2
+  fi
+  target=${1#fuzz_}
+  seconds=$2
+  max_len=${4:-}
+fi
 case "$target" in
   model_bytes|model_structure|onnx_import) ;;
-  *) echo "fuzz.sh: unknown target '$1' (model_bytes, model_structure, onnx_import)" >&2; exit 2 ;;
+  *) echo "fuzz.sh: unknown target '$target' (model_bytes, model_structure, onnx_import)" >&2; exit 2 ;;
 esac
 
 scripts/setup-deps.sh --sanitize
@@ -30,6 +52,20 @@ build=build-fuzz
 cmake -S . -B $build -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKITE_FUZZ=ON >/dev/null
 cmake --build $build -j2 --target "fuzz_$target" kite
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+committed=tests/fuzz/corpus/$target
+
+if [[ $save_corpus -eq 1 ]]; then
+  small=$build/corpus-small-$target
+  rm -rf "$small" && mkdir -p "$small" "$committed"
+  find "$build/corpus" -maxdepth 2 -path "$build/corpus/$target*" -type f -size -$((max_len + 1))c \
+    -exec cp -t "$small" {} +
+  before=$(ls "$committed" | wc -l)
+  $build/tests/fuzz/fuzz_$target -merge=1 -max_len="$max_len" "$committed" "$small" >$build/merge_$target.log 2>&1
+  echo "fuzz.sh: $committed: $before -> $(ls "$committed" | wc -l) units, $(du -sh "$committed" | cut -f1)"
+  exit 0
+fi
 
 # Seeds, made once.
 seeds=$build/seeds
@@ -71,21 +107,48 @@ if [[ ! -f $seeds/.done ]]; then
 fi
 seed_dir=$seeds/kite
 [[ $target == onnx_import ]] && seed_dir=$seeds/onnx
+seed_dirs=("$seed_dir")
+[[ -d $committed ]] && seed_dirs+=("$committed")
 
 corpus=$build/corpus/$target
+if [[ -n $max_len ]]; then
+  # Only the seeds that fit: libFuzzer would cut the others to max_len.
+  corpus=$build/corpus/$target-$max_len
+  small=$build/seeds-$target-$max_len
+  rm -rf "$small" && mkdir -p "$small"
+  find "${seed_dirs[@]}" -type f -size -$((max_len + 1))c -exec ln -sf -t "$small" {} +
+  seed_dirs=("$small")
+else
+  # -max_len: the largest seed (a real model) must fit, or its mutants are cut.
+  max_len=$(( $(find "${seed_dirs[@]}" -type f -printf '%s\n' | sort -n | tail -1) + 4096 ))
+fi
 crashes=$build/crashes/$target
 mkdir -p "$corpus" "$crashes"
-export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 log=$build/fuzz_$target.log
-echo "fuzz.sh: fuzz_$target for $seconds s (log: $log)"
+echo "fuzz.sh: fuzz_$target for $seconds s, inputs up to $max_len bytes (log: $log)"
 status=0
-# -max_len: the largest seed (a real model) must fit, or its mutants are cut.
-max_len=$(find "$seed_dir" -type f -printf '%s\n' | sort -n | tail -1)
 $build/tests/fuzz/fuzz_$target -max_total_time="$seconds" -timeout=30 -rss_limit_mb=3072 \
-  -max_len=$((max_len + 4096)) -print_final_stats=1 -artifact_prefix="$crashes/" \
-  "$corpus" "$seed_dir" >"$log" 2>&1 || status=$?
-grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^stat::new_units_added' "$log" | sed 's/^/fuzz.sh: /' || true
+  -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$crashes/" \
+  "$corpus" "${seed_dirs[@]}" >"$log" 2>&1 || status=$?
+grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec|^stat::peak_rss_mb|^stat::new_units_added' "$log" |
+  sed 's/^/fuzz.sh: /' || true
+
+# The tally: runs on the same sources (the commit, and a hash of any
+# uncommitted change to them) add up; a finding on them resets the count.
+tree=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git status --porcelain -- runtime converter schemas tests CMakeLists.txt 2>/dev/null) ]]; then
+  tree+=+$(git diff HEAD -- runtime converter schemas tests CMakeLists.txt | sha1sum | cut -c1-8)
+fi
+executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+result=clean
+[[ $status -ne 0 ]] && result=finding
+printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$tree" "$target" "$max_len" "$seconds" \
+  "${executions:-0}" "$result" >>$build/campaign.tsv
+awk -F'\t' -v tree="$tree" -v target="$target" '
+  $2 == tree && $3 == target { if ($7 == "finding") { n = 0; runs = 0 } else { n += $6; runs++ } }
+  END { printf "fuzz.sh: fuzz_%s on tree %s: %d executions in %d runs since the last finding\n", target, tree, n, runs }' \
+  $build/campaign.tsv
+
 if [[ $status -ne 0 ]]; then
   grep -E 'ERROR: |SUMMARY: |runtime error|Test unit written' "$log" | head -n 8 >&2 || true
   echo "fuzz.sh: fuzz_$target found a crash (exit $status): see $log and $crashes/" >&2

@@ -44,6 +44,8 @@ struct Value {
   int32_t onnx_type = onnx_type::kUndefined;
 
   bool is_constant() const { return constant.has_value(); }
+  // A constant whose data is in `constant->floats`, one per element.
+  bool is_float_constant() const { return constant.has_value() && type == ElementType::kFloat; }
   int64_t elements() const;  // throws ConversionError past kMaxElements
 };
 

@@ -10,13 +10,18 @@ namespace kite {
 namespace converter {
 namespace {
 
-// The input and the constant weights, both rank 4.
+// The input and the constant weights, both rank 4, and the bias: float32
+// (ONNX's Conv takes no integer tensors; passes read the weights as floats).
 std::pair<const Value&, const Value&> ConvOperands(const Graph& g, const Node& n) {
   const Value& x = In(g, n, 0);
   const Value& w = In(g, n, 1);
   RequireRank(n, x, 4);
   RequireRank(n, w, 4);
   if (!w.is_constant()) throw ConversionError(n, "weights must be constant");
+  if (x.type != ElementType::kFloat || w.type != ElementType::kFloat ||
+      (n.has_input(2) && In(g, n, 2).type != ElementType::kFloat)) {
+    throw ConversionError(n, "the input, weights and bias must be float32");
+  }
   return {x, w};
 }
 

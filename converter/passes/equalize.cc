@@ -13,7 +13,7 @@ int EqualizeDepthwisePairs(Graph& g) {
     if (dw.removed || dw.op_type != "Conv" || dw.params.activation || dw.outputs.size() != 1) continue;
     const int out = dw.outputs[0];
     Value& w1 = g.values[dw.inputs[1]];
-    if (!w1.is_constant() || w1.shape.size() != 4 || w1.shape[1] != 1) continue;
+    if (!w1.is_float_constant() || w1.shape.size() != 4 || w1.shape[1] != 1) continue;
     const int64_t channels = w1.shape[0];
     if (dw.Int("group", 1) != channels || g.IsGraphOutput(out)) continue;
     const std::vector<int> consumers = g.Consumers(out);
@@ -21,10 +21,13 @@ int EqualizeDepthwisePairs(Graph& g) {
     Node& pw = g.nodes[consumers[0]];
     if (pw.op_type != "Conv" || pw.Int("group", 1) != 1 || pw.inputs[0] != out) continue;
     Value& w2 = g.values[pw.inputs[1]];
-    if (!w2.is_constant() || w2.shape.size() != 4 || w2.shape[1] != channels) continue;
+    if (!w2.is_float_constant() || w2.shape.size() != 4 || w2.shape[1] != channels) continue;
     // Weights shared with another node cannot be rescaled for this pair alone.
     if (g.Consumers(dw.inputs[1]).size() != 1 || g.Consumers(pw.inputs[1]).size() != 1) continue;
-    if (dw.has_input(2) && g.Consumers(dw.inputs[2]).size() != 1) continue;
+    if (dw.has_input(2) && (g.Consumers(dw.inputs[2]).size() != 1 || !g.values[dw.inputs[2]].is_float_constant() ||
+                            g.values[dw.inputs[2]].constant->floats.size() != static_cast<size_t>(channels))) {
+      continue;
+    }
 
     const int64_t per1 = w1.elements() / channels;
     const int64_t outs2 = w2.shape[0], per2 = w2.shape[2] * w2.shape[3];

@@ -54,7 +54,7 @@ int AddConstant(Graph& g, const std::string& name, std::vector<int64_t> shape, s
 const std::vector<float>& Floats(const Graph& g, int v) { return g.values[v].constant->floats; }
 
 bool IsConstFloat(const Graph& g, const Node& n, size_t i) {
-  return n.has_input(i) && g.values[n.inputs[i]].is_constant() && g.values[n.inputs[i]].type == ElementType::kFloat;
+  return n.has_input(i) && g.values[n.inputs[i]].is_float_constant();
 }
 
 void DropIdentities(Graph& g) {

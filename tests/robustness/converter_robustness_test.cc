@@ -113,6 +113,11 @@ TEST(ConverterRobustness, MalformedNodesFailWithAMessage) {
          b.Initializer("bias", {2}, {0.0f, 0.0f});
          OnnxBuilder::FloatAttr(b.Node("InstanceNormalization", {"x", "scale", "bias"}, {"y"}), "epsilon", -1.0f);
        }, "epsilon -1.000000: it must be finite and >= 0"},
+      {"conv_integer_weights", [](OnnxBuilder& b) {
+         b.Input("x", {1, 2, 4, 4});
+         b.TypedInitializer("w", onnx::TensorProto::INT8, {2, 1, 3, 3}, std::vector<int64_t>(18, 1));
+         OnnxBuilder::IntAttr(b.Node("Conv", {"x", "w"}, {"y"}), "group", 2);
+       }, "the input, weights and bias must be float32"},
       {"split_unnamed_piece", [](OnnxBuilder& b) {
          b.Input("x", {4, 2});
          b.Node("Split", {"x"}, {"y", ""});

@@ -80,9 +80,11 @@ class Mutation {
   int64_t Int() {
     switch (Below(4)) {
       case 0: return static_cast<int64_t>(Below(17)) - 8;
-      case 1: {
+      case 1: {  // a neighbour of a boundary, inside int64
         const int64_t near = kBoundaryInts[Below(std::size(kBoundaryInts))];
-        return near + static_cast<int64_t>(Below(3)) - 1 + (near == kInt64Max ? -1 : 0) + (near == kInt64Min ? 1 : 0);
+        if (near == kInt64Max) return near - static_cast<int64_t>(Below(2));
+        if (near == kInt64Min) return near + static_cast<int64_t>(Below(2));
+        return near + (static_cast<int64_t>(Below(3)) - 1);
       }
       default: return kBoundaryInts[Below(std::size(kBoundaryInts))];
     }
