@@ -116,7 +116,7 @@ if [[ -n $max_len ]]; then
   corpus=$build/corpus/$target-$max_len
   small=$build/seeds-$target-$max_len
   rm -rf "$small" && mkdir -p "$small"
-  find "${seed_dirs[@]}" -type f -size -$((max_len + 1))c -exec ln -sf -t "$small" {} +
+  find "${seed_dirs[@]}" -type f -size -$((max_len + 1))c -exec cp -t "$small" {} +  # libFuzzer skips symlinks
   seed_dirs=("$small")
 else
   # -max_len: the largest seed (a real model) must fit, or its mutants are cut.

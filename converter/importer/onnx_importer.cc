@@ -271,7 +271,8 @@ Graph ImportOnnxBytes(const std::string& bytes, const std::string& source, const
     if (!graph.values[value_of(info.name())].is_constant()) take_type(info);
   }
   for (const auto& output : g->output()) {
-    take_type(output);
+    // A constant's own dims and data type stand, whatever the output declares.
+    if (!graph.values[value_of(output.name())].is_constant()) take_type(output);
     graph.outputs.push_back(value_of(output.name()));
     graph.output_names.push_back(output.name());
   }

@@ -113,6 +113,23 @@ TEST(OnnxImport, ConstantCannotRedefineAValue) {
   EXPECT_HAS(Refusal(input), "node 'over_input' (Constant): output 'x' is already defined");
 }
 
+// fuzz_onnx_import: an initializer listed as a graph output took the
+// output's declared dims and type, and the writer sized its data by them.
+TEST(OnnxImport, InitializerAsGraphOutputKeepsItsOwnShape) {
+  OnnxBuilder b = ReluNet();
+  b.Initializer("c", {2}, {1.5f, -2.0f});
+  auto* out = b.mutable_model()->mutable_graph()->add_output();
+  out->set_name("c");
+  auto* tt = out->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::INT32);
+  tt->mutable_shape()->add_dim()->set_dim_value(4);
+  const schema::ModelT m = Unpack(converter::ConvertOnnxBytes(b.Bytes(), {}, nullptr));
+  ASSERT_EQ(m.outputs.size(), 2u);
+  const auto& c = m.tensors[m.outputs[1]->tensor];
+  EXPECT_EQ(c->shape, std::vector<int32_t>({2}));
+  EXPECT_EQ(c->type, schema::DataType_FLOAT32);
+}
+
 TEST(OnnxImport, OperatorWithoutASchemaAtTheOpsetIsRefused) {
   OnnxBuilder unknown = ReluNet();
   unknown.Node("Frobnicate", {"y"}, {"z"}, "mystery");
