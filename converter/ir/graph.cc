@@ -40,8 +40,9 @@ int64_t ShapeElements(const std::vector<int64_t>& shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0) throw ConversionError("shape " + ShapeString(shape) + " has a negative dimension");
-    if (d != 0 && n > kMaxElements / d) {
-      throw ConversionError("shape " + ShapeString(shape) + " has more than 2^31 elements");
+    // Each dimension too (a 0 elsewhere would hide it): dims reach int32 tensors.
+    if (d > kMaxElements || (d != 0 && n > kMaxElements / d)) {
+      throw ConversionError("shape " + ShapeString(shape) + " has a dimension or more elements than 2^31");
     }
     n *= d;
   }

@@ -188,7 +188,13 @@ void SetConstant(Value& out, ElementType type, Shape64 shape, const std::vector<
   if (type == ElementType::kFloat) {
     c.floats.assign(data.begin(), data.end());
   } else {
-    for (double d : data) c.ints.push_back(static_cast<int64_t>(d));
+    for (double d : data) {
+      // Folded through double: a value past int64 (or NaN) has no integer to be.
+      if (!(d >= -9.2e18 && d <= 9.2e18)) {
+        throw ConversionError("value '" + out.name + "': folding gives " + std::to_string(d) + ", outside int64");
+      }
+      c.ints.push_back(static_cast<int64_t>(d));
+    }
   }
   out.constant = std::move(c);
 }
