@@ -38,12 +38,24 @@ const Value& In(const Graph& g, const Node& n, size_t i) {
   return v;
 }
 
+int64_t CheckedInt64(double d, const std::string& what) {
+  // 2^63 is exact in double; every double below it converts.
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
+    throw ConversionError(what + ": " + std::to_string(d) + " is not an int64 value");
+  }
+  return static_cast<int64_t>(d);
+}
+
 std::vector<int64_t> ConstInts(const Graph& g, const Node& n, size_t i, const char* what) {
   const Value& v = In(g, n, i);
   if (!v.is_constant()) throw ConversionError(n, NotConstant(g, n, v, what));
   if (v.type == ElementType::kFloat) {
     std::vector<int64_t> out;
-    for (float f : v.constant->floats) out.push_back(static_cast<int64_t>(f));
+    try {
+      for (float f : v.constant->floats) out.push_back(CheckedInt64(f, what));
+    } catch (const ConversionError& e) {
+      throw ConversionError(n, e.what());
+    }
     return out;
   }
   return v.constant->ints;
@@ -176,7 +188,7 @@ std::vector<int64_t> IntsOf(const Value& v) {
   const ConstantData& c = *v.constant;
   if (v.type != ElementType::kFloat) return c.ints;
   std::vector<int64_t> out;
-  for (float f : c.floats) out.push_back(static_cast<int64_t>(f));
+  for (float f : c.floats) out.push_back(CheckedInt64(f, "value '" + v.name + "'"));
   return out;
 }
 
@@ -188,13 +200,7 @@ void SetConstant(Value& out, ElementType type, Shape64 shape, const std::vector<
   if (type == ElementType::kFloat) {
     c.floats.assign(data.begin(), data.end());
   } else {
-    for (double d : data) {
-      // Folded through double: a value past int64 (or NaN) has no integer to be.
-      if (!(d >= -9.2e18 && d <= 9.2e18)) {
-        throw ConversionError("value '" + out.name + "': folding gives " + std::to_string(d) + ", outside int64");
-      }
-      c.ints.push_back(static_cast<int64_t>(d));
-    }
+    for (double d : data) c.ints.push_back(CheckedInt64(d, "value '" + out.name + "' (folded)"));
   }
   out.constant = std::move(c);
 }

@@ -21,6 +21,9 @@ void RequireInputs(const Node& n, size_t count);
 const Value& In(const Graph& g, const Node& n, size_t i);
 // A parameter input (pads, axes, scales...) as ints or floats; throws,
 // naming the node computing it, when it is not a constant.
+// A value computed or stored in floating point, as an integer: NaN or a value
+// outside int64 (whose cast would be undefined) throws, naming `what`.
+int64_t CheckedInt64(double d, const std::string& what);
 std::vector<int64_t> ConstInts(const Graph& g, const Node& n, size_t i, const char* what);
 std::vector<float> ConstFloats(const Graph& g, const Node& n, size_t i, const char* what);
 // Sets output i's type and shape (an omitted output is skipped).

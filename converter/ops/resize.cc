@@ -27,6 +27,9 @@ void InferResize(Graph& g, Node& n) {
   Shape64 shape(4);
   std::vector<float> spatial_scales(2);
   for (int d = 0; d < 4; ++d) {
+    if (sizes.empty() && !(scales[d] > 0 && scales[d] <= (1 << 24))) {
+      throw ConversionError(n, "scale " + std::to_string(scales[d]) + " is not in (0, 2^24]");
+    }
     shape[d] = !sizes.empty() ? sizes[d] : static_cast<int64_t>(std::floor(x.shape[d] * scales[d]));
     if (d >= 2) spatial_scales[d - 2] = !sizes.empty() ? static_cast<float>(sizes[d]) / x.shape[d] : scales[d];
   }
