@@ -18,7 +18,7 @@
 # --max-len BYTES: a campaign on small inputs (many more executions a second):
 #   seeds larger than BYTES are left out, the corpus is build-fuzz/corpus/TARGET-BYTES.
 # Every run is tallied in build-fuzz/campaign.tsv; the script prints how many
-#   executions the target has had on this source tree without a finding.
+#   executions the target has had on these sources since its last finding.
 # --save-corpus: merges the units of build-fuzz/corpus/TARGET* up to BYTES
 #   (default 32768) that add coverage into tests/fuzz/corpus/TARGET/.
 set -euo pipefail
@@ -48,6 +48,13 @@ case "$target" in
 esac
 
 scripts/setup-deps.sh --sanitize
+# The sources the target is built from, named by their content (committed
+# blobs and any uncommitted change): runs on the same sources add up in the
+# tally, and a finding on them resets it. Taken before the build.
+sources=(runtime schemas tests/fuzz tests/support CMakeLists.txt)
+[[ $target == onnx_import ]] && sources+=(converter)
+tree=$( (git ls-files -s -- "${sources[@]}"; git diff HEAD -- "${sources[@]}") 2>/dev/null | sha1sum | cut -c1-12)
+
 build=build-fuzz
 cmake -S . -B $build -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKITE_FUZZ=ON >/dev/null
@@ -133,12 +140,6 @@ $build/tests/fuzz/fuzz_$target -max_total_time="$seconds" -timeout=30 -rss_limit
 grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec|^stat::peak_rss_mb|^stat::new_units_added' "$log" |
   sed 's/^/fuzz.sh: /' || true
 
-# The tally: runs on the same sources (the commit, and a hash of any
-# uncommitted change to them) add up; a finding on them resets the count.
-tree=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git status --porcelain -- runtime converter schemas tests CMakeLists.txt 2>/dev/null) ]]; then
-  tree+=+$(git diff HEAD -- runtime converter schemas tests CMakeLists.txt | sha1sum | cut -c1-8)
-fi
 executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 result=clean
 [[ $status -ne 0 ]] && result=finding
@@ -146,7 +147,7 @@ printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$tree" "$target" "$m
   "${executions:-0}" "$result" >>$build/campaign.tsv
 awk -F'\t' -v tree="$tree" -v target="$target" '
   $2 == tree && $3 == target { if ($7 == "finding") { n = 0; runs = 0 } else { n += $6; runs++ } }
-  END { printf "fuzz.sh: fuzz_%s on tree %s: %d executions in %d runs since the last finding\n", target, tree, n, runs }' \
+  END { printf "fuzz.sh: fuzz_%s on sources %s: %d executions in %d runs since the last finding\n", target, tree, n, runs }' \
   $build/campaign.tsv
 
 if [[ $status -ne 0 ]]; then

@@ -60,8 +60,8 @@ void LowerSelu(Lowering& l, const Node& n) {
 
 void InferClip(Graph& g, Node& n) {
   if (n.inputs.size() > 1) {
-    n.params.min = n.has_input(1) ? ConstFloats(g, n, 1, "min")[0] : -INFINITY;
-    n.params.max = n.has_input(2) ? ConstFloats(g, n, 2, "max")[0] : INFINITY;
+    n.params.min = n.has_input(1) ? ConstScalar(g, n, 1, "min") : -INFINITY;
+    n.params.max = n.has_input(2) ? ConstScalar(g, n, 2, "max") : INFINITY;
   } else {
     n.params.min = n.Float("min", -INFINITY);
     n.params.max = n.Float("max", INFINITY);

@@ -68,6 +68,14 @@ std::vector<float> ConstFloats(const Graph& g, const Node& n, size_t i, const ch
   return std::vector<float>(v.constant->ints.begin(), v.constant->ints.end());
 }
 
+float ConstScalar(const Graph& g, const Node& n, size_t i, const char* what) {
+  const std::vector<float> values = ConstFloats(g, n, i, what);
+  if (values.size() != 1) {
+    throw ConversionError(n, std::string(what) + " must be one value, not " + std::to_string(values.size()));
+  }
+  return values[0];
+}
+
 void SetOutput(Graph& g, const Node& n, size_t i, ElementType type, Shape64 shape) {
   if (i >= n.outputs.size() || n.outputs[i] < 0) return;
   try {
@@ -172,7 +180,9 @@ int64_t FoldedElements(const Node& n, const Shape64& shape) {
 // The first value of a scalar parameter input (Range's start, ...).
 double Scalar(const Node& n, const Value& v) {
   const ConstantData& c = *v.constant;
-  if (c.floats.empty() && c.ints.empty()) throw ConversionError(n, "input '" + v.name + "' is empty, expected a scalar");
+  if (v.type == ElementType::kFloat ? c.floats.empty() : c.ints.empty()) {
+    throw ConversionError(n, "input '" + v.name + "' is empty, expected a scalar");
+  }
   return v.type == ElementType::kFloat ? c.floats[0] : static_cast<double>(c.ints[0]);
 }
 

@@ -25,6 +25,8 @@ const Value& In(const Graph& g, const Node& n, size_t i);
 // outside int64 (whose cast would be undefined) throws, naming `what`.
 int64_t CheckedInt64(double d, const std::string& what);
 std::vector<int64_t> ConstInts(const Graph& g, const Node& n, size_t i, const char* what);
+// A constant input that must hold exactly one value (Clip's min and max).
+float ConstScalar(const Graph& g, const Node& n, size_t i, const char* what);
 std::vector<float> ConstFloats(const Graph& g, const Node& n, size_t i, const char* what);
 // Sets output i's type and shape (an omitted output is skipped).
 void SetOutput(Graph& g, const Node& n, size_t i, ElementType type, Shape64 shape);
