@@ -42,7 +42,8 @@ bool FoldEyeLike(Graph& g, Node& n) {
   const Value& in = g.values[n.inputs[0]];
   if (!in.shape_known) return false;
   if (in.shape.size() != 2) throw ConversionError(n, "the input must be a matrix (rank 2)");
-  const int64_t rows = in.shape[0], cols = in.shape[1], k = n.Int("k", 0);
+  const int64_t rows = in.shape[0], cols = in.shape[1];
+  const int64_t k = std::clamp<int64_t>(n.Int("k", 0), -rows, cols);  // past either end: no ones, no overflow
   std::vector<double> data(static_cast<size_t>(FoldedElements(n, in.shape)), 0.0);
   for (int64_t i = 0; i < rows; ++i) {
     if (i + k >= 0 && i + k < cols) data[static_cast<size_t>(i * cols + i + k)] = 1.0;
