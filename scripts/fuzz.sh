@@ -51,7 +51,7 @@ scripts/setup-deps.sh --sanitize
 # The sources the target is built from, named by their content (committed
 # blobs and any uncommitted change): runs on the same sources add up in the
 # tally, and a finding on them resets it. Taken before the build.
-sources=(runtime schemas tests/fuzz tests/support CMakeLists.txt)
+sources=(runtime schemas 'tests/fuzz/*.cc' tests/fuzz/CMakeLists.txt tests/support tests/CMakeLists.txt CMakeLists.txt)
 [[ $target == onnx_import ]] && sources+=(converter)
 tree=$( (git ls-files -s -- "${sources[@]}"; git diff HEAD -- "${sources[@]}") 2>/dev/null | sha1sum | cut -c1-12)
 

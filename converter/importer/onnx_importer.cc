@@ -243,10 +243,14 @@ Graph ImportOnnxBytes(const std::string& bytes, const std::string& source, const
       if (!d.has_dim_value() || d.dim_value() <= 0) {
         v.shape_known = false;
         v.shape.push_back(-1);
+      } else if (d.dim_value() > kMaxElements) {  // what no tensor Kite holds can have
+        throw ConversionError("value '" + info.name() + "' declares dimension " + std::to_string(d.dim_value()) +
+                              ", past 2^31");
       } else {
         v.shape.push_back(d.dim_value());
       }
     }
+    if (v.shape_known) v.elements();  // throws past 2^31 elements
   };
 
   for (const auto& init : g->initializer()) {
