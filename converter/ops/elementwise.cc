@@ -328,7 +328,8 @@ void LowerVariadic(Lowering& l, const Node& n, schema::OpCode opcode, bool mean)
     acc = next;
   }
   if (mean) {
-    const int scale = l.AddConstant(out.name + "/1_over_n", {1}, {1.0f / static_cast<float>(count)});
+    // All-ones dims of the sum's rank: broadcasting keeps the sum's shape (a [1] would make a 0-d sum [1]).
+    const int scale = l.AddConstant(out.name + "/1_over_n", Shape64(shape.size(), 1), {1.0f / static_cast<float>(count)});
     LowerBinary(l, n, schema::OpCode_MUL, acc, scale, n.outputs[0], {-INFINITY, INFINITY});
   }
 }

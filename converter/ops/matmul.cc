@@ -52,7 +52,7 @@ void LowerGeneralGemm(Lowering& l, const Node& n) {
          ab, straight);
   int acc = ab;
   if (scale) {
-    const int alpha_value = l.AddConstant(out.name + "/alpha", {1}, {alpha});
+    const int alpha_value = l.AddConstant(out.name + "/alpha", Shape64(out.shape.size(), 1), {alpha});
     const int scaled = add ? l.AddIntermediate(out, out.name + "/alpha_ab", out.shape) : n.outputs[0];
     LowerBinary(l, n, schema::OpCode_MUL, acc, alpha_value, scaled, add ? std::pair<float, float>{-INFINITY, INFINITY} : Lowering::Activation(n));
     acc = scaled;
