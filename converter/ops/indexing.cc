@@ -112,6 +112,7 @@ void InferTile(Graph& g, Node& n) {
 
 bool FoldTile(Graph& g, Node& n) {
   RequireInputs(n, 2);
+  InferTile(g, n);  // the output shape is the rule's, never one the model declared
   const Value& x = g.values[n.inputs[0]];
   const Shape64 shape = g.values[n.outputs[0]].shape;
   FoldedElements(n, shape);

@@ -308,6 +308,20 @@ TEST(Converter, GemmScalesAZeroDimensionalBiasInput) {
   for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(y[i], expected[i]) << i;
 }
 
+// A Tile of constants folds to the shape its rule infers (the fold read the
+// output's shape before any rule had set it: a declared one, or none).
+TEST(Converter, TileOfAConstantFoldsToItsInferredShape) {
+  OnnxBuilder b;
+  b.Input("x", {2, 4});
+  b.Initializer("c", {1, 2}, {1.0f, 2.0f});
+  b.IntInitializer("repeats", {2, 2});
+  b.Node("Tile", {"c", "repeats"}, {"t"}, "tile");
+  b.Node("Add", {"x", "t"}, {"y"}, "add");
+  b.Output("y");
+  const auto y = RunFirstOutput(converter::ConvertOnnxBytes(b.Bytes(), {}, nullptr), std::vector<float>(8, 0.0f));
+  EXPECT_EQ(y, std::vector<float>({1, 2, 1, 2, 1, 2, 1, 2}));
+}
+
 TEST(Converter, UnsupportedOperatorNamesNodeAndOp) {
   OnnxBuilder b;
   b.Input("x", {1, 8});
