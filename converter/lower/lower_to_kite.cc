@@ -7,6 +7,7 @@
 #include "loader/model.h"
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
+#include "ops/op_support.h"
 
 namespace kite {
 namespace converter {
@@ -19,10 +20,10 @@ Perm IdentityPerm(size_t rank) {
 
 const Perm kNhwc = {0, 2, 3, 1};
 
-std::vector<int32_t> To32(const Shape64& s) {
+std::vector<int32_t> To32(const Shape64& s, schema::DataType type) {
   bool ok = s.size() <= KITE_MAX_RANK;
   for (int64_t d : s) ok = ok && d >= 1 && d <= INT32_MAX;
-  if (!ok || static_cast<uint64_t>(ShapeElements(s)) * sizeof(float) > kMaxTensorBytes) {
+  if (!ok || static_cast<uint64_t>(ShapeElements(s)) * DtypeBytes(type) > kMaxTensorBytes) {
     throw ConversionError("a tensor of shape " + ShapeString(s) +
                           " cannot be a Kite tensor (rank 0 to 6, dimensions at least 1, at most 2 GiB)");
   }
@@ -72,7 +73,8 @@ schema::DataType EdgeType(const Value& v, const char* what) {
 LoweringStats Lowering::Run() {
   for (int in : g_.inputs) {
     const Value& v = g_.values[in];
-    Place(in, b_.Input(v.name, EdgeType(v, "graph input"), To32(v.shape)), IdentityPerm(v.shape.size()));
+    const schema::DataType type = EdgeType(v, "graph input");
+    Place(in, b_.Input(v.name, type, To32(v.shape, type)), IdentityPerm(v.shape.size()));
   }
   for (const Node& n : g_.nodes) {
     if (!n.removed) Lower(n);
@@ -87,17 +89,17 @@ LoweringStats Lowering::Run() {
     int t;
     if (v.is_constant() && type != schema::DataType_FLOAT32) {  // a folded Shape or Size, a constant mask
       std::vector<int64_t> ints = v.constant->ints;
-      if (v.type == ElementType::kFloat) for (float f : v.constant->floats) ints.push_back(static_cast<int64_t>(f));
-      t = type == schema::DataType_INT64 ? b_.Constant(v.name, type, To32(v.shape), ints)
-          : type == schema::DataType_INT32 ? b_.Constant(v.name, type, To32(v.shape), std::vector<int32_t>(ints.begin(), ints.end()))
-                                           : b_.Constant(v.name, type, To32(v.shape), std::vector<uint8_t>(ints.begin(), ints.end()));
+      if (v.type == ElementType::kFloat) for (float f : v.constant->floats) ints.push_back(CheckedInt64(f, "graph output '" + name + "'"));
+      t = type == schema::DataType_INT64 ? b_.Constant(v.name, type, To32(v.shape, type), ints)
+          : type == schema::DataType_INT32 ? b_.Constant(v.name, type, To32(v.shape, type), std::vector<int32_t>(ints.begin(), ints.end()))
+                                           : b_.Constant(v.name, type, To32(v.shape, type), std::vector<uint8_t>(ints.begin(), ints.end()));
     } else {
       t = type == schema::DataType_FLOAT32 ? Tensor(out, IdentityPerm(v.shape.size())) : CastTo(out, type, name);
     }
     // A graph output must be computed into its own tensor: copy one that is
     // a constant (a fully folded graph), a graph input or another output.
     if (v.is_constant() || std::find(used.begin(), used.end(), t) != used.end()) {
-      const int copy = b_.Tensor(name, type, To32(v.shape));
+      const int copy = b_.Tensor(name, type, To32(v.shape, type));
       b_.Op(schema::OpCode_RESHAPE, {t}, {copy}, schema::ReshapeOptionsT{}, name + "/copy");
       t = copy;
     }
@@ -132,7 +134,7 @@ Perm Lowering::LayoutOf(int value) const {
 
 int Lowering::NewActivation(int value, const Perm& perm, const std::string& suffix, schema::DataType type) {
   const Value& v = g_.values[value];
-  return b_.Tensor(v.name + suffix, type, To32(Physical(v.shape, perm)));
+  return b_.Tensor(v.name + suffix, type, To32(Physical(v.shape, perm), type));
 }
 
 int Lowering::Tensor(int value, const Perm& perm) {
@@ -178,7 +180,7 @@ int Lowering::IndexTensor(int value) {
   const Value& v = g_.values[value];
   const Perm identity = IdentityPerm(v.shape.size());
   if (v.is_constant() && v.type == ElementType::kInt64) {
-    return b_.Constant(v.name, schema::DataType_INT64, To32(v.shape), v.constant->ints);
+    return b_.Constant(v.name, schema::DataType_INT64, To32(v.shape, schema::DataType_INT64), v.constant->ints);
   }
   const auto native = native_.find(value);
   if (native != native_.end() && native->second.perm == identity) {
@@ -199,7 +201,7 @@ int Lowering::CastTo(int value, schema::DataType type, const std::string& name) 
   } else {
     from = Tensor(value, identity);
   }
-  const int t = b_.Tensor(name + "/" + schema::EnumNameDataType(type), type, To32(v.shape));
+  const int t = b_.Tensor(name + "/" + schema::EnumNameDataType(type), type, To32(v.shape, type));
   b_.Op(schema::OpCode_CAST, {from}, {t}, nullptr, name + "/cast");
   return t;
 }

@@ -21,8 +21,8 @@ using Perm = std::vector<int64_t>;  // physical position -> logical dimension
 Perm IdentityPerm(size_t rank);
 extern const Perm kNhwc;
 // A Kite tensor's shape: rank 0 to 6, every dimension at least 1 (ONNX
-// allows empty tensors; the runtime does not), at most 2 GiB as float32.
-std::vector<int32_t> To32(const Shape64& s);
+// allows empty tensors; the runtime does not), at most 2 GiB of `type`.
+std::vector<int32_t> To32(const Shape64& s, schema::DataType type = schema::DataType_FLOAT32);
 Shape64 Physical(const Shape64& logical, const Perm& perm);
 int32_t PhysicalAxis(const Perm& perm, int64_t logical_axis);
 

@@ -23,17 +23,6 @@ bool IsKnownDtype(schema::DataType type) {
   return type >= schema::DataType_MIN && type <= schema::DataType_MAX;
 }
 
-size_t DtypeBytes(schema::DataType type) {
-  switch (type) {
-    case schema::DataType_INT8:
-    case schema::DataType_UINT8:
-    case schema::DataType_BOOL: return 1;
-    case schema::DataType_INT16: return 2;
-    case schema::DataType_INT64: return 8;
-    default: return 4;
-  }
-}
-
 const char* TensorName(const schema::Tensor* tensor) {
   return tensor->name() != nullptr ? tensor->name()->c_str() : "";
 }
@@ -135,6 +124,17 @@ kite_status CheckSignature(const flatbuffers::Vector<flatbuffers::Offset<schema:
 }
 
 }  // namespace
+
+size_t DtypeBytes(schema::DataType type) {
+  switch (type) {
+    case schema::DataType_INT8:
+    case schema::DataType_UINT8:
+    case schema::DataType_BOOL: return 1;
+    case schema::DataType_INT16: return 2;
+    case schema::DataType_INT64: return 8;
+    default: return 4;
+  }
+}
 
 uint64_t TensorBytes(const flatbuffers::Vector<int32_t>* shape, schema::DataType type) {
   uint64_t bytes = DtypeBytes(type);

@@ -38,6 +38,8 @@ constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 31;
 // A planned arena above this is rejected (16 GiB).
 constexpr uint64_t kMaxArenaBytes = kMaxTensorBytes * 8;
 
+// The bytes of one element of `type`.
+size_t DtypeBytes(schema::DataType type);
 // The bytes a tensor of this shape and dtype occupies, or 0 when the shape is
 // invalid (rank above KITE_MAX_RANK, a dimension below 1, or too large). A
 // missing shape is a scalar (rank 0).
