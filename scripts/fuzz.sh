@@ -66,8 +66,9 @@ committed=tests/fuzz/corpus/$target
 if [[ $save_corpus -eq 1 ]]; then
   small=$build/corpus-small-$target
   rm -rf "$small" && mkdir -p "$small" "$committed"
-  find "$build/corpus" -maxdepth 2 -path "$build/corpus/$target*" -type f -size -$((max_len + 1))c \
-    -exec cp -t "$small" {} +
+  # One cp a file: the same unit (named by its hash) may be in two corpora.
+  find "$build/corpus" -maxdepth 2 -path "$build/corpus/$target*" -type f -size -$((max_len + 1))c -print0 |
+    while IFS= read -r -d '' unit; do cp -f "$unit" "$small/"; done
   before=$(ls "$committed" | wc -l)
   $build/tests/fuzz/fuzz_$target -merge=1 -max_len="$max_len" "$committed" "$small" >$build/merge_$target.log 2>&1
   echo "fuzz.sh: $committed: $before -> $(ls "$committed" | wc -l) units, $(du -sh "$committed" | cut -f1)"
