@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target, built by clang-14 with AddressSanitizer and
 # UndefinedBehaviorSanitizer in build-fuzz/.
-#   scripts/fuzz.sh TARGET SECONDS [--max-len BYTES]
+#   scripts/fuzz.sh TARGET SECONDS [--max-len BYTES] [--jobs N]
 #   scripts/fuzz.sh --save-corpus TARGET [BYTES]
 # TARGET:
 #   model_bytes      arbitrary bytes -> load, verify, prepare, invoke
@@ -17,6 +17,8 @@
 # where ctest replays it.
 # --max-len BYTES: a campaign on small inputs (many more executions a second):
 #   seeds larger than BYTES are left out, the corpus is build-fuzz/corpus/TARGET-BYTES.
+# --jobs N: N fuzzer processes at once (one per core) sharing the corpus; their
+#   executions add up, and a crash in any is the run's finding.
 # Every run is tallied in build-fuzz/campaign.tsv; the script prints how many
 #   executions the target has had on these sources since its last finding.
 # --save-corpus: merges the units of build-fuzz/corpus/TARGET* up to BYTES
@@ -24,7 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 save_corpus=0
 if [[ ${1:-} == --save-corpus ]]; then
@@ -34,13 +36,19 @@ if [[ ${1:-} == --save-corpus ]]; then
   target=${1#fuzz_}
   max_len=${2:-32768}
 else
-  if [[ $# -ne 2 && ! ($# -eq 4 && $3 == --max-len && $4 =~ ^[0-9]+$) || ! ${2:-} =~ ^[0-9]+$ ]]; then
-    usage >&2
-    exit 2
-  fi
+  if [[ $# -lt 2 || ! $2 =~ ^[0-9]+$ ]]; then usage >&2; exit 2; fi
   target=${1#fuzz_}
   seconds=$2
-  max_len=${4:-}
+  max_len=
+  jobs=1
+  shift 2
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --max-len) [[ ${2:-} =~ ^[0-9]+$ ]] || { usage >&2; exit 2; }; max_len=$2; shift 2 ;;
+      --jobs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 2; }; jobs=$2; shift 2 ;;
+      *) usage >&2; exit 2 ;;
+    esac
+  done
 fi
 case "$target" in
   model_bytes|model_structure|onnx_import) ;;
@@ -133,15 +141,27 @@ fi
 crashes=$build/crashes/$target
 mkdir -p "$corpus" "$crashes"
 log=$build/fuzz_$target.log
-echo "fuzz.sh: fuzz_$target for $seconds s, inputs up to $max_len bytes (log: $log)"
+echo "fuzz.sh: fuzz_$target for $seconds s, $jobs process(es), inputs up to $max_len bytes (log: $log)"
 status=0
-$build/tests/fuzz/fuzz_$target -max_total_time="$seconds" -timeout=30 -rss_limit_mb=3072 \
-  -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$crashes/" \
-  "$corpus" "${seed_dirs[@]}" >"$log" 2>&1 || status=$?
-grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec|^stat::peak_rss_mb|^stat::new_units_added' "$log" |
-  sed 's/^/fuzz.sh: /' || true
-
-executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+pids=()
+logs=()
+rm -f "$log".[0-9]*  # left by an earlier run with more jobs
+for ((j = 1; j <= jobs; ++j)); do
+  # One log per process; the first is $log.
+  job_log=$log
+  [[ $j -gt 1 ]] && job_log=$log.$j
+  $build/tests/fuzz/fuzz_$target -max_total_time="$seconds" -timeout=30 -rss_limit_mb=3072 \
+    -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$crashes/" \
+    "$corpus" "${seed_dirs[@]}" >"$job_log" 2>&1 &
+  pids+=($!)
+  logs+=("$job_log")
+done
+for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
+for job_log in "${logs[@]}"; do
+  grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec|^stat::peak_rss_mb|^stat::new_units_added' "$job_log" |
+    sed "s|^|fuzz.sh: $(basename "$job_log"): |" || true
+done
+executions=$(cat "${logs[@]}" | sed -n 's/^stat::number_of_executed_units: *//p' | awk '{ n += $1 } END { print n + 0 }')
 result=clean
 [[ $status -ne 0 ]] && result=finding
 printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$tree" "$target" "$max_len" "$seconds" \
@@ -152,8 +172,8 @@ awk -F'\t' -v tree="$tree" -v target="$target" '
   $build/campaign.tsv
 
 if [[ $status -ne 0 ]]; then
-  grep -E 'ERROR: |SUMMARY: |runtime error|Test unit written' "$log" | head -n 8 >&2 || true
-  echo "fuzz.sh: fuzz_$target found a crash (exit $status): see $log and $crashes/" >&2
+  grep -E 'ERROR: |SUMMARY: |runtime error|Test unit written' "${logs[@]}" | head -n 8 >&2 || true
+  echo "fuzz.sh: fuzz_$target found a crash (exit $status): see ${logs[*]} and $crashes/" >&2
   exit 1
 fi
 echo "fuzz.sh: fuzz_$target: no crash in $seconds s"
