@@ -69,14 +69,16 @@ std::vector<uint8_t> ConvertGraph(Graph graph, std::chrono::steady_clock::time_p
   model.source_hash = graph.source_hash;
   std::vector<uint8_t> bytes = builder.Build(options.plan_memory);
   if (q.int8) {
-    if (q.calibration.empty() && r.qdq_pairs == 0) throw ConversionError("--quantize int8 needs calibration data (--calibration)");
+    const bool has_samples = !q.calibration.empty() || !q.calibration_arrays.empty();
+    if (!has_samples && r.qdq_pairs == 0) throw ConversionError("--quantize int8 needs calibration data (--calibration)");
     std::vector<RangeObserver> stats;
     // The samples, when calibration or the mixed-precision search reads them.
     const bool reuse_stats = q.stats != nullptr && !q.stats->empty();
     std::unique_ptr<CalibrationData> data;
-    if (!q.calibration.empty() && (!reuse_stats || q.target_sqnr_db > 0)) {
+    if (has_samples && (!reuse_stats || q.target_sqnr_db > 0)) {
       TracedRun probe(bytes);
-      data = std::make_unique<CalibrationData>(q.calibration, probe.inputs(), q.images);
+      data = q.calibration.empty() ? std::make_unique<CalibrationData>(q.calibration_arrays, probe.inputs())
+                                   : std::make_unique<CalibrationData>(q.calibration, probe.inputs(), q.images);
       r.calibration = data->Describe();
     }
     std::vector<TapMoments> moments;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ namespace converter {
 struct QuantizationSettings {
   bool int8 = false;
   std::string calibration;  // .npy file, folder of .npy, or folder of images
+  // Or arrays in memory, by input name ("" for a one-input model's).
+  std::map<std::string, NpyArray> calibration_arrays;
   size_t max_samples = 0;   // 0: all
   ImageCalibrationOptions images;
   QuantizeOptions quantize;

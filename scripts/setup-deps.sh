@@ -12,6 +12,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev   # ONNX import (converter)
   libcli11-dev nlohmann-json3-dev libstb-dev                 # the kite command line
   libonnx-testdata python3-skimage                           # ONNX conformance data; photographs
+  pybind11-dev python3-dev python3-numpy python3-pytest python3-pil  # the Python module, its tests and example
 )
 # Models and ONNX Runtime come from npm: use the machine's node/npm when present.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -43,7 +43,7 @@ void Progress(bool on, const char* what, int done, int total) {
 
 }  // namespace
 
-void BenchModel(const BenchArgs& args) {
+nlohmann::json BenchReport(const BenchArgs& args) {
   if (args.threads < 1) throw std::runtime_error("--threads must be >= 1");
   if (args.runs < 1 || args.warmup < 0) throw std::runtime_error("--runs must be >= 1 and --warmup >= 0");
   const bool progress = isatty(STDERR_FILENO) != 0;
@@ -52,7 +52,9 @@ void BenchModel(const BenchArgs& args) {
   options.kernels = KernelsOption(args.kernels);
   const auto t0 = Clock::now();
   ModelHandle model;
-  if (model.LoadFile(args.model.c_str()) != KITE_OK) throw std::runtime_error(args.model + ": " + model.error());
+  const kite_status loaded = args.model_bytes != nullptr ? model.Load(args.model_bytes, args.model_size)
+                                                          : model.LoadFile(args.model.c_str());
+  if (loaded != KITE_OK) throw std::runtime_error(args.model + ": " + model.error());
   const auto t1 = Clock::now();
   size_t arena_bytes = 0;
   if (model.ArenaSize(options, &arena_bytes) != KITE_OK) throw std::runtime_error(model.error());
@@ -196,31 +198,43 @@ void BenchModel(const BenchArgs& args) {
   j["profile"] = ops;
   j["profile_total_ms"] = profiled_total;
   j["outside_kernels_share"] = outside_share;
+  j["profile_runs"] = profile_runs;
+  return j;
+}
+
+void BenchModel(const BenchArgs& args) {
+  const nlohmann::json j = BenchReport(args);
   if (args.json) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
-  std::printf("%s: %d operators, %.3f GMAC per run\n", args.model.c_str(), nodes, total_macs / 1e9);
-  std::printf("init: %.2f ms (load + verify %.2f ms, arena size + create + prepare %.2f ms)\n", Ms(t2 - t0), Ms(t1 - t0), Ms(t2 - t1));
-  std::printf("arena: %zu bytes (activations %llu, persistent state %llu)\n", arena_bytes,
-              static_cast<unsigned long long>(interpreter.activation_bytes()),
-              static_cast<unsigned long long>(interpreter.persistent_bytes()));
+  const auto& init = j["init_ms"];
+  const auto& arena = j["arena_bytes"];
+  const auto& latency = j["latency_ms"];
+  const nlohmann::json& ops = j["profile"];
+  const double profiled_total = j["profile_total_ms"];
+  std::printf("%s: %zu operators, %.3f GMAC per run\n", args.model.c_str(), ops.size(), j["macs"].get<double>() / 1e9);
+  std::printf("init: %.2f ms (load + verify %.2f ms, arena size + create + prepare %.2f ms)\n", init["total"].get<double>(),
+              init["load_and_verify"].get<double>(), init["arena_size_create_prepare"].get<double>());
+  std::printf("arena: %llu bytes (activations %llu, persistent state %llu)\n", arena["total"].get<unsigned long long>(),
+              arena["activations"].get<unsigned long long>(), arena["persistent"].get<unsigned long long>());
   std::printf("latency over %zu runs (%d warm-up), %d thread%s: min %.3f ms, median %.3f ms, p90 %.3f ms  (%.2f GMAC/s)\n",
-              latency.size(), args.warmup, args.threads, args.threads == 1 ? "" : "s", Percentile(latency, 0.0), median,
-              Percentile(latency, 0.9),
-              median > 0 ? total_macs / (median * 1e6) : 0.0);
+              latency["all"].size(), args.warmup, args.threads, args.threads == 1 ? "" : "s", latency["min"].get<double>(),
+              latency["median"].get<double>(), latency["p90"].get<double>(), j["gmacs_per_s"].get<double>());
   std::printf("outside kernels: %.1f%% of the median run (minus the median of the operators' summed times)\n",
-              100.0 * outside_share);
-  std::printf("\nper-operator profile (median of %d runs, sorted by time; sum %.3f ms):\n", profile_runs, profiled_total);
+              100.0 * j["outside_kernels_share"].get<double>());
+  std::printf("\nper-operator profile (median of %d runs, sorted by time; sum %.3f ms):\n", j["profile_runs"].get<int>(),
+              profiled_total);
   std::printf("%4s  %-20s %-8s %-30s %-34s %10s %7s %8s\n", "#", "op", "dtype", "node", "kernel", "ms", "share", "GMAC/s");
-  const size_t shown = args.top > 0 ? std::min<size_t>(rows.size(), static_cast<size_t>(args.top)) : rows.size();
+  const size_t shown = args.top > 0 ? std::min<size_t>(ops.size(), static_cast<size_t>(args.top)) : ops.size();
   for (size_t i = 0; i < shown; ++i) {
-    const Row& r = rows[i];
-    std::printf("%4d  %-20s %-8s %-30.30s %-34s %10.3f %6.1f%% %8.2f\n", r.index, r.op.c_str(), r.dtype.c_str(), r.node.c_str(),
-                r.kernel.c_str(), r.ms, profiled_total > 0 ? 100.0 * r.ms / profiled_total : 0.0,
-                r.ms > 0 ? r.cost.macs / (r.ms * 1e6) : 0.0);
+    const auto& r = ops[i];
+    std::printf("%4d  %-20s %-8s %-30.30s %-34s %10.3f %6.1f%% %8.2f\n", r["index"].get<int>(), r["op"].get<std::string>().c_str(),
+                r["dtype"].get<std::string>().c_str(), r["node"].get<std::string>().c_str(),
+                r["kernel"].get<std::string>().c_str(), r["ms"].get<double>(), 100.0 * r["share"].get<double>(),
+                r["gmacs_per_s"].get<double>());
   }
-  if (shown < rows.size()) std::printf("  ... %zu more operators (--top 0 shows all)\n", rows.size() - shown);
+  if (shown < ops.size()) std::printf("  ... %zu more operators (--top 0 shows all)\n", ops.size() - shown);
   PrintKernelChoices(ops);
 }
 

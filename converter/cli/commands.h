@@ -9,11 +9,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/layer_compare.h"
+#include "convert.h"
 #include "kite/kite.h"
 #include "quantize/calibration_data.h"
 
 namespace kite {
 namespace cli {
+
+// `kite convert`'s options, as the command line and the Python module give them.
+struct ConvertArgs {
+  std::string model, output;  // .onnx in, .kite out
+  std::map<std::string, std::vector<int64_t>> input_shapes;
+  bool plan = true;
+  std::string quantize = "none";  // or "int8"
+  std::string method = "auto";    // minmax, percentile, entropy, mse, auto
+  std::string weight_rounding = "data";  // or "nearest"
+  std::string qdq_activations = "int8";  // or "uint8"
+  std::vector<std::string> keep_float, int16_nodes;  // ONNX node names
+  bool equalize = true, bias_correction = true, pack = true, mixed_16x8 = false;
+  // Calibration source, image preprocessing, percentile, per-tensor weights,
+  // --emit-qdq and the mixed-precision limits; the rest is set from the above.
+  converter::QuantizationSettings q;
+};
 
 struct RunArgs {
   std::string model;
@@ -41,6 +59,10 @@ struct BenchArgs {
   bool json = false;
   std::string kernels = "optimized";  // or "reference": every op on its reference kernel
   std::string int8_variant;           // the int8 engine's microkernel variant; empty: the best this CPU runs
+  // Instead of mapping `model`: the model's bytes in memory
+  // (KITE_MODEL_ALIGNMENT-aligned); `model` then only names it.
+  const void* model_bytes = nullptr;
+  size_t model_size = 0;
 };
 
 struct CompareArgs {
@@ -58,15 +80,28 @@ struct CompareArgs {
 };
 
 // Each throws std::runtime_error with a one-line reason on failure.
+// The options checked and turned into the converter's.
+converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args);
+void ConvertModel(const ConvertArgs& args);
 void RunModel(const RunArgs& args);
 void InspectModel(const InspectArgs& args);
+// `kite inspect --json` of a model's bytes (KITE_MODEL_ALIGNMENT-aligned);
+// `name` names it in the report and in errors.
+nlohmann::json InspectReport(const std::string& name, const void* data, size_t size, const std::string& kernels);
 void BenchModel(const BenchArgs& args);
+// `kite bench --json`.
+nlohmann::json BenchReport(const BenchArgs& args);
 // The ops whose faster kernel declined, grouped by kernel and reason, from
 // the "kernel" and "declined" fields of `kite inspect --json`'s operators.
 void PrintKernelChoices(const nlohmann::json& ops);
 // --kernels optimized|reference as the C API's value.
 kite_kernels KernelsOption(const std::string& kernels);
 void CompareModels(const CompareArgs& args);
+// `kite compare --json` of two models' bytes on up to `max_samples` (0: all)
+// of `data`'s samples; a and b name them.
+nlohmann::json CompareReport(const std::string& a, const std::string& b, const std::vector<uint8_t>& a_bytes,
+                             const std::vector<uint8_t>& b_bytes, const converter::CalibrationData& data,
+                             size_t max_samples);
 // The --sensitivity form of compare, on the two models' bytes.
 void CompareSensitivity(const CompareArgs& args, const std::vector<uint8_t>& float_bytes, const std::vector<uint8_t>& int8_bytes);
 

@@ -94,19 +94,8 @@ void WriteSvg(const std::string& path, const CompareResult& r, const std::string
   if (!(out << svg)) throw std::runtime_error("cannot write '" + path + "'");
 }
 
-}  // namespace
-
-void CompareModels(const CompareArgs& args) {
-  const std::vector<uint8_t> a = LoadModelBytes(args.a, args);
-  const std::vector<uint8_t> b = LoadModelBytes(args.b, args);
-  if (args.sensitivity) return CompareSensitivity(args, a, b);
-  const converter::TracedRun probe(a);
-  const converter::CalibrationData data(args.input, probe.inputs(), args.images);
-  const size_t samples = args.max_samples == 0 ? data.size() : std::min(args.max_samples, data.size());
-  const CompareResult r = converter::CompareModels(
-      a, b, [&](size_t s) { return data.Sample(s); }, samples,
-      [&](size_t done, size_t total) { ProgressBar("comparing", done, total); });
-
+// The layers worst first, and the median of their finite SQNRs.
+std::vector<const LayerError*> WorstFirst(const CompareResult& r, double* median) {
   std::vector<const LayerError*> worst;
   for (const auto& l : r.layers) worst.push_back(&l);
   std::stable_sort(worst.begin(), worst.end(),
@@ -116,22 +105,55 @@ void CompareModels(const CompareArgs& args) {
     if (std::isfinite(l.stats.sqnr_db())) finite.push_back(l.stats.sqnr_db());
   }
   std::sort(finite.begin(), finite.end());
-  const double median = finite.empty() ? INFINITY : finite[finite.size() / 2];
+  *median = finite.empty() ? INFINITY : finite[finite.size() / 2];
+  return worst;
+}
 
+nlohmann::json ReportOf(const std::string& a, const std::string& b, const CompareResult& r) {
+  double median = 0;
+  const std::vector<const LayerError*> worst = WorstFirst(r, &median);
+  nlohmann::json j;
+  j["a"] = a;
+  j["b"] = b;
+  j["samples"] = r.samples;
+  j["layers"] = nlohmann::json::array();
+  for (const LayerError* l : worst) j["layers"].push_back(ToJson(*l));
+  j["outputs"] = nlohmann::json::array();
+  for (const auto& o : r.outputs) j["outputs"].push_back(ToJson(o));
+  j["median_layer_sqnr_db"] = std::isfinite(median) ? nlohmann::json(median) : nlohmann::json("inf");
+  return j;
+}
+
+CompareResult CompareOn(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b,
+                        const converter::CalibrationData& data, size_t max_samples) {
+  const size_t samples = max_samples == 0 ? data.size() : std::min(max_samples, data.size());
+  return converter::CompareModels(
+      a, b, [&](size_t s) { return data.Sample(s); }, samples,
+      [&](size_t done, size_t total) { ProgressBar("comparing", done, total); });
+}
+
+}  // namespace
+
+nlohmann::json CompareReport(const std::string& a, const std::string& b, const std::vector<uint8_t>& a_bytes,
+                             const std::vector<uint8_t>& b_bytes, const converter::CalibrationData& data,
+                             size_t max_samples) {
+  return ReportOf(a, b, CompareOn(a_bytes, b_bytes, data, max_samples));
+}
+
+void CompareModels(const CompareArgs& args) {
+  const std::vector<uint8_t> a = LoadModelBytes(args.a, args);
+  const std::vector<uint8_t> b = LoadModelBytes(args.b, args);
+  if (args.sensitivity) return CompareSensitivity(args, a, b);
+  const converter::TracedRun probe(a);
+  const converter::CalibrationData data(args.input, probe.inputs(), args.images);
+  const CompareResult r = CompareOn(a, b, data, args.max_samples);
   if (!args.svg.empty()) WriteSvg(args.svg, r, args.b + " vs " + args.a);
   if (args.json) {
-    nlohmann::json j;
-    j["a"] = args.a;
-    j["b"] = args.b;
-    j["samples"] = r.samples;
-    j["layers"] = nlohmann::json::array();
-    for (const LayerError* l : worst) j["layers"].push_back(ToJson(*l));
-    j["outputs"] = nlohmann::json::array();
-    for (const auto& o : r.outputs) j["outputs"].push_back(ToJson(o));
-    j["median_layer_sqnr_db"] = std::isfinite(median) ? nlohmann::json(median) : nlohmann::json("inf");
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", ReportOf(args.a, args.b, r).dump(2).c_str());
     return;
   }
+  double median = 0;
+  const std::vector<const LayerError*> worst = WorstFirst(r, &median);
   std::printf("%s vs %s: %zu layers matched by ONNX node, %zu sample%s\n\n", args.b.c_str(), args.a.c_str(),
               r.layers.size(), r.samples, r.samples == 1 ? "" : "s");
   std::printf("%-56s %-20s %9s %9s %11s\n", "layer (ONNX node)", "op", "SQNR dB", "cosine", "max error");

@@ -107,39 +107,63 @@ void PrintKernelChoices(const nlohmann::json& ops) {
   }
 }
 
-void InspectModel(const InspectArgs& args) {
-  std::ifstream f(args.model, std::ios::binary);
-  if (!f) throw std::runtime_error("cannot open '" + args.model + "'");
+namespace {
+
+// A .kite file's bytes, KITE_MODEL_ALIGNMENT-aligned as the runtime needs them.
+struct AlignedFile {
+  struct alignas(KITE_MODEL_ALIGNMENT) Line {
+    uint8_t bytes[KITE_MODEL_ALIGNMENT];
+  };
+  std::vector<Line> lines;
+  size_t size = 0;
+};
+
+AlignedFile ReadAligned(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot open '" + path + "'");
   std::stringstream ss;
   ss << f.rdbuf();
   const std::string raw = ss.str();
-  struct alignas(KITE_MODEL_ALIGNMENT) Line { uint8_t bytes[KITE_MODEL_ALIGNMENT]; };
-  std::vector<Line> aligned(raw.size() / sizeof(Line) + 1);
-  std::memcpy(aligned.data(), raw.data(), raw.size());
-  kite::Model model;
+  AlignedFile file;
+  file.lines.resize(raw.size() / sizeof(AlignedFile::Line) + 1);
+  std::memcpy(file.lines.data(), raw.data(), raw.size());
+  file.size = raw.size();
+  return file;
+}
+
+void LoadModel(const std::string& name, const void* data, size_t size, kite::Model* model) {
   char message[256] = {};
-  kite_status status = model.Init(aligned.data(), raw.size(), message, sizeof(message));
-  if (status != KITE_OK) throw std::runtime_error(args.model + ": " + kite_status_string(status) + ": " + message);
+  const kite_status status = model->Init(data, size, message, sizeof(message));
+  if (status != KITE_OK) throw std::runtime_error(name + ": " + kite_status_string(status) + ": " + message);
+}
+
+// What kite_arena_size reports for these kernels: the interpreter's handle
+// as well as what its prepare lays out.
+size_t ArenaSize(const std::string& name, const void* data, size_t size, kite_kernels kernels) {
+  ModelHandle handle;
+  if (handle.Load(data, size) != KITE_OK) throw std::runtime_error(name + ": " + handle.error());
+  kite_options options = KITE_OPTIONS_DEFAULT;
+  options.kernels = kernels;
+  size_t bytes = 0;
+  if (handle.ArenaSize(options, &bytes) != KITE_OK) throw std::runtime_error(name + ": " + handle.error());
+  return bytes;
+}
+
+}  // namespace
+
+nlohmann::json InspectReport(const std::string& name, const void* data, size_t size, const std::string& kernels_option) {
+  kite::Model model;
+  LoadModel(name, data, size, &model);
   // A measuring prepare: every check and kernel choice, no arena needed.
   TailAllocator measure;
-  const kite_kernels kernels = KernelsOption(args.kernels);
+  const kite_kernels kernels = KernelsOption(kernels_option);
   Interpreter interpreter(&model, &measure,
                           kernels == KITE_KERNELS_REFERENCE  ? KernelSet::kReference
                           : kernels == KITE_KERNELS_PORTABLE ? KernelSet::kPortable
                                                              : KernelSet::kOptimized);
-  status = interpreter.Prepare();
-  if (status != KITE_OK) throw std::runtime_error(args.model + ": " + kite_status_string(status) + ": " + interpreter.error());
+  const kite_status status = interpreter.Prepare();
+  if (status != KITE_OK) throw std::runtime_error(name + ": " + kite_status_string(status) + ": " + interpreter.error());
   const schema::Model* fb = model.fb();
-  if (args.kernel_shapes) {
-    std::vector<std::string> seen;
-    for (const auto* op : *fb->operators()) {
-      const std::string line = KernelShape(*fb, *op);
-      if (line.empty() || std::find(seen.begin(), seen.end(), line) != seen.end()) continue;
-      seen.push_back(line);
-      std::printf("%s\n", line.c_str());
-    }
-    return;
-  }
   const uint64_t planned = fb->plan() != nullptr ? fb->plan()->arena_size() : interpreter.activation_bytes();
   const uint64_t lower = fb->plan() != nullptr ? fb->plan()->lower_bound() : 0;
   uint64_t constant_bytes = 0;
@@ -148,8 +172,9 @@ void InspectModel(const InspectArgs& args) {
   }
 
   nlohmann::json j;
-  j["file"] = args.model;
-  j["file_bytes"] = raw.size();
+  j["file"] = name;
+  j["file_bytes"] = size;
+  j["tensors"] = fb->tensors()->size();
   j["format_version"] = fb->version();
   j["producer"] = fb->producer() ? fb->producer()->str() : "";
   j["source_hash"] = fb->source_hash() ? fb->source_hash()->str() : "";
@@ -158,7 +183,7 @@ void InspectModel(const InspectArgs& args) {
                 {"lower_bound_bytes", lower},
                 {"plan_to_lower_bound", lower > 0 ? static_cast<double>(planned) / static_cast<double>(lower) : 0.0},
                 {"offline_plan", model.has_plan()},
-                {"total_bytes", interpreter.RequiredArenaBytes()},
+                {"total_bytes", ArenaSize(name, data, size, kernels)},
                 {"persistent_bytes", interpreter.persistent_bytes()}};
   auto signature = [&](const auto* entries) {
     nlohmann::json list = nlohmann::json::array();
@@ -214,11 +239,34 @@ void InspectModel(const InspectArgs& args) {
   const double integer_share = macs > 0 ? static_cast<double>(integer_macs) / static_cast<double>(macs) : 0.0;
   j["precision"] = {{"int8_ops", int8_ops}, {"int16_ops", int16_ops}, {"float_ops", float_ops},
                     {"quantize_dequantize_ops", boundaries}, {"macs", macs}, {"integer_mac_share", integer_share}};
+  return j;
+}
+
+void InspectModel(const InspectArgs& args) {
+  const AlignedFile file = ReadAligned(args.model);
+  if (args.kernel_shapes) {
+    kite::Model model;
+    LoadModel(args.model, file.lines.data(), file.size, &model);
+    const schema::Model* fb = model.fb();
+    std::vector<std::string> seen;
+    for (const auto* op : *fb->operators()) {
+      const std::string line = KernelShape(*fb, *op);
+      if (line.empty() || std::find(seen.begin(), seen.end(), line) != seen.end()) continue;
+      seen.push_back(line);
+      std::printf("%s\n", line.c_str());
+    }
+    return;
+  }
+  const nlohmann::json j = InspectReport(args.model, file.lines.data(), file.size, args.kernels);
   if (args.json) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
-  std::printf("%s: %zu bytes, format version %u, producer '%s'\n", args.model.c_str(), raw.size(), fb->version(),
+  const nlohmann::json& ops = j["operators"];
+  const nlohmann::json& arena = j["arena"];
+  const nlohmann::json& precision = j["precision"];
+  std::printf("%s: %llu bytes, format version %u, producer '%s'\n", args.model.c_str(),
+              j["file_bytes"].get<unsigned long long>(), j["format_version"].get<unsigned>(),
               j["producer"].get<std::string>().c_str());
   std::printf("source sha256 %s\n", j["source_hash"].get<std::string>().c_str());
   for (const char* side : {"inputs", "outputs"}) {
@@ -234,15 +282,17 @@ void InspectModel(const InspectArgs& args) {
                 o["kernel"].get<std::string>().c_str(), o["inputs"].get<std::string>().c_str());
   }
   PrintKernelChoices(ops);
-  std::printf("\n%d operators, %zu tensors, %llu bytes of constants\n", interpreter.num_nodes(), static_cast<size_t>(fb->tensors()->size()),
-              static_cast<unsigned long long>(constant_bytes));
+  std::printf("\n%zu operators, %zu tensors, %llu bytes of constants\n", ops.size(), j["tensors"].get<size_t>(),
+              j["constant_bytes"].get<unsigned long long>());
   std::printf("precision: %d int8 ops, %d 16x8 ops, %d float ops, %d quantize/dequantize (the dtype column is each op's); "
               "%.1f%% of %llu MACs in integer kernels\n",
-              int8_ops, int16_ops, float_ops, boundaries, 100.0 * integer_share, static_cast<unsigned long long>(macs));
-  std::printf("arena: activations %llu bytes planned (%s), lower bound %llu (ratio %.3f); with interpreter state %zu bytes\n",
-              static_cast<unsigned long long>(planned), model.has_plan() ? "offline" : "planned at runtime",
-              static_cast<unsigned long long>(lower), lower > 0 ? static_cast<double>(planned) / lower : 0.0,
-              interpreter.RequiredArenaBytes());
+              precision["int8_ops"].get<int>(), precision["int16_ops"].get<int>(), precision["float_ops"].get<int>(),
+              precision["quantize_dequantize_ops"].get<int>(), 100.0 * precision["integer_mac_share"].get<double>(),
+              precision["macs"].get<unsigned long long>());
+  const unsigned long long planned = arena["planned_activation_bytes"], lower = arena["lower_bound_bytes"];
+  std::printf("arena: activations %llu bytes planned (%s), lower bound %llu (ratio %.3f); with interpreter state %llu bytes\n",
+              planned, arena["offline_plan"].get<bool>() ? "offline" : "planned at runtime", lower,
+              lower > 0 ? static_cast<double>(planned) / lower : 0.0, arena["total_bytes"].get<unsigned long long>());
 }
 
 }  // namespace cli

@@ -50,31 +50,30 @@ int main(int argc, char** argv) {
   CLI::App app{"kite: convert ONNX models to .kite (float32 or int8), inspect, run, benchmark and compare them"};
   app.require_subcommand(1);
 
-  std::string onnx_path, out_path;
+  kite::cli::ConvertArgs convert_args;
+  kite::converter::QuantizationSettings& q = convert_args.q;
   std::vector<std::string> input_shapes;
   bool no_plan = false;
   auto* convert = app.add_subcommand("convert", "Convert an ONNX model to a .kite file: float32, or int8 with --quantize int8 (memory planned offline)");
-  convert->add_option("model", onnx_path, "ONNX model")->required()->check(CLI::ExistingFile);
-  convert->add_option("-o,--output", out_path, "the .kite file to write (written atomically)")->required();
+  convert->add_option("model", convert_args.model, "ONNX model")->required()->check(CLI::ExistingFile);
+  convert->add_option("-o,--output", convert_args.output, "the .kite file to write (written atomically)")->required();
   convert->add_option("--input-shape", input_shapes, "fix a graph input's shape, NAME:D0,D1,... (repeatable)");
   convert->add_flag("--no-plan", no_plan, "leave memory planning to the runtime");
-  std::string quantize = "none", method = "auto", resize, mean, stddev, layout;
-  std::vector<std::string> keep_float, int16_nodes;
-  kite::converter::QuantizationSettings q;
-  convert->add_option("--quantize", quantize, "int8: post-training quantization calibrated on --calibration (default: none, float32)")
+  std::string resize, mean, stddev;
+  convert->add_option("--quantize", convert_args.quantize, "int8: post-training quantization calibrated on --calibration (default: none, float32)")
       ->check(CLI::IsMember({"none", "int8"}));
   convert->add_option("--calibration", q.calibration,
                       "calibration inputs: a .npy file (samples stacked along the first dimension), a folder with "
                       "one NAME.npy per input, or a folder of PNG/JPEG images");
-  convert->add_option("--method", method,
+  convert->add_option("--method", convert_args.method,
                       "activation ranges: minmax, percentile, entropy (KL), mse, or auto (default: min-max for inputs and "
                       "for values that reach an output, elsewhere the lowest estimated error per tensor; a conv/FC "
                       "computing an output stays float)")
       ->check(CLI::IsMember({"minmax", "percentile", "entropy", "mse", "auto"}));
   convert->add_option("--percentile", q.quantize.percentile, "the percentile method's quantile (default 99.99)");
   convert->add_flag("--per-tensor", q.quantize.per_tensor_weights, "one weight scale per tensor instead of per output channel");
-  convert->add_option("--keep-float", keep_float, "run this ONNX node in float (repeatable)");
-  convert->add_option("--int16", int16_nodes,
+  convert->add_option("--keep-float", convert_args.keep_float, "run this ONNX node in float (repeatable)");
+  convert->add_option("--int16", convert_args.int16_nodes,
                       "run this ONNX node in 16x8: int16 activations (symmetric, min-max range), int8 weights; a Conv "
                       "or Gemm/MatMul with constant weights, others run in float (repeatable). 16x8 runs the reference "
                       "kernels for now: slow");
@@ -82,14 +81,12 @@ int main(int argc, char** argv) {
                       "also write the int8 model as a QDQ ONNX model (QuantizeLinear/DequantizeLinear), which ONNX "
                       "Runtime runs with exactly Kite's quantization. A QDQ model given as input converts to int8 with "
                       "its own parameters, without calibration");
-  std::string qdq_activations = "int8";
-  convert->add_option("--qdq-activations", qdq_activations,
+  convert->add_option("--qdq-activations", convert_args.qdq_activations,
                       "the type of the activations in --emit-qdq's model: int8 (Kite's), or uint8 with each zero "
                       "point + 128, the same values in ONNX Runtime's preferred x86 form (default: int8)")
       ->check(CLI::IsMember({"int8", "uint8"}));
   bool no_equalize = false, no_bias_correction = false, no_pack = false;
-  std::string weight_rounding = "data";
-  convert->add_option("--weight-rounding", weight_rounding,
+  convert->add_option("--weight-rounding", convert_args.weight_rounding,
                       "how int8 weights round: data (each conv/FC output channel's weights, each rounded down or up, "
                       "chosen to minimize its output error over the calibration patches where the fused activation "
                       "does not clip; grouped, transposed and convs of more than 1024 taps round to nearest) or "
@@ -107,8 +104,7 @@ int main(int argc, char** argv) {
                       "output's SQNR against float (simulated on calibration samples) reaches DB, within "
                       "--max-float-macs and --max-slowdown: the op computing each and its readers go to float (with "
                       "--mixed-16x8, to 16x8 where they have a 16x8 kernel) (default: off)");
-  bool mixed_16x8 = false;
-  convert->add_flag("--mixed-16x8", mixed_16x8,
+  convert->add_flag("--mixed-16x8", convert_args.mixed_16x8,
                     "mixed precision: promote convs and element-wise ops to 16x8 before float (default: float only; "
                     "a 16x8 conv costs about 3x its int8 time, a depthwise one about 10x, so 16x8 buys more with a "
                     "larger --max-slowdown)");
@@ -129,7 +125,7 @@ int main(int argc, char** argv) {
   convert->add_option("--mean", mean, "images: value = (pixel / 255 - mean) / std; 1 or 3 values (default 0)");
   convert->add_option("--std", stddev, "images: see --mean (default 1)");
   convert->add_option("--alpha", q.images.alpha, "images: the value of a 4th input channel (RGBA models; default 1)");
-  convert->add_option("--layout", layout, "images: nchw or nhwc (default: inferred from the input shape)");
+  convert->add_option("--layout", q.images.layout, "images: nchw or nhwc (default: inferred from the input shape)");
 
   kite::cli::RunArgs run_args;
   auto* run = app.add_subcommand("run", "Run a .kite model on .npy inputs (or seeded random ones) and write .npy outputs");
@@ -205,64 +201,17 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     if (*convert) {
-      kite::converter::ConvertOptions options;
-      for (const auto& spec : input_shapes) options.import.input_shapes.insert(ParseInputShape(spec));
-      options.plan_memory = !no_plan;
-      q.equalize = !no_equalize;
-      options.quantization.equalize = q.equalize;
-      if (quantize == "int8") {
-        q.int8 = true;
-        q.quantize.bias_correction = !no_bias_correction;
-        q.quantize.round_weights_with_data = weight_rounding == "data";
-        q.quantize.pack_weights = !no_pack;
-        q.qdq_uint8_activations = qdq_activations == "uint8";
-        if (q.qdq_uint8_activations && q.emit_qdq.empty()) throw std::runtime_error("--qdq-activations needs --emit-qdq");
-        q.quantize.method = kite::converter::ParseRangeMethod(method);
-        q.quantize.keep_float.insert(keep_float.begin(), keep_float.end());
-        q.quantize.int16_ops.insert(int16_nodes.begin(), int16_nodes.end());
-        q.mixed_precision.use_16x8 = mixed_16x8;
-        if (!mean.empty()) ParseTriple("--mean", mean, q.images.mean);
-        if (!stddev.empty()) ParseTriple("--std", stddev, q.images.std);
-        q.images.layout = layout;
-        if (!resize.empty() && std::sscanf(resize.c_str(), "%dx%d", &q.images.width, &q.images.height) != 2) {
-          throw std::runtime_error("--resize '" + resize + "' is not WxH");
-        }
-        if (q.calibration.empty()) throw std::runtime_error("--quantize int8 needs --calibration");
-        q.progress = [](size_t done, size_t total) { kite::cli::ProgressBar("calibrating", done, total); };
-        q.search_progress = [](size_t done, size_t total) { kite::cli::ProgressBar("mixed precision, simulated runs", done, total); };
-        options.quantization = q;
-      } else if (!q.calibration.empty() || !keep_float.empty() || !int16_nodes.empty() || !q.emit_qdq.empty() ||
-                 q.target_sqnr_db > 0) {
-        throw std::runtime_error("--calibration, --keep-float, --int16, --emit-qdq and --target-sqnr need --quantize int8");
+      for (const auto& spec : input_shapes) convert_args.input_shapes.insert(ParseInputShape(spec));
+      convert_args.plan = !no_plan;
+      convert_args.equalize = !no_equalize;
+      convert_args.bias_correction = !no_bias_correction;
+      convert_args.pack = !no_pack;
+      if (!mean.empty()) ParseTriple("--mean", mean, q.images.mean);
+      if (!stddev.empty()) ParseTriple("--std", stddev, q.images.std);
+      if (!resize.empty() && std::sscanf(resize.c_str(), "%dx%d", &q.images.width, &q.images.height) != 2) {
+        throw std::runtime_error("--resize '" + resize + "' is not WxH");
       }
-      std::fprintf(stderr, "kite convert: %s ...\n", onnx_path.c_str());
-      const auto r = kite::converter::ConvertOnnxFile(onnx_path, out_path, options);
-      std::printf("%s: %d ONNX nodes -> %d after folding and fusion -> %d Kite ops (%d transposes); %llu bytes; arena %llu bytes "
-                  "(lower bound %llu, ratio %.3f); %.2f s\n",
-                  out_path.c_str(), r.onnx_nodes, r.nodes_after_passes, r.kite_ops, r.transposes_in_kite,
-                  static_cast<unsigned long long>(r.file_bytes), static_cast<unsigned long long>(r.arena_bytes),
-                  static_cast<unsigned long long>(r.lower_bound_bytes),
-                  r.lower_bound_bytes ? static_cast<double>(r.arena_bytes) / r.lower_bound_bytes : 0.0, r.seconds);
-      if (options.quantization.int8 || r.qdq_pairs > 0) {
-        const auto& qr = r.quantization;
-        if (r.qdq_pairs > 0) method = "QDQ model's";
-        std::printf("int8 (%s ranges, calibrated on %s): %d int8 ops (%d with packed weights, %d in 16x8), %d float ops, "
-                    "%d quantize, %d dequantize\n",
-                    method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.packed_ops, qr.int16_ops, qr.float_ops,
-                    qr.quantize_ops, qr.dequantize_ops);
-        for (const auto& f : qr.kept_float) std::printf("  float: %s (%s): %s\n", f.node.c_str(), f.op.c_str(), f.reason.c_str());
-        if (r.mixed_precision_ran) {
-          const auto& mp = r.mixed_precision;
-          std::printf("mixed precision: simulated worst output SQNR %.1f dB all-int8 -> %.1f dB (target %.1f) with %zu nodes "
-                      "in 16x8 (%.1f%% of the MACs) and %zu in float (%.1f%% of the MACs, budget %.0f%%), estimated %.0f%% "
-                      "slower (budget %.0f%%), %d int8 activations promoted\n",
-                      mp.all_int8_db, mp.chosen_db, options.quantization.target_sqnr_db, mp.int16_nodes.size(),
-                      mp.model_macs ? 100.0 * mp.int16_macs / mp.model_macs : 0.0, mp.float_nodes.size(),
-                      mp.model_macs ? 100.0 * mp.float_macs / mp.model_macs : 0.0,
-                      100.0 * options.quantization.mixed_precision.max_float_mac_share, 100.0 * mp.estimated_slowdown,
-                      100.0 * options.quantization.mixed_precision.max_slowdown, mp.activations_kept);
-        }
-      }
+      kite::cli::ConvertModel(convert_args);
     } else if (*run) {
       kite::cli::RunModel(run_args);
     } else if (*inspect) {

@@ -107,6 +107,29 @@ CalibrationData::CalibrationData(const std::string& path, const std::vector<Inpu
   samples_ = images_.size();
 }
 
+CalibrationData::CalibrationData(const std::map<std::string, NpyArray>& arrays, const std::vector<InputInfo>& inputs)
+    : inputs_(inputs), path_("arrays") {
+  const bool unnamed = arrays.size() == 1 && arrays.begin()->first.empty();
+  if (unnamed && inputs.size() != 1) {
+    throw std::runtime_error("the model has " + std::to_string(inputs.size()) +
+                             " inputs: give calibration arrays by input name");
+  }
+  for (const auto& [name, array] : arrays) {
+    bool known = unnamed;
+    for (const InputInfo& input : inputs) known = known || input.name == name;
+    if (!known) throw std::runtime_error("calibration array '" + name + "' names no model input");
+  }
+  for (const InputInfo& input : inputs) {
+    const auto it = unnamed ? arrays.begin() : arrays.find(input.name);
+    if (it == arrays.end()) throw std::runtime_error("no calibration array for input '" + input.name + "'");
+    const std::string what = "calibration array for input '" + input.name + "'";
+    arrays_.push_back(ToFloat32(it->second, what));
+    const size_t k = SamplesIn(arrays_.back(), input, what);
+    if (arrays_.size() > 1 && k != samples_) throw std::runtime_error("calibration arrays hold different numbers of samples");
+    samples_ = k;
+  }
+}
+
 std::vector<std::vector<float>> CalibrationData::Sample(size_t i) const {
   std::vector<std::vector<float>> out(inputs_.size());
   if (!images_.empty()) {

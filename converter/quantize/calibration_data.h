@@ -1,10 +1,11 @@
 // Where calibration samples come from: a .npy file (samples stacked along the
 // first dimension, as `kite run` reads them), a folder of .npy files (one per
 // input, named as `kite run` names its files), a folder of images (PNG/JPEG,
-// decoded one at a time) or one image.
+// decoded one at a time), one image, or arrays in memory (the Python module).
 #ifndef KITE_CONVERTER_QUANTIZE_CALIBRATION_DATA_H_
 #define KITE_CONVERTER_QUANTIZE_CALIBRATION_DATA_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ class CalibrationData {
  public:
   // Throws std::runtime_error naming the file and what does not fit the model.
   CalibrationData(const std::string& path, const std::vector<InputInfo>& inputs, const ImageCalibrationOptions& images);
+  // Arrays in memory, one per input by name (a one-input model's may be
+  // named ""), each holding k samples stacked along its first dimension.
+  CalibrationData(const std::map<std::string, NpyArray>& arrays, const std::vector<InputInfo>& inputs);
 
   size_t size() const { return samples_; }
   // Sample i for every model input, in model input order.

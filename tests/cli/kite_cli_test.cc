@@ -13,6 +13,7 @@
 
 #include "data/image_input.h"
 #include "data/npy.h"
+#include "kite/kite.h"
 #include "support/model_builder.h"
 #include "support/onnx_builder.h"
 #include "support/test_util.h"
@@ -164,7 +165,13 @@ TEST(KiteCli, InspectJson) {
   EXPECT_EQ(j["operators"][0]["op"], "RELU");
   EXPECT_EQ(j["operators"][0]["kernel"], kReluKernel);
   EXPECT_EQ(j["outputs"][0]["name"], "out:0/relu");
-  EXPECT_GT(j["arena"]["total_bytes"].get<size_t>(), 0u);
+  // The arena an application must give: kite_arena_size's, handle included.
+  kite_model* handle = nullptr;
+  ASSERT_EQ(kite_model_load_file(model.c_str(), &handle, nullptr), KITE_OK);
+  size_t arena = 0;
+  EXPECT_EQ(kite_arena_size(handle, &arena, nullptr), KITE_OK);
+  kite_model_free(handle);
+  EXPECT_EQ(j["arena"]["total_bytes"].get<size_t>(), arena);
   ASSERT_EQ(Shell("'" KITE_CLI "' inspect --json --kernels reference '" + model + "'", &out), 0) << out;
   const auto r = nlohmann::json::parse(out);
   EXPECT_EQ(r["operators"][0]["kernel"], "reference/unary_float32");
