@@ -139,7 +139,7 @@ std::string NameOf(const py::object& model) {
 void DefineTools(py::module_& m) {
   m.def("convert", &Convert, R"doc(
 Converts an ONNX model to a .kite file, as `kite convert` does, and returns
-the report: op counts, the arena and file sizes, and with quantize="int8" the
+the report: op counts, the ops, the arena and file sizes, and with quantize="int8" the
 calibration, each op kept in float and why, and mixed precision's choice.
 
 calibration: an ndarray (a one-input model's samples, stacked along the first

@@ -1,7 +1,9 @@
 """kite.Model, kite.compare and kite.bench report what `kite inspect`,
 `kite compare` and `kite bench` report; one interpreter serves two threads."""
 import json
+import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -97,3 +99,28 @@ def test_one_interpreter_serves_two_threads(models):
     for t in threads:
         t.join()
     assert failures == []
+
+
+def test_run_releases_the_gil(models):
+    """While one thread runs the model, another runs Python: its longest pause
+    is far shorter than the run (holding the GIL would make it the whole run)."""
+    _, folder = models
+    it = kite.Interpreter(folder / "float.kite", kernels="reference")  # ~0.1 s a run
+    x = np.zeros((1, 128, 128, 3), np.float32)
+    start = time.perf_counter()
+    it.run(x)
+    alone = time.perf_counter() - start
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (it.run(x), done.set()))
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)
+    try:
+        longest, last = 0.0, time.perf_counter()
+        worker.start()
+        while not done.is_set():
+            now = time.perf_counter()
+            longest, last = max(longest, now - last), now
+        worker.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert longest < alone / 2, f"the other thread paused {longest * 1e3:.1f} ms of a {alone * 1e3:.1f} ms run"
