@@ -97,6 +97,10 @@ void PrintKernelChoices(const nlohmann::json& ops);
 // --kernels optimized|reference as the C API's value.
 kite_kernels KernelsOption(const std::string& kernels);
 void CompareModels(const CompareArgs& args);
+// A model to compare: an .onnx file converted to float32 with `input_shapes`,
+// or a .kite file's bytes.
+std::vector<uint8_t> CompareModelBytes(const std::string& path,
+                                       const std::map<std::string, std::vector<int64_t>>& input_shapes);
 // `kite compare --json` of two models' bytes on up to `max_samples` (0: all)
 // of `data`'s samples; a and b name them.
 nlohmann::json CompareReport(const std::string& a, const std::string& b, const std::vector<uint8_t>& a_bytes,

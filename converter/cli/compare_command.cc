@@ -28,16 +28,6 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-std::vector<uint8_t> LoadModelBytes(const std::string& path, const CompareArgs& args) {
-  if (EndsWith(path, ".onnx")) {
-    converter::ConvertOptions options;
-    options.import.input_shapes = args.input_shapes;
-    return converter::ConvertOnnx(path, options, nullptr);
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read '" + path + "'");
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 std::string Db(double v) {
   char buf[32];
@@ -134,6 +124,18 @@ CompareResult CompareOn(const std::vector<uint8_t>& a, const std::vector<uint8_t
 
 }  // namespace
 
+std::vector<uint8_t> CompareModelBytes(const std::string& path,
+                                       const std::map<std::string, std::vector<int64_t>>& input_shapes) {
+  if (EndsWith(path, ".onnx")) {
+    converter::ConvertOptions options;
+    options.import.input_shapes = input_shapes;
+    return converter::ConvertOnnx(path, options, nullptr);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read '" + path + "'");
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 nlohmann::json CompareReport(const std::string& a, const std::string& b, const std::vector<uint8_t>& a_bytes,
                              const std::vector<uint8_t>& b_bytes, const converter::CalibrationData& data,
                              size_t max_samples) {
@@ -141,8 +143,8 @@ nlohmann::json CompareReport(const std::string& a, const std::string& b, const s
 }
 
 void CompareModels(const CompareArgs& args) {
-  const std::vector<uint8_t> a = LoadModelBytes(args.a, args);
-  const std::vector<uint8_t> b = LoadModelBytes(args.b, args);
+  const std::vector<uint8_t> a = CompareModelBytes(args.a, args.input_shapes);
+  const std::vector<uint8_t> b = CompareModelBytes(args.b, args.input_shapes);
   if (args.sensitivity) return CompareSensitivity(args, a, b);
   const converter::TracedRun probe(a);
   const converter::CalibrationData data(args.input, probe.inputs(), args.images);

@@ -62,16 +62,17 @@ std::vector<TensorInfo> Signature(const LoadedModel& model, bool inputs) {
   return out;
 }
 
-std::string Describe(const TensorInfo& t) {
-  std::string s = py::str(NumpyDtype(t.dtype)).cast<std::string>() + " [";
-  for (size_t d = 0; d < t.shape.size(); ++d) s += (d ? ", " : "") + std::to_string(t.shape[d]);
+// "float32 [1, 3, 224, 224]"
+std::string Describe(const py::dtype& dtype, const std::vector<int64_t>& shape) {
+  std::string s = py::str(py::object(dtype)).cast<std::string>() + " [";
+  for (size_t d = 0; d < shape.size(); ++d) s += (d ? ", " : "") + std::to_string(shape[d]);
   return s + "]";
 }
 
+std::string Describe(const TensorInfo& t) { return Describe(NumpyDtype(t.dtype), t.shape); }
+
 std::string DescribeArray(const py::array& a) {
-  std::string s = py::str(a.dtype()).cast<std::string>() + " [";
-  for (py::ssize_t d = 0; d < a.ndim(); ++d) s += (d ? ", " : "") + std::to_string(a.shape(d));
-  return s + "]";
+  return Describe(a.dtype(), std::vector<int64_t>(a.shape(), a.shape() + a.ndim()));
 }
 
 std::shared_ptr<LoadedModel> LoadModel(const py::object& source) {

@@ -118,14 +118,7 @@ py::object Convert(const py::object& onnx_path, const py::object& output_path, c
 // A model to compare: a kite.Model, bytes of one, or a path (.onnx converted
 // to float32 with `input_shapes`, .kite read).
 std::vector<uint8_t> ModelBytes(const py::object& model, const std::map<std::string, std::vector<int64_t>>& input_shapes) {
-  if (IsPath(model)) {
-    const std::string path = PathOf(model);
-    if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".onnx") == 0) {
-      converter::ConvertOptions options;
-      options.import.input_shapes = input_shapes;
-      return converter::ConvertOnnx(path, options, nullptr);
-    }
-  }
+  if (IsPath(model)) return cli::CompareModelBytes(PathOf(model), input_shapes);
   return ModelOf(model)->bytes();
 }
 
