@@ -273,11 +273,9 @@ void FusePaddleHardSwish(Graph& g) {
     if (mul == nullptr || mul->op_type != "Mul") continue;
     for (int side = 0; side < 2; ++side) {
       Node* clip = SoleProducer(g, mul->inputs[side], static_cast<int>(mul - g.nodes.data()));
-      if (clip == nullptr || clip->op_type != "Clip" || !clip->has("kite_clip")) continue;
-      const auto& range = clip->attributes.at("kite_clip").floats;
-      if (range[0] != 0.0f || range[1] != 6.0f) continue;
+      if (clip == nullptr || clip->op_type != "Clip" || clip->params.min != 0.0f || clip->params.max != 6.0f) continue;
       Node* add = SoleProducer(g, clip->inputs[0], static_cast<int>(clip - g.nodes.data()));
-      if (add == nullptr || add->op_type != "Add" || add->has("kite_activation")) continue;
+      if (add == nullptr || add->op_type != "Add" || add->params.activation) continue;
       const int x = mul->inputs[1 - side];
       if (!((add->inputs[0] == x && IsScalar(g, add->inputs[1], 3.0f)) || (add->inputs[1] == x && IsScalar(g, add->inputs[0], 3.0f)))) continue;
       add->removed = clip->removed = mul->removed = true;

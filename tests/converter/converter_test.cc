@@ -179,6 +179,46 @@ TEST(Converter, HardSigmoidTimesInputBecomesHardSwish) {
   EXPECT_EQ(m.operators[0]->opcode, schema::OpCode_HARD_SWISH);
 }
 
+// Paddle writes hard-swish as x * Clip(x + 3, 0, 6) / 6 (or * 1/6), the
+// Clip's bounds as inputs (opset 11): one HardSwish op, the same values. A
+// Clip to another range is not hard-swish and stays as written.
+TEST(Converter, PaddleHardSwishBecomesOneOp) {
+  struct Case {
+    const char* scale_op;
+    float scale, clip_max;
+    bool fused;
+  };
+  for (const Case c : {Case{"Div", 6.0f, 6.0f, true}, Case{"Mul", 1.0f / 6.0f, 6.0f, true}, Case{"Div", 6.0f, 5.0f, false}}) {
+    SCOPED_TRACE(std::string(c.scale_op) + " clip max " + std::to_string(c.clip_max));
+    OnnxBuilder b;
+    b.Input("x", {1, 12});
+    b.Initializer("three", {}, {3.0f});
+    b.Initializer("lo", {}, {0.0f});
+    b.Initializer("hi", {}, {c.clip_max});
+    b.Initializer("scale", {}, {c.scale});
+    b.Node("Add", {"x", "three"}, {"shifted"});
+    b.Node("Clip", {"shifted", "lo", "hi"}, {"clipped"});
+    b.Node("Mul", {"x", "clipped"}, {"product"});
+    b.Node(c.scale_op, {"product", "scale"}, {"y"});
+    b.Output("y");
+    const auto bytes = converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, "paddle_hswish.onnx"), {}, nullptr);
+    const schema::ModelT m = Unpack(bytes);
+    if (c.fused) {
+      ASSERT_EQ(m.operators.size(), 1u);
+      EXPECT_EQ(m.operators[0]->opcode, schema::OpCode_HARD_SWISH);
+    } else {
+      EXPECT_GT(m.operators.size(), 1u);
+      for (const auto& op : m.operators) EXPECT_NE(op->opcode, schema::OpCode_HARD_SWISH);
+    }
+    std::vector<float> x(12);
+    for (int i = 0; i < 12; ++i) x[i] = static_cast<float>(i) * 0.75f - 4.5f;
+    const auto y = RunFirstOutput(bytes, x);
+    ASSERT_EQ(y.size(), x.size());
+    for (int i = 0; i < 12; ++i) {
+      EXPECT_NEAR(y[i], x[i] * std::min(std::max(x[i] + 3.0f, 0.0f), c.clip_max) / 6.0f, 1e-5f) << "x = " << x[i];
+    }
+  }
+}
 // 1-D Conv and MaxPool ([N, C, L]) run as 2-D ones on [N, C, 1, L]: the
 // same result as the 2-D model written out by hand (whose ops the ONNX
 // conformance data checks), and no Transpose between the 1-D layers (the
