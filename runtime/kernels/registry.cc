@@ -139,6 +139,7 @@ PrepareFn LookupPrepareInt16(schema::OpCode opcode, KernelSet set) {
   using schema::OpCode;
   if (set != KernelSet::kReference) {
     if (opcode == OpCode::OpCode_CONV_2D) return optimized::PrepareConv2D16x8;
+    if (opcode == OpCode::OpCode_CONV_TRANSPOSE_2D) return optimized::PrepareConvTranspose2D16x8;
     if (opcode == OpCode::OpCode_FULLY_CONNECTED) return optimized::PrepareFullyConnected16x8;
     if (IsElementwiseUnary(opcode)) return optimized::PrepareUnaryInt16;
     if (opcode == OpCode::OpCode_ADD || opcode == OpCode::OpCode_SUB || opcode == OpCode::OpCode_MUL) {

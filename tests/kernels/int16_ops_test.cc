@@ -72,48 +72,55 @@ TEST(Int16x8, FullyConnectedPerChannel) {
 }
 
 // ConvTranspose2D against a scatter of every input pixel through every tap
-// (the kernel gathers): stride 2, kernel 3, padding 1, output padding 1.
+// (the kernels gather), on every dense 16x8 kernel (8 output channels and
+// more; fewer run the reference): stride 2, kernel 3,
+// padding 1, output padding 1 (taps that reach no input), and a 2x2 kernel
+// of stride 2 (a segmentation head's upsampling) with 40 input channels.
 TEST(Int16x8, ConvTranspose2D) {
   SCOPED_TRACE("seed " + std::to_string(TestSeed()));
   Random rng(TestSeed());
-  const int in_h = 4, in_w = 5, in_c = 6, out_c = 3, k = 3, stride = 2, pad = 1;
-  const int out_h = (in_h - 1) * stride - 2 * pad + k + 1, out_w = (in_w - 1) * stride - 2 * pad + k + 1;
-  const auto x = RandomInt16s(rng, in_h * in_w * in_c);
-  const auto w = rng.Int8s(out_c * k * k * in_c, -127, 127);
-  const auto b32 = rng.Int32s(out_c, -500000, 500000);
-  const std::vector<int64_t> b(b32.begin(), b32.end());
-  const float si = 1e-4f, ws = 0.01f, so = 2e-3f;
-  ModelBuilder mb;
-  const int in = mb.Input("x", schema::DataType_INT16, {1, in_h, in_w, in_c}, PerTensor(si, 0));
-  const int wt = mb.Constant("w", schema::DataType_INT8, {out_c, k, k, in_c}, w, PerTensor(ws, 0));
-  const int bt = mb.Constant("b", schema::DataType_INT64, {out_c}, b);
-  const int out = mb.Tensor("y", schema::DataType_INT16, {1, out_h, out_w, out_c}, PerTensor(so, 0));
-  schema::ConvTranspose2DOptionsT o;
-  o.stride_h = o.stride_w = stride;
-  o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = pad;
-  o.output_padding_h = o.output_padding_w = 1;
-  mb.Op(schema::OpCode_CONV_TRANSPOSE_2D, {in, wt, bt}, {out}, o);
-  mb.Output(out);
-  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
-  ASSERT_EQ(r.status, KITE_OK) << r.error;
-  EXPECT_EQ(r.kernels[0], "reference/conv_transpose2d_16x8");
-  std::vector<int64_t> acc(out_h * out_w * out_c);
-  for (int oy = 0; oy < out_h; ++oy)
-    for (int ox = 0; ox < out_w; ++ox)
-      for (int oc = 0; oc < out_c; ++oc) acc[(oy * out_w + ox) * out_c + oc] = b[oc];
-  for (int iy = 0; iy < in_h; ++iy)
-    for (int ix = 0; ix < in_w; ++ix)
-      for (int ky = 0; ky < k; ++ky)
-        for (int kx = 0; kx < k; ++kx) {
-          const int oy = iy * stride - pad + ky, ox = ix * stride - pad + kx;
-          if (oy < 0 || oy >= out_h || ox < 0 || ox >= out_w) continue;
-          for (int oc = 0; oc < out_c; ++oc)
-            for (int ic = 0; ic < in_c; ++ic)
-              acc[(oy * out_w + ox) * out_c + oc] += int64_t{x[(iy * in_w + ix) * in_c + ic]} * w[((oc * k + ky) * k + kx) * in_c + ic];
-        }
-  std::vector<int16_t> expected;
-  for (int64_t a : acc) expected.push_back(SpecRoundToInt16(static_cast<float>(a) * (si * ws / so)));
-  ExpectEqualInt16(FromBytes<int16_t>(r.outputs[0]), expected);
+  struct Geometry {
+    int in_h, in_w, in_c, out_c, k, stride, pad, output_pad;
+  };
+  for (const Geometry g : {Geometry{4, 5, 6, 9, 3, 2, 1, 1}, Geometry{3, 4, 40, 17, 2, 2, 0, 0}}) {
+    SCOPED_TRACE("kernel " + std::to_string(g.k) + ", " + std::to_string(g.in_c) + " input channels");
+    const int out_h = (g.in_h - 1) * g.stride - 2 * g.pad + g.k + g.output_pad;
+    const int out_w = (g.in_w - 1) * g.stride - 2 * g.pad + g.k + g.output_pad;
+    const auto x = RandomInt16s(rng, g.in_h * g.in_w * g.in_c);
+    const auto w = rng.Int8s(g.out_c * g.k * g.k * g.in_c, -127, 127);
+    const auto b32 = rng.Int32s(g.out_c, -500000, 500000);
+    const std::vector<int64_t> b(b32.begin(), b32.end());
+    const float si = 1e-4f, ws = 0.01f, so = 2e-3f;
+    ModelBuilder mb;
+    const int in = mb.Input("x", schema::DataType_INT16, {1, g.in_h, g.in_w, g.in_c}, PerTensor(si, 0));
+    const int wt = mb.Constant("w", schema::DataType_INT8, {g.out_c, g.k, g.k, g.in_c}, w, PerTensor(ws, 0));
+    const int bt = mb.Constant("b", schema::DataType_INT64, {g.out_c}, b);
+    const int out = mb.Tensor("y", schema::DataType_INT16, {1, out_h, out_w, g.out_c}, PerTensor(so, 0));
+    schema::ConvTranspose2DOptionsT o;
+    o.stride_h = o.stride_w = g.stride;
+    o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = g.pad;
+    o.output_padding_h = o.output_padding_w = g.output_pad;
+    mb.Op(schema::OpCode_CONV_TRANSPOSE_2D, {in, wt, bt}, {out}, o);
+    mb.Output(out);
+    std::vector<int64_t> acc(out_h * out_w * g.out_c);
+    for (int oy = 0; oy < out_h; ++oy)
+      for (int ox = 0; ox < out_w; ++ox)
+        for (int oc = 0; oc < g.out_c; ++oc) acc[(oy * out_w + ox) * g.out_c + oc] = b[oc];
+    for (int iy = 0; iy < g.in_h; ++iy)
+      for (int ix = 0; ix < g.in_w; ++ix)
+        for (int ky = 0; ky < g.k; ++ky)
+          for (int kx = 0; kx < g.k; ++kx) {
+            const int oy = iy * g.stride - g.pad + ky, ox = ix * g.stride - g.pad + kx;
+            if (oy < 0 || oy >= out_h || ox < 0 || ox >= out_w) continue;
+            for (int oc = 0; oc < g.out_c; ++oc)
+              for (int ic = 0; ic < g.in_c; ++ic)
+                acc[(oy * out_w + ox) * g.out_c + oc] +=
+                    int64_t{x[(iy * g.in_w + ix) * g.in_c + ic]} * w[((oc * g.k + ky) * g.k + kx) * g.in_c + ic];
+          }
+    std::vector<int16_t> expected;
+    for (int64_t a : acc) expected.push_back(SpecRoundToInt16(static_cast<float>(a) * (si * ws / so)));
+    ExpectEveryDenseRun(mb.Build(), x, "conv_transpose2d_16x8", expected);
+  }
 }
 
 // 3x3 taps over 64 channels of 32767 * 127 sum to 2.4e9 > 2^31: an int32

@@ -37,9 +37,11 @@ inline int8_t RoundClampInt8(float v, float lo, float hi, int32_t zero_point) {
   return static_cast<int8_t>(static_cast<int32_t>((v + kRoundMagic) - kRoundMagic) + zero_point);
 }
 
-// 16x8 Conv2D (one group, or depthwise) and FullyConnected; other convs and
-// dtypes: the reference. Called by the int8 engine's prepare for int16 input.
+// 16x8 Conv2D (one group, or depthwise), ConvTranspose2D (one group) and
+// FullyConnected; other convs and dtypes: the reference. Called by the int8
+// engine's prepare for int16 input.
 kite_status PrepareConv2D16x8(PrepareContext& ctx);
+kite_status PrepareConvTranspose2D16x8(PrepareContext& ctx);
 kite_status PrepareFullyConnected16x8(PrepareContext& ctx);
 // The specification's RoundClampToInt16 over the whole int16 range the same
 // way (NaN to -32768, as the reference).
