@@ -22,7 +22,7 @@ struct ConvertArgs {
   std::string model, output;  // .onnx in, .kite out
   std::map<std::string, std::vector<int64_t>> input_shapes;
   bool plan = true;
-  std::string quantize = "none";  // or "int8"
+  std::string quantize = "none";  // "int8", or "16x8" (every op with a 16x8 kernel in 16x8)
   std::string method = "auto";    // minmax, percentile, entropy, mse, auto
   std::string weight_rounding = "data";  // or "nearest"
   std::string qdq_activations = "int8";  // or "uint8"

@@ -9,8 +9,8 @@ namespace kite {
 namespace cli {
 
 converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
-  if (args.quantize != "none" && args.quantize != "int8") {
-    throw std::runtime_error("--quantize " + args.quantize + ": expected none or int8");
+  if (args.quantize != "none" && args.quantize != "int8" && args.quantize != "16x8") {
+    throw std::runtime_error("--quantize " + args.quantize + ": expected none, int8 or 16x8");
   }
   if (args.weight_rounding != "data" && args.weight_rounding != "nearest") {
     throw std::runtime_error("--weight-rounding " + args.weight_rounding + ": expected data or nearest");
@@ -28,14 +28,18 @@ converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
   options.plan_memory = args.plan;
   options.quantization.equalize = args.equalize;
   converter::QuantizationSettings q = args.q;
-  if (args.quantize != "int8") {
+  if (args.quantize == "none") {
     if (!q.calibration.empty() || !q.calibration_arrays.empty() || !args.keep_float.empty() ||
         !args.int16_nodes.empty() || !q.emit_qdq.empty() || q.target_sqnr_db > 0) {
-      throw std::runtime_error("--calibration, --keep-float, --int16, --emit-qdq and --target-sqnr need --quantize int8");
+      throw std::runtime_error("--calibration, --keep-float, --int16, --emit-qdq and --target-sqnr need --quantize int8 or 16x8");
     }
     return options;
   }
+  if (args.quantize == "16x8" && (q.target_sqnr_db > 0 || !args.int16_nodes.empty())) {
+    throw std::runtime_error("--target-sqnr and --int16 choose ops for 16x8 within --quantize int8; --quantize 16x8 takes every op with a 16x8 kernel");
+  }
   q.int8 = true;
+  q.quantize.all_int16 = args.quantize == "16x8";
   q.equalize = args.equalize;
   q.quantize.bias_correction = args.bias_correction;
   q.quantize.round_weights_with_data = args.weight_rounding == "data";
@@ -46,7 +50,9 @@ converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
   q.quantize.keep_float.insert(args.keep_float.begin(), args.keep_float.end());
   q.quantize.int16_ops.insert(args.int16_nodes.begin(), args.int16_nodes.end());
   q.mixed_precision.use_16x8 = args.mixed_16x8;
-  if (q.calibration.empty() && q.calibration_arrays.empty()) throw std::runtime_error("--quantize int8 needs --calibration");
+  if (q.calibration.empty() && q.calibration_arrays.empty()) {
+    throw std::runtime_error("--quantize " + args.quantize + " needs --calibration");
+  }
   if (!q.calibration.empty() && !q.calibration_arrays.empty()) {
     throw std::runtime_error("calibration comes from files or from arrays, not both");
   }
@@ -77,9 +83,9 @@ void ConvertModel(const ConvertArgs& args) {
   if (!options.quantization.int8 && r.qdq_pairs == 0) return;
   const auto& qr = r.quantization;
   const std::string method = r.qdq_pairs > 0 ? "QDQ model's" : args.method;
-  std::printf("int8 (%s ranges, calibrated on %s): %d int8 ops (%d with packed weights, %d in 16x8), %d float ops, "
+  std::printf("%s (%s ranges, calibrated on %s): %d int8 ops (%d with packed weights, %d in 16x8), %d float ops, "
               "%d quantize, %d dequantize\n",
-              method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.packed_ops, qr.int16_ops, qr.float_ops,
+              args.quantize == "16x8" ? "16x8" : "int8", method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.packed_ops, qr.int16_ops, qr.float_ops,
               qr.quantize_ops, qr.dequantize_ops);
   for (const auto& f : qr.kept_float) std::printf("  float: %s (%s): %s\n", f.node.c_str(), f.op.c_str(), f.reason.c_str());
   if (!r.mixed_precision_ran) return;

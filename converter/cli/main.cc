@@ -54,14 +54,18 @@ int main(int argc, char** argv) {
   kite::converter::QuantizationSettings& q = convert_args.q;
   std::vector<std::string> input_shapes;
   bool no_plan = false;
-  auto* convert = app.add_subcommand("convert", "Convert an ONNX model to a .kite file: float32, or int8 with --quantize int8 (memory planned offline)");
+  auto* convert = app.add_subcommand("convert", "Convert an ONNX model to a .kite file: float32, or int8 (--quantize int8 or 16x8) (memory planned offline)");
   convert->add_option("model", convert_args.model, "ONNX model")->required()->check(CLI::ExistingFile);
   convert->add_option("-o,--output", convert_args.output, "the .kite file to write (written atomically)")->required();
   convert->add_option("--input-shape", input_shapes, "fix a graph input's shape, NAME:D0,D1,... (repeatable)");
   convert->add_flag("--no-plan", no_plan, "leave memory planning to the runtime");
   std::string resize, mean, stddev;
-  convert->add_option("--quantize", convert_args.quantize, "int8: post-training quantization calibrated on --calibration (default: none, float32)")
-      ->check(CLI::IsMember({"none", "int8"}));
+  convert->add_option("--quantize", convert_args.quantize,
+                      "int8: post-training quantization calibrated on --calibration; 16x8: the same with int16 "
+                      "activations (symmetric, min-max ranges) and int8 weights wherever an op has a 16x8 kernel "
+                      "(Conv, ConvTranspose, Gemm/MatMul with constant weights, Add/Sub/Mul, element-wise functions), "
+                      "float where it has none (default: none, float32)")
+      ->check(CLI::IsMember({"none", "int8", "16x8"}));
   convert->add_option("--calibration", q.calibration,
                       "calibration inputs: a .npy file (samples stacked along the first dimension), a folder with "
                       "one NAME.npy per input, or a folder of PNG/JPEG images");
@@ -75,8 +79,8 @@ int main(int argc, char** argv) {
   convert->add_option("--keep-float", convert_args.keep_float, "run this ONNX node in float (repeatable)");
   convert->add_option("--int16", convert_args.int16_nodes,
                       "run this ONNX node in 16x8: int16 activations (symmetric, min-max range), int8 weights; a Conv "
-                      "or Gemm/MatMul with constant weights, others run in float (repeatable). 16x8 runs the reference "
-                      "kernels for now: slow");
+                      "Conv, ConvTranspose or Gemm/MatMul with constant weights, Add/Sub/Mul or an element-wise function; "
+                      "others run in float (repeatable)");
   convert->add_option("--emit-qdq", q.emit_qdq,
                       "also write the int8 model as a QDQ ONNX model (QuantizeLinear/DequantizeLinear), which ONNX "
                       "Runtime runs with exactly Kite's quantization. A QDQ model given as input converts to int8 with "

@@ -24,7 +24,7 @@ nlohmann::json ConvertReportJson(const converter::ConvertReport& r, const cli::C
                       {"arena_bytes", r.arena_bytes},
                       {"arena_lower_bound_bytes", r.lower_bound_bytes},
                       {"seconds", r.seconds}};
-  if (args.quantize == "int8" || r.qdq_pairs > 0) {
+  if (args.quantize != "none" || r.qdq_pairs > 0) {
     const converter::QuantizeReport& q = r.quantization;
     nlohmann::json floats = nlohmann::json::array();
     for (const auto& f : q.kept_float) floats.push_back({{"node", f.node}, {"op", f.op}, {"reason", f.reason}});
@@ -132,8 +132,8 @@ std::string NameOf(const py::object& model) {
 void DefineTools(py::module_& m) {
   m.def("convert", &Convert, R"doc(
 Converts an ONNX model to a .kite file, as `kite convert` does, and returns
-the report: op counts, the ops, the arena and file sizes, and with quantize="int8" the
-calibration, each op kept in float and why, and mixed precision's choice.
+the report: op counts, the ops, the arena and file sizes, and with quantize="int8" (or
+"16x8": int16 activations wherever an op has a 16x8 kernel) the calibration, each op kept in float and why, and mixed precision's choice.
 
 calibration: an ndarray (a one-input model's samples, stacked along the first
 dimension), a dict {input name: ndarray}, or a path (.npy file, folder of

@@ -203,14 +203,14 @@ AffineParams Quantizer::Int16Params(int32_t t) {
   return p;
 }
 
-// Ops named in int16_ops with a 16x8 kernel run in 16x8, those without one
-// in float; moves whose input a 16x8 op computes follow it (in op order, so
+// Ops named in int16_ops (all with all_int16) with a 16x8 kernel run in
+// 16x8, those without one in float; moves whose input a 16x8 op computes follow it (in op order, so
 // a chain of moves follows too).
 void Quantizer::ChooseInt16Ops() {
   for (size_t i = 0; i < m_.operators.size(); ++i) {
     const schema::OperatorT& op = *m_.operators[i];
     if (!int8_op_[i]) continue;
-    if (o_.int16_ops.count(op.source_node)) {
+    if (o_.int16_ops.count(op.source_node) || (o_.all_int16 && !MovesInt16(op.opcode))) {
       const bool weights = op.inputs.size() > 1 && op.inputs[1] >= 0 && IsConstant(op.inputs[1]);
       if (HasInt16Kernel(op.opcode) && (weights || !IsConvFamily(op.opcode))) {
         int16_op_[i] = true;

@@ -50,6 +50,9 @@ struct QuantizeOptions {
   std::set<std::string> keep_float;  // ONNX node names to run in float
   std::set<std::string> mixed_precision_float;  // the same, chosen by the mixed-precision search
   std::set<std::string> int16_ops;  // ONNX node names to run in 16x8 (int16 activations)
+  // Every op with a 16x8 kernel in 16x8, the others in float (kite convert
+  // --quantize 16x8), as if each were named in int16_ops.
+  bool all_int16 = false;
   // Pack int8 conv/FC weights for Kite's int8 engine (writer/pack_weights.h);
   // off: the runtime runs them with XNNPACK (or the reference) from the
   // plain weights.

@@ -343,6 +343,10 @@ TEST(KiteCli, QuantizationOptionsErrors) {
   EXPECT_NE(out.find("need --quantize int8"), std::string::npos) << out;
   EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --target-sqnr 30", &out), 0);
   EXPECT_NE(out.find("need --quantize int8"), std::string::npos) << out;
+  EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize 16x8", &out), 0);
+  EXPECT_NE(out.find("--quantize 16x8 needs --calibration"), std::string::npos) << out;
+  EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize 16x8 --calibration x --target-sqnr 30", &out), 0);
+  EXPECT_NE(out.find("--quantize 16x8 takes every op with a 16x8 kernel"), std::string::npos) << out;
   EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize int8 --calibration x --method kl", &out), 0);
   const std::string empty = Work() + "/empty_calibration";
   std::system(("mkdir -p '" + empty + "'").c_str());

@@ -155,6 +155,25 @@ TEST(QuantizeConvert, Int16RunsTheNamedConvsIn16x8) {
   EXPECT_GT(Sqnr(RunFirstOutput(fp, input), RunFirstOutput(mixed, input)), 30.0);
 }
 
+// kite convert --quantize 16x8: every op with a 16x8 kernel in 16x8, the
+// same file as naming each of them (the two convs; the output transpose
+// follows).
+TEST(QuantizeConvert, AllInt16IsEveryOpWithA16x8Kernel) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const std::string onnx = SmallConvNet(seed);
+  converter::ConvertOptions o = Int8(Calibration(seed, 8));
+  o.quantization.quantize.method = converter::RangeMethod::kMinMax;  // auto would keep conv2 in float
+  o.quantization.quantize.int16_ops = {"conv1", "conv2"};
+  const auto named = converter::ConvertOnnx(onnx, o, nullptr);
+  o.quantization.quantize.int16_ops.clear();
+  o.quantization.quantize.all_int16 = true;
+  converter::ConvertReport report;
+  EXPECT_EQ(converter::ConvertOnnx(onnx, o, &report), named);
+  EXPECT_EQ(report.quantization.int16_ops, 3);
+  EXPECT_EQ(report.quantization.int8_ops, 3);
+}
+
 TEST(QuantizeConvert, PerTensorWeightsHaveOneScale) {
   const uint32_t seed = TestSeed();
   converter::ConvertOptions o = Int8(Calibration(seed, 4));
