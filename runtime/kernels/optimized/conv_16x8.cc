@@ -445,6 +445,36 @@ kite_status AllocateDenseScratch(PrepareContext& ctx, const Tensor& w, const Ten
   return KITE_OK;
 }
 
+// The state of a conv or transposed conv: its geometry from the NHWC input
+// and output, the [out][kh][kw][in] weights and the options (Conv2DOptions
+// and ConvTranspose2DOptions name them alike), and the output transform.
+template <typename Options>
+kite_status AllocateWindowState(PrepareContext& ctx, const Options& o, Conv16x8State** state) {
+  const Tensor& x = ctx.input(kInput);
+  const Tensor& w = ctx.input(kWeights);
+  const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
+  const Tensor& y = ctx.output(0);
+  Conv16x8State* s = ctx.AllocateState<Conv16x8State>();
+  if (s == nullptr) return ctx.OutOfArena();
+  *s = Conv16x8State{};
+  s->in_h = x.shape.dims[1];
+  s->in_w = x.shape.dims[2];
+  s->in_c = x.shape.dims[3];
+  s->out_h = y.shape.dims[1];
+  s->out_w = y.shape.dims[2];
+  s->out_c = w.shape.dims[0];
+  s->kernel_h = w.shape.dims[1];
+  s->kernel_w = w.shape.dims[2];
+  s->stride_h = o.stride_h();
+  s->stride_w = o.stride_w();
+  s->dilation_h = o.dilation_h();
+  s->dilation_w = o.dilation_w();
+  s->pad_top = o.pad_top();
+  s->pad_left = o.pad_left();
+  *state = s;
+  return PrepareOutputTransform(ctx, x, w, bias, y, s->out_c, o.activation_min(), o.activation_max(), &s->transform);
+}
+
 }  // namespace
 
 kite_status PrepareConv2D16x8(PrepareContext& ctx) {
@@ -453,7 +483,6 @@ kite_status PrepareConv2D16x8(PrepareContext& ctx) {
   const Tensor& x = ctx.input(kInput);
   const Tensor& w = ctx.input(kWeights);
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
-  const Tensor& y = ctx.output(0);
   const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2];
   const bool depthwise = o->groups() > 1 && o->groups() == in_c && out_c == in_c;
   if (x.dtype != KITE_INT16 || (o->groups() != 1 && !depthwise) || (depthwise && !w.is_constant)) {
@@ -468,25 +497,8 @@ kite_status PrepareConv2D16x8(PrepareContext& ctx) {
     ctx.Decline("16x8: about 2^31 taps per output or more");
     return reference::PrepareConv2D(ctx);
   }
-  Conv16x8State* s = ctx.AllocateState<Conv16x8State>();
-  if (s == nullptr) return ctx.OutOfArena();
-  *s = Conv16x8State{};
-  s->in_h = x.shape.dims[1];
-  s->in_w = x.shape.dims[2];
-  s->in_c = in_c;
-  s->out_h = y.shape.dims[1];
-  s->out_w = y.shape.dims[2];
-  s->out_c = out_c;
-  s->kernel_h = kh;
-  s->kernel_w = kw;
-  s->stride_h = o->stride_h();
-  s->stride_w = o->stride_w();
-  s->dilation_h = o->dilation_h();
-  s->dilation_w = o->dilation_w();
-  s->pad_top = o->pad_top();
-  s->pad_left = o->pad_left();
-  KITE_RETURN_IF_ERROR(PrepareOutputTransform(ctx, x, w, bias, y, out_c, o->activation_min(), o->activation_max(),
-                                              &s->transform));
+  Conv16x8State* s = nullptr;
+  KITE_RETURN_IF_ERROR(AllocateWindowState(ctx, *o, &s));
   if (depthwise) {
     // [channel][tap] -> [tap][channel], so a tap's channels are contiguous.
     const int64_t taps = int64_t{kh} * kw;
@@ -516,33 +528,15 @@ kite_status PrepareConvTranspose2D16x8(PrepareContext& ctx) {
   const Tensor& x = ctx.input(kInput);
   const Tensor& w = ctx.input(kWeights);
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
-  const Tensor& y = ctx.output(0);
   const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2];
   if (x.dtype != KITE_INT16 || o->groups() != 1 || out_c < kMinTransposedChannels ||
       int64_t{kh} * kw * in_c > INT32_MAX - kPatchPad) {
     ctx.Decline("16x8 transposed conv: one group and at least 8 output channels");
     return reference::PrepareConvTranspose2D(ctx);
   }
-  Conv16x8State* s = ctx.AllocateState<Conv16x8State>();
-  if (s == nullptr) return ctx.OutOfArena();
-  *s = Conv16x8State{};
-  s->in_h = x.shape.dims[1];
-  s->in_w = x.shape.dims[2];
-  s->in_c = in_c;
-  s->out_h = y.shape.dims[1];
-  s->out_w = y.shape.dims[2];
-  s->out_c = out_c;
-  s->kernel_h = kh;
-  s->kernel_w = kw;
-  s->stride_h = o->stride_h();
-  s->stride_w = o->stride_w();
-  s->dilation_h = o->dilation_h();
-  s->dilation_w = o->dilation_w();
-  s->pad_top = o->pad_top();
-  s->pad_left = o->pad_left();
+  Conv16x8State* s = nullptr;
+  KITE_RETURN_IF_ERROR(AllocateWindowState(ctx, *o, &s));
   s->transposed = true;
-  KITE_RETURN_IF_ERROR(PrepareOutputTransform(ctx, x, w, bias, y, out_c, o->activation_min(), o->activation_max(),
-                                              &s->transform));
   KITE_RETURN_IF_ERROR(AllocateDenseScratch(ctx, w, bias, s));
   Node& node = ctx.node();
   node.state = s;
