@@ -89,6 +89,7 @@ class Quantizer {
     return false;
   }
   std::optional<AffineParams> Calibrated(int32_t t, bool near_output);
+  std::optional<Range> ReadersDistinguish(int32_t t) const;
   AffineParams Int16Params(int32_t t);
   void AssignParams();
   void ChooseInt16Ops();
@@ -171,7 +172,12 @@ std::optional<AffineParams> Quantizer::Calibrated(int32_t t, bool near_output) {
   }
   const RangeObserver& o = stats_[t];
   if (o.empty()) return std::nullopt;  // neither calibrated nor given
-  if (o_.method != RangeMethod::kAuto) return Int8ParamsForRange(ChooseRange(o, o_.method, o_.percentile));
+  const std::optional<Range> distinguished = near_output ? std::nullopt : ReadersDistinguish(t);
+  const auto within = [&](Range r) {
+    if (distinguished) r = {std::max(r.lo, distinguished->lo), std::min(r.hi, distinguished->hi)};
+    return Int8ParamsForRange(r);
+  };
+  if (o_.method != RangeMethod::kAuto) return within(ChooseRange(o, o_.method, o_.percentile));
   if (near_output) return Int8ParamsForRange(MinMaxRange(o));
   Range best = MseRange(o);
   double best_error = QuantizationMse(o, best);
@@ -182,7 +188,44 @@ std::optional<AffineParams> Quantizer::Calibrated(int32_t t, bool near_output) {
       best = r;
     }
   }
-  return Int8ParamsForRange(best);
+  return within(best);
+}
+
+// The interval outside which t's readers all give the same result, in any
+// precision: a flat piece of each reader's function (below -3 HardSwish is 0, below 0 Relu
+// is 0, Clip and HardSigmoid are flat beyond their bounds). Clipping t's
+// range to it costs nothing and buys resolution where the readers see it:
+// PP-LCNet's convs feeding a hard-swish reach -38 in channels whose
+// hard-swish is 0 there. None when a reader is anything else.
+std::optional<Range> Quantizer::ReadersDistinguish(int32_t t) const {
+  if (consumers_[t].empty() || IsGraphOutput(t)) return std::nullopt;
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  Range any{kInf, -kInf};  // the union of the readers' intervals
+  for (int32_t c : consumers_[t]) {
+    const schema::OperatorT& op = *m_.operators[c];
+    if (op.inputs.empty() || op.inputs[0] != t) return std::nullopt;
+    Range r{-kInf, kInf};
+    switch (op.opcode) {
+      case schema::OpCode_HARD_SWISH: r.lo = -3.0f; break;
+      case schema::OpCode_RELU: r.lo = 0.0f; break;
+      case schema::OpCode_CLIP: {
+        const auto* o = op.options.AsClipOptions();
+        if (o == nullptr) return std::nullopt;
+        r = {o->min, o->max};
+        break;
+      }
+      case schema::OpCode_HARD_SIGMOID: {
+        const auto* o = op.options.AsHardSigmoidOptions();
+        if (o == nullptr || !(o->alpha > 0)) return std::nullopt;
+        r = {-o->beta / o->alpha, (1.0f - o->beta) / o->alpha};
+        break;
+      }
+      default: return std::nullopt;
+    }
+    any = {std::min(any.lo, r.lo), std::max(any.hi, r.hi)};
+  }
+  if (!(any.lo < any.hi)) return std::nullopt;
+  return any;
 }
 
 // 16x8 activations are symmetric with min-max ranges: at 16 bits rounding

@@ -174,6 +174,51 @@ TEST(QuantizeConvert, AllInt16IsEveryOpWithA16x8Kernel) {
   EXPECT_EQ(report.quantization.int8_ops, 3);
 }
 
+// A conv whose only reader is a HardSwish: values below -3 all give 0, so
+// its int8 range stops at -3 however far below the calibration reaches
+// (here to about -20), and the HardSwish's output gains the resolution.
+// Another reader (an Add of the conv and the HardSwish) needs the values
+// below: then the range is the calibrated one.
+TEST(QuantizeConvert, RangeStopsWhereAHardSwishReaderIsFlat) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  for (const bool shared : {false, true}) {
+    SCOPED_TRACE(shared ? "conv also read by an Add" : "conv read by the HardSwish only");
+    Random random(seed);
+    OnnxBuilder b;
+    b.Input("x", {1, 4, 8, 8});
+    b.Initializer("w1", {8, 4, 1, 1}, random.Floats(32, 0.5f, 1.0f));
+    b.Initializer("b1", {8}, {-20, 2, -20, 2, -20, 2, -20, 2});
+    b.Initializer("w2", {4, 8, 1, 1}, random.Floats(32, 0.05f, 0.5f));
+    b.Node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1");
+    b.Node("HardSwish", {"c1"}, {"h"}, "hswish");
+    if (shared) b.Node("Add", {"c1", "h"}, {"s"}, "add");
+    b.Node("Conv", {shared ? "s" : "h", "w2"}, {"y"}, "conv2");
+    b.Output("y");
+    b.Opset(14);
+    const std::string onnx = b.Save(kDir, TestScopedName(shared ? "hswish_shared.onnx" : "hswish.onnx"));
+    for (const auto method : {converter::RangeMethod::kAuto, converter::RangeMethod::kMinMax}) {
+      SCOPED_TRACE(converter::RangeMethodName(method));
+      converter::ConvertOptions o = Int8(Calibration(seed, 8));  // inputs in [-1, 1)
+      o.quantization.quantize.method = method;
+      const schema::ModelT m = Unpack(converter::ConvertOnnx(onnx, o, nullptr));
+      const schema::TensorT* c1 = nullptr;
+      for (const auto& op : m.operators) {
+        if (op->source_node == "conv1") c1 = m.tensors[op->outputs[0]].get();
+      }
+      ASSERT_NE(c1, nullptr);
+      ASSERT_EQ(c1->type, schema::DataType_INT8);
+      const float lowest = c1->quantization->scale[0] * static_cast<float>(-128 - c1->quantization->zero_point[0]);
+      if (shared) {
+        EXPECT_LT(lowest, -15.0f);
+      } else {
+        EXPECT_GE(lowest, -3.0f - c1->quantization->scale[0]);
+        EXPECT_LT(lowest, -2.5f);  // the flat part starts at -3, not before
+      }
+    }
+  }
+}
+
 TEST(QuantizeConvert, PerTensorWeightsHaveOneScale) {
   const uint32_t seed = TestSeed();
   converter::ConvertOptions o = Int8(Calibration(seed, 4));

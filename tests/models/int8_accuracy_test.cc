@@ -327,8 +327,11 @@ std::vector<AccuracyCase> Cases(bool mixed) {
       {"MlsdLarge320", Task::kLineCentres, false, mixed ? 17.5 : 10, true, t},
       {"MlsdTiny512", Task::kLineCentres, false, 9, true, t},
       {"MlsdLarge512", Task::kLineCentres, false, mixed ? 16.0 : 10, true, t},
-      {"PpOcrDet", Task::kTextMask, false, mixed ? 6.0 : 2.5, false, t},
-      {"PpOcrRec", Task::kTextString, true, mixed ? 10.5 : 9, false, t},
+      // PP-OCR det: 6.6 dB all-int8 (3.9 before ranges stopped where a
+      // hard-swish reader is flat); the float search, judged on calibration
+      // samples, ends at 5.7 on text.png (6.9 before).
+      {"PpOcrDet", Task::kTextMask, false, mixed ? 4.5 : 5.0, false, t},
+      {"PpOcrRec", Task::kTextString, true, mixed ? 10.5 : 10.0, false, t},
   };
   cases.insert(cases.end(), heavy.begin(), heavy.end());
 #endif
@@ -348,8 +351,8 @@ INSTANTIATE_TEST_SUITE_P(TargetSqnr30, Int8Accuracy, ::testing::ValuesIn(Cases(t
 
 #ifndef KITE_SANITIZED_BUILD
 // --mixed-16x8, within the default budget and a larger one. One run (AMD
-// EPYC): default budget 12.7 dB (10 nodes 16x8, estimated 15% slower,
-// measured 3-9%), --max-slowdown 0.8 17.2 dB (60 nodes 16x8, 7 float; 23.3
+// EPYC): default budget 12.6 dB (10 nodes 16x8, estimated 15% slower,
+// measured 3-9%), --max-slowdown 0.8 16.6 dB (46 nodes 16x8, 5 float; 23.3
 // before Paddle's hard-swish was fused again: the greedy search's path moved);
 // both read the title as float does, which the guards do not require: calibration runs the host's float kernels, and another machine's
 // rounding has tipped a reading before. M-LSD-large-320 gains too (README);
