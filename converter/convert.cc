@@ -39,6 +39,16 @@ void RemoveDeadNodes(Graph& g) {
   }
 }
 
+// Whether a .kite model computes an int8 activation (a non-constant int8
+// tensor): what the mixed-precision search rounds and promotes.
+bool HasInt8Activation(const std::vector<uint8_t>& bytes) {
+  const schema::Model* m = schema::GetModel(bytes.data());
+  for (const schema::Tensor* t : *m->tensors()) {
+    if (t->type() == schema::DataType_INT8 && t->buffer() == 0) return true;
+  }
+  return false;
+}
+
 // Everything after import: passes, lowering, calibration and quantization.
 std::vector<uint8_t> ConvertGraph(Graph graph, std::chrono::steady_clock::time_point start,
                                   const ConvertOptions& options, ConvertReport* report) {
@@ -96,7 +106,8 @@ std::vector<uint8_t> ConvertGraph(Graph graph, std::chrono::steady_clock::time_p
     q.quantize.tap_moments = &moments;
     const std::vector<uint8_t> float_bytes = bytes;
     bytes = QuantizeKiteModel(float_bytes, stats, q.quantize, &r.quantization);
-    if (q.target_sqnr_db > 0 && data) {
+    // Nothing to search where no activation is int8 (every op 16x8 or float).
+    if (q.target_sqnr_db > 0 && data && HasInt8Activation(bytes)) {
       // The search judges on calibration samples spread over the set.
       const size_t available = q.max_samples == 0 ? data->size() : std::min(q.max_samples, data->size());
       const size_t n = std::max<size_t>(1, std::min(q.mixed_precision_samples, available));

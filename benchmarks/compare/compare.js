@@ -220,8 +220,10 @@ async function compareInt8(name, onnx, shapeArgs, input, feeds, npy) {
   const qdq = {ort_s8: path.join(out, `${name}.qdq_s8.onnx`), ort_u8: path.join(out, `${name}.qdq_u8.onnx`)};
   for (const [label, activations] of [['ort_s8', 'int8'], ['ort_u8', 'uint8']]) {
     process.stderr.write(`compare: ${name}: convert int8, QDQ with ${activations} activations\n`);
-    execFileSync(kite, ['convert', onnx, '-o', kiteFile, ...shapeArgs, '--quantize', 'int8', ...calibrationFor(name),
-                        '--emit-qdq', qdq[label], '--qdq-activations', activations], {stdio: 'ignore'});
+    // --target-sqnr 0: every op in int8, so ONNX Runtime runs exactly Kite's quantization (no search).
+    execFileSync(kite, ['convert', onnx, '-o', kiteFile, ...shapeArgs, '--quantize', 'int8', '--target-sqnr', '0',
+                        ...calibrationFor(name), '--emit-qdq', qdq[label], '--qdq-activations', activations],
+                 {stdio: 'ignore'});
   }
   const sides = {ort_s8: await sessionsFor(qdq.ort_s8), ort_u8: await sessionsFor(qdq.ort_u8)};
   const outputNames = sides.ort_s8[threads[0]].outputNames;

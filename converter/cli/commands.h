@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,10 @@ struct ConvertArgs {
   std::string weight_rounding = "data";  // or "nearest"
   std::string qdq_activations = "int8";  // or "uint8"
   std::vector<std::string> keep_float, int16_nodes;  // ONNX node names
-  bool equalize = true, bias_correction = true, pack = true, mixed_16x8 = false;
+  bool equalize = true, bias_correction = true, pack = true, mixed_16x8 = true;
+  // --target-sqnr as given; --quantize int8 without it searches for
+  // kDefaultTargetSqnrDb.
+  std::optional<double> target_sqnr;
   // Calibration source, image preprocessing, percentile, per-tensor weights,
   // --emit-qdq and the mixed-precision limits; the rest is set from the above.
   converter::QuantizationSettings q;

@@ -8,6 +8,11 @@
 namespace kite {
 namespace cli {
 
+// The default int8 conversion searches for mixed precision up to this worst
+// output SQNR, within the budgets: where detectors and OCR keep float's
+// answers (README: Does int8 keep the answers?).
+constexpr double kDefaultTargetSqnrDb = 30.0;
+
 converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
   if (args.quantize != "none" && args.quantize != "int8" && args.quantize != "16x8") {
     throw std::runtime_error("--quantize " + args.quantize + ": expected none, int8 or 16x8");
@@ -30,12 +35,12 @@ converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
   converter::QuantizationSettings q = args.q;
   if (args.quantize == "none") {
     if (!q.calibration.empty() || !q.calibration_arrays.empty() || !args.keep_float.empty() ||
-        !args.int16_nodes.empty() || !q.emit_qdq.empty() || q.target_sqnr_db > 0) {
+        !args.int16_nodes.empty() || !q.emit_qdq.empty() || args.target_sqnr) {
       throw std::runtime_error("--calibration, --keep-float, --int16, --emit-qdq and --target-sqnr need --quantize int8 or 16x8");
     }
     return options;
   }
-  if (args.quantize == "16x8" && (q.target_sqnr_db > 0 || !args.int16_nodes.empty())) {
+  if (args.quantize == "16x8" && (args.target_sqnr || !args.int16_nodes.empty())) {
     throw std::runtime_error("--target-sqnr and --int16 choose ops for 16x8 within --quantize int8; --quantize 16x8 takes every op with a 16x8 kernel");
   }
   q.int8 = true;
@@ -49,13 +54,14 @@ converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
   q.quantize.method = converter::ParseRangeMethod(args.method);
   q.quantize.keep_float.insert(args.keep_float.begin(), args.keep_float.end());
   q.quantize.int16_ops.insert(args.int16_nodes.begin(), args.int16_nodes.end());
-  q.mixed_precision.use_16x8 = args.mixed_16x8;
+  q.mixed_precision.use_16x8 = args.mixed_16x8 && q.emit_qdq.empty();  // QDQ ONNX has no 16x8
   if (q.calibration.empty() && q.calibration_arrays.empty()) {
     throw std::runtime_error("--quantize " + args.quantize + " needs --calibration");
   }
   if (!q.calibration.empty() && !q.calibration_arrays.empty()) {
     throw std::runtime_error("calibration comes from files or from arrays, not both");
   }
+  q.target_sqnr_db = args.quantize == "int8" ? args.target_sqnr.value_or(kDefaultTargetSqnrDb) : 0;
   if (q.target_sqnr_db < 0) throw std::runtime_error("--target-sqnr must be >= 0");
   if (q.mixed_precision_samples < 1) throw std::runtime_error("--search-samples must be >= 1");
   if (!(q.mixed_precision.max_float_mac_share >= 0 && q.mixed_precision.max_float_mac_share <= 1)) {

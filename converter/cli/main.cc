@@ -61,10 +61,11 @@ int main(int argc, char** argv) {
   convert->add_flag("--no-plan", no_plan, "leave memory planning to the runtime");
   std::string resize, mean, stddev;
   convert->add_option("--quantize", convert_args.quantize,
-                      "int8: post-training quantization calibrated on --calibration; 16x8: the same with int16 "
-                      "activations (symmetric, min-max ranges) and int8 weights wherever an op has a 16x8 kernel "
-                      "(Conv, ConvTranspose, Gemm/MatMul with constant weights, Add/Sub/Mul, element-wise functions), "
-                      "float where it has none (default: none, float32)")
+                      "int8: post-training quantization calibrated on --calibration, with the ops whose int8 rounding "
+                      "costs the most promoted to 16x8 or float within a time budget (--target-sqnr; 0 turns the "
+                      "search off); 16x8: int16 activations (symmetric, min-max ranges) and int8 weights wherever an op "
+                      "has a 16x8 kernel (Conv, ConvTranspose, Gemm/MatMul with constant weights, Add/Sub/Mul, "
+                      "element-wise functions), float where it has none (default: none, float32)")
       ->check(CLI::IsMember({"none", "int8", "16x8"}));
   convert->add_option("--calibration", q.calibration,
                       "calibration inputs: a .npy file (samples stacked along the first dimension), a folder with "
@@ -103,15 +104,16 @@ int main(int argc, char** argv) {
   convert->add_flag("--no-pack", no_pack,
                     "do not pack int8 conv/FC weights for Kite's int8 engine (the runtime then runs them with XNNPACK "
                     "or the reference kernels from the plain weights)");
-  convert->add_option("--target-sqnr", q.target_sqnr_db,
-                      "mixed precision: promote the ops whose int8 activations cost the most, until the worst "
-                      "output's SQNR against float (simulated on calibration samples) reaches DB, within "
-                      "--max-float-macs and --max-slowdown: the op computing each and its readers go to float (with "
-                      "--mixed-16x8, to 16x8 where they have a 16x8 kernel) (default: off)");
-  convert->add_flag("--mixed-16x8", convert_args.mixed_16x8,
-                    "mixed precision: promote convs and element-wise ops to 16x8 before float (default: float only; "
-                    "a 16x8 conv costs about 3x its int8 time, a depthwise one about 10x, so 16x8 buys more with a "
-                    "larger --max-slowdown)");
+  double target_sqnr = 0;
+  auto* target_sqnr_option = convert->add_option(
+      "--target-sqnr", target_sqnr,
+      "mixed precision (--quantize int8): promote the ops whose int8 activations cost the most, until the worst "
+      "output's SQNR against float (simulated on calibration samples) reaches DB, within --max-float-macs and "
+      "--max-slowdown: the op computing each and its readers go to 16x8 where they have a 16x8 kernel, then to float "
+      "(default 30; 0: every op that can be int8 is, no search)");
+  convert->add_flag("--mixed-16x8,!--no-mixed-16x8", convert_args.mixed_16x8,
+                    "mixed precision: promote convs and element-wise ops to 16x8 before float (the default, but "
+                    "float only with --emit-qdq, whose QDQ ONNX has no 16x8; --no-mixed-16x8: float only)");
   convert->add_option("--max-float-macs", q.mixed_precision.max_float_mac_share,
                       "mixed precision: at most this share of the model's MACs in float (default 0.1)")
       ->check(CLI::Range(0.0, 1.0));
@@ -207,6 +209,7 @@ int main(int argc, char** argv) {
     if (*convert) {
       for (const auto& spec : input_shapes) convert_args.input_shapes.insert(ParseInputShape(spec));
       convert_args.plan = !no_plan;
+      if (target_sqnr_option->count() > 0) convert_args.target_sqnr = target_sqnr;
       convert_args.equalize = !no_equalize;
       convert_args.bias_correction = !no_bias_correction;
       convert_args.pack = !no_pack;

@@ -98,7 +98,7 @@ py::object Convert(const py::object& onnx_path, const py::object& output_path, c
   if (!emit_qdq.is_none()) q.emit_qdq = PathOf(emit_qdq);
   q.quantize.per_tensor_weights = per_tensor;
   q.quantize.percentile = percentile;
-  if (!target_sqnr.is_none()) q.target_sqnr_db = target_sqnr.cast<double>();
+  if (!target_sqnr.is_none()) args.target_sqnr = target_sqnr.cast<double>();
   q.mixed_precision.max_float_mac_share = max_float_macs;
   q.mixed_precision.max_slowdown = max_slowdown;
   q.mixed_precision_samples = search_samples;
@@ -134,6 +134,9 @@ void DefineTools(py::module_& m) {
 Converts an ONNX model to a .kite file, as `kite convert` does, and returns
 the report: op counts, the ops, the arena and file sizes, and with quantize="int8" (or
 "16x8": int16 activations wherever an op has a 16x8 kernel) the calibration, each op kept in float and why, and mixed precision's choice.
+quantize="int8" searches for mixed precision by default (target_sqnr 30 dB,
+16x8 before float, within max_float_macs and max_slowdown); target_sqnr=0
+gives every op that can be int8 in int8.
 
 calibration: an ndarray (a one-input model's samples, stacked along the first
 dimension), a dict {input name: ndarray}, or a path (.npy file, folder of
@@ -150,7 +153,7 @@ Raises kite.Error naming the node and op the converter cannot handle.)doc",
         py::arg("emit_qdq") = py::none(), py::arg("qdq_activations") = "int8", py::arg("per_tensor") = false,
         py::arg("percentile") = 99.99, py::arg("weight_rounding") = "data", py::arg("equalize") = true,
         py::arg("bias_correction") = true, py::arg("pack") = true, py::arg("target_sqnr") = py::none(),
-        py::arg("mixed_16x8") = false, py::arg("max_float_macs") = 0.1, py::arg("max_slowdown") = 0.15,
+        py::arg("mixed_16x8") = true, py::arg("max_float_macs") = 0.1, py::arg("max_slowdown") = 0.15,
         py::arg("search_samples") = 2, py::arg("max_samples") = py::none(), py::arg("mean") = py::none(),
         py::arg("std") = py::none(), py::arg("alpha") = 1.0f, py::arg("layout") = py::none(),
         py::arg("resize") = py::none(), py::arg("plan") = true);

@@ -35,8 +35,8 @@ struct MixedPrecisionOptions {
   // and elements against int8 ones, mixed_precision.cc): the same file on
   // every machine.
   double max_slowdown = 0.15;
-  // Promote convs/FCs and element-wise ops to 16x8 first. Off by default:
-  // the 16x8 kernels are slower than the cost model assumes (mixed_precision.cc).
+  // Promote convs/FCs and element-wise ops to 16x8 first (kite convert's
+  // default; off here, for callers that name their choice).
   bool use_16x8 = false;
 };
 

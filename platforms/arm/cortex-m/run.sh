@@ -34,8 +34,9 @@ read -r -a flags <<< "$(settings flags)"
 for f in "${calibration_photos[@]}"; do ln -sf "$photos/$f" "$calibration/$f"; done
 model="$out/work/$name.int8.kite"
 echo "== host: convert $name to int8"
+# --target-sqnr 0: every op in int8 (no 16x8 or float promotions), the firmware's smallest form.
 build/converter/kite convert "build/models/$rel" -o "$model" --input-shape "$input:$shape" --quantize int8 \
-  --method minmax --calibration "$calibration" "${flags[@]}" > "$out/work/convert.log"
+  --target-sqnr 0 --method minmax --calibration "$calibration" "${flags[@]}" > "$out/work/convert.log"
 head -1 "$out/work/convert.log"
 # The arena as the firmware's kernels need it on the host: an upper bound for
 # the 32-bit target (its pointers and kernel state are no larger).
