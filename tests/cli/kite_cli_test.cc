@@ -334,6 +334,23 @@ TEST(KiteCli, ConvertInt8FromImagesThenCompareLayerByLayer) {
   EXPECT_NE(gs.str().find("conv1"), std::string::npos);
 }
 
+// --quantize int8 runs the mixed-precision search unless --target-sqnr 0;
+// --quantize 16x8 has none to run.
+TEST(KiteCli, Int8SearchesForMixedPrecisionByDefault) {
+  const std::string onnx = WriteImageConvNet(), images = WriteImageFolder();
+  const std::string base = "'" KITE_CLI "' convert '" + onnx + "' --calibration '" + images + "' --mean 0.5 --std 0.5 -o '" + Work();
+  std::string out;
+  ASSERT_EQ(Shell(base + "/search_default.kite' --quantize int8", &out), 0) << out;
+  EXPECT_NE(out.find("mixed precision: simulated worst output SQNR"), std::string::npos) << out;
+  EXPECT_NE(out.find("(target 30.0)"), std::string::npos) << out;
+  ASSERT_EQ(Shell(base + "/search_off.kite' --quantize int8 --target-sqnr 0", &out), 0) << out;
+  EXPECT_EQ(out.find("mixed precision:"), std::string::npos) << out;
+  ASSERT_EQ(Shell(base + "/search_16x8.kite' --quantize 16x8", &out), 0) << out;
+  EXPECT_EQ(out.find("mixed precision:"), std::string::npos) << out;
+  EXPECT_NE(Shell(base + "/e.kite' --quantize 16x8 --target-sqnr 0", &out), 0);
+  EXPECT_NE(out.find("--quantize 16x8 takes every op with a 16x8 kernel"), std::string::npos) << out;
+}
+
 TEST(KiteCli, QuantizationOptionsErrors) {
   const std::string onnx = WriteImageConvNet();
   std::string out;

@@ -1,6 +1,8 @@
 """Calibration from arrays in memory gives the same .kite bytes as
-`kite convert --calibration` given the same samples as a .npy file."""
+`kite convert --calibration` given the same samples as a .npy file; the
+quantize modes' defaults are the command line's."""
 import numpy as np
+import pytest
 
 import kite
 from conftest import PHOTOS, cli, real_model
@@ -41,3 +43,35 @@ def test_a_non_contiguous_array_calibrates_as_its_copy(tmp_path):
     assert not strided.flags.c_contiguous
     kite.convert(onnx, tmp_path / "b.kite", quantize="int8", calibration=strided, weight_rounding="nearest")
     assert (tmp_path / "a.kite").read_bytes() == (tmp_path / "b.kite").read_bytes()
+
+
+def test_int8_searches_by_default_and_16x8_is_every_op(tmp_path):
+    """quantize="int8" runs the mixed-precision search (target 30 dB) unless
+    target_sqnr=0; quantize="16x8" puts every op with a 16x8 kernel in 16x8
+    and searches nothing; each gives the command line's bytes."""
+    onnx, _ = real_model("blazeface_front")
+    samples = photographs(128)
+    np.save(tmp_path / "samples.npy", samples)
+    searched = kite.convert(onnx, tmp_path / "searched.kite", quantize="int8", calibration=samples)
+    assert searched["int8"]["int8_ops"] > 0
+    mixed = searched["mixed_precision"]
+    assert mixed["model_macs"] > 0 and mixed["estimated_slowdown"] <= 0.15 + 1e-9
+    assert mixed["float_macs"] <= 0.1 * mixed["model_macs"]
+
+    plain = kite.convert(onnx, tmp_path / "plain.kite", quantize="int8", calibration=samples, target_sqnr=0)
+    assert "mixed_precision" not in plain
+    assert plain["int8"]["int16_ops"] == 0
+    cli("convert", onnx, "-o", tmp_path / "plain_cli.kite", "--quantize", "int8", "--target-sqnr", "0",
+        "--calibration", tmp_path / "samples.npy")
+    assert (tmp_path / "plain.kite").read_bytes() == (tmp_path / "plain_cli.kite").read_bytes()
+
+    all16 = kite.convert(onnx, tmp_path / "16x8.kite", quantize="16x8", calibration=samples)
+    assert "mixed_precision" not in all16
+    assert all16["int8"]["int16_ops"] > plain["int8"]["int16_ops"]
+    dtypes = {t.dtype for t in kite.Model(tmp_path / "16x8.kite").inputs}
+    assert dtypes == {np.dtype(np.float32)}  # the graph's interface stays float
+    cli("convert", onnx, "-o", tmp_path / "16x8_cli.kite", "--quantize", "16x8", "--calibration",
+        tmp_path / "samples.npy")
+    assert (tmp_path / "16x8.kite").read_bytes() == (tmp_path / "16x8_cli.kite").read_bytes()
+    with pytest.raises(kite.Error, match="takes every op with a 16x8 kernel"):
+        kite.convert(onnx, tmp_path / "e.kite", quantize="16x8", calibration=samples, target_sqnr=30)
