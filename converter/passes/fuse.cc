@@ -69,6 +69,23 @@ void DropIdentities(Graph& g) {
   }
 }
 
+// Multiplies each output channel o of conv weights by scale[o]: Conv weights
+// [O, I/g, kh, kw], ConvTranspose [I, O/g, kh, kw].
+void ScaleOutputChannels(const std::vector<int64_t>& shape, bool transpose, int64_t groups,
+                         const std::vector<float>& scale, std::vector<float>* weights) {
+  std::vector<float>& w = *weights;
+  if (!transpose) {
+    const int64_t per_out = static_cast<int64_t>(w.size()) / shape[0];
+    for (int64_t o = 0; o < shape[0]; ++o)
+      for (int64_t j = 0; j < per_out; ++j) w[o * per_out + j] *= scale[o];
+    return;
+  }
+  const int64_t kernel = shape[2] * shape[3], in_c = shape[0], out_per_group = shape[1], in_per_group = in_c / groups;
+  for (int64_t ic = 0; ic < in_c; ++ic)
+    for (int64_t o = 0; o < out_per_group; ++o)
+      for (int64_t k = 0; k < kernel; ++k) w[(ic * out_per_group + o) * kernel + k] *= scale[(ic / in_per_group) * out_per_group + o];
+}
+
 void FoldBatchNorm(Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& bn = g.nodes[i];
@@ -97,18 +114,7 @@ void FoldBatchNorm(Graph& g) {
       scale[c] = gamma[c] / std::sqrt(var[c] + eps);
       bias[c] = (bias[c] - mean[c]) * scale[c] + beta[c];
     }
-    const int64_t kernel = w.shape[2] * w.shape[3];
-    if (!transpose) {
-      const int64_t per_out = w.elements() / w.shape[0];
-      for (int64_t o = 0; o < out_c; ++o)
-        for (int64_t j = 0; j < per_out; ++j) weights[o * per_out + j] *= scale[o];
-    } else {
-      const int64_t in_c = w.shape[0], out_per_group = w.shape[1], in_per_group = in_c / groups;
-      for (int64_t ic = 0; ic < in_c; ++ic)
-        for (int64_t o = 0; o < out_per_group; ++o)
-          for (int64_t k = 0; k < kernel; ++k)
-            weights[(ic * out_per_group + o) * kernel + k] *= scale[(ic / in_per_group) * out_per_group + o];
-    }
+    ScaleOutputChannels(w.shape, transpose, groups, scale, &weights);
     const std::vector<int64_t> w_shape = w.shape;
     conv->inputs[1] = AddConstant(g, g.values[conv->inputs[1]].name + "_bn", w_shape, std::move(weights));
     const int b = AddConstant(g, bn.name + "_bias", {out_c}, std::move(bias));
@@ -177,17 +183,22 @@ bool PerChannelConstant(const Graph& g, int v, int64_t out_c, std::vector<float>
   return true;
 }
 
-// Conv followed by a multiply and/or an add by per-channel constants (a
-// "learnable affine" block, PP-LCNetV3's) folds into the conv's weights and
-// bias, exactly as BatchNormalization does: one op, and in int8 two fewer
-// requantizations of a wide tensor.
+// Conv or ConvTranspose followed by a multiply and/or an add by per-channel
+// constants (a "learnable affine" block, PP-LCNetV3's; a transposed conv's
+// bias exported as an Add, PP-OCR det's head) folds into the conv's weights
+// and bias, exactly as BatchNormalization does: one op, and in int8 no
+// requantization of the tensor before it (det's head: its transposed conv
+// spans -190 to 107 before the bias brings it to the sigmoid's range).
 void FoldAffineIntoConv(Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& conv = g.nodes[i];
-    if (conv.removed || conv.op_type != "Conv" || conv.params.activation || !IsConstFloat(g, conv, 1) ||
-        (conv.has_input(2) && !IsConstFloat(g, conv, 2))) continue;
+    if (conv.removed || (conv.op_type != "Conv" && conv.op_type != "ConvTranspose") || conv.params.activation ||
+        !IsConstFloat(g, conv, 1) || (conv.has_input(2) && !IsConstFloat(g, conv, 2))) continue;
     const Value& w = g.values[conv.inputs[1]];
-    const int64_t out_c = w.shape[0];
+    const bool transpose = conv.op_type == "ConvTranspose";
+    const int64_t groups = conv.Int("group", 1);
+    // Output channels: Conv weights [O, I/g, kh, kw]; ConvTranspose [I, O/g, kh, kw].
+    const int64_t out_c = transpose ? w.shape[1] * groups : w.shape[0];
     for (bool changed = true; changed;) {
       changed = false;
       const auto consumers = g.Consumers(conv.outputs[0]);
@@ -201,11 +212,8 @@ void FoldAffineIntoConv(Graph& g) {
       if (conv.has_input(2)) bias = Floats(g, conv.inputs[2]);
       if (next.op_type == "Mul") {
         std::vector<float> weights = g.values[conv.inputs[1]].constant->floats;
-        const int64_t per_out = static_cast<int64_t>(weights.size()) / out_c;
-        for (int64_t o = 0; o < out_c; ++o) {
-          for (int64_t j = 0; j < per_out; ++j) weights[o * per_out + j] *= k[o];
-          bias[o] *= k[o];
-        }
+        ScaleOutputChannels(g.values[conv.inputs[1]].shape, transpose, groups, k, &weights);
+        for (int64_t o = 0; o < out_c; ++o) bias[o] *= k[o];
         const std::vector<int64_t> w_shape = g.values[conv.inputs[1]].shape;
         conv.inputs[1] = AddConstant(g, g.values[conv.inputs[1]].name + "_scaled", w_shape, std::move(weights));
       } else {

@@ -39,7 +39,7 @@ void InferNodeShapes(Graph& graph, int n);
 int FoldQdqPairs(Graph& graph);
 
 // BatchNormalization, and multiplies/adds by per-channel constants, into the
-// preceding Conv (BatchNormalization also into ConvTranspose); Relu/Clip into
+// preceding Conv or ConvTranspose; Relu/Clip into
 // Conv, ConvTranspose, Gemm/MatMul and Add (fused activation); x * HardSigmoid(x)
 // (alpha 1/6, beta 1/2) and x * Clip(x + 3, 0, 6) / 6 into HardSwish; Identity
 // and Dropout dropped; a zero Pad of H and W into the Conv that reads it.

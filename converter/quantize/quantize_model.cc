@@ -90,6 +90,7 @@ class Quantizer {
   }
   std::optional<AffineParams> Calibrated(int32_t t, bool near_output);
   std::optional<Range> ReadersDistinguish(int32_t t) const;
+  bool SaturatedInt8Inputs(int32_t op_index, Range* r) const;
   AffineParams Int16Params(int32_t t);
   void AssignParams();
   void ChooseInt16Ops();
@@ -191,12 +192,14 @@ std::optional<AffineParams> Quantizer::Calibrated(int32_t t, bool near_output) {
   return within(best);
 }
 
-// The interval outside which t's readers all give the same result, in any
-// precision: a flat piece of each reader's function (below -3 HardSwish is 0, below 0 Relu
-// is 0, Clip and HardSigmoid are flat beyond their bounds). Clipping t's
-// range to it costs nothing and buys resolution where the readers see it:
-// PP-LCNet's convs feeding a hard-swish reach -38 in channels whose
-// hard-swish is 0 there. None when a reader is anything else.
+// The interval outside which t's readers all give the same result: a flat
+// piece of each reader's function, in any precision (below -3 HardSwish is
+// 0, below 0 Relu is 0, Clip and HardSigmoid are flat beyond their bounds),
+// or of its int8 output (an int8 Sigmoid or Tanh rounds to its lowest and
+// highest codes beyond about +-6 and +-3). Clipping t's range to it costs
+// nothing and buys resolution where the readers see it: PP-LCNet's convs
+// feeding a hard-swish reach -38 in channels whose hard-swish is 0 there.
+// None when a reader is anything else.
 std::optional<Range> Quantizer::ReadersDistinguish(int32_t t) const {
   if (consumers_[t].empty() || IsGraphOutput(t)) return std::nullopt;
   constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -220,12 +223,39 @@ std::optional<Range> Quantizer::ReadersDistinguish(int32_t t) const {
         r = {-o->beta / o->alpha, (1.0f - o->beta) / o->alpha};
         break;
       }
+      case schema::OpCode_SIGMOID:
+      case schema::OpCode_TANH:
+        if (!SaturatedInt8Inputs(c, &r)) return std::nullopt;
+        break;
       default: return std::nullopt;
     }
     any = {std::min(any.lo, r.lo), std::max(any.hi, r.hi)};
   }
   if (!(any.lo < any.hi)) return std::nullopt;
   return any;
+}
+
+// An int8 Sigmoid or Tanh (fixed output range): the inputs r whose outputs
+// round to other than its lowest and highest codes, with a tenth of a code
+// of margin so that no tie decides (Sigmoid at scale 1/255: -6.5 to 6.5).
+// False where the op will not be int8: float, 16x8, or given parameters.
+bool Quantizer::SaturatedInt8Inputs(int32_t op_index, Range* r) const {
+  const schema::OperatorT& op = *m_.operators[op_index];
+  Range fixed;
+  if (!int8_op_[op_index] || op.outputs.size() != 1 || !FixedOutputRange(op.opcode, &fixed) || o_.all_int16 ||
+      o_.int16_ops.count(op.source_node) || o_.activation_params.count(m_.tensors[op.outputs[0]]->name)) {
+    return false;
+  }
+  const AffineParams p = Int8ParamsForRange(fixed);
+  const double lo = (-127.6 - p.zero_point) * p.scale, hi = (126.6 - p.zero_point) * p.scale;
+  if (op.opcode == schema::OpCode_SIGMOID) {
+    if (!(lo > 0 && hi < 1)) return false;
+    *r = {static_cast<float>(std::log(lo / (1 - lo))), static_cast<float>(std::log(hi / (1 - hi)))};
+  } else {
+    if (!(lo > -1 && hi < 1)) return false;
+    *r = {static_cast<float>(std::atanh(lo)), static_cast<float>(std::atanh(hi))};
+  }
+  return true;
 }
 
 // 16x8 activations are symmetric with min-max ranges: at 16 bits rounding

@@ -36,7 +36,8 @@ struct QuantizeOptions {
   // elsewhere the range of the other four methods with the lowest estimated
   // quantization error; and a conv/FC computing a graph output runs in float.
   // Every method's range stops where all of the value's readers are flat
-  // beyond it (a HardSwish below -3, a Relu below 0, a Clip's bounds).
+  // beyond it (a HardSwish below -3, a Relu below 0, a Clip's bounds, an
+  // int8 Sigmoid's or Tanh's end codes).
   RangeMethod method = RangeMethod::kAuto;
   double percentile = 99.99;
   bool per_tensor_weights = false;

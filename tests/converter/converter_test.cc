@@ -83,6 +83,45 @@ TEST(Converter, FoldsPerChannelMultiplyAndAddIntoConv) {
   }
 }
 
+// A ConvTranspose's bias exported as an Add, and a per-channel Mul, fold
+// into the transposed conv (weights [in, out, kh, kw]): one
+// CONV_TRANSPOSE_2D computing the same as the three ops (PP-OCR det's head).
+TEST(Converter, FoldsPerChannelMultiplyAndAddIntoConvTranspose) {
+  OnnxBuilder b;
+  b.Input("x", {1, 2, 2, 2});
+  b.Initializer("w", {2, 3, 1, 1}, {1, 2, 3, 4, 5, 6});  // in 2, out 3, 1x1 stride 2
+  b.Initializer("scale", {1, 3, 1, 1}, {2.0f, -1.0f, 0.5f});
+  b.Initializer("bias", {1, 3, 1, 1}, {0.25f, -0.5f, 1.0f});
+  OnnxBuilder::IntsAttr(b.Node("ConvTranspose", {"x", "w"}, {"c"}), "strides", {2, 2});
+  b.Node("Mul", {"c", "scale"}, {"m"});
+  b.Node("Add", {"m", "bias"}, {"y"});
+  b.Output("y");
+  const auto bytes = converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, "affine_transposed.onnx"), {}, nullptr);
+  const schema::ModelT m = Unpack(bytes);
+  int deconvs = 0, others = 0;
+  for (const auto& op : m.operators) {
+    (op->opcode == schema::OpCode_CONV_TRANSPOSE_2D ? deconvs : others) += op->opcode != schema::OpCode_TRANSPOSE;
+  }
+  EXPECT_EQ(deconvs, 1);
+  EXPECT_EQ(others, 0);
+  const std::vector<float> x = {0.5f, -1, 2, 0.25f, -0.75f, 1.5f, 1, -2};  // NCHW [1, 2, 2, 2]
+  const auto y = RunFirstOutput(bytes, x);
+  ASSERT_EQ(y.size(), 3u * 3 * 3);  // [1, 3, 3, 3]: stride 2 leaves zeros between the pixels
+  const float scale[3] = {2.0f, -1.0f, 0.5f}, bias[3] = {0.25f, -0.5f, 1.0f};
+  for (int o = 0; o < 3; ++o) {
+    for (int oy = 0; oy < 3; ++oy) {
+      for (int ox = 0; ox < 3; ++ox) {
+        float c = 0;
+        if (oy % 2 == 0 && ox % 2 == 0) {
+          const int p = (oy / 2) * 2 + ox / 2;
+          c = x[p] * (1.0f + o) + x[4 + p] * (4.0f + o);  // w[0][o] = 1 + o, w[1][o] = 4 + o
+        }
+        EXPECT_NEAR(y[(o * 3 + oy) * 3 + ox], c * scale[o] + bias[o], 1e-5) << "channel " << o << " at " << oy << "," << ox;
+      }
+    }
+  }
+}
+
 // Shape -> Gather -> Concat computing a Reshape target folds away; the
 // NCHW->NHWC transposes of a layout round trip cancel.
 TEST(Converter, FoldsShapeChainsAndCancelsTransposes) {

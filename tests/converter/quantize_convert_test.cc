@@ -219,6 +219,63 @@ TEST(QuantizeConvert, RangeStopsWhereAHardSwishReaderIsFlat) {
   }
 }
 
+// A conv read by an int8 Sigmoid only: beyond about +-6.2 the Sigmoid's
+// int8 output (scale 1/255) is at its lowest or highest code, so the conv's
+// range stops there, and where float's output is beyond it the int8 one is
+// exactly 0 or 1. A 16x8 Sigmoid is not flat there: the calibrated range
+// stays.
+TEST(QuantizeConvert, RangeStopsWhereAnInt8SigmoidSaturates) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  Random random(seed);
+  OnnxBuilder b;
+  b.Input("x", {1, 4, 8, 8});
+  b.Initializer("w1", {8, 4, 1, 1}, random.Floats(32, 5.0f, 10.0f));
+  b.Initializer("b1", {8}, {-20, 2, -20, 2, 20, 2, -20, 2});
+  b.Node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1");
+  b.Node("Sigmoid", {"c1"}, {"y"}, "sigmoid");
+  b.Output("y");
+  const std::string onnx = b.Save(kDir, TestScopedName("sigmoid.onnx"));
+  converter::ConvertOptions o = Int8(Calibration(seed, 8));  // inputs in [-1, 1): conv1 spans about -60 to 60
+  o.quantization.quantize.method = converter::RangeMethod::kMinMax;
+  const auto conv1_range = [&](const std::vector<uint8_t>& bytes) {
+    const schema::ModelT m = Unpack(bytes);
+    for (const auto& op : m.operators) {
+      if (op->source_node != "conv1") continue;
+      const schema::TensorT& t = *m.tensors[op->outputs[0]];
+      EXPECT_EQ(t.type, o.quantization.quantize.int16_ops.empty() ? schema::DataType_INT8 : schema::DataType_INT16);
+      const float s = t.quantization->scale[0];
+      const int64_t zp = t.quantization->zero_point[0];
+      const bool wide = t.type == schema::DataType_INT16;
+      return std::make_pair(s * static_cast<float>((wide ? -32768 : -128) - zp), s * static_cast<float>((wide ? 32767 : 127) - zp));
+    }
+    ADD_FAILURE() << "no conv1";
+    return std::make_pair(0.0f, 0.0f);
+  };
+  const auto q8 = converter::ConvertOnnx(onnx, o, nullptr);
+  const auto [lo, hi] = conv1_range(q8);
+  EXPECT_GT(lo, -6.6f);
+  EXPECT_LT(lo, -6.2f);
+  EXPECT_GT(hi, 6.2f);
+  EXPECT_LT(hi, 6.6f);
+  const auto fp = converter::ConvertOnnx(onnx, {}, nullptr);
+  const std::vector<float> input = Random(seed + 1).Floats(256);  // the first calibration sample
+  const std::vector<float> want = RunFirstOutput(fp, input), got = RunFirstOutput(q8, input);
+  int saturated = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i] > 1e-3f && want[i] < 1 - 1e-3f) continue;  // beyond a logit of +-6.9
+    EXPECT_EQ(got[i], want[i] < 0.5f ? 0.0f : 1.0f) << "element " << i << ": float " << want[i];
+    ++saturated;
+  }
+  EXPECT_GT(saturated, 0);
+  EXPECT_GT(Sqnr(want, got), 25.0);
+
+  o.quantization.quantize.int16_ops = {"conv1", "sigmoid"};
+  const auto [lo16, hi16] = conv1_range(converter::ConvertOnnx(onnx, o, nullptr));
+  EXPECT_LT(lo16, -15.0f);
+  EXPECT_GT(hi16, 15.0f);
+}
+
 TEST(QuantizeConvert, PerTensorWeightsHaveOneScale) {
   const uint32_t seed = TestSeed();
   converter::ConvertOptions o = Int8(Calibration(seed, 4));
