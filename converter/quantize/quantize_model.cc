@@ -174,8 +174,11 @@ std::optional<AffineParams> Quantizer::Calibrated(int32_t t, bool near_output) {
   const RangeObserver& o = stats_[t];
   if (o.empty()) return std::nullopt;  // neither calibrated nor given
   const std::optional<Range> distinguished = near_output ? std::nullopt : ReadersDistinguish(t);
+  // (Disjoint from the range, the readers see one flat value: any range does.)
   const auto within = [&](Range r) {
-    if (distinguished) r = {std::max(r.lo, distinguished->lo), std::min(r.hi, distinguished->hi)};
+    if (distinguished && distinguished->lo < r.hi && r.lo < distinguished->hi) {
+      r = {std::max(r.lo, distinguished->lo), std::min(r.hi, distinguished->hi)};
+    }
     return Int8ParamsForRange(r);
   };
   if (o_.method != RangeMethod::kAuto) return within(ChooseRange(o, o_.method, o_.percentile));
