@@ -232,9 +232,11 @@ std::string WriteImageConvNet() {
   return b.Save(Work(), std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_image_conv.onnx");
 }
 
-// Two small photographs (gradients and noise) in their own folder.
+// Two small photographs (gradients and noise) in a folder of the running
+// test's own: ctest runs tests in parallel, and one test's rm -rf must not
+// empty another's calibration set.
 std::string WriteImageFolder() {
-  const std::string dir = Work() + "/cli_images";
+  const std::string dir = Work() + "/cli_images_" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
   std::system(("rm -rf '" + dir + "' && mkdir -p '" + dir + "'").c_str());
   Random random(TestSeed());
   for (int i = 0; i < 2; ++i) {
