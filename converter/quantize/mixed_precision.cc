@@ -134,14 +134,15 @@ Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats,
                const std::function<void(size_t, size_t)>& progress)
     : sim_(sim), options_(options), progress_(progress) {
   const std::vector<RoundingPoint>& points = sim.points();
-  // Each value's 16x8 scale, as the quantizer picks it (symmetric min-max);
+  // Each value's 16x8 scale, as the quantizer picks it (symmetric min-max
+  // with headroom);
   // without statistics (a QDQ model's own parameters), the int8 range's.
   for (size_t p = 0; p < points.size(); ++p) {
     const RoundingPoint& point = points[p];
     const size_t t = static_cast<size_t>(point.tensor_float);
     Range r{point.scale * static_cast<float>(-128 - point.zero_point), point.scale * static_cast<float>(127 - point.zero_point)};
     if (t < stats.size() && !stats[t].empty()) r = MinMaxRange(stats[t]);
-    sim.set_int16_scale(p, Int16ScaleForRange(r));
+    sim.set_int16_scale(p, Int16ActivationScale(r));
   }
   const TracedRun& run = sim.int8_run();
   const schema::Model& m = run.model();

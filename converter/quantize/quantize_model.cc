@@ -261,9 +261,10 @@ bool Quantizer::SaturatedInt8Inputs(int32_t op_index, Range* r) const {
   return true;
 }
 
-// 16x8 activations are symmetric with min-max ranges: at 16 bits rounding
-// costs ~48 dB less than at 8, and clipping is what is left to avoid. A move
-// carries its input's parameters.
+// 16x8 activations are symmetric with min-max ranges widened by
+// kInt16Headroom: at 16 bits rounding costs ~48 dB less than at 8, and
+// clipping (on inputs beyond the calibration's) is what is left to avoid. A
+// move carries its input's parameters.
 AffineParams Quantizer::Int16Params(int32_t t) {
   auto known = params16_.find(t);
   if (known != params16_.end()) return known->second;
@@ -273,7 +274,7 @@ AffineParams Quantizer::Int16Params(int32_t t) {
     p = Int16Params(m_.operators[producer]->inputs[0]);
   } else {
     if (stats_[t].empty()) throw ConversionError("tensor '" + m_.tensors[t]->name + "' was never observed during calibration");
-    p.scale = Int16ScaleForRange(MinMaxRange(stats_[t]));
+    p.scale = Int16ActivationScale(MinMaxRange(stats_[t]));
   }
   params16_[t] = p;
   return p;

@@ -256,5 +256,9 @@ float Int16ScaleForRange(Range r) {
   return max_abs > 0 ? static_cast<float>(max_abs / 32767.0) : 1.0f;
 }
 
+float Int16ActivationScale(Range r) {
+  return Int16ScaleForRange({r.lo * kInt16Headroom, r.hi * kInt16Headroom});
+}
+
 }  // namespace converter
 }  // namespace kite

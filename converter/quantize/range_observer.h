@@ -82,8 +82,20 @@ struct AffineParams {
 // 0, so zero is exact): scale = (hi - lo) / 255, zero point = round(-128 - lo / scale).
 AffineParams Int8ParamsForRange(Range r);
 // The 16x8 (symmetric int16) scale covering `r`: max(|lo|, |hi|) / 32767, or
-// 1 for an all-zero range.
+// 1 for an all-zero range. For constants, whose range is exact.
 float Int16ScaleForRange(Range r);
+
+// A 16x8 activation's range is the calibration's widened this many times:
+// values beyond it clip, and a new input does go beyond (on one photograph
+// not calibrated on, BlazeFace-back's later activations reached up to 2.15x
+// the seven calibration photographs' maximum; clipping them took its score
+// logits to 6.8 dB). Two bits of the fifteen: rounding at 14 bits is still
+// ~40 dB below int8's; wider costs more than it saves (8x and 16x lowered
+// BlazeFace-back's box outputs 4 and 14 dB below 4x: a tensor's small
+// channels lose resolution to its largest).
+constexpr float kInt16Headroom = 4.0f;
+// The 16x8 scale of an activation observed over `r`.
+float Int16ActivationScale(Range r);
 
 }  // namespace converter
 }  // namespace kite

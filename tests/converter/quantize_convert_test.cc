@@ -5,6 +5,7 @@
 // int32 bias) is converted with exactly its parameters.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -171,6 +172,29 @@ TEST(QuantizeConvert, Int16RunsTheNamedConvsIn16x8) {
   const auto mixed = converter::ConvertOnnx(onnx, o, &report);
   EXPECT_EQ(report.quantization.int16_ops, 2);
   EXPECT_GT(Sqnr(RunFirstOutput(fp, input), RunFirstOutput(mixed, input)), 30.0);
+}
+
+// 16x8 ranges are the calibration's widened 4x (kInt16Headroom): an input
+// three times larger than any calibrated on still runs unclipped, at about
+// int8's resolution (at the calibrated range alone every value beyond it
+// clips: below 15 dB here).
+TEST(QuantizeConvert, Int16RangesLeaveHeadroomForLargerInputs) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const std::string onnx = SmallConvNet(seed);
+  converter::ConvertOptions o = Int8(Calibration(seed, 8));  // inputs in [-1, 1)
+  o.quantization.quantize.method = converter::RangeMethod::kMinMax;  // auto would keep conv2 in float
+  o.quantization.quantize.all_int16 = true;
+  const auto q16 = converter::ConvertOnnx(onnx, o, nullptr);
+  const auto [lo, hi] = OutputRange(q16, "conv2", schema::DataType_INT16);
+  EXPECT_FLOAT_EQ(lo, -hi - (hi - lo) / 65535);  // symmetric: codes -32768..32767
+  const auto fp = converter::ConvertOnnx(onnx, {}, nullptr);
+  std::vector<float> input = Random(seed + 1).Floats(256);  // the first calibration sample
+  const std::vector<float> calibrated = RunFirstOutput(fp, input);
+  const float reached = *std::max_element(calibrated.begin(), calibrated.end());
+  EXPECT_GT(hi, 3.9f * reached);
+  for (float& v : input) v *= 3;
+  EXPECT_GT(Sqnr(RunFirstOutput(fp, input), RunFirstOutput(q16, input)), 40.0);
 }
 
 // kite convert --quantize 16x8: every op with a 16x8 kernel in 16x8, the

@@ -320,10 +320,10 @@ TEST_P(Int8Accuracy, KeepsFloatsAnswer) {
 //
 // kite convert's default (the mixed-precision search, 16x8 before float,
 // estimated 15% slower at most). One run (AMD EPYC): every answer float's
-// but det's; worst output 12.6 dB (BlazeFace front), 5.9 (back, 1 face as
-// float; 9 with --target-sqnr 0), 17.6 / 23.3 / 13.3 / 17.7 (M-LSD tiny-320,
-// large-320, tiny-512, large-512), 19.5 (cls), 5.8 (det, mask IoU 0.71),
-// 13.0 (rec, reads the title). The title's reading is not guarded:
+// but det's; worst output 12.5 dB (BlazeFace front), 6.0 (back, 1 face as
+// float; 9 with --target-sqnr 0), 17.9 / 23.4 / 13.8 / 17.9 (M-LSD tiny-320,
+// large-320, tiny-512, large-512), 19.5 (cls), 5.9 (det, mask IoU 0.72),
+// 13.6 (rec, reads the title). The title's reading is not guarded:
 // calibration runs the host's float kernels, and another machine's rounding
 // has tipped it before.
 //
@@ -392,10 +392,12 @@ INSTANTIATE_TEST_SUITE_P(LargerBudget, Int8Accuracy,
 
 // --quantize 16x8: int16 activations wherever an op has a 16x8 kernel, float
 // elsewhere, int8 weights; what remains is the weights' rounding. One run
-// (AMD EPYC): every answer float's; worst output 14.6 (BlazeFace front),
-// 6.8 (back), 21.6 / 19.6 / 15.3 / 18.9 (M-LSD tiny-320, large-320,
-// tiny-512, large-512; F1 0.97-0.99), 22.8 (cls), 23.2 (det, mask IoU 0.976),
-// 34.5 dB (rec). Guards: those less a margin, and the answers.
+// (AMD EPYC): every answer float's; worst output 37.6 (BlazeFace front),
+// 29.8 (back), 21.4 / 19.6 / 15.3 / 18.9 (M-LSD tiny-320, large-320,
+// tiny-512, large-512; F1 0.95-0.99), 98.4 (cls), 22.1-22.7 (det, mask IoU
+// 0.972), 34.0 dB (rec). Before the 16x8 ranges had headroom (clipping on
+// the evaluation photograph): 14.6, 6.8, M-LSD the same, 22.8, 23.2, 34.5.
+// Guards: those less a margin (at most the 30 dB target), and the answers.
 AccuracyCase All16x8(const char* model, Task task, bool text_lines, double min_sqnr_db, bool same_answer) {
   AccuracyCase c{model, task, text_lines, min_sqnr_db, same_answer};
   c.all_16x8 = true;
@@ -404,17 +406,17 @@ AccuracyCase All16x8(const char* model, Task task, bool text_lines, double min_s
 
 std::vector<AccuracyCase> All16x8Cases() {
   std::vector<AccuracyCase> cases = {
-      All16x8("BlazeFaceFront", Task::kFaces, false, 13.0, true),
-      All16x8("BlazeFaceBack", Task::kFaces, false, 5.5, true),
+      All16x8("BlazeFaceFront", Task::kFaces, false, 30.0, true),
+      All16x8("BlazeFaceBack", Task::kFaces, false, 27.0, true),
       All16x8("MlsdTiny320", Task::kLineCentres, false, 20.0, true),
-      All16x8("PpOcrCls", Task::kTextClass, true, 21.0, true),
+      All16x8("PpOcrCls", Task::kTextClass, true, 30.0, true),
   };
 #ifndef KITE_SANITIZED_BUILD
   const std::vector<AccuracyCase> heavy = {
       All16x8("MlsdLarge320", Task::kLineCentres, false, 18.0, true),
       All16x8("MlsdTiny512", Task::kLineCentres, false, 14.0, true),
       All16x8("MlsdLarge512", Task::kLineCentres, false, 17.5, true),
-      All16x8("PpOcrDet", Task::kTextMask, false, 21.5, true),
+      All16x8("PpOcrDet", Task::kTextMask, false, 20.5, true),
       All16x8("PpOcrRec", Task::kTextString, true, 32.0, true),
   };
   cases.insert(cases.end(), heavy.begin(), heavy.end());
