@@ -106,15 +106,26 @@ std::vector<uint8_t> ConvertGraph(Graph graph, std::chrono::steady_clock::time_p
     q.quantize.tap_moments = &moments;
     const std::vector<uint8_t> float_bytes = bytes;
     bytes = QuantizeKiteModel(float_bytes, stats, q.quantize, &r.quantization);
-    // Nothing to search where no activation is int8 (every op 16x8 or float).
-    if (q.target_sqnr_db > 0 && data && HasInt8Activation(bytes)) {
+    // The search simulates an int8 model's roundings: from 16x8 (all_int16),
+    // the all-int8 conversion's. Nothing to search where no activation would
+    // be int8 (every op named 16x8 or float).
+    std::vector<uint8_t> int8_bytes;
+    if (q.target_sqnr_db > 0 && data) {
+      QuantizeOptions int8_only = q.quantize;
+      int8_only.all_int16 = false;
+      QuantizeReport unused;
+      int8_bytes = q.quantize.all_int16 ? QuantizeKiteModel(float_bytes, stats, int8_only, &unused) : bytes;
+    }
+    if (!int8_bytes.empty() && HasInt8Activation(int8_bytes)) {
       // The search judges on calibration samples spread over the set.
       const size_t available = q.max_samples == 0 ? data->size() : std::min(q.max_samples, data->size());
       const size_t n = std::max<size_t>(1, std::min(q.mixed_precision_samples, available));
       MixedPrecisionOptions mp = q.mixed_precision;
       mp.target_sqnr_db = q.target_sqnr_db;
-      r.mixed_precision = ChooseFloatOps(
-          float_bytes, bytes, stats, [&](size_t s) { return data->Sample(s * available / n); }, n, mp, q.search_progress);
+      mp.from_16x8 = q.quantize.all_int16;
+      r.mixed_precision = ChooseFloatOps(float_bytes, int8_bytes, stats,
+                                         [&](size_t s) { return data->Sample(s * available / n); }, n, mp,
+                                         q.search_progress);
       r.mixed_precision_ran = true;
       if (!r.mixed_precision.float_nodes.empty() || !r.mixed_precision.int16_nodes.empty()) {
         QuantizeOptions promoted = q.quantize;

@@ -8,9 +8,9 @@
 namespace kite {
 namespace cli {
 
-// The default int8 conversion searches for mixed precision up to this worst
-// output SQNR, within the budgets: where detectors and OCR keep float's
-// answers (README: Does int8 keep the answers?).
+// The default int8 and 16x8 conversions search for mixed precision up to
+// this worst output SQNR, within the budgets: where detectors and OCR keep
+// float's answers (README: Does int8 keep the answers?).
 constexpr double kDefaultTargetSqnrDb = 30.0;
 
 converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
@@ -40,8 +40,8 @@ converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
     }
     return options;
   }
-  if (args.quantize == "16x8" && (args.target_sqnr || !args.int16_nodes.empty())) {
-    throw std::runtime_error("--target-sqnr and --int16 choose ops for 16x8 within --quantize int8; --quantize 16x8 takes every op with a 16x8 kernel");
+  if (args.quantize == "16x8" && !args.int16_nodes.empty()) {
+    throw std::runtime_error("--int16 chooses ops for 16x8 within --quantize int8; --quantize 16x8 takes every op with a 16x8 kernel");
   }
   q.int8 = true;
   q.quantize.all_int16 = args.quantize == "16x8";
@@ -61,7 +61,7 @@ converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
   if (!q.calibration.empty() && !q.calibration_arrays.empty()) {
     throw std::runtime_error("calibration comes from files or from arrays, not both");
   }
-  q.target_sqnr_db = args.quantize == "int8" ? args.target_sqnr.value_or(kDefaultTargetSqnrDb) : 0;
+  q.target_sqnr_db = args.target_sqnr.value_or(kDefaultTargetSqnrDb);
   if (q.target_sqnr_db < 0) throw std::runtime_error("--target-sqnr must be >= 0");
   if (q.mixed_precision_samples < 1) throw std::runtime_error("--search-samples must be >= 1");
   if (!(q.mixed_precision.max_float_mac_share >= 0 && q.mixed_precision.max_float_mac_share <= 1)) {
@@ -97,6 +97,15 @@ void ConvertModel(const ConvertArgs& args) {
   if (!r.mixed_precision_ran) return;
   const auto& mp = r.mixed_precision;
   const auto& q = options.quantization;
+  if (q.quantize.all_int16) {
+    std::printf("mixed precision: simulated worst output SQNR %.1f dB 16x8 -> %.1f dB (target %.1f) with %zu nodes in "
+                "float for their int8 weights (%.1f%% of the MACs, budget %.0f%%), adding an estimated %.0f%% of the "
+                "all-int8 time (budget %.0f%%)\n",
+                mp.all_int8_db, mp.chosen_db, q.target_sqnr_db, mp.weights_kept,
+                mp.model_macs ? 100.0 * mp.float_macs / mp.model_macs : 0.0, 100.0 * q.mixed_precision.max_float_mac_share,
+                100.0 * mp.estimated_slowdown, 100.0 * q.mixed_precision.max_slowdown);
+    return;
+  }
   std::printf("mixed precision: simulated worst output SQNR %.1f dB all-int8 -> %.1f dB (target %.1f) with %zu nodes "
               "in 16x8 (%.1f%% of the MACs) and %zu in float (%.1f%% of the MACs, budget %.0f%%), estimated %.0f%% "
               "slower (budget %.0f%%), %d int8 activations promoted\n",

@@ -63,9 +63,10 @@ int main(int argc, char** argv) {
   convert->add_option("--quantize", convert_args.quantize,
                       "int8: post-training quantization calibrated on --calibration, with the ops whose int8 rounding "
                       "costs the most promoted to 16x8 or float within a time budget (--target-sqnr; 0 turns the "
-                      "search off); 16x8: int16 activations (symmetric, min-max ranges) and int8 weights wherever an op "
-                      "has a 16x8 kernel (Conv, ConvTranspose, Gemm/MatMul with constant weights, Add/Sub/Mul, "
-                      "element-wise functions), float where it has none (default: none, float32)")
+                      "search off); 16x8: int16 activations (symmetric, the calibrated range widened 4x) and int8 weights "
+                      "wherever an op has a 16x8 kernel (Conv, ConvTranspose, Gemm/MatMul with constant weights, "
+                      "Add/Sub/Mul, element-wise functions), float where it has none, and the convs whose int8 weights "
+                      "cost the most in float (--target-sqnr) (default: none, float32)")
       ->check(CLI::IsMember({"none", "int8", "16x8"}));
   convert->add_option("--calibration", q.calibration,
                       "calibration inputs: a .npy file (samples stacked along the first dimension), a folder with "
@@ -79,8 +80,8 @@ int main(int argc, char** argv) {
   convert->add_flag("--per-tensor", q.quantize.per_tensor_weights, "one weight scale per tensor instead of per output channel");
   convert->add_option("--keep-float", convert_args.keep_float, "run this ONNX node in float (repeatable)");
   convert->add_option("--int16", convert_args.int16_nodes,
-                      "run this ONNX node in 16x8: int16 activations (symmetric, min-max range), int8 weights; a Conv "
-                      "Conv, ConvTranspose or Gemm/MatMul with constant weights, Add/Sub/Mul or an element-wise function; "
+                      "run this ONNX node in 16x8: int16 activations (symmetric, the calibrated range widened 4x), int8 "
+                      "weights; a Conv, ConvTranspose or Gemm/MatMul with constant weights, Add/Sub/Mul or an element-wise function; "
                       "others run in float (repeatable)");
   convert->add_option("--emit-qdq", q.emit_qdq,
                       "also write the int8 model as a QDQ ONNX model (QuantizeLinear/DequantizeLinear), which ONNX "
@@ -109,8 +110,9 @@ int main(int argc, char** argv) {
       "--target-sqnr", target_sqnr,
       "mixed precision (--quantize int8): promote the ops whose int8 activations cost the most, until the worst "
       "output's SQNR against float (simulated on calibration samples) reaches DB, within --max-float-macs and "
-      "--max-slowdown: the op computing each and its readers go to 16x8 where they have a 16x8 kernel, then to float "
-      "(default 30; 0: every op that can be int8 is, no search)");
+      "--max-slowdown: the op computing each and its readers go to 16x8 where they have a 16x8 kernel, then to float; "
+      "and the convs whose int8 weights cost the most go to float. With --quantize 16x8, only the latter (default 30; "
+      "0: no search, every op that can be int8 (16x8) is)");
   convert->add_flag("--mixed-16x8,!--no-mixed-16x8", convert_args.mixed_16x8,
                     "mixed precision: promote convs and element-wise ops to 16x8 before float (the default, but "
                     "float only with --emit-qdq, whose QDQ ONNX has no 16x8; --no-mixed-16x8: float only)");

@@ -48,7 +48,8 @@ nlohmann::json ConvertReportJson(const converter::ConvertReport& r, const cli::C
                               {"int16_macs", mp.int16_macs},
                               {"model_macs", mp.model_macs},
                               {"estimated_slowdown", mp.estimated_slowdown},
-                              {"activations_promoted", mp.activations_kept}};
+                              {"activations_promoted", mp.activations_kept},
+                              {"weights_kept_float", mp.weights_kept}};
     }
   }
   return j;
@@ -136,7 +137,8 @@ the report: op counts, the ops, the arena and file sizes, and with quantize="int
 "16x8": int16 activations wherever an op has a 16x8 kernel) the calibration, each op kept in float and why, and mixed precision's choice.
 quantize="int8" searches for mixed precision by default (target_sqnr 30 dB,
 16x8 before float, within max_float_macs and max_slowdown); target_sqnr=0
-gives every op that can be int8 in int8.
+gives every op that can be int8 in int8. quantize="16x8" searches too, for
+the convs whose int8 weights to keep in float; target_sqnr=0: none.
 
 calibration: an ndarray (a one-input model's samples, stacked along the first
 dimension), a dict {input name: ndarray}, or a path (.npy file, folder of

@@ -98,6 +98,9 @@ class Search {
   MixedPrecisionChoice Finish();
 
  private:
+  // Each point's rounding where the ops run at `level`: a point whose ops
+  // are all promoted is exact where all are float, 16x8 otherwise.
+  std::vector<R> RoundingAt(const std::vector<int>& level) const;
   // The worst output SQNR on the first `samples` samples with activations
   // rounded as `rounding` says and the weights of every op below float
   // rounded.
@@ -152,6 +155,7 @@ Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats,
   time_float_.resize(n);
   has_16x8_.resize(n);
   std::vector<std::vector<int32_t>> readers(m.tensors()->size());
+  std::vector<int32_t> producer(m.tensors()->size(), -1);
   for (uint32_t i = 0; i < n; ++i) {
     const schema::Operator* op = m.operators()->Get(i);
     macs_[i] = CostOf(m, *op).macs;
@@ -165,13 +169,35 @@ Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats,
     for (int32_t t : *op->inputs()) {
       if (t >= 0) readers[t].push_back(static_cast<int32_t>(i));
     }
+    for (int32_t t : *op->outputs()) producer[t] = static_cast<int32_t>(i);
   }
   for (const RoundingPoint& p : points) needs_.push_back(OpsToPromote(run, p, readers));
   activations_ = points.size();
   for (const WeightRounding& w : sim.weight_ops()) needs_.push_back({w.op_int8});
   level_.assign(n, kInt8Level);
-  rounding_.assign(points.size(), R::kInt8);
-  total_ = needs_.size() + 1;
+  if (options.from_16x8) {
+    // As the quantizer's all_int16 (op order: a move follows its input).
+    for (uint32_t i = 0; i < n; ++i) {
+      const schema::Operator* op = m.operators()->Get(i);
+      if (!IsInt8Op(run, op)) continue;
+      const int32_t in = op->inputs()->size() > 0 ? op->inputs()->Get(0) : -1;
+      const bool follows = MovesInt16(op->opcode()) && in >= 0 && producer[in] >= 0 && level_[producer[in]] == k16x8Level;
+      level_[i] = has_16x8_[i] || follows ? k16x8Level : kFloatLevel;
+    }
+  }
+  rounding_ = RoundingAt(level_);
+  total_ = (options.from_16x8 ? needs_.size() - activations_ : needs_.size()) + 1;
+}
+
+std::vector<R> Search::RoundingAt(const std::vector<int>& level) const {
+  std::vector<R> rounding(activations_, R::kInt8);
+  for (size_t q = 0; q < activations_; ++q) {
+    const std::vector<int32_t>& need = needs_[q];
+    if (need.empty() || !std::all_of(need.begin(), need.end(), [&](int32_t op) { return level[op] > kInt8Level; })) continue;
+    rounding[q] = std::all_of(need.begin(), need.end(), [&](int32_t op) { return level[op] == kFloatLevel; }) ? R::kExact
+                                                                                                              : R::kInt16;
+  }
+  return rounding;
 }
 
 void Search::AddSample(std::vector<std::vector<float>> input) {
@@ -205,6 +231,11 @@ void Search::Rank() {
   const std::vector<int> all_float(level_.size(), kFloatLevel);
   alone_.resize(needs_.size());
   for (size_t p = 0; p < points; ++p) {
+    // From 16x8, activations stay where they are: not candidates.
+    if (options_.from_16x8) {
+      alone_[p] = INFINITY;
+      continue;
+    }
     std::vector<R> rounding(points, R::kExact);
     rounding[p] = R::kInt8;
     alone_[p] = Simulate(rounding, all_float, 1);
@@ -258,15 +289,7 @@ void Search::Pass(bool to_float) {
       ++taken;
     }
     if (trial_level == level_) break;
-    // A point whose ops are all promoted is exact where all are float, 16x8
-    // otherwise.
-    std::vector<R> trial = rounding_;
-    for (size_t q = 0; q < trial.size(); ++q) {
-      const std::vector<int32_t>& need = needs_[q];
-      if (need.empty() || !std::all_of(need.begin(), need.end(), [&](int32_t op) { return trial_level[op] > kInt8Level; })) continue;
-      trial[q] = std::all_of(need.begin(), need.end(), [&](int32_t op) { return trial_level[op] == kFloatLevel; }) ? R::kExact
-                                                                                                                 : R::kInt16;
-    }
+    const std::vector<R> trial = RoundingAt(trial_level);
     const double db = Simulate(trial, trial_level, inputs_.size());
     if (db < choice_.chosen_db) continue;
     rounding_ = trial;
@@ -283,10 +306,13 @@ MixedPrecisionChoice Search::Finish() {
   for (uint32_t i = 0; i < m.operators()->size(); ++i) {
     const schema::Operator* op = m.operators()->Get(i);
     if (level_[i] == kInt8Level || !op->source_node()) continue;
+    // A 16x8 move follows its input in the quantizer; named, it would not.
+    if (level_[i] == k16x8Level && MovesInt16(op->opcode())) continue;
     (level_[i] == k16x8Level ? choice_.int16_nodes : choice_.float_nodes).insert(op->source_node()->str());
     if (level_[i] == k16x8Level) choice_.int16_macs += macs_[i];
   }
   choice_.activations_kept = static_cast<int>(rounding_.size() - std::count(rounding_.begin(), rounding_.end(), R::kInt8));
+  for (const WeightRounding& w : sim_.weight_ops()) choice_.weights_kept += level_[w.op_int8] == kFloatLevel ? 1 : 0;
   sim_.RoundWeights(std::vector<bool>(sim_.weight_ops().size(), false));
   return choice_;
 }
@@ -301,7 +327,7 @@ MixedPrecisionChoice ChooseFloatOps(const std::vector<uint8_t>& float_bytes, con
   Search search(sim, stats, options, progress);
   for (size_t s = 0; s < samples; ++s) search.AddSample(sample(s));
   search.Rank();
-  if (options.use_16x8) search.Pass(false);
+  if (options.use_16x8 && !options.from_16x8) search.Pass(false);
   search.Pass(true);  // what 16x8 left below the target, and, without 16x8, everything
   return search.Finish();
 }

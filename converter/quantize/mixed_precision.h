@@ -9,7 +9,8 @@
 // it (through ops that only move it) to float; with use_16x8, first to 16x8
 // where the op has a 16x8 kernel (int16 activations, int8 weights, integer
 // MACs; simulated at its int16 scale), then a second pass takes what 16x8
-// did not fix on to float. Keeping weights exact means float. Candidates
+// did not fix on to float. Keeping weights exact means float (from_16x8:
+// the only move, from the --quantize 16x8 model). Candidates
 // join in groups (about 24 judgements per pass); a group is kept when the
 // simulated worst output SQNR on all samples, every op below float with its
 // int8 weights, does not fall. It stops at the target or when the budgets
@@ -38,18 +39,23 @@ struct MixedPrecisionOptions {
   // Promote convs/FCs and element-wise ops to 16x8 first (kite convert's
   // default; off here, for callers that name their choice).
   bool use_16x8 = false;
+  // Start where kite convert --quantize 16x8 does: every op with a 16x8
+  // kernel in 16x8, the others in float. Only convs/FCs whose int8 weights
+  // cost the most then move, to float; the budgets count what that adds.
+  bool from_16x8 = false;
 };
 
 struct MixedPrecisionChoice {
   std::set<std::string> float_nodes;  // ONNX node names to add to keep_float
   std::set<std::string> int16_nodes;  // ONNX node names to run in 16x8
-  double all_int8_db = 0;             // simulated, before
+  double all_int8_db = 0;             // simulated, before (from_16x8: the 16x8 model)
   double chosen_db = 0;               // simulated, with the choice
   uint64_t model_macs = 0;
   uint64_t float_macs = 0;            // MACs of the ops the choice adds to float
   uint64_t int16_macs = 0;            // MACs of the ops it runs in 16x8
   double estimated_slowdown = 0;      // by the cost model, as a share of the all-int8 time
   int activations_kept = 0;           // in 16x8 or exact
+  int weights_kept = 0;               // convs/FCs in float: their weights exact
 };
 
 // `float_bytes` and `int8_bytes`: the float model and its all-int8

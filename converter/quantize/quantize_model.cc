@@ -47,13 +47,6 @@ bool IsConvFamily(OpCode op) {
   return op == schema::OpCode_CONV_2D || op == schema::OpCode_CONV_TRANSPOSE_2D || op == schema::OpCode_FULLY_CONNECTED;
 }
 
-// The moves that carry int16 values unchanged (runtime/kernels/registry.cc:
-// LookupPrepareInt16); HasInt16Kernel (core/op_kinds.h) names the rest.
-bool MovesInt16(OpCode op) {
-  return op == schema::OpCode_RESHAPE || op == schema::OpCode_TRANSPOSE || op == schema::OpCode_SLICE ||
-         op == schema::OpCode_SPLIT;
-}
-
 std::vector<float> FloatData(const schema::ModelT& m, const schema::TensorT& t) {
   const std::vector<uint8_t>& bytes = m.buffers[t.buffer]->data;
   std::vector<float> out(bytes.size() / sizeof(float));

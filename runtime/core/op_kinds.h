@@ -104,6 +104,13 @@ inline bool HasInt8Kernel(schema::OpCode opcode) {
   }
 }
 
+// The moves that carry int16 values unchanged (kernels/registry.cc:
+// LookupPrepareInt16): in a 16x8 model they follow their input's type.
+inline bool MovesInt16(schema::OpCode op) {
+  return op == schema::OpCode_RESHAPE || op == schema::OpCode_TRANSPOSE || op == schema::OpCode_SLICE ||
+         op == schema::OpCode_SPLIT;
+}
+
 // The ops with a 16x8 (int16 activations) kernel that compute: the
 // convolutions, FullyConnected, Add, Sub, Mul and the element-wise functions
 // (kernels/registry.cc: LookupPrepareInt16, which also has the moves).

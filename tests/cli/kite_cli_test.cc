@@ -337,7 +337,7 @@ TEST(KiteCli, ConvertInt8FromImagesThenCompareLayerByLayer) {
 }
 
 // --quantize int8 runs the mixed-precision search unless --target-sqnr 0;
-// --quantize 16x8 has none to run.
+// --quantize 16x8 searches only for convs to keep in float for their weights.
 TEST(KiteCli, Int8SearchesForMixedPrecisionByDefault) {
   const std::string onnx = WriteImageConvNet(), images = WriteImageFolder();
   const std::string base = "'" KITE_CLI "' convert '" + onnx + "' --calibration '" + images + "' --mean 0.5 --std 0.5 -o '" + Work();
@@ -348,8 +348,11 @@ TEST(KiteCli, Int8SearchesForMixedPrecisionByDefault) {
   ASSERT_EQ(Shell(base + "/search_off.kite' --quantize int8 --target-sqnr 0", &out), 0) << out;
   EXPECT_EQ(out.find("mixed precision:"), std::string::npos) << out;
   ASSERT_EQ(Shell(base + "/search_16x8.kite' --quantize 16x8", &out), 0) << out;
+  EXPECT_NE(out.find("dB 16x8 -> "), std::string::npos) << out;
+  EXPECT_NE(out.find("in float for their int8 weights"), std::string::npos) << out;
+  ASSERT_EQ(Shell(base + "/search_16x8_off.kite' --quantize 16x8 --target-sqnr 0", &out), 0) << out;
   EXPECT_EQ(out.find("mixed precision:"), std::string::npos) << out;
-  EXPECT_NE(Shell(base + "/e.kite' --quantize 16x8 --target-sqnr 0", &out), 0);
+  EXPECT_NE(Shell(base + "/e.kite' --quantize 16x8 --int16 conv1", &out), 0);
   EXPECT_NE(out.find("--quantize 16x8 takes every op with a 16x8 kernel"), std::string::npos) << out;
 }
 
@@ -364,7 +367,7 @@ TEST(KiteCli, QuantizationOptionsErrors) {
   EXPECT_NE(out.find("need --quantize int8"), std::string::npos) << out;
   EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize 16x8", &out), 0);
   EXPECT_NE(out.find("--quantize 16x8 needs --calibration"), std::string::npos) << out;
-  EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize 16x8 --calibration x --target-sqnr 30", &out), 0);
+  EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize 16x8 --calibration x --int16 conv1", &out), 0);
   EXPECT_NE(out.find("--quantize 16x8 takes every op with a 16x8 kernel"), std::string::npos) << out;
   EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize int8 --calibration x --method kl", &out), 0);
   const std::string empty = Work() + "/empty_calibration";

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <set>
 #include <tuple>
 
 #include "analysis/layer_compare.h"
@@ -49,9 +50,27 @@ struct Case {
   std::vector<float> input;  // the first calibration sample
 };
 
-Case Make(uint32_t seed) {
+// x [1, 4, 8, 8] -> conv_a 1x1 (4: x's channels, the first times 0.001) ->
+// conv_w 1x1 (1: 100 x the tiny first channel, about 0.3 x the others) -> y.
+// y's variance comes from the small weights, which conv_w's int8 scale
+// (100 / 127) rounds to 0 or 0.79: its int8 weights ruin y whatever the
+// activations' precision.
+std::string WeightClashNet(uint32_t seed) {
+  Random random(seed);
+  OnnxBuilder b;
+  b.Input("x", {1, 4, 8, 8});
+  b.Initializer("wa", {4, 4, 1, 1}, {0.001f, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1});
+  const std::vector<float> small = random.Floats(3, 0.2f, 0.35f);
+  b.Initializer("ww", {1, 4, 1, 1}, {100.0f, small[0], -small[1], small[2]});
+  b.Node("Conv", {"x", "wa"}, {"a"}, "conv_a");
+  b.Node("Conv", {"a", "ww"}, {"y"}, "conv_w");
+  b.Output("y");
+  return b.Save(kDir, TestScopedName("weight_clash.onnx"));
+}
+
+Case Make(uint32_t seed, std::string (*net)(uint32_t) = RangeClashNet) {
   Case c;
-  c.onnx = RangeClashNet(seed);
+  c.onnx = net(seed);
   const std::vector<float> v = Random(seed + 1).Floats(4 * 256);
   converter::NpyArray a{"<f4", {4, 4, 8, 8}, {}};
   a.data.resize(v.size() * 4);
@@ -134,6 +153,30 @@ TEST(MixedPrecision, NothingIsPromotedBeyondEitherBudget) {
     EXPECT_EQ(r.mixed_precision.estimated_slowdown, 0.0);
     EXPECT_EQ(bytes, all_int8) << "an empty choice is the all-int8 model";
   }
+}
+
+// --quantize 16x8 searches too, from every op in 16x8: the conv whose int8
+// weights ruin the output goes to float, the rest stays 16x8.
+TEST(MixedPrecision, From16x8TheConvWhoseWeightsRoundBadlyRunsInFloat) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const Case c = Make(seed, WeightClashNet);
+  converter::ConvertOptions o = Int8(c, 0, 0.5, 10.0);  // conv_w: 20% of the MACs
+  o.quantization.quantize.all_int16 = true;
+  o.quantization.quantize.method = converter::RangeMethod::kMinMax;  // auto would keep conv_w in float
+  const std::vector<uint8_t> all_16x8 = converter::ConvertOnnx(c.onnx, o, nullptr);
+  EXPECT_LT(SqnrOnInput(c, all_16x8), 15.0) << "the net should defeat int8 weights";
+
+  o.quantization.target_sqnr_db = 30;
+  converter::ConvertReport r;
+  const std::vector<uint8_t> searched = converter::ConvertOnnx(c.onnx, o, &r);
+  ASSERT_TRUE(r.mixed_precision_ran);
+  EXPECT_EQ(r.mixed_precision.float_nodes, std::set<std::string>{"conv_w"});
+  EXPECT_EQ(r.mixed_precision.weights_kept, 1);
+  EXPECT_TRUE(r.mixed_precision.int16_nodes.count("conv_a"));
+  EXPECT_LT(r.mixed_precision.all_int8_db, 15.0) << "the search starts from the 16x8 model";
+  EXPECT_EQ(r.quantization.int16_ops, 1);
+  EXPECT_GE(SqnrOnInput(c, searched), 30.0) << "the converted model itself, not only the simulation";
 }
 
 }  // namespace

@@ -294,13 +294,13 @@ TEST_P(Int8Accuracy, KeepsFloatsAnswer) {
     case Task::kTextClass: wrong = SameClass(want[0], got[0], &detail); break;
     case Task::kTextString: wrong = SameString(want[0], got[0], ort[0].shape.back(), &detail); break;
   }
-  EXPECT_EQ(report.mixed_precision_ran, !c.plain_int8 && !c.all_16x8) << "kite convert --quantize int8 searches by default";
+  EXPECT_EQ(report.mixed_precision_ran, !c.plain_int8) << "kite convert --quantize int8 and 16x8 search by default";
   if (report.mixed_precision_ran) {
     const auto& mp = report.mixed_precision;
-    std::printf("[ mixed    ] %-15s simulated on calibration samples %.1f -> %.1f dB: %zu nodes float, %.1f%% of the MACs, "
-                "%zu nodes 16x8, estimated %.0f%% slower\n",
-                m.name, mp.all_int8_db, mp.chosen_db, mp.float_nodes.size(), 100.0 * mp.float_macs / mp.model_macs,
-                mp.int16_nodes.size(), 100.0 * mp.estimated_slowdown);
+    std::printf("[ mixed    ] %-15s simulated on calibration samples %.1f -> %.1f dB: %zu nodes float (%d for their "
+                "weights), %.1f%% of the MACs, %zu nodes 16x8, estimated %.0f%% slower\n",
+                m.name, mp.all_int8_db, mp.chosen_db, mp.float_nodes.size(), mp.weights_kept,
+                100.0 * mp.float_macs / mp.model_macs, mp.int16_nodes.size(), 100.0 * mp.estimated_slowdown);
     EXPECT_LE(mp.float_macs, mp.model_macs / 10) << "90% of the MACs stay in integer kernels";
     EXPECT_LE(mp.estimated_slowdown, c.max_slowdown);
   }
@@ -391,13 +391,15 @@ INSTANTIATE_TEST_SUITE_P(LargerBudget, Int8Accuracy,
 #endif
 
 // --quantize 16x8: int16 activations wherever an op has a 16x8 kernel, float
-// elsewhere, int8 weights; what remains is the weights' rounding. One run
-// (AMD EPYC): every answer float's; worst output 37.6 (BlazeFace front),
-// 29.8 (back), 21.4 / 19.6 / 15.3 / 18.9 (M-LSD tiny-320, large-320,
-// tiny-512, large-512; F1 0.95-0.99), 98.4 (cls), 22.1-22.7 (det, mask IoU
-// 0.972), 34.0 dB (rec). Before the 16x8 ranges had headroom (clipping on
-// the evaluation photograph): 14.6, 6.8, M-LSD the same, 22.8, 23.2, 34.5.
-// Guards: those less a margin (at most the 30 dB target), and the answers.
+// elsewhere, int8 weights, and the search's float convs where their int8
+// weights cost the most. One run (AMD EPYC): every answer float's; worst
+// output 37.6 (BlazeFace front), 29.8 (back), 27.2 / 26.3 / 24.1 / 26.9
+// (M-LSD tiny-320, large-320, tiny-512, large-512; F1 0.98-1.0; without the
+// search 21.4 / 19.6 / 15.3 / 18.9), 98.4 (cls), 22.8 (det, mask IoU 0.975),
+// 32.8 dB (rec; 34.0 without the search). Before the 16x8 ranges had
+// headroom (clipping on the evaluation photograph): 14.6 and 6.8 dB
+// (BlazeFace), 22.8 (cls). Guards: those less a margin (at most the 30 dB
+// target), and the answers.
 AccuracyCase All16x8(const char* model, Task task, bool text_lines, double min_sqnr_db, bool same_answer) {
   AccuracyCase c{model, task, text_lines, min_sqnr_db, same_answer};
   c.all_16x8 = true;
@@ -408,16 +410,16 @@ std::vector<AccuracyCase> All16x8Cases() {
   std::vector<AccuracyCase> cases = {
       All16x8("BlazeFaceFront", Task::kFaces, false, 30.0, true),
       All16x8("BlazeFaceBack", Task::kFaces, false, 27.0, true),
-      All16x8("MlsdTiny320", Task::kLineCentres, false, 20.0, true),
+      All16x8("MlsdTiny320", Task::kLineCentres, false, 25.0, true),
       All16x8("PpOcrCls", Task::kTextClass, true, 30.0, true),
   };
 #ifndef KITE_SANITIZED_BUILD
   const std::vector<AccuracyCase> heavy = {
-      All16x8("MlsdLarge320", Task::kLineCentres, false, 18.0, true),
-      All16x8("MlsdTiny512", Task::kLineCentres, false, 14.0, true),
-      All16x8("MlsdLarge512", Task::kLineCentres, false, 17.5, true),
+      All16x8("MlsdLarge320", Task::kLineCentres, false, 24.0, true),
+      All16x8("MlsdTiny512", Task::kLineCentres, false, 22.0, true),
+      All16x8("MlsdLarge512", Task::kLineCentres, false, 24.5, true),
       All16x8("PpOcrDet", Task::kTextMask, false, 20.5, true),
-      All16x8("PpOcrRec", Task::kTextString, true, 32.0, true),
+      All16x8("PpOcrRec", Task::kTextString, true, 31.0, true),
   };
   cases.insert(cases.end(), heavy.begin(), heavy.end());
 #endif
