@@ -123,6 +123,63 @@ TEST(Int16x8, ConvTranspose2D) {
   }
 }
 
+// A transposed conv whose kernel is its stride (no padding) runs as a 1x1
+// conv of kh * kw * out_c outputs wherever there is a 16x8 GEMM, with any
+// number of output channels (PP-OCR det's head: 24 -> 1, 2x2, stride 2);
+// the portable kernels run the reference below 8. Odd input channels are
+// copied into whole pairs; per-channel weight scales and a bias beyond int32
+// take the finish's other paths. Against the scatter, on every kernel.
+TEST(Int16x8, ConvTranspose2DKernelEqualToStride) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  struct Geometry {
+    int in_h, in_w, in_c, out_c, k;
+    bool wide_bias;
+  };
+  for (const Geometry g : {Geometry{5, 7, 24, 1, 2, false}, Geometry{3, 4, 7, 20, 2, false}, Geometry{4, 3, 10, 3, 3, true}}) {
+    SCOPED_TRACE(std::to_string(g.in_c) + " -> " + std::to_string(g.out_c) + " channels, kernel and stride " + std::to_string(g.k));
+    const int out_h = g.in_h * g.k, out_w = g.in_w * g.k;
+    const auto x = RandomInt16s(rng, g.in_h * g.in_w * g.in_c);
+    const auto w = rng.Int8s(g.out_c * g.k * g.k * g.in_c, -127, 127);
+    const auto b32 = rng.Int32s(g.out_c, -500000, 500000);
+    std::vector<int64_t> b(b32.begin(), b32.end());
+    if (g.wide_bias) b[0] = int64_t{5} << 33;
+    std::vector<float> ws(g.out_c);
+    for (float& v : ws) v = rng.Uniform(0.003f, 0.01f);
+    const float si = 1e-4f, so = 2e-3f;
+    ModelBuilder mb;
+    const int in = mb.Input("x", schema::DataType_INT16, {1, g.in_h, g.in_w, g.in_c}, PerTensor(si, 0));
+    const int wt = mb.Constant("w", schema::DataType_INT8, {g.out_c, g.k, g.k, g.in_c}, w,
+                               Quant{ws, std::vector<int64_t>(ws.size(), 0), 0});
+    const int bt = mb.Constant("b", schema::DataType_INT64, {g.out_c}, b);
+    const int out = mb.Tensor("y", schema::DataType_INT16, {1, out_h, out_w, g.out_c}, PerTensor(so, 0));
+    schema::ConvTranspose2DOptionsT o;
+    o.stride_h = o.stride_w = g.k;
+    mb.Op(schema::OpCode_CONV_TRANSPOSE_2D, {in, wt, bt}, {out}, o);
+    mb.Output(out);
+    std::vector<int16_t> expected(out_h * out_w * g.out_c);
+    for (int iy = 0; iy < g.in_h; ++iy)
+      for (int ix = 0; ix < g.in_w; ++ix)
+        for (int ky = 0; ky < g.k; ++ky)
+          for (int kx = 0; kx < g.k; ++kx)
+            for (int oc = 0; oc < g.out_c; ++oc) {
+              int64_t acc = b[oc];
+              for (int ic = 0; ic < g.in_c; ++ic)
+                acc += int64_t{x[(iy * g.in_w + ix) * g.in_c + ic]} * w[((oc * g.k + ky) * g.k + kx) * g.in_c + ic];
+              expected[((iy * g.k + ky) * out_w + ix * g.k + kx) * g.out_c + oc] =
+                  SpecRoundToInt16(static_cast<float>(acc) * (si * ws[oc] / so));
+            }
+    for (const Int16x8Run& run : RunDense16x8(mb.Build(), {AsBytes(x)}, "reference/conv_transpose2d_16x8",
+                                              "optimized/conv_transpose2d_16x8")) {
+      SCOPED_TRACE("variant " + run.variant);
+      ASSERT_EQ(run.result.status, KITE_OK) << run.result.error;
+      const bool portable_reference = g.out_c < 8 && run.expected_kernel == "optimized/conv_transpose2d_16x8";
+      EXPECT_EQ(run.result.kernels[0], portable_reference ? "reference/conv_transpose2d_16x8" : run.expected_kernel);
+      ExpectEqualInt16(FromBytes<int16_t>(run.result.outputs[0]), expected);
+    }
+  }
+}
+
 // 3x3 taps over 64 channels of 32767 * 127 sum to 2.4e9 > 2^31: an int32
 // accumulator would wrap to a negative value; int64 gives the true sum.
 TEST(Int16x8, AccumulatorBeyondInt32) {

@@ -34,10 +34,11 @@ constexpr int32_t kMaxInt32Terms = 511;  // 511 x 2^22 < 2^31
 constexpr int32_t kPatchPad = 64;        // the vector loop's step (two AVX-512 vectors)
 constexpr int32_t kPaddedChunk = 448;    // a multiple of kPatchPad, at most kMaxInt32Terms
 constexpr int32_t kDepthwiseBlock = 256;  // channels per depthwise pass (int32 sums on the stack)
-// A transposed conv with fewer output channels runs the reference: the
-// GEMM's 16-channel blocks and the patches' empty taps cost more than its
-// gather (PP-OCR det's 24 -> 1 channel 2x2 head, 640x640: 22 ms in the GEMM,
-// 17 in the loops, 11 in the reference).
+// A transposed conv with fewer output channels runs the reference (unless
+// its kernel is its stride: BlockTransposedConv): the GEMM's 16-channel
+// blocks and the patches' empty taps cost more than its gather (PP-OCR det's
+// 24 -> 1 channel 2x2 head, 640x640: 22 ms in the GEMM, 17 in the loops, 11
+// in the reference).
 constexpr int32_t kMinTransposedChannels = 8;
 
 struct Conv16x8State {
@@ -45,6 +46,9 @@ struct Conv16x8State {
   int32_t in_h, in_w, in_c, out_h, out_w, out_c, kernel_h, kernel_w;
   int32_t stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
   bool transposed;  // ConvTranspose2D: taps gather as the transposed conv's
+  // A transposed conv whose kernel is its stride (no padding, no dilation):
+  // a 1x1 conv of kh * kw * out_c outputs per input pixel (BlockTransposedConv).
+  bool blocks;
   const int16_t* depthwise_weights;  // depthwise: [tap][channel], widened to int16
   // The bias as int32 (zeros without one), where every int32 sum of the
   // depthwise loop or the GEMM plus its bias stays exact in int32; else null.
@@ -320,6 +324,39 @@ KITE_VECTOR_CLONES void DepthwiseConv(const Conv16x8State& s, int32_t batch, con
   }
 }
 
+// A transposed conv whose kernel is its stride, without padding or
+// dilation (an upsampling head: PP-OCR det's 2x2 of stride 2): input pixel
+// (iy, ix) alone gives output block (iy * kh + ky, ix * kw + kx), so it runs
+// as a 1x1 conv of kh * kw * out_c outputs, [ky][kx][c], over the input
+// pixels read in place (copied into whole pairs when in_c is odd), each
+// group of out_c sums finished into its output pixel. The gather's other
+// taps are zeros: the same sums, the same finish.
+void BlockTransposedConv(const Conv16x8State& s, int32_t batch, const int16_t* in, const int64_t* bias, int16_t* out) {
+  constexpr size_t kBlock = int8::kGemm16x8Channels;
+  const int64_t plane = int64_t{s.in_h} * s.in_w, pixels = batch * plane;
+  const size_t mr_max = s.uk->gemm16x8_mr, k2 = static_cast<size_t>(s.k2), stride = static_cast<size_t>(s.acc_stride);
+  for (int64_t p0 = 0; p0 < pixels; p0 += static_cast<int64_t>(mr_max)) {
+    const size_t mr = pixels - p0 < static_cast<int64_t>(mr_max) ? static_cast<size_t>(pixels - p0) : mr_max;
+    const int16_t* a = in + p0 * s.in_c;
+    size_t a_stride = static_cast<size_t>(s.in_c);
+    if (!s.direct) {
+      for (size_t m = 0; m < mr; ++m) memcpy(s.tile + m * 2 * k2, a + m * s.in_c, s.in_c * sizeof(int16_t));
+      a = s.tile;
+      a_stride = 2 * k2;
+    }
+    s.uk->gemm16x8(mr, k2, a, a_stride, s.packed, k2 * 2 * kBlock, stride / kBlock, s.tile_acc, stride);
+    for (size_t m = 0; m < mr; ++m) {
+      const int64_t p = p0 + static_cast<int64_t>(m), n = p / plane;
+      const int64_t iy = p % plane / s.in_w, ix = p % s.in_w;
+      const int32_t* acc = s.tile_acc + m * stride;
+      for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
+        int16_t* row = out + ((n * s.out_h + iy * s.kernel_h + ky) * s.out_w + ix * s.kernel_w) * s.out_c;
+        for (int32_t kx = 0; kx < s.kernel_w; ++kx, acc += s.out_c) FinishSums(s, acc, bias, 0, s.out_c, row + kx * s.out_c);
+      }
+    }
+  }
+}
+
 void InvokeConv(const Node& node, const Tensor* tensors) {
   const Conv16x8State& s = *static_cast<const Conv16x8State*>(node.state);
   const Tensor& x = node.input(tensors, kInput);
@@ -327,6 +364,8 @@ void InvokeConv(const Node& node, const Tensor* tensors) {
   int16_t* out = node.output(tensors, 0).As<int16_t>();
   if (s.depthwise_weights != nullptr) {
     DepthwiseConv(s, x.shape.dims[0], x.As<int16_t>(), bias, out);
+  } else if (s.blocks) {
+    BlockTransposedConv(s, x.shape.dims[0], x.As<int16_t>(), bias, out);
   } else if (s.uk != nullptr) {
     GemmConv(s, x.shape.dims[0], x.As<int16_t>(), bias, out);
   } else {
@@ -376,11 +415,15 @@ const int8::Ukernels* ChooseGemm(PrepareContext& ctx) {
 }
 
 // The SIMD GEMM's arena: the weights packed [block][k2][16][2] (a copy of
-// the int8 weights, rounded up to whole pairs and blocks) and the tile.
-kite_status PrepareGemm(PrepareContext& ctx, const int8::Ukernels* uk, const int8_t* w, Conv16x8State* s) {
+// the int8 weights, rounded up to whole pairs and blocks) and the tile. The
+// GEMM's `channels` x `k` weights: weight(c, t) (BlockTransposedConv's
+// differ from the stored order).
+template <typename Weight>
+kite_status PrepareGemm(PrepareContext& ctx, const int8::Ukernels* uk, int64_t channels, int64_t k, Weight weight,
+                        Conv16x8State* s) {
   constexpr int64_t kBlock = int8::kGemm16x8Channels;
-  const int64_t k = int64_t{s->kernel_h} * s->kernel_w * s->in_c, k2 = (k + 1) / 2;
-  const int64_t blocks = (s->out_c + kBlock - 1) / kBlock, mr = static_cast<int64_t>(uk->gemm16x8_mr);
+  const int64_t k2 = (k + 1) / 2;
+  const int64_t blocks = (channels + kBlock - 1) / kBlock, mr = static_cast<int64_t>(uk->gemm16x8_mr);
   const bool in_pieces = k2 > static_cast<int64_t>(int8::kGemm16x8MaxPairs);
   int8_t* packed = ctx.AllocateArray<int8_t>(static_cast<size_t>(blocks * k2 * 2 * kBlock));
   s->tile = ctx.AllocateArray<int16_t>(static_cast<size_t>(mr * 2 * k2));
@@ -395,7 +438,7 @@ kite_status PrepareGemm(PrepareContext& ctx, const int8::Ukernels* uk, const int
       for (int64_t j = 0; j < kBlock; ++j) {
         const int64_t c = b * kBlock + j;
         for (int64_t e = 0; e < 2; ++e) {
-          *dst++ = c < s->out_c && 2 * p + e < k ? w[c * k + 2 * p + e] : 0;
+          *dst++ = c < channels && 2 * p + e < k ? weight(c, 2 * p + e) : int8_t{0};
         }
       }
     }
@@ -431,7 +474,9 @@ kite_status PrepareInt32Bias(PrepareContext& ctx, const Tensor* bias, int64_t te
 kite_status AllocateDenseScratch(PrepareContext& ctx, const Tensor& w, const Tensor* bias, Conv16x8State* s) {
   const int8::Ukernels* uk = ChooseGemm(ctx);
   if (uk != nullptr && w.is_constant) {
-    KITE_RETURN_IF_ERROR(PrepareGemm(ctx, uk, w.As<int8_t>(), s));
+    const int8_t* weights = w.As<int8_t>();
+    const int64_t k = int64_t{s->kernel_h} * s->kernel_w * s->in_c;
+    KITE_RETURN_IF_ERROR(PrepareGemm(ctx, uk, s->out_c, k, [&](int64_t c, int64_t t) { return weights[c * k + t]; }, s));
     // The GEMM's sums are int32 up to kGemm16x8MaxPairs pairs, in pieces beyond.
     if (s->tile_sums != nullptr) return KITE_OK;
     return PrepareInt32Bias(ctx, bias, int64_t{s->kernel_h} * s->kernel_w * s->in_c, s);
@@ -529,15 +574,33 @@ kite_status PrepareConvTranspose2D16x8(PrepareContext& ctx) {
   const Tensor& w = ctx.input(kWeights);
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
   const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2];
-  if (x.dtype != KITE_INT16 || o->groups() != 1 || out_c < kMinTransposedChannels ||
-      int64_t{kh} * kw * in_c > INT32_MAX - kPatchPad) {
-    ctx.Decline("16x8 transposed conv: one group and at least 8 output channels");
+  const Tensor& y = ctx.output(0);
+  const int8::Ukernels* uk = ChooseGemm(ctx);
+  const bool blocks = x.dtype == KITE_INT16 && o->groups() == 1 && uk != nullptr && w.is_constant &&
+                      kh == o->stride_h() && kw == o->stride_w() && o->dilation_h() == 1 && o->dilation_w() == 1 &&
+                      o->pad_top() == 0 && o->pad_left() == 0 && y.shape.dims[1] == x.shape.dims[1] * kh &&
+                      y.shape.dims[2] == x.shape.dims[2] * kw && in_c <= 2 * int64_t{int8::kGemm16x8MaxPairs} &&
+                      int64_t{kh} * kw * out_c <= INT32_MAX;
+  if (!blocks && (x.dtype != KITE_INT16 || o->groups() != 1 || out_c < kMinTransposedChannels ||
+                  int64_t{kh} * kw * in_c > INT32_MAX - kPatchPad)) {
+    ctx.Decline("16x8 transposed conv: one group and at least 8 output channels, or a kernel equal to its stride");
     return reference::PrepareConvTranspose2D(ctx);
   }
   Conv16x8State* s = nullptr;
   KITE_RETURN_IF_ERROR(AllocateWindowState(ctx, *o, &s));
   s->transposed = true;
-  KITE_RETURN_IF_ERROR(AllocateDenseScratch(ctx, w, bias, s));
+  if (blocks) {
+    // The GEMM's channel (ky, kx, c) is weight [c][ky][kx][t].
+    const int8_t* weights = w.As<int8_t>();
+    const int64_t taps = int64_t{kh} * kw;
+    const auto weight = [&](int64_t v, int64_t t) { return weights[((v % out_c) * taps + v / out_c) * in_c + t]; };
+    KITE_RETURN_IF_ERROR(PrepareGemm(ctx, uk, taps * out_c, in_c, weight, s));
+    s->blocks = true;
+    s->direct = in_c % 2 == 0;
+    KITE_RETURN_IF_ERROR(PrepareInt32Bias(ctx, bias, in_c, s));
+  } else {
+    KITE_RETURN_IF_ERROR(AllocateDenseScratch(ctx, w, bias, s));
+  }
   Node& node = ctx.node();
   node.state = s;
   node.invoke = InvokeConv;
