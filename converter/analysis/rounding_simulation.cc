@@ -230,7 +230,15 @@ RoundingSimulation::RoundingSimulation(const std::vector<uint8_t>& float_bytes, 
   points_ = FindPoints(float_(), int8_);
   weight_ops_ = FindWeightOps(float_(), int8_);
   weights_rounded_.assign(weight_ops_.size(), false);
-  if (points_.empty()) throw std::runtime_error("no int8 activation of the second model matches the first: is it an int8 conversion of it?");
+  if (points_.empty()) {
+    bool int16 = false;
+    for (const schema::Tensor* t : *mb.tensors()) int16 = int16 || t->type() == schema::DataType_INT16;
+    throw std::runtime_error(int16 ? "no int8 activation of the second model matches the first: its activations are "
+                                     "int16 (a --quantize 16x8 conversion?); the simulation rounds an int8 conversion's "
+                                     "(--quantize int8 --target-sqnr 0)"
+                                   : "no int8 activation of the second model matches the first: is it an int8 "
+                                     "conversion of it?");
+  }
   const std::vector<bool> discrete = DiscreteOutputs(ma);
   judged_.resize(discrete.size());
   bool any = false;

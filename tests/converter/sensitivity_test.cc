@@ -26,7 +26,7 @@ struct Converted {
   std::vector<uint8_t> float_bytes, int8_bytes;
 };
 
-Converted Convert(uint32_t seed, const std::vector<float>& x, converter::RangeMethod method) {
+Converted Convert(uint32_t seed, const std::vector<float>& x, converter::RangeMethod method, bool all_16x8 = false) {
   const std::string onnx = SmallConvNet(seed, kDir, TestScopedName("conv.onnx"));
   converter::NpyArray calibration{"<f4", {1, 4, 8, 8}, {}};
   calibration.data.resize(x.size() * 4);
@@ -36,6 +36,7 @@ Converted Convert(uint32_t seed, const std::vector<float>& x, converter::RangeMe
   o.quantization.int8 = true;
   o.quantization.calibration = kDir + "/" + TestScopedName("calibration.npy");
   o.quantization.quantize.method = method;
+  o.quantization.quantize.all_int16 = all_16x8;
   return {converter::ConvertOnnx(onnx, {}, nullptr), converter::ConvertOnnx(onnx, o, nullptr)};
 }
 
@@ -156,6 +157,19 @@ TEST(Sensitivity, ModelsThatDoNotMatchAreAnError) {
   const std::vector<uint8_t> fp = converter::ConvertOnnx(SmallConvNet(1, kDir, TestScopedName("conv.onnx")), {}, nullptr);
   const std::vector<float> x = Random(2).Floats(256);
   EXPECT_THROW(converter::MeasureSensitivity(fp, fp, [&](size_t) { return std::vector<std::vector<float>>{x}; }, 1), std::runtime_error);
+}
+
+// A 16x8 conversion has no int8 activation to round: the error says so, and
+// which conversion to compare instead.
+TEST(Sensitivity, A16x8ConversionIsNamedInTheError) {
+  const std::vector<float> x = Random(2).Floats(256);
+  const Converted c = Convert(1, x, converter::RangeMethod::kMinMax, true);
+  try {
+    converter::MeasureSensitivity(c.float_bytes, c.int8_bytes, [&](size_t) { return std::vector<std::vector<float>>{x}; }, 1);
+    ADD_FAILURE() << "a 16x8 model has no int8 activation to round";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("--quantize 16x8"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
