@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <tuple>
 
 #include "kernels/int8/lut.h"
 #include "support/test_util.h"
@@ -433,14 +434,24 @@ TEST_P(Unary, Int8AllValues) {
 }
 
 // 16x8: every int16 code (plus 7 more, as a vectorized kernel's tail) under
-// two quantizations, one of which saturates.
+// two quantizations, one of which saturates; then every code four times in
+// a tensor of 2^18 + 7 elements, where the functions computed with libm
+// look their codes up in a table.
 TEST_P(Unary, Int16AllValues) {
   const UnaryCase& c = GetParam();
-  std::vector<int16_t> x;
-  for (int q = -32768; q <= 32767; ++q) x.push_back(static_cast<int16_t>(q));
-  for (int q : {-32768, -1, 0, 1, 3, 1000, 32767}) x.push_back(static_cast<int16_t>(q));
-  for (const auto& [si, so] : {std::pair<float, float>{8.0f / 32767, 8.0f / 32767}, {4e-4f, 1e-4f}}) {
-    SCOPED_TRACE("scales " + std::to_string(si) + " " + std::to_string(so));
+  std::vector<int16_t> small, large;
+  for (int q = -32768; q <= 32767; ++q) small.push_back(static_cast<int16_t>(q));
+  for (int r = 0; r < 4; ++r) large.insert(large.end(), small.rbegin(), small.rend());
+  for (int q : {-32768, -1, 0, 1, 3, 1000, 32767}) {
+    small.push_back(static_cast<int16_t>(q));
+    large.push_back(static_cast<int16_t>(q));
+  }
+  const bool libm = c.op != schema::OpCode_RELU && c.op != schema::OpCode_CLIP && c.op != schema::OpCode_HARD_SIGMOID &&
+                    c.op != schema::OpCode_HARD_SWISH && c.op != schema::OpCode_LEAKY_RELU;
+  for (const auto& [si, so, x] : {std::tuple<float, float, const std::vector<int16_t>&>{8.0f / 32767, 8.0f / 32767, small},
+                                  {4e-4f, 1e-4f, small}, {4e-4f, 1e-4f, large}}) {
+    SCOPED_TRACE("scales " + std::to_string(si) + " " + std::to_string(so) + ", " + std::to_string(x.size()) + " elements");
+    const bool table = libm && x.size() >= (size_t{1} << 18);
     ModelBuilder mb;
     const int32_t n = static_cast<int32_t>(x.size());
     const int in = mb.Input("x", schema::DataType_INT16, {n}, PerTensor(si, 0));
@@ -449,9 +460,10 @@ TEST_P(Unary, Int16AllValues) {
     mb.Output(out);
     const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
     ASSERT_EQ(r.status, KITE_OK) << r.error;
-    const bool libm = c.op != schema::OpCode_RELU && c.op != schema::OpCode_CLIP && c.op != schema::OpCode_HARD_SIGMOID &&
-                      c.op != schema::OpCode_HARD_SWISH && c.op != schema::OpCode_LEAKY_RELU;
-    EXPECT_EQ(r.kernels[0], TestKernelSet() == KernelSet::kReference || libm ? "reference/unary_int16" : "optimized/unary_int16");
+    EXPECT_EQ(r.kernels[0], TestKernelSet() == KernelSet::kReference ? "reference/unary_int16"
+                            : table                                   ? "optimized/unary_int16_table"
+                            : libm                                    ? "reference/unary_int16"
+                                                                      : "optimized/unary_int16");
     std::vector<int16_t> expected;
     for (int16_t q : x) expected.push_back(SpecRoundToInt16(c.f(si * static_cast<float>(q)) / so));
     const std::vector<int16_t> actual = FromBytes<int16_t>(r.outputs[0]);

@@ -5,8 +5,11 @@
 // same order: x = sx * q, f(x), then f(x) / sy rounded into int16. Its
 // fminf/fmaxf become comparisons that pick the same value for every finite
 // input (a dequantized int16 is finite), and rounding by the 1.5 * 2^23
-// addition equals lrintf on the clamped range: bit-exact. Sigmoid, Tanh and
-// Sqrt stay the reference's (vectorized libm rounds differently).
+// addition equals lrintf on the clamped range: bit-exact. The functions
+// computed with libm (Sigmoid, Tanh, Sqrt...; vectorized libm rounds
+// differently) look each code up in a table of the reference's own 65536
+// results where the tensor has kTableMinElements or more (the table's 128 KB
+// is then at most half the tensor's bytes); smaller ones run the reference.
 #include <math.h>
 
 #include "core/error.h"
@@ -18,6 +21,17 @@ namespace optimized {
 namespace {
 
 enum class Fn : uint8_t { kRelu, kClip, kHardSigmoid, kHardSwish, kLeakyRelu };
+
+constexpr int64_t kTableMinElements = int64_t{1} << 18;
+
+void InvokeTable(const Node& node, const Tensor* tensors) {
+  const int16_t* table = static_cast<const int16_t*>(node.state);
+  const Tensor& x = node.input(tensors, 0);
+  const int16_t* in = x.As<int16_t>();
+  int16_t* out = node.output(tensors, 0).As<int16_t>();
+  const int64_t n = x.elements();
+  for (int64_t i = 0; i < n; ++i) out[i] = table[static_cast<uint16_t>(in[i]) ^ 0x8000u];
+}
 
 struct UnaryInt16State {
   Fn fn;
@@ -90,9 +104,20 @@ kite_status PrepareUnaryInt16(PrepareContext& ctx) {
       invoke = Invoke<Fn::kLeakyRelu>;
       break;
     }
-    default:
-      ctx.Decline("16x8 element-wise: functions computed with libm run the reference");
+    default: {
+      if (x.elements() < kTableMinElements) {
+        ctx.Decline("16x8 element-wise: functions computed with libm run the reference below 2^18 elements");
+        return KITE_OK;
+      }
+      int16_t* table = ctx.AllocateArray<int16_t>(65536);
+      if (table == nullptr) return ctx.OutOfArena();
+      Node& node = ctx.node();
+      reference::BuildUnaryInt16Table(node, x.scale, ctx.output(0).scale, table);
+      node.state = table;
+      node.invoke = InvokeTable;
+      node.kernel_name = "optimized/unary_int16_table";
       return KITE_OK;
+    }
   }
   UnaryInt16State* state = ctx.AllocateState<UnaryInt16State>();
   if (state == nullptr) return ctx.OutOfArena();

@@ -28,6 +28,9 @@ kite_status PrepareUnary(PrepareContext& ctx);   // Relu, Clip, Sigmoid, HardSig
                                                  // HardSwish, Tanh, LeakyRelu, Sqrt
 // The 256-entry table of an int8 node PrepareUnary took (in its state).
 const int8_t* UnaryInt8Table(const Node& node);
+// The 65536 results of an int16 node PrepareUnary took, table[q + 32768] for
+// code q: each exactly as its int16 invoke computes it.
+void BuildUnaryInt16Table(const Node& node, float x_scale, float y_scale, int16_t* table);
 kite_status PreparePool2D(PrepareContext& ctx);  // MaxPool, AveragePool
 kite_status PrepareGlobalAveragePool(PrepareContext& ctx);
 kite_status PreparePad(PrepareContext& ctx);

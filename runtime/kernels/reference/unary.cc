@@ -222,5 +222,12 @@ kite_status PrepareUnary(PrepareContext& ctx) {
 
 const int8_t* UnaryInt8Table(const Node& node) { return static_cast<const UnaryState*>(node.state)->table; }
 
+void BuildUnaryInt16Table(const Node& node, float x_scale, float y_scale, int16_t* table) {
+  const UnaryState& s = *static_cast<const UnaryState*>(node.state);
+  for (int32_t q = -32768; q <= 32767; ++q) {
+    table[q + 32768] = QuantizeToInt16(s.f(DequantizeInt16(static_cast<int16_t>(q), x_scale), &s.params), y_scale);
+  }
+}
+
 }  // namespace reference
 }  // namespace kite
