@@ -138,8 +138,8 @@ Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats,
     : sim_(sim), options_(options), progress_(progress) {
   const std::vector<RoundingPoint>& points = sim.points();
   // Each value's 16x8 scale, as the quantizer picks it (symmetric min-max
-  // with headroom);
-  // without statistics (a QDQ model's own parameters), the int8 range's.
+  // with headroom); without statistics (a QDQ model's own parameters), the
+  // int8 range's.
   for (size_t p = 0; p < points.size(); ++p) {
     const RoundingPoint& point = points[p];
     const size_t t = static_cast<size_t>(point.tensor_float);
@@ -161,7 +161,7 @@ Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats,
     macs_[i] = CostOf(m, *op).macs;
     choice_.model_macs += macs_[i];
     const double elements = static_cast<double>(run.interpreter().tensor(op->outputs()->Get(0)).elements());
-    has_16x8_[i] = options.use_16x8 && Has16x8Kernel(run, op);
+    has_16x8_[i] = (options.use_16x8 || options.from_16x8) && Has16x8Kernel(run, op);
     const double mac_extra = IsGroupedConv(*op) ? kInt16DepthwiseMacExtraTime : kInt16DenseMacExtraTime;
     time_16x8_[i] = mac_extra * static_cast<double>(macs_[i]) + kInt16ElementExtraTime * elements;
     time_float_[i] = (kFloatMacTime - 1) * static_cast<double>(macs_[i]) + kFloatElementExtraTime * elements;

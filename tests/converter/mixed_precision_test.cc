@@ -168,15 +168,19 @@ TEST(MixedPrecision, From16x8TheConvWhoseWeightsRoundBadlyRunsInFloat) {
   EXPECT_LT(SqnrOnInput(c, all_16x8), 15.0) << "the net should defeat int8 weights";
 
   o.quantization.target_sqnr_db = 30;
-  converter::ConvertReport r;
-  const std::vector<uint8_t> searched = converter::ConvertOnnx(c.onnx, o, &r);
-  ASSERT_TRUE(r.mixed_precision_ran);
-  EXPECT_EQ(r.mixed_precision.float_nodes, std::set<std::string>{"conv_w"});
-  EXPECT_EQ(r.mixed_precision.weights_kept, 1);
-  EXPECT_TRUE(r.mixed_precision.int16_nodes.count("conv_a"));
-  EXPECT_LT(r.mixed_precision.all_int8_db, 15.0) << "the search starts from the 16x8 model";
-  EXPECT_EQ(r.quantization.int16_ops, 1);
-  EXPECT_GE(SqnrOnInput(c, searched), 30.0) << "the converted model itself, not only the simulation";
+  for (const bool use_16x8 : {true, false}) {  // --no-mixed-16x8 does not change where 16x8 starts
+    SCOPED_TRACE(use_16x8 ? "--mixed-16x8" : "--no-mixed-16x8");
+    o.quantization.mixed_precision.use_16x8 = use_16x8;
+    converter::ConvertReport r;
+    const std::vector<uint8_t> searched = converter::ConvertOnnx(c.onnx, o, &r);
+    ASSERT_TRUE(r.mixed_precision_ran);
+    EXPECT_EQ(r.mixed_precision.float_nodes, std::set<std::string>{"conv_w"});
+    EXPECT_EQ(r.mixed_precision.weights_kept, 1);
+    EXPECT_TRUE(r.mixed_precision.int16_nodes.count("conv_a"));
+    EXPECT_LT(r.mixed_precision.all_int8_db, 15.0) << "the search starts from the 16x8 model";
+    EXPECT_EQ(r.quantization.int16_ops, 1);
+    EXPECT_GE(SqnrOnInput(c, searched), 30.0) << "the converted model itself, not only the simulation";
+  }
 }
 
 }  // namespace
