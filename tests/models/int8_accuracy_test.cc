@@ -399,7 +399,9 @@ INSTANTIATE_TEST_SUITE_P(LargerBudget, Int8Accuracy,
 // 32.8 dB (rec; 34.0 without the search). Before the 16x8 ranges had
 // headroom (clipping on the evaluation photograph): 14.6 and 6.8 dB
 // (BlazeFace), 22.8 (cls). Guards: those less a margin (at most the 30 dB
-// target), and the answers.
+// target), and the answers. M-LSD large-512 is left out here: its search
+// took 149 s of CI's time for the net large-320 already checks (README has
+// the run's numbers).
 AccuracyCase All16x8(const char* model, Task task, bool text_lines, double min_sqnr_db, bool same_answer) {
   AccuracyCase c{model, task, text_lines, min_sqnr_db, same_answer};
   c.all_16x8 = true;
@@ -417,7 +419,6 @@ std::vector<AccuracyCase> All16x8Cases() {
   const std::vector<AccuracyCase> heavy = {
       All16x8("MlsdLarge320", Task::kLineCentres, false, 24.0, true),
       All16x8("MlsdTiny512", Task::kLineCentres, false, 22.0, true),
-      All16x8("MlsdLarge512", Task::kLineCentres, false, 24.5, true),
       All16x8("PpOcrDet", Task::kTextMask, false, 20.5, true),
       All16x8("PpOcrRec", Task::kTextString, true, 31.0, true),
   };
