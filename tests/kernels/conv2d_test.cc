@@ -246,6 +246,11 @@ std::vector<Conv2DCase> Cases() {
   c = {}; c.name = "Dilation2"; c.dilation_h = c.dilation_w = 2; c.in_h = c.in_w = 9; c.pad_top = c.pad_left = c.pad_bottom = c.pad_right = 2; cases.push_back(c);
   c = {}; c.name = "Depthwise"; c.in_c = c.out_c = c.groups = 8; c.pad_top = c.pad_left = c.pad_bottom = c.pad_right = 1; cases.push_back(c);
   c = {}; c.name = "DepthwiseStride2"; c.in_c = c.out_c = c.groups = 8; c.stride_h = c.stride_w = 2; c.pad_bottom = c.pad_right = 1; cases.push_back(c);
+  // Rows long enough for several runs of pixels whose taps all lie inside
+  // (16 channels: runs of 16 pixels), dilated, and too narrow for any.
+  c = {}; c.name = "DepthwiseLongRows"; c.in_h = 4; c.in_w = 70; c.in_c = c.out_c = c.groups = 16; c.pad_top = c.pad_left = c.pad_bottom = c.pad_right = 1; cases.push_back(c);
+  c = {}; c.name = "DepthwiseDilated"; c.in_w = 40; c.in_c = c.out_c = c.groups = 8; c.dilation_h = c.dilation_w = 2; c.pad_top = c.pad_left = 2; c.pad_bottom = c.pad_right = 1; cases.push_back(c);
+  c = {}; c.name = "DepthwiseNarrow"; c.in_w = 2; c.in_c = c.out_c = c.groups = 8; c.pad_top = c.pad_left = c.pad_bottom = c.pad_right = 1; cases.push_back(c);
   c = {}; c.name = "DepthwiseMultiplier2"; c.in_c = 4; c.out_c = 8; c.groups = 4; cases.push_back(c);
   c = {}; c.name = "Groups2"; c.in_c = 6; c.out_c = 4; c.groups = 2; cases.push_back(c);
   c = {}; c.name = "Relu"; c.act_min = 0.0f; cases.push_back(c);
