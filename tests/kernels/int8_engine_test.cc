@@ -168,6 +168,10 @@ std::vector<EngineCase> Cases() {
   // Rows long enough for the depthwise microkernels' four-pixel groups, their
   // single-pixel tails and both edges; stride 2 with 5x5 taps.
   cases.push_back({"Depthwise3x3LongRows", 1, 5, 37, 24, 24, 3, 3, 1, 1, 1, 24});
+  // A last half of 12 channels (whole 4-byte groups, loaded masked) and of
+  // 6 (copied first).
+  cases.push_back({"Depthwise3x3Channels28", 1, 4, 21, 28, 28, 3, 3, 1, 1, 1, 28});
+  cases.push_back({"Depthwise3x3Channels22", 1, 4, 21, 22, 22, 3, 3, 1, 1, 1, 22});
   cases.push_back({"Depthwise5x5Stride2LongRows", 1, 11, 41, 40, 40, 5, 5, 2, 1, 2, 40});
   cases.push_back({"Depthwise3x3Stride2Unpadded", 1, 7, 23, 32, 32, 3, 3, 2, 1, 0, 32});
   // Accumulators far outside int8 (and int16) once scaled: the saturating

@@ -45,10 +45,18 @@ inline void Store16(__m256i lo, __m256i hi, const float* scales, const Requant& 
   StoreWords16(words, out, n);
 }
 
-// Sixteen channels of one tap; a block with fewer channels left is copied
-// first, so nothing past the row is read.
+// Sixteen channels of one tap; with fewer left, nothing past them is read:
+// whole 4-byte groups by a masked load (lanes past them zero), others
+// copied first. (The copy's narrow stores then one wide load miss
+// store-to-load forwarding on every tap: BlazeFace-back's 24-channel
+// depthwise convs, 8 in their second half, ran at 1.6 GMAC/s.)
 inline __m128i LoadChannels(const int8_t* x, size_t n) {
   if (n >= 16) return _mm_loadu_si128(reinterpret_cast<const __m128i*>(x));
+  if (n % 4 == 0) {
+    const __m128i groups = _mm_set1_epi32(static_cast<int32_t>(n / 4));
+    const __m128i mask = _mm_cmpgt_epi32(groups, _mm_setr_epi32(0, 1, 2, 3));
+    return _mm_maskload_epi32(reinterpret_cast<const int*>(x), mask);
+  }
   alignas(16) int8_t tmp[16] = {};
   memcpy(tmp, x, n);
   return _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
