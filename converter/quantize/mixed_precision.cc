@@ -27,7 +27,10 @@ constexpr double kFloatElementExtraTime = 40.0;
 // AVX-512 AMD EPYC, against the same ops' int8 engine rates: a one-group
 // conv or FC MAC costs 2 more (the 16x8 GEMM's vpdpwssd against vpdpbusd), a
 // depthwise one 9.5 more (Kite's portable 16x8 loops), an int16 element 30
-// more. The choice is made for the file, not for this build.
+// more. The choice is made for the file, not for this build. (Fitted before
+// 16x8 depthwise convs ran in runs of pixels, 1.7x faster on PP-OCR det on
+// AVX2, and before transposed convs with kernel = stride ran as GEMMs: to
+// refit on an AVX-512 machine.)
 constexpr double kInt16DenseMacExtraTime = 2.0;
 constexpr double kInt16DepthwiseMacExtraTime = 9.5;
 constexpr double kInt16ElementExtraTime = 30.0;
