@@ -20,6 +20,7 @@
 
 #include "kernels/conv_params.h"
 #include "kernels/int8/ukernels.h"
+#include "kernels/optimized/conv_16x8_state.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 
@@ -30,10 +31,8 @@ namespace {
 constexpr int32_t kInput = 0;
 constexpr int32_t kWeights = 1;
 constexpr int32_t kBias = 2;
-constexpr int32_t kMaxInt32Terms = 511;  // 511 x 2^22 < 2^31
 constexpr int32_t kPatchPad = 64;        // the vector loop's step (two AVX-512 vectors)
 constexpr int32_t kPaddedChunk = 448;    // a multiple of kPatchPad, at most kMaxInt32Terms
-constexpr int32_t kDepthwiseBlock = 256;  // channels per depthwise pass (int32 sums on the stack)
 // A transposed conv with fewer output channels runs the reference (unless
 // its kernel is its stride: BlockTransposedConv): the GEMM's 16-channel
 // blocks and the patches' empty taps cost more than its gather (PP-OCR det's
@@ -41,44 +40,8 @@ constexpr int32_t kDepthwiseBlock = 256;  // channels per depthwise pass (int32 
 // in the reference).
 constexpr int32_t kMinTransposedChannels = 8;
 
-struct Conv16x8State {
-  OutputTransform transform;
-  int32_t in_h, in_w, in_c, out_h, out_w, out_c, kernel_h, kernel_w;
-  int32_t stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-  bool transposed;  // ConvTranspose2D: taps gather as the transposed conv's
-  // A transposed conv whose kernel is its stride (no padding, no dilation):
-  // a 1x1 conv of kh * kw * out_c outputs per input pixel (BlockTransposedConv).
-  bool blocks;
-  const int16_t* depthwise_weights;  // depthwise: [tap][channel], widened to int16
-  // Depthwise with stride 1 along W and at most kDepthwiseBlock channels:
-  // each tap's weights repeated run_pixels times, [tap][run_pixels x channel]
-  // (DepthwiseRun); else null.
-  const int16_t* depthwise_runs;
-  int32_t run_pixels;
-  // The bias as int32 (zeros without one), where every int32 sum of the
-  // depthwise loop or the GEMM plus its bias stays exact in int32; else null.
-  const int32_t* bias32;
-  // One group: the patch (one output pixel's taps, or a FullyConnected
-  // row), zero from k to k_padded, and the output channels' sums; in the
-  // arena.
-  int16_t* patch;
-  int32_t k_padded;
-  int64_t* sums;
-  // The SIMD GEMM (null: the loops above): weights packed [block][k2][16][2]
-  // (k2 = ceil(k / 2) pairs, zeros past k and out_c), the tile's patches
-  // (gemm16x8_mr rows of 2 x k2, zero past k) and its sums, [mr][acc_stride]
-  // with acc_stride = out_c rounded up to whole blocks. `direct`: the rows are
-  // read in place (a 1x1 conv with stride 1 and no padding, or an FC, with an
-  // even k).
-  const int8::Ukernels* uk;
-  const int8_t* packed;
-  int32_t k2;
-  int32_t acc_stride;
-  bool direct;
-  int16_t* tile;
-  int32_t* tile_acc;
-  int64_t* tile_sums;
-};
+
+}  // namespace
 
 // out[j] = FinishInt16 of acc[j] for output channels c0 + j, j < n, in a
 // loop the compiler vectorizes.
@@ -125,15 +88,8 @@ KITE_VECTOR_CLONES void FinishRowInt32(const OutputTransform& t, const int32_t* 
   }
 }
 
-// int32 sums: the int32 finish where the state has one.
-inline void FinishSums(const Conv16x8State& s, const int32_t* acc, const int64_t* bias, int32_t c0, int32_t n,
-                       int16_t* out) {
-  if (s.bias32 != nullptr) {
-    FinishRowInt32(s.transform, acc, s.bias32, c0, n, out);
-  } else {
-    FinishRow(s.transform, acc, bias, c0, n, out);
-  }
-}
+namespace {
+
 
 // The sums of four weight rows against x over [begin, end), at most
 // kMaxInt32Terms terms: exact in int32.
@@ -298,76 +254,6 @@ void GemmConv(const Conv16x8State& s, int32_t batch, const int16_t* in, const in
   }
 }
 
-// Depthwise, one output pixel: each tap adds its channels' products into a
-// row of int32 sums (at most kMaxInt32Terms taps, checked at prepare).
-KITE_VECTOR_CLONES void DepthwisePixel(const Conv16x8State& s, const int16_t* image, int32_t oy, int32_t ox,
-                                       const int64_t* bias, int16_t* out) {
-  const int32_t c = s.in_c;
-  int32_t acc[kDepthwiseBlock];
-  for (int32_t c0 = 0; c0 < c; c0 += kDepthwiseBlock) {
-    const int32_t block = c - c0 < kDepthwiseBlock ? c - c0 : kDepthwiseBlock;
-    for (int32_t j = 0; j < block; ++j) acc[j] = 0;
-    for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
-      const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
-      if (iy < 0 || iy >= s.in_h) continue;
-      for (int32_t kx = 0; kx < s.kernel_w; ++kx) {
-        const int32_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
-        if (ix < 0 || ix >= s.in_w) continue;
-        const int16_t* x = image + (int64_t{iy} * s.in_w + ix) * c + c0;
-        const int16_t* wt = s.depthwise_weights + (int64_t{ky} * s.kernel_w + kx) * c + c0;
-        for (int32_t j = 0; j < block; ++j) acc[j] += int32_t{x[j]} * int32_t{wt[j]};
-      }
-    }
-    FinishSums(s, acc, bias, c0, block, out + c0);
-  }
-}
-
-// Depthwise, `pixels` (at most run_pixels) output pixels from (oy, ox) whose
-// taps all lie inside the row: with stride 1 along W, consecutive output
-// pixels read consecutive input pixels, so a tap's products for all of them
-// are one flat loop of pixels x channels against its weights repeated
-// (PP-OCR det's 16-channel depthwise conv paid the per-pixel loops' overhead
-// on every 16 products).
-KITE_VECTOR_CLONES void DepthwiseRun(const Conv16x8State& s, const int16_t* image, int32_t oy, int32_t ox,
-                                     int32_t pixels, const int64_t* bias, int16_t* out) {
-  const int32_t c = s.in_c, n = pixels * c, run = s.run_pixels * c;
-  int32_t acc[kDepthwiseBlock];
-  for (int32_t i = 0; i < n; ++i) acc[i] = 0;
-  for (int32_t ky = 0; ky < s.kernel_h; ++ky) {
-    const int32_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
-    if (iy < 0 || iy >= s.in_h) continue;
-    for (int32_t kx = 0; kx < s.kernel_w; ++kx) {
-      const int16_t* x = image + (int64_t{iy} * s.in_w + ox - s.pad_left + kx * s.dilation_w) * c;
-      const int16_t* wt = s.depthwise_runs + (int64_t{ky} * s.kernel_w + kx) * run;
-      for (int32_t i = 0; i < n; ++i) acc[i] += int32_t{x[i]} * int32_t{wt[i]};
-    }
-  }
-  for (int32_t p = 0; p < pixels; ++p) FinishSums(s, acc + p * c, bias, 0, c, out + p * c);
-}
-
-// Depthwise: the output pixels whose taps all lie inside their row in runs
-// (where prepared), the others one at a time.
-void DepthwiseConv(const Conv16x8State& s, int32_t batch, const int16_t* in, const int64_t* bias, int16_t* out) {
-  const int32_t c = s.in_c;
-  // Stride 1: ox is inside from pad_left until its last tap leaves the row.
-  int32_t inside_begin = s.out_w, inside_end = s.out_w;
-  if (s.depthwise_runs != nullptr) {
-    inside_begin = s.pad_left < s.out_w ? s.pad_left : s.out_w;
-    const int32_t end = s.in_w + s.pad_left - (s.kernel_w - 1) * s.dilation_w;
-    inside_end = end < inside_begin ? inside_begin : end < s.out_w ? end : s.out_w;
-  }
-  for (int32_t n = 0; n < batch; ++n) {
-    const int16_t* image = in + int64_t{n} * s.in_h * s.in_w * c;
-    for (int32_t oy = 0; oy < s.out_h; ++oy, out += int64_t{s.out_w} * c) {
-      for (int32_t ox = 0; ox < inside_begin; ++ox) DepthwisePixel(s, image, oy, ox, bias, out + int64_t{ox} * c);
-      for (int32_t ox = inside_begin; ox < inside_end; ox += s.run_pixels) {
-        const int32_t pixels = inside_end - ox < s.run_pixels ? inside_end - ox : s.run_pixels;
-        DepthwiseRun(s, image, oy, ox, pixels, bias, out + int64_t{ox} * c);
-      }
-      for (int32_t ox = inside_end; ox < s.out_w; ++ox) DepthwisePixel(s, image, oy, ox, bias, out + int64_t{ox} * c);
-    }
-  }
-}
 
 // A transposed conv whose kernel is its stride, without padding or
 // dilation (an upsampling head: PP-OCR det's 2x2 of stride 2): input pixel
@@ -599,16 +485,7 @@ kite_status PrepareConv2D16x8(PrepareContext& ctx) {
       for (int64_t k = 0; k < taps; ++k) t[k * in_c + c] = src[c * taps + k];
     }
     s->depthwise_weights = t;
-    if (o->stride_w() == 1 && in_c <= kDepthwiseBlock) {
-      s->run_pixels = kDepthwiseBlock / in_c;
-      const int64_t run = int64_t{s->run_pixels} * in_c;
-      int16_t* r = ctx.AllocateArray<int16_t>(static_cast<size_t>(taps * run));
-      if (r == nullptr) return ctx.OutOfArena();
-      for (int64_t k = 0; k < taps; ++k) {
-        for (int64_t i = 0; i < run; ++i) r[k * run + i] = t[k * in_c + i % in_c];
-      }
-      s->depthwise_runs = r;
-    }
+    KITE_RETURN_IF_ERROR(PrepareDepthwiseRuns(ctx, o->stride_w(), s));
     KITE_RETURN_IF_ERROR(PrepareInt32Bias(ctx, bias, taps, s));
   } else {
     KITE_RETURN_IF_ERROR(AllocateDenseScratch(ctx, w, bias, s));
