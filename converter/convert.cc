@@ -109,14 +109,16 @@ std::vector<uint8_t> ConvertGraph(Graph graph, std::chrono::steady_clock::time_p
     // The search simulates an int8 model's roundings: from 16x8 (all_int16),
     // the all-int8 conversion's. Nothing to search where no activation would
     // be int8 (every op named 16x8 or float).
-    std::vector<uint8_t> int8_bytes;
-    if (q.target_sqnr_db > 0 && data) {
+    const bool search = q.target_sqnr_db > 0 && data;
+    std::vector<uint8_t> all_int8;
+    if (search && q.quantize.all_int16) {
       QuantizeOptions int8_only = q.quantize;
       int8_only.all_int16 = false;
       QuantizeReport unused;
-      int8_bytes = q.quantize.all_int16 ? QuantizeKiteModel(float_bytes, stats, int8_only, &unused) : bytes;
+      all_int8 = QuantizeKiteModel(float_bytes, stats, int8_only, &unused);
     }
-    if (!int8_bytes.empty() && HasInt8Activation(int8_bytes)) {
+    const std::vector<uint8_t>& int8_bytes = q.quantize.all_int16 ? all_int8 : bytes;
+    if (search && HasInt8Activation(int8_bytes)) {
       // The search judges on calibration samples spread over the set.
       const size_t available = q.max_samples == 0 ? data->size() : std::min(q.max_samples, data->size());
       const size_t n = std::max<size_t>(1, std::min(q.mixed_precision_samples, available));
