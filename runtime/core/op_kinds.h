@@ -71,7 +71,7 @@ inline bool IsFloatOnlyBinary(schema::OpCode opcode) {
 }
 
 // The ops the converter quantizes to int8: all but the float-only ones
-// (BatchMatMul, the reductions other than the mean, LogSoftmax, Normalize,
+// (the reductions other than the mean, LogSoftmax, Normalize,
 // the float-only binary ops, Where, CumSum), ArgMax/ArgMin (int64 outputs) and
 // Gather, GatherElements (their kernels move int8 codes, but the quantizer
 // would also quantize float indices): float islands for now. And the
@@ -79,7 +79,6 @@ inline bool IsFloatOnlyBinary(schema::OpCode opcode) {
 inline bool HasInt8Kernel(schema::OpCode opcode) {
   if (IsFloatOnlyBinary(opcode)) return false;
   switch (opcode) {
-    case schema::OpCode_BATCH_MATMUL:
     case schema::OpCode_WHERE:
     case schema::OpCode_GATHER:
     case schema::OpCode_GATHER_ELEMENTS:

@@ -184,31 +184,6 @@ TEST(FullyConnected, Int8PerTensorAndPerChannel) {
   }
 }
 
-TEST(BatchMatMul, BroadcastsBatchDimensions) {
-  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
-  Random rng(TestSeed());
-  // [2,1,3,4] x [3,4,5] -> [2,3,3,5]
-  const auto a = rng.Floats(2 * 3 * 4), b = rng.Floats(3 * 4 * 5);
-  ModelBuilder mb;
-  const int ta = mb.Input("a", schema::DataType_FLOAT32, {2, 1, 3, 4});
-  const int tb = mb.Input("b", schema::DataType_FLOAT32, {3, 4, 5});
-  const int y = mb.Tensor("y", schema::DataType_FLOAT32, {2, 3, 3, 5});
-  mb.Op(schema::OpCode_BATCH_MATMUL, {ta, tb}, {y});
-  mb.Output(y);
-  const RunResult r = RunModel(mb.Build(), {AsBytes(a), AsBytes(b)});
-  ASSERT_EQ(r.status, KITE_OK) << r.error;
-  std::vector<double> expected;
-  for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 3; ++j)
-      for (int m = 0; m < 3; ++m)
-        for (int n = 0; n < 5; ++n) {
-          double acc = 0;
-          for (int k = 0; k < 4; ++k) acc += double{a[(i * 3 + m) * 4 + k]} * b[(j * 4 + k) * 5 + n];
-          expected.push_back(acc);
-        }
-  ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-6, 1e-6);
-}
-
 }  // namespace
 }  // namespace testing
 }  // namespace kite

@@ -20,6 +20,8 @@
 #include "models/real_models.h"
 #include "quantize/calibrate.h"
 #include "quantize/traced_run.h"
+#include "support/onnx_builder.h"
+#include "support/test_util.h"
 
 namespace kite {
 namespace testing {
@@ -405,6 +407,107 @@ TEST(Int8Table, DISABLED_NineModelsFiveMethods) {
     std::fflush(out);
   }
   std::fclose(out);
+}
+
+// An attention block (PP-OCR rec's shape: 40 tokens, 8 heads of 15) in int8:
+// Q.K^T and P.V are BATCH_MATMULs of two int8 activations, which ONNX
+// Runtime runs from the QDQ export as QLinearMatMul (or dequantize, MatMul,
+// quantize). Each is fed ONNX Runtime's inputs and must give its codes.
+TEST(Int8Attention, MatMulOfTwoActivationsMatchesOnnxRuntime) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  Random random(seed);
+  const int64_t tokens = 40, heads = 8, head = 15, width = heads * head;
+  OnnxBuilder b;
+  b.Input("x", {1, tokens, width});
+  for (const char* w : {"wq", "wk", "wv"}) b.Initializer(w, {width, width}, random.Floats(width * width, -0.2f, 0.2f));
+  b.IntInitializer("heads_shape", {1, tokens, heads, head});
+  b.IntInitializer("out_shape", {1, tokens, width});
+  b.Initializer("scale", {}, {1.0f / std::sqrt(static_cast<float>(head))});
+  for (const char* v : {"q", "k", "v"}) {
+    const std::string name = v;
+    b.Node("MatMul", {"x", "w" + name}, {name + "_flat"}, name + "_proj");
+    b.Node("Reshape", {name + "_flat", "heads_shape"}, {name + "_heads"}, name + "_split");
+  }
+  OnnxBuilder::IntsAttr(b.Node("Transpose", {"q_heads"}, {"qt"}, "q_t"), "perm", {0, 2, 1, 3});
+  OnnxBuilder::IntsAttr(b.Node("Transpose", {"k_heads"}, {"kt"}, "k_t"), "perm", {0, 2, 3, 1});
+  OnnxBuilder::IntsAttr(b.Node("Transpose", {"v_heads"}, {"vt"}, "v_t"), "perm", {0, 2, 1, 3});
+  b.Node("MatMul", {"qt", "kt"}, {"scores"}, "qk");
+  b.Node("Mul", {"scores", "scale"}, {"scaled"}, "scale_scores");
+  OnnxBuilder::IntAttr(b.Node("Softmax", {"scaled"}, {"p"}, "softmax"), "axis", -1);
+  b.Node("MatMul", {"p", "vt"}, {"o"}, "pv");
+  OnnxBuilder::IntsAttr(b.Node("Transpose", {"o"}, {"ot"}, "o_t"), "perm", {0, 2, 1, 3});
+  b.Node("Reshape", {"ot", "out_shape"}, {"y"}, "merge");
+  b.Output("y");
+  const std::string work = Work("attention");
+  const std::string onnx = b.Save(work, "attention.onnx");
+  std::vector<std::vector<float>> samples;
+  for (int i = 0; i < 8; ++i) samples.push_back(random.Floats(tokens * width, -2.0f, 2.0f));
+  WriteSamples(work + "/calibration.npy", {1, tokens, width}, samples);
+  WriteSamples(work + "/evaluation.npy", {1, tokens, width}, {random.Floats(tokens * width, -2.0f, 2.0f)});
+
+  converter::ConvertOptions options;
+  options.quantization.int8 = true;
+  options.quantization.calibration = work + "/calibration.npy";
+  options.quantization.target_sqnr_db = 0;  // every op that can be int8 is
+  options.quantization.emit_qdq = work + "/qdq.onnx";
+  options.quantization.qdq_expose_activations = true;
+  const std::vector<uint8_t> bytes = converter::ConvertOnnx(onnx, options, nullptr);
+  RunOnnxRuntime(work + "/qdq.onnx", "x", work + "/evaluation.npy", work + "/ort", {});
+  const NpyArray evaluation = converter::ReadNpy(work + "/evaluation.npy");
+  std::vector<float> input(evaluation.data.size() / 4);
+  std::memcpy(input.data(), evaluation.data.data(), evaluation.data.size());
+
+  // ONNX Runtime's codes of an int8 Kite tensor, by the ONNX value it holds
+  // (Kite's "/transposed" tensor of a value computed by a Transpose holds it
+  // in ONNX's layout where the shapes agree).
+  converter::TracedRun kite(bytes);
+  const auto ort_codes = [&](int32_t tensor, std::vector<int8_t>* codes) {
+    const Tensor& t = kite.interpreter().tensor(tensor);
+    std::string name = kite.model().tensors()->Get(tensor)->name()->str();
+    if (name.size() > 11 && name.compare(name.size() - 11, 11, "/transposed") == 0) name.resize(name.size() - 11);
+    const std::string file = work + "/ort/" + converter::SafeFileName(name + "/dq") + ".npy";
+    if (t.dtype != KITE_INT8 || !std::filesystem::exists(file)) return false;
+    const NpyArray a = converter::ReadNpy(file);
+    if (a.shape != std::vector<int64_t>(t.shape.dims, t.shape.dims + t.shape.rank)) return false;
+    codes->resize(static_cast<size_t>(t.elements()));
+    for (size_t i = 0; i < codes->size(); ++i) {
+      float v;
+      std::memcpy(&v, a.data.data() + 4 * i, 4);
+      (*codes)[i] = static_cast<int8_t>(std::clamp(std::lround(v / t.scale) + t.zero_point, -128L, 127L));
+    }
+    return true;
+  };
+  int checked = 0;
+  kite.Run({input}, [&](int32_t op) {
+    if (op < 0) return;
+    const Node& node = kite.interpreter().node(op);
+    if (node.op->opcode() != schema::OpCode_BATCH_MATMUL) return;
+    const Tensor& y = kite.interpreter().tensor(node.outputs[0]);
+    ASSERT_EQ(y.dtype, KITE_INT8) << "the attention's MatMul runs in float";
+    std::vector<int8_t> want;
+    ASSERT_TRUE(ort_codes(node.outputs[0], &want));
+    size_t same = 0;
+    int diff = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+      same += y.As<int8_t>()[i] == want[i];
+      diff = std::max(diff, std::abs(y.As<int8_t>()[i] - want[i]));
+    }
+    EXPECT_LE(diff, 1);
+    EXPECT_GE(static_cast<double>(same) / want.size(), 0.999);
+    ++checked;
+  }, [&](int32_t op) {
+    // Each MatMul on ONNX Runtime's inputs: a difference is this kernel's.
+    const Node& node = kite.interpreter().node(op);
+    if (node.op->opcode() != schema::OpCode_BATCH_MATMUL) return;
+    for (int32_t k = 0; k < node.num_inputs; ++k) {
+      std::vector<int8_t> codes;
+      const Tensor& t = kite.interpreter().tensor(node.inputs[k]);
+      ASSERT_TRUE(ort_codes(node.inputs[k], &codes)) << kite.model().tensors()->Get(node.inputs[k])->name()->str();
+      std::memcpy(t.data, codes.data(), t.bytes);
+    }
+  });
+  EXPECT_EQ(checked, 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Npm, Int8Models, ::testing::ValuesIn(QuickCases()),

@@ -1,7 +1,12 @@
 // BatchMatMul: numpy matmul of A [..., M, K] and B [..., K, N] (ranks >= 2),
-// batch dimensions broadcast. Float32, accumulated in double like Conv2D.
-// (int8 comes with the quantization work.)
+// batch dimensions broadcast. Float32 accumulates in double like Conv2D.
+// int8 (both operands activations, per-tensor; attention's Q.K^T and P.V):
+//   acc = sum_k (a[m,k] - a_zp) * (b[k,n] - b_zp)      (int32, exact: K <= 32768)
+//   y   = Requantize(acc, a_scale * b_scale / y_scale, y_zp)   (float, lrintf)
+// the scale computed in float in that order, as the convs' requantization is.
 #include <inttypes.h>
+
+#include "core/quantization.h"
 
 #include "kernels/kernel_util.h"
 #include "kernels/reference/reference_kernels.h"
@@ -12,35 +17,67 @@ namespace {
 
 constexpr int32_t kMaxBatchRank = KITE_MAX_RANK - 2;
 
+// An int32 accumulator of (a - a_zp)(b - b_zp) stays exact for this many
+// products (each at most 255 * 255 in magnitude).
+constexpr int32_t kMaxInt8Depth = 32768;
+
 struct BatchMatMulState {
   int32_t batch_dims[kMaxBatchRank];  // output batch shape, right-aligned, leading 1s
   int64_t a_batch_strides[kMaxBatchRank];
   int64_t b_batch_strides[kMaxBatchRank];
   int32_t m, k, n;
+  // int8: one output row's accumulators (this interpreter's), and the requantization.
+  int32_t* row;
+  float scale;
+  int32_t a_zero_point, b_zero_point, y_zero_point;
 };
 
-void Invoke(const Node& node, const Tensor* tensors) {
-  const BatchMatMulState& s = *static_cast<const BatchMatMulState*>(node.state);
-  const float* a = node.input(tensors, 0).As<float>();
-  const float* b = node.input(tensors, 1).As<float>();
-  float* out = node.output(tensors, 0).As<float>();
-  int64_t o = 0;
+// Calls matrix(pa, pb) for each output matrix in order, with its operands.
+template <typename T, typename MatrixFn>
+void ForEachMatrix(const BatchMatMulState& s, const T* a, const T* b, MatrixFn matrix) {
   for (int32_t i0 = 0; i0 < s.batch_dims[0]; ++i0)
     for (int32_t i1 = 0; i1 < s.batch_dims[1]; ++i1)
       for (int32_t i2 = 0; i2 < s.batch_dims[2]; ++i2)
         for (int32_t i3 = 0; i3 < s.batch_dims[3]; ++i3) {
-          const float* pa = a + i0 * s.a_batch_strides[0] + i1 * s.a_batch_strides[1] + i2 * s.a_batch_strides[2] +
-                            i3 * s.a_batch_strides[3];
-          const float* pb = b + i0 * s.b_batch_strides[0] + i1 * s.b_batch_strides[1] + i2 * s.b_batch_strides[2] +
-                            i3 * s.b_batch_strides[3];
-          for (int32_t r = 0; r < s.m; ++r) {
-            for (int32_t c = 0; c < s.n; ++c) {
-              double acc = 0.0;
-              for (int32_t x = 0; x < s.k; ++x) acc += static_cast<double>(pa[int64_t{r} * s.k + x]) * pb[int64_t{x} * s.n + c];
-              out[o++] = static_cast<float>(acc);
-            }
-          }
+          matrix(a + i0 * s.a_batch_strides[0] + i1 * s.a_batch_strides[1] + i2 * s.a_batch_strides[2] +
+                     i3 * s.a_batch_strides[3],
+                 b + i0 * s.b_batch_strides[0] + i1 * s.b_batch_strides[1] + i2 * s.b_batch_strides[2] +
+                     i3 * s.b_batch_strides[3]);
         }
+}
+
+void InvokeFloat(const Node& node, const Tensor* tensors) {
+  const BatchMatMulState& s = *static_cast<const BatchMatMulState*>(node.state);
+  float* out = node.output(tensors, 0).As<float>();
+  ForEachMatrix(s, node.input(tensors, 0).As<float>(), node.input(tensors, 1).As<float>(),
+                [&](const float* pa, const float* pb) {
+                  for (int32_t r = 0; r < s.m; ++r) {
+                    for (int32_t c = 0; c < s.n; ++c) {
+                      double acc = 0.0;
+                      for (int32_t x = 0; x < s.k; ++x) acc += static_cast<double>(pa[int64_t{r} * s.k + x]) * pb[int64_t{x} * s.n + c];
+                      *out++ = static_cast<float>(acc);
+                    }
+                  }
+                });
+}
+
+void InvokeInt8(const Node& node, const Tensor* tensors) {
+  const BatchMatMulState& s = *static_cast<const BatchMatMulState*>(node.state);
+  int8_t* out = node.output(tensors, 0).As<int8_t>();
+  int32_t* row = s.row;
+  ForEachMatrix(s, node.input(tensors, 0).As<int8_t>(), node.input(tensors, 1).As<int8_t>(),
+                [&](const int8_t* pa, const int8_t* pb) {
+                  for (int32_t r = 0; r < s.m; ++r) {
+                    // Row r of the product: B's rows weighted by A's row, so B is read contiguously.
+                    for (int32_t c = 0; c < s.n; ++c) row[c] = 0;
+                    for (int32_t x = 0; x < s.k; ++x) {
+                      const int32_t av = int32_t{pa[int64_t{r} * s.k + x]} - s.a_zero_point;
+                      const int8_t* pbx = pb + int64_t{x} * s.n;
+                      for (int32_t c = 0; c < s.n; ++c) row[c] += av * (int32_t{pbx[c]} - s.b_zero_point);
+                    }
+                    for (int32_t c = 0; c < s.n; ++c) *out++ = Requantize(row[c], s.scale, s.y_zero_point, kInt8Min, kInt8Max);
+                  }
+                });
 }
 
 // Batch strides (elements) of a matrix stack, right-aligned into kMaxBatchRank
@@ -66,9 +103,17 @@ kite_status PrepareBatchMatMul(PrepareContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
   const Tensor& y = ctx.output(0);
-  if (a.dtype != KITE_FLOAT32) return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "only float32 is supported");
-  KITE_RETURN_IF_ERROR(CheckDtype(ctx, b, KITE_FLOAT32, "second input"));
-  KITE_RETURN_IF_ERROR(CheckDtype(ctx, y, KITE_FLOAT32, "output"));
+  if (a.dtype != KITE_FLOAT32 && a.dtype != KITE_INT8) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input type %s is not supported (float32, int8)", DtypeName(a.dtype));
+  }
+  KITE_RETURN_IF_ERROR(CheckDtype(ctx, b, a.dtype, "second input"));
+  KITE_RETURN_IF_ERROR(CheckDtype(ctx, y, a.dtype, "output"));
+  const bool int8 = a.dtype == KITE_INT8;
+  if (int8) {
+    KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, a, "first input"));
+    KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, b, "second input"));
+    KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, y, "output"));
+  }
   if (a.shape.rank < 2 || b.shape.rank < 2) return ctx.Fail(KITE_ERROR_MODEL_INVALID, "inputs need rank >= 2");
   const int32_t m = a.shape.dims[a.shape.rank - 2], k = a.shape.dims[a.shape.rank - 1];
   const int32_t n = b.shape.dims[b.shape.rank - 1];
@@ -87,8 +132,21 @@ kite_status PrepareBatchMatMul(PrepareContext& ctx) {
   expected.dims[expected.rank - 2] = m;
   expected.dims[expected.rank - 1] = n;
   KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, y, expected, "output"));
+  if (int8 && k > kMaxInt8Depth) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "an int8 inner dimension of %" PRId32 " overflows int32 (at most %" PRId32 ")",
+                    k, kMaxInt8Depth);
+  }
   BatchMatMulState* s = ctx.AllocateState<BatchMatMulState>();
   if (s == nullptr) return ctx.OutOfArena();
+  s->row = nullptr;
+  if (int8) {
+    s->row = ctx.AllocateArray<int32_t>(static_cast<size_t>(n > 0 ? n : 1));
+    if (s->row == nullptr) return ctx.OutOfArena();
+    s->scale = a.scale * b.scale / y.scale;
+    s->a_zero_point = a.zero_point;
+    s->b_zero_point = b.zero_point;
+    s->y_zero_point = y.zero_point;
+  }
   const int32_t batch_rank = expected.rank - 2;
   for (int32_t i = 0; i < kMaxBatchRank; ++i) {
     const int32_t d = i - (kMaxBatchRank - batch_rank);
@@ -101,8 +159,8 @@ kite_status PrepareBatchMatMul(PrepareContext& ctx) {
   s->n = n;
   Node& node = ctx.node();
   node.state = s;
-  node.invoke = Invoke;
-  node.kernel_name = "reference/batch_matmul_float32";
+  node.invoke = int8 ? InvokeInt8 : InvokeFloat;
+  node.kernel_name = int8 ? "reference/batch_matmul_int8" : "reference/batch_matmul_float32";
   return KITE_OK;
 }
 
