@@ -38,8 +38,15 @@ class QdqWriter {
       if (t->type != schema::DataType_INT8 || !t->quantization) continue;
       if (t->buffer != 0) {
         // A constant operand of an int8 op (conv and FC weights are
-        // written per channel by QuantizedWeights).
-        if (t->quantization->scale.size() == 1 && !t->quantization->zero_point.empty() && t->name.size() > 5) constants_[t->name.substr(0, t->name.size() - 5)] = t.get();
+        // written per channel by QuantizedWeights), named after its value,
+        // + "/rankN" where lowering gave it the activation's rank to lay it
+        // out (a per-channel [C, 1, 1] operand of an NCHW activation).
+        if (t->quantization->scale.size() == 1 && !t->quantization->zero_point.empty() && t->name.size() > 5) {
+          std::string name = t->name.substr(0, t->name.size() - 5);
+          const size_t rank = name.rfind("/rank");
+          if (rank != std::string::npos && name.find_first_not_of("0123456789", rank + 5) == std::string::npos) name.resize(rank);
+          constants_[name] = t.get();
+        }
         continue;
       }
       std::string name = t->name;
@@ -96,6 +103,7 @@ class QdqWriter {
   void EmitConv(const Node& n, const std::string& out);
   void EmitMatMul(const Node& n, const std::string& out);
   std::string QuantizedWeights(const Node& n, const Value& w, const ConvQuant& q, int64_t axis);
+  std::vector<uint8_t> OnnxLayout(const schema::TensorT& t, const Value& v) const;
 
   const Graph& g_;
   const schema::ModelT& m_;
@@ -182,9 +190,10 @@ std::string QdqWriter::Read(int value) {
   if (v.is_constant()) {
     auto q = constants_.find(v.name);
     if (q != constants_.end()) {
-      // Kite computes with the int8 constant: so does the QDQ model.
+      // Kite computes with the int8 constant: so does the QDQ model, in
+      // ONNX's layout.
       const schema::TensorT& t = *q->second;
-      const std::vector<uint8_t>& data = m_.buffers[t.buffer]->data;
+      const std::vector<uint8_t> data = OnnxLayout(t, v);
       const int8_t zp = static_cast<int8_t>(t.quantization->zero_point[0]);
       Initializer(v.name + "/int8", v.shape, onnx::TensorProto_DataType_INT8, data.data(), data.size());
       FloatConstant(v.name + "/scale", {}, {t.quantization->scale[0]});
@@ -199,6 +208,28 @@ std::string QdqWriter::Read(int value) {
   }
   auto it = read_names_.find(value);
   return it != read_names_.end() ? it->second : Written(value);
+}
+
+// The bytes of Kite's int8 constant `t` in the layout of ONNX value `v`: as
+// they are when the shapes agree (right-aligned) or only one dimension is
+// not 1, transposed back from NHWC where lowering laid out an NCHW constant.
+std::vector<uint8_t> QdqWriter::OnnxLayout(const schema::TensorT& t, const Value& v) const {
+  const std::vector<uint8_t>& data = m_.buffers[t.buffer]->data;
+  const std::vector<int64_t> kite(t.shape.begin(), t.shape.end());
+  Shape64 onnx = v.shape;
+  onnx.insert(onnx.begin(), kite.size() > onnx.size() ? kite.size() - onnx.size() : 0, 1);
+  const auto not_one = std::count_if(onnx.begin(), onnx.end(), [](int64_t d) { return d != 1; });
+  if (kite == onnx || not_one <= 1) return data;
+  if (kite.size() != 4 || onnx.size() != 4 || kite != Shape64{onnx[0], onnx[2], onnx[3], onnx[1]}) {
+    throw ConversionError("--emit-qdq: constant '" + v.name + "' is laid out in a way the export cannot undo");
+  }
+  std::vector<uint8_t> out(data.size());
+  const int64_t n = onnx[0], c = onnx[1], h = onnx[2], w = onnx[3];
+  for (int64_t in = 0; in < n; ++in)
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x)
+        for (int64_t ch = 0; ch < c; ++ch) out[((in * c + ch) * h + y) * w + x] = data[((in * h + y) * w + x) * c + ch];
+  return out;
 }
 
 // Where ONNX weight element `i` (shape `onnx`) lies in Kite's layout: conv
@@ -326,7 +357,7 @@ void QdqWriter::EmitNode(const Node& n) {
   } else if (op == "Clip") {
     AddNode("Clip", n.name, {read(0), FloatConstant(n.name + "/min", {}, {n.params.min}), FloatConstant(n.name + "/max", {}, {n.params.max})},
             {out});
-  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "PRelu") {
     AddNode(op, n.name, {read(0), read(1)}, {out});
   } else if (op == "Equal") {
     AddNode("Equal", n.name, {read(0), read(1)}, {out + "/bool"});

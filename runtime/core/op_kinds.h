@@ -51,13 +51,12 @@ inline bool IsElementwiseUnary(schema::OpCode opcode) {
 }
 
 // The broadcasting binary ops with float kernels only (kernels/reference/
-// binary.cc); Add, Sub, Mul, Div and Equal also run int8.
+// binary.cc); Add, Sub, Mul, Div, PRelu and Equal also run int8.
 inline bool IsFloatOnlyBinary(schema::OpCode opcode) {
   switch (opcode) {
     case schema::OpCode_MAXIMUM:
     case schema::OpCode_MINIMUM:
     case schema::OpCode_POW:
-    case schema::OpCode_PRELU:
     case schema::OpCode_MOD:
     case schema::OpCode_GREATER:
     case schema::OpCode_GREATER_EQUAL:

@@ -53,6 +53,7 @@ bool OpAllowsInPlace(int opcode, int input, bool input_has_output_shape) {
     case schema::OpCode_SUB:
     case schema::OpCode_MUL:
     case schema::OpCode_DIV:
+    case schema::OpCode_PRELU:
     case schema::OpCode_EQUAL:
       return (input == 0 || input == 1) && input_has_output_shape;
     default:

@@ -316,7 +316,7 @@ TEST(Binary, EqualFloatAndInt8) {
 
 // ---- element-wise functions ----
 
-// Maximum, Minimum, Pow, PRelu, Mod, the comparisons and the logic ops: float
+// Maximum, Minimum, Pow, Mod, the comparisons and the logic ops: float
 // only, broadcast as Add, against their ONNX definitions (NaN propagates
 // through Maximum/Minimum, compares false, and is true to the logic ops).
 TEST(Binary, FloatOnlyOpsBroadcastAndRefuseInt8) {
@@ -330,7 +330,6 @@ TEST(Binary, FloatOnlyOpsBroadcastAndRefuseInt8) {
       {schema::OpCode_MAXIMUM, [](float x, float y) { return std::isnan(x) ? x : std::max(x, y); }},
       {schema::OpCode_MINIMUM, [](float x, float y) { return std::isnan(x) ? x : std::min(x, y); }},
       {schema::OpCode_POW, [](float x, float y) { return std::pow(std::fabs(x), y); }},
-      {schema::OpCode_PRELU, [](float x, float y) { return x < 0 ? x * y : x; }},
       {schema::OpCode_MOD, [](float x, float y) { return std::fmod(x, y); }},
       {schema::OpCode_GREATER, [](float x, float y) { return x > y ? 1.0f : 0.0f; }},
       {schema::OpCode_GREATER_EQUAL, [](float x, float y) { return x >= y ? 1.0f : 0.0f; }},

@@ -1,10 +1,12 @@
-// Add, Sub, Mul, Div with numpy broadcasting and a fused activation clamp;
-// Maximum, Minimum, Pow, PRelu and Mod (float only) broadcast the same way.
+// Add, Sub, Mul, Div and PRelu with numpy broadcasting and a fused activation
+// clamp; Maximum, Minimum, Pow and Mod (float only) broadcast the same way.
 //
 // int8 (inputs and output per-tensor; a = sa * (qa - za), and so on):
 //   Add/Sub: v = (qa - za) * (sa / so) +/- (qb - zb) * (sb / so)
 //   Mul:     v = (qa - za) * (qb - zb) * (sa * sb / so)      (int32 product)
 //   Div:     v = ((qa - za) * sa) / ((qb - zb) * sb) / so
+//   PRelu:   v = qa >= za ? (qa - za) * (sa / so)            (b: the slope)
+//                         : (qa - za) * (qb - zb) * (sa * sb / so)
 // then out = RoundClampToInt8(v, zo, activation range); ratios computed once,
 // in float, at prepare.
 //   Equal:   inputs share quantization; out = qa == qb ? quantize(1) : quantize(0)
@@ -74,6 +76,9 @@ inline float QuantizedValue(const BinaryState& s, T qa, T qb) {
       break;
     case schema::OpCode_MUL:
       v = static_cast<float>(a * b) * s.product_multiplier;
+      break;
+    case schema::OpCode_PRELU:
+      v = a < 0 ? static_cast<float>(a * b) * s.product_multiplier : static_cast<float>(a) * s.a_multiplier;
       break;
     default:
       v = (static_cast<float>(a) * s.sa) / (static_cast<float>(b) * s.sb) / s.so;
