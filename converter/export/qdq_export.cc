@@ -204,7 +204,8 @@ std::string QdqWriter::Read(int value) {
       return v.name + "/dq";
     }
     if (v.type == ElementType::kFloat) return FloatConstant(v.name, v.shape, v.constant->floats);
-    return IntsConstant(v.name, v.constant->ints);
+    const std::vector<int64_t>& ints = v.constant->ints;
+    return Initializer(v.name, v.shape, onnx::TensorProto_DataType_INT64, ints.data(), ints.size() * sizeof(int64_t));
   }
   auto it = read_names_.find(value);
   return it != read_names_.end() ? it->second : Written(value);
@@ -374,6 +375,13 @@ void QdqWriter::EmitNode(const Node& n) {
     if (axis < 0) axis += rank;
     if (g_.opset < 13 && axis != rank - 1) throw ConversionError(n, "--emit-qdq: a pre-opset-13 Softmax over several axes");
     SetInt(AddNode("Softmax", n.name, {read(0)}, {out}), "axis", axis);
+  } else if (op == "ArgMax" || op == "ArgMin") {
+    onnx::NodeProto* node = AddNode(op, n.name, {read(0)}, {out});
+    SetInt(node, "axis", n.Int("axis", 0));
+    SetInt(node, "keepdims", n.Int("keepdims", 1));
+    SetInt(node, "select_last_index", n.Int("select_last_index", 0));
+  } else if (op == "Gather" || op == "GatherElements") {
+    SetInt(AddNode(op, n.name, {read(0), read(1)}, {out}), "axis", n.Int("axis", 0));
   } else if (op == "Transpose") {
     SetInts(AddNode("Transpose", n.name, {read(0)}, {out}), "perm", n.Ints("perm"));
   } else if (op == "Concat") {

@@ -27,10 +27,21 @@ bool PassesParamsThrough(OpCode op) {
     case schema::OpCode_PAD:
     case schema::OpCode_MAX_POOL_2D:
     case schema::OpCode_TRILU:
+    case schema::OpCode_GATHER:
+    case schema::OpCode_GATHER_ELEMENTS:
     case schema::OpCode_RESIZE: return true;
     default: return false;
   }
 }
+
+// Inputs an int8 op reads as they are: Gather's indices (int32, int64 or
+// whole float32 numbers), never quantized.
+bool IsIndexInput(OpCode op, size_t slot) {
+  return slot == 1 && (op == schema::OpCode_GATHER || op == schema::OpCode_GATHER_ELEMENTS);
+}
+
+// Ops whose outputs are indices (int64) whatever their input's type.
+bool HasIndexOutputs(OpCode op) { return op == schema::OpCode_ARG_MAX || op == schema::OpCode_ARG_MIN; }
 
 bool FixedOutputRange(OpCode op, Range* range) {
   switch (op) {
@@ -318,6 +329,7 @@ void Quantizer::AssignParams() {
   for (const auto& e : m_.inputs) set(e->tensor, Calibrated(e->tensor, true));
   for (size_t i = 0; i < n; ++i) {
     const schema::OperatorT& op = *m_.operators[i];
+    if (int8_op_[i] && HasIndexOutputs(op.opcode)) continue;
     for (int32_t out : op.outputs) {
       Range fixed;
       const bool given = o_.activation_params.count(m_.tensors[out]->name) > 0;
@@ -584,14 +596,20 @@ QuantizeReport Quantizer::Run() {
     for (int32_t t : op.outputs) producer_[t] = static_cast<int32_t>(i);
     for (int32_t t : op.inputs) if (t >= 0) consumers_[t].push_back(static_cast<int32_t>(i));
     bool float_io = true;
-    for (int32_t t : op.inputs) float_io = float_io && (t < 0 || m_.tensors[t]->type == schema::DataType_FLOAT32);
+    for (size_t slot = 0; slot < op.inputs.size(); ++slot) {
+      const int32_t t = op.inputs[slot];
+      if (t >= 0 && !IsIndexInput(op.opcode, slot)) float_io = float_io && m_.tensors[t]->type == schema::DataType_FLOAT32;
+    }
     const bool keep = o_.keep_float.count(op.source_node) > 0;
     const bool mixed = o_.mixed_precision_float.count(op.source_node) > 0;
-    int8_op_[i] = HasInt8Kernel(op.opcode) && float_io && !keep && !mixed;
+    // A Gather from a constant table (an embedding) reads no activation to
+    // follow: its float table costs no arithmetic.
+    const bool table = PassesParamsThrough(op.opcode) && IsIndexInput(op.opcode, 1) && IsConstant(op.inputs[0]);
+    int8_op_[i] = HasInt8Kernel(op.opcode) && float_io && !keep && !mixed && !table;
     if (!int8_op_[i]) {
       report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode),
                                     keep ? "--keep-float" : mixed ? "mixed precision (--target-sqnr)"
-                                                        : !float_io ? "non-float inputs" : "no int8 kernel"});
+                                    : !float_io ? "non-float inputs" : table ? "gathers from a constant" : "no int8 kernel"});
     }
   }
   AssignParams();
@@ -617,9 +635,10 @@ QuantizeReport Quantizer::Run() {
       if (!int8_op_[i]) continue;
       const schema::OperatorT& op = *m_.operators[i];
       bool ok = true;
-      for (int32_t t : op.outputs) ok = ok && has_params_[t];
-      for (int32_t t : op.inputs) {
-        if (t < 0 || IsConstant(t)) continue;
+      if (!HasIndexOutputs(op.opcode)) for (int32_t t : op.outputs) ok = ok && has_params_[t];
+      for (size_t slot = 0; slot < op.inputs.size(); ++slot) {
+        const int32_t t = op.inputs[slot];
+        if (t < 0 || IsConstant(t) || IsIndexInput(op.opcode, slot)) continue;
         const int32_t p = producer_[t];
         if ((p < 0 || !int8_op_[p]) && !has_params_[t]) ok = false;
       }
@@ -634,8 +653,9 @@ QuantizeReport Quantizer::Run() {
       // does, ties between neighbours that round to one code).
       bool float_fed = !IsConvFamily(op.opcode) && !PassesParamsThrough(op.opcode);
       bool reads_activation = false;
-      for (int32_t t : op.inputs) {
-        if (t < 0 || IsConstant(t)) continue;
+      for (size_t slot = 0; slot < op.inputs.size(); ++slot) {
+        const int32_t t = op.inputs[slot];
+        if (t < 0 || IsConstant(t) || IsIndexInput(op.opcode, slot)) continue;
         reads_activation = true;
         // (16x8 producers count as float here: their values are as exact.)
         if (producer_[t] >= 0 && int8_op_[producer_[t]] && !int16_op_[producer_[t]]) float_fed = false;
@@ -682,6 +702,11 @@ QuantizeReport Quantizer::Run() {
     for (size_t slot = 0; slot < op->inputs.size(); ++slot) {
       const int32_t t = op->inputs[slot];
       if (t < 0) continue;
+      if (IsIndexInput(op->opcode, slot)) {
+        // Indices as they are; whole numbers an int8 op computed, as float.
+        if (!IsConstant(t) && type_[t] != schema::DataType_FLOAT32) op->inputs[slot] = Converted(t, schema::DataType_FLOAT32, ops);
+        continue;
+      }
       if (IsConstant(t)) {
         if (int16_op_[i] && !IsConvFamily(op->opcode)) op->inputs[slot] = Int16Constant(t);
         else if (int8) op->inputs[slot] = QuantizedConstant(t, *op, slot);
@@ -696,7 +721,7 @@ QuantizeReport Quantizer::Run() {
     report_.int16_ops += int16_op_[i] ? 1 : 0;
     std::vector<int32_t> quantized_outputs;
     for (int32_t t : op->outputs) {
-      if (!int8) continue;
+      if (!int8 || HasIndexOutputs(op->opcode)) continue;
       if (type == schema::DataType_INT16) {
         SetQuant(t, {Int16Params(t).scale}, {0}, 0);
       } else {

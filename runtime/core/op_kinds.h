@@ -70,17 +70,14 @@ inline bool IsFloatOnlyBinary(schema::OpCode opcode) {
 }
 
 // The ops the converter quantizes to int8: all but the float-only ones
-// (the reductions other than the mean, LogSoftmax, Normalize,
-// the float-only binary ops, Where, CumSum), ArgMax/ArgMin (int64 outputs) and
-// Gather, GatherElements (their kernels move int8 codes, but the quantizer
-// would also quantize float indices): float islands for now. And the
-// conversions themselves.
+// (the reductions other than the mean, LogSoftmax, Normalize, the float-only
+// binary ops, Where, CumSum) and the conversions themselves. (ArgMax/ArgMin
+// read int8 and write int64 indices; Gather/GatherElements move int8 codes
+// by indices that stay as they are.)
 inline bool HasInt8Kernel(schema::OpCode opcode) {
   if (IsFloatOnlyBinary(opcode)) return false;
   switch (opcode) {
     case schema::OpCode_WHERE:
-    case schema::OpCode_GATHER:
-    case schema::OpCode_GATHER_ELEMENTS:
     case schema::OpCode_CUMSUM:
     case schema::OpCode_CAST:
     case schema::OpCode_REDUCE_MAX:
@@ -94,8 +91,6 @@ inline bool HasInt8Kernel(schema::OpCode opcode) {
     case schema::OpCode_REDUCE_LOG_SUM_EXP:
     case schema::OpCode_LOG_SOFTMAX:
     case schema::OpCode_NORMALIZE:
-    case schema::OpCode_ARG_MAX:
-    case schema::OpCode_ARG_MIN:
     case schema::OpCode_QUANTIZE:
     case schema::OpCode_DEQUANTIZE: return false;
     default: return true;

@@ -455,6 +455,66 @@ TEST(QuantizeConvert, FloatOnlyOpsBecomeReportedFloatIslands) {
   EXPECT_GT(Sqnr(RunFirstOutput(fp, input), RunFirstOutput(q, input)), 25.0);
 }
 
+// A segmentation head's ArgMax over int8 scores: it reads the conv's codes
+// (no Dequantize before it) and writes int64 labels, which agree with
+// float's wherever float's best class leads the next by a clear margin.
+TEST(QuantizeConvert, ArgMaxReadsInt8CodesAndWritesIndices) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  Random random(seed);
+  OnnxBuilder b;
+  b.Input("x", {1, 4, 8, 8});
+  b.Initializer("w", {6, 4, 1, 1}, random.Floats(24, -1.0f, 1.0f));
+  b.Node("Conv", {"x", "w"}, {"scores"}, "classifier");
+  OnnxBuilder::IntAttr(b.Node("ArgMax", {"scores"}, {"label"}, "argmax"), "axis", 1);
+  b.Output("label", onnx::TensorProto::INT64);
+  b.Output("scores");
+  const std::string onnx = b.Save(kDir, TestScopedName("argmax.onnx"));
+  converter::ConvertOptions o = Int8(Calibration(seed, 8));
+  o.quantization.quantize.method = converter::RangeMethod::kMinMax;  // auto keeps an output's conv float
+  const auto q = converter::ConvertOnnx(onnx, o, nullptr);
+  const schema::ModelT m = Unpack(q);
+  int argmax_ops = 0;
+  for (const auto& op : m.operators) {
+    if (op->opcode != schema::OpCode_ARG_MAX) continue;
+    ++argmax_ops;
+    EXPECT_EQ(m.tensors[op->inputs[0]]->type, schema::DataType_INT8);
+    EXPECT_EQ(m.tensors[op->outputs[0]]->type, schema::DataType_INT64);
+  }
+  EXPECT_EQ(argmax_ops, 1);
+
+  const std::vector<float> input = Random(seed + 1).Floats(256);  // the first calibration sample
+  const auto run = [&](const std::vector<uint8_t>& bytes, std::vector<int64_t>* labels, std::vector<float>* scores) {
+    const AlignedBytes aligned(bytes);
+    ModelHandle model;
+    ASSERT_EQ(model.Load(aligned.data(), aligned.size()), KITE_OK) << model.error();
+    InterpreterHandle it;
+    ASSERT_EQ(it.Create(model, nullptr, 0), KITE_OK) << it.error();
+    ASSERT_EQ(it.Prepare(), KITE_OK) << it.error();
+    ASSERT_EQ(it.SetInput(0, input.data(), input.size() * 4), KITE_OK) << it.error();
+    ASSERT_EQ(it.Invoke(), KITE_OK) << it.error();
+    labels->resize(64);
+    scores->resize(6 * 64);
+    ASSERT_EQ(it.GetOutput(0, labels->data(), labels->size() * 8), KITE_OK) << it.error();
+    ASSERT_EQ(it.GetOutput(1, scores->data(), scores->size() * 4), KITE_OK) << it.error();
+  };
+  std::vector<int64_t> float_labels, int8_labels;
+  std::vector<float> float_scores, int8_scores;
+  run(converter::ConvertOnnx(onnx, {}, nullptr), &float_labels, &float_scores);
+  run(q, &int8_labels, &int8_scores);
+  const auto [lo, hi] = std::minmax_element(float_scores.begin(), float_scores.end());
+  int clear = 0;
+  for (int p = 0; p < 64; ++p) {
+    std::vector<float> s;
+    for (int c = 0; c < 6; ++c) s.push_back(float_scores[c * 64 + p]);  // NCHW
+    std::sort(s.rbegin(), s.rend());
+    if (s[0] - s[1] < 0.05f * (*hi - *lo)) continue;
+    ++clear;
+    EXPECT_EQ(int8_labels[p], float_labels[p]) << "pixel " << p;
+  }
+  EXPECT_GT(clear, 16);
+}
+
 TEST(QuantizeConvert, MissingCalibrationIsAClearError) {
   converter::ConvertOptions o;
   o.quantization.int8 = true;

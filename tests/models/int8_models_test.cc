@@ -551,6 +551,29 @@ TEST(Int8Ops, PReluMatchesOnnxRuntime) {
             1);
 }
 
+// Gather picking channels between convs: it moves int8 codes by indices
+// that stay int64, so every code is ONNX Runtime's.
+TEST(Int8Ops, GatherMatchesOnnxRuntime) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  Random random(seed);
+  OnnxBuilder b;
+  b.Input("x", {1, 3, 16, 16});
+  b.Initializer("w1", {12, 3, 3, 3}, random.Floats(12 * 27, -0.5f, 0.5f));
+  b.IntInitializer("channels", {5, 0, 7, 3, 11});
+  b.Initializer("w2", {8, 5, 1, 1}, random.Floats(8 * 5, -0.5f, 0.5f));
+  OnnxBuilder::IntsAttr(b.Node("Conv", {"x", "w1"}, {"c1"}, "conv1"), "pads", {1, 1, 1, 1});
+  OnnxBuilder::IntAttr(b.Node("Gather", {"c1", "channels"}, {"g"}, "pick"), "axis", 1);
+  b.Node("Conv", {"g", "w2"}, {"y"}, "conv2");
+  b.Output("y");
+  const std::string work = Work("gather");
+  std::vector<std::vector<float>> samples;
+  for (int i = 0; i < 8; ++i) samples.push_back(random.Floats(3 * 16 * 16, -1.0f, 1.0f));
+  EXPECT_EQ(CheckInt8OpAgainstOnnxRuntime(work, b.Save(work, "gather.onnx"), "x", {1, 3, 16, 16}, samples,
+                                          random.Floats(3 * 16 * 16, -1.0f, 1.0f), schema::OpCode_GATHER, 1.0),
+            1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Npm, Int8Models, ::testing::ValuesIn(QuickCases()),
                          [](const ::testing::TestParamInfo<Int8Case>& info) { return info.param.model.name; });
 // Minutes each with the reference kernels: run with --gtest_also_run_disabled_tests.
