@@ -21,31 +21,6 @@ namespace {
 
 const std::string kDir = KITE_TEST_WORK_DIR;
 
-struct Outputs {
-  std::vector<std::vector<uint8_t>> bytes;
-  std::vector<kite_dtype> dtypes;
-};
-
-Outputs RunTyped(const std::vector<uint8_t>& model_bytes, const std::vector<std::vector<uint8_t>>& inputs) {
-  const AlignedBytes aligned(model_bytes);
-  ModelHandle model;
-  EXPECT_EQ(model.Load(aligned.data(), aligned.size()), KITE_OK) << model.error();
-  InterpreterHandle it;
-  EXPECT_EQ(it.Create(model, nullptr, 0), KITE_OK) << it.error();
-  EXPECT_EQ(it.Prepare(), KITE_OK) << it.error();
-  for (size_t i = 0; i < inputs.size(); ++i) EXPECT_EQ(it.SetInput(i, inputs[i].data(), inputs[i].size()), KITE_OK) << it.error();
-  EXPECT_EQ(it.Invoke(), KITE_OK) << it.error();
-  Outputs out;
-  for (size_t o = 0; o < it.output_count(); ++o) {
-    kite_tensor_info info;
-    it.OutputInfo(o, &info);
-    out.bytes.emplace_back(info.bytes);
-    out.dtypes.push_back(info.dtype);
-    it.GetOutput(o, out.bytes.back().data(), info.bytes);
-  }
-  return out;
-}
-
 // img (uint8) -> Cast -> * 1/255 -> Conv 3x3 -> Relu -> Conv 1x1 -> Relu -> y,
 // and the pixels > 127.5 as a bool mask; with `as_float`, the same net on a
 // float input of the pixels.

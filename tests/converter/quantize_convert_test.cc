@@ -484,24 +484,12 @@ TEST(QuantizeConvert, ArgMaxReadsInt8CodesAndWritesIndices) {
   EXPECT_EQ(argmax_ops, 1);
 
   const std::vector<float> input = Random(seed + 1).Floats(256);  // the first calibration sample
-  const auto run = [&](const std::vector<uint8_t>& bytes, std::vector<int64_t>* labels, std::vector<float>* scores) {
-    const AlignedBytes aligned(bytes);
-    ModelHandle model;
-    ASSERT_EQ(model.Load(aligned.data(), aligned.size()), KITE_OK) << model.error();
-    InterpreterHandle it;
-    ASSERT_EQ(it.Create(model, nullptr, 0), KITE_OK) << it.error();
-    ASSERT_EQ(it.Prepare(), KITE_OK) << it.error();
-    ASSERT_EQ(it.SetInput(0, input.data(), input.size() * 4), KITE_OK) << it.error();
-    ASSERT_EQ(it.Invoke(), KITE_OK) << it.error();
-    labels->resize(64);
-    scores->resize(6 * 64);
-    ASSERT_EQ(it.GetOutput(0, labels->data(), labels->size() * 8), KITE_OK) << it.error();
-    ASSERT_EQ(it.GetOutput(1, scores->data(), scores->size() * 4), KITE_OK) << it.error();
-  };
-  std::vector<int64_t> float_labels, int8_labels;
-  std::vector<float> float_scores, int8_scores;
-  run(converter::ConvertOnnx(onnx, {}, nullptr), &float_labels, &float_scores);
-  run(q, &int8_labels, &int8_scores);
+  const Outputs f = RunTyped(converter::ConvertOnnx(onnx, {}, nullptr), {AsBytes(input)});
+  const Outputs i8 = RunTyped(q, {AsBytes(input)});
+  ASSERT_EQ(f.dtypes, (std::vector<kite_dtype>{KITE_INT64, KITE_FLOAT32}));
+  ASSERT_EQ(i8.dtypes, f.dtypes);
+  const std::vector<int64_t> float_labels = FromBytes<int64_t>(f.bytes[0]), int8_labels = FromBytes<int64_t>(i8.bytes[0]);
+  const std::vector<float> float_scores = FromBytes<float>(f.bytes[1]);
   const auto [lo, hi] = std::minmax_element(float_scores.begin(), float_scores.end());
   int clear = 0;
   for (int p = 0; p < 64; ++p) {

@@ -135,6 +135,32 @@ inline std::vector<float> RunFirstOutput(const std::vector<uint8_t>& bytes, cons
   return out;
 }
 
+// Every output's bytes and type (integer and boolean outputs among them).
+struct Outputs {
+  std::vector<std::vector<uint8_t>> bytes;
+  std::vector<kite_dtype> dtypes;
+};
+
+inline Outputs RunTyped(const std::vector<uint8_t>& model_bytes, const std::vector<std::vector<uint8_t>>& inputs) {
+  const AlignedBytes aligned(model_bytes);
+  ModelHandle model;
+  EXPECT_EQ(model.Load(aligned.data(), aligned.size()), KITE_OK) << model.error();
+  InterpreterHandle it;
+  EXPECT_EQ(it.Create(model, nullptr, 0), KITE_OK) << it.error();
+  EXPECT_EQ(it.Prepare(), KITE_OK) << it.error();
+  for (size_t i = 0; i < inputs.size(); ++i) EXPECT_EQ(it.SetInput(i, inputs[i].data(), inputs[i].size()), KITE_OK) << it.error();
+  EXPECT_EQ(it.Invoke(), KITE_OK) << it.error();
+  Outputs out;
+  for (size_t o = 0; o < it.output_count(); ++o) {
+    kite_tensor_info info;
+    it.OutputInfo(o, &info);
+    out.bytes.emplace_back(info.bytes);
+    out.dtypes.push_back(info.dtype);
+    it.GetOutput(o, out.bytes.back().data(), info.bytes);
+  }
+  return out;
+}
+
 }  // namespace testing
 }  // namespace kite
 
