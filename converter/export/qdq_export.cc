@@ -422,6 +422,14 @@ void QdqWriter::EmitNode(const Node& n) {
     onnx::NodeProto* node = AddNode("ReduceMean", n.name, {read(0)}, {out});
     SetInts(node, "axes", n.params.axes);
     SetInt(node, "keepdims", n.Int("keepdims", 1));
+  } else if (op == "LayerNormalization") {
+    if (n.outputs.size() > 1) throw ConversionError(n, "--emit-qdq cannot write LayerNormalization's mean and deviation outputs");
+    for (size_t i = 0; i < n.inputs.size(); ++i) in.push_back(read(i));
+    onnx::NodeProto* node = AddNode(op, n.name, in, {out});
+    SetInt(node, "axis", n.Int("axis", -1));
+    SetFloat(node, "epsilon", n.Float("epsilon", 1e-5f));
+  } else if (op == "InstanceNormalization") {
+    SetFloat(AddNode(op, n.name, {read(0), read(1), read(2)}, {out}), "epsilon", n.Float("epsilon", 1e-5f));
   } else if (op == "BatchNormalization") {
     for (size_t i = 0; i < 5; ++i) in.push_back(read(i));
     SetFloat(AddNode(op, n.name, in, {out}), "epsilon", n.Float("epsilon", 1e-5f));
@@ -448,7 +456,7 @@ onnx::ModelProto QdqWriter::Write() {
   model_.set_producer_name("kite convert --emit-qdq");
   onnx::OperatorSetIdProto* opset = model_.add_opset_import();
   opset->set_domain("");
-  opset->set_version(14);
+  opset->set_version(17);  // LayerNormalization's first
   graph_ = model_.mutable_graph();
   graph_->set_name("kite_int8");
   const auto value_info = [&](onnx::ValueInfoProto* info, const std::string& name, const Shape64& shape) {

@@ -34,9 +34,10 @@ bool PassesParamsThrough(OpCode op) {
   }
 }
 
-// Inputs an int8 op reads as they are: Gather's indices (int32, int64 or
-// whole float32 numbers), never quantized.
-bool IsIndexInput(OpCode op, size_t slot) {
+// Inputs an int8 op reads unquantized: Gather's indices (int32, int64 or
+// whole float32 numbers), LayerNorm's scale and bias (float32).
+bool ReadsUnquantized(OpCode op, size_t slot) {
+  if (op == schema::OpCode_NORMALIZE) return slot == 1 || slot == 2;
   return slot == 1 && (op == schema::OpCode_GATHER || op == schema::OpCode_GATHER_ELEMENTS);
 }
 
@@ -598,14 +599,16 @@ QuantizeReport Quantizer::Run() {
     bool float_io = true;
     for (size_t slot = 0; slot < op.inputs.size(); ++slot) {
       const int32_t t = op.inputs[slot];
-      if (t >= 0 && !IsIndexInput(op.opcode, slot)) float_io = float_io && m_.tensors[t]->type == schema::DataType_FLOAT32;
+      if (t >= 0 && !ReadsUnquantized(op.opcode, slot)) float_io = float_io && m_.tensors[t]->type == schema::DataType_FLOAT32;
     }
     const bool keep = o_.keep_float.count(op.source_node) > 0;
     const bool mixed = o_.mixed_precision_float.count(op.source_node) > 0;
     // A Gather from a constant table (an embedding) reads no activation to
     // follow: its float table costs no arithmetic.
-    const bool table = PassesParamsThrough(op.opcode) && IsIndexInput(op.opcode, 1) && IsConstant(op.inputs[0]);
-    int8_op_[i] = HasInt8Kernel(op.opcode) && float_io && !keep && !mixed && !table;
+    const bool table = PassesParamsThrough(op.opcode) && ReadsUnquantized(op.opcode, 1) && IsConstant(op.inputs[0]);
+    // The mean and deviation outputs (training's) are float only.
+    const bool stats = op.opcode == schema::OpCode_NORMALIZE && op.outputs.size() != 1;
+    int8_op_[i] = HasInt8Kernel(op.opcode) && float_io && !keep && !mixed && !table && !stats;
     if (!int8_op_[i]) {
       report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode),
                                     keep ? "--keep-float" : mixed ? "mixed precision (--target-sqnr)"
@@ -638,7 +641,7 @@ QuantizeReport Quantizer::Run() {
       if (!HasIndexOutputs(op.opcode)) for (int32_t t : op.outputs) ok = ok && has_params_[t];
       for (size_t slot = 0; slot < op.inputs.size(); ++slot) {
         const int32_t t = op.inputs[slot];
-        if (t < 0 || IsConstant(t) || IsIndexInput(op.opcode, slot)) continue;
+        if (t < 0 || IsConstant(t) || ReadsUnquantized(op.opcode, slot)) continue;
         const int32_t p = producer_[t];
         if ((p < 0 || !int8_op_[p]) && !has_params_[t]) ok = false;
       }
@@ -655,7 +658,7 @@ QuantizeReport Quantizer::Run() {
       bool reads_activation = false;
       for (size_t slot = 0; slot < op.inputs.size(); ++slot) {
         const int32_t t = op.inputs[slot];
-        if (t < 0 || IsConstant(t) || IsIndexInput(op.opcode, slot)) continue;
+        if (t < 0 || IsConstant(t) || ReadsUnquantized(op.opcode, slot)) continue;
         reads_activation = true;
         // (16x8 producers count as float here: their values are as exact.)
         if (producer_[t] >= 0 && int8_op_[producer_[t]] && !int16_op_[producer_[t]]) float_fed = false;
@@ -702,8 +705,8 @@ QuantizeReport Quantizer::Run() {
     for (size_t slot = 0; slot < op->inputs.size(); ++slot) {
       const int32_t t = op->inputs[slot];
       if (t < 0) continue;
-      if (IsIndexInput(op->opcode, slot)) {
-        // Indices as they are; whole numbers an int8 op computed, as float.
+      if (ReadsUnquantized(op->opcode, slot)) {
+        // As they are; values an int8 op computed, as float.
         if (!IsConstant(t) && type_[t] != schema::DataType_FLOAT32) op->inputs[slot] = Converted(t, schema::DataType_FLOAT32, ops);
         continue;
       }

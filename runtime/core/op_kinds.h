@@ -70,7 +70,7 @@ inline bool IsFloatOnlyBinary(schema::OpCode opcode) {
 }
 
 // The ops the converter quantizes to int8: all but the float-only ones
-// (the reductions other than the mean, LogSoftmax, Normalize, the float-only
+// (the reductions other than the mean, LogSoftmax, the float-only
 // binary ops, Where, CumSum) and the conversions themselves. (ArgMax/ArgMin
 // read int8 and write int64 indices; Gather/GatherElements move int8 codes
 // by indices that stay as they are.)
@@ -90,7 +90,6 @@ inline bool HasInt8Kernel(schema::OpCode opcode) {
     case schema::OpCode_REDUCE_LOG_SUM:
     case schema::OpCode_REDUCE_LOG_SUM_EXP:
     case schema::OpCode_LOG_SOFTMAX:
-    case schema::OpCode_NORMALIZE:
     case schema::OpCode_QUANTIZE:
     case schema::OpCode_DEQUANTIZE: return false;
     default: return true;

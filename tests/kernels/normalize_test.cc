@@ -1,6 +1,7 @@
 // NORMALIZE (LayerNormalization, InstanceNormalization): against the
 // definition in double, with scale and bias broadcast, the optional bias and
 // statistics outputs, and the errors prepare reports.
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -106,6 +107,71 @@ TEST(Normalize, SeveralAxesBroadcastScaleAndNoBias) {
   std::vector<double> y, mean, inv;
   Expected(x, reduced, t.epsilon, [&](int, int j, int) { return scale[j]; }, [](int, int, int) { return 0.0; }, &y, &mean, &inv);
   ExpectNearAll(FromBytes<float>(r.outputs[0]), y, 1e-5, 1e-5);
+}
+
+// int8 LayerNorm over a transformer's token rows (x [2, 5, 64], scale and
+// bias float32 [64]): bit for bit the specification at the top of
+// kernels/reference/normalize.cc, and within 1 LSB of the definition on the
+// dequantized input.
+TEST(Normalize, Int8LayerNormMatchesTheSpecification) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  const int rows = 10, width = 64;
+  const auto x = rng.Int8s(rows * width);
+  const auto scale = rng.Floats(width, 0.5f, 2.0f), bias = rng.Floats(width, -0.5f, 0.5f);
+  const float sx = 0.05f, sy = 0.02f, epsilon = 1e-5f;
+  const int32_t zx = 9, zy = -3;
+  ModelBuilder mb;
+  const int tx = mb.Input("x", schema::DataType_INT8, {2, 5, width}, PerTensor(sx, zx));
+  const int ts = mb.Constant("scale", schema::DataType_FLOAT32, {width}, scale);
+  const int tb = mb.Constant("bias", schema::DataType_FLOAT32, {width}, bias);
+  const int ty = mb.Tensor("y", schema::DataType_INT8, {2, 5, width}, PerTensor(sy, zy));
+  schema::NormalizeOptionsT o;
+  o.axes = {-1};
+  o.epsilon = epsilon;
+  mb.Op(schema::OpCode_NORMALIZE, {tx, ts, tb}, {ty}, o);
+  mb.Output(ty);
+  const RunResult r = RunModel(mb.Build(), {AsBytes(x)});
+  ASSERT_EQ(r.status, KITE_OK) << r.error;
+  const auto got = FromBytes<int8_t>(r.outputs[0]);
+  std::vector<int8_t> expected;
+  for (int row = 0; row < rows; ++row) {
+    int64_t sum = 0, squares = 0;
+    for (int i = 0; i < width; ++i) {
+      const int64_t d = x[row * width + i] - zx;
+      sum += d;
+      squares += d * d;
+    }
+    const double mean = static_cast<double>(sum) / width;
+    const double var = (static_cast<double>(squares) / width - mean * mean) * (double{sx} * sx);
+    const float m = static_cast<float>(mean), a = sx * static_cast<float>(1.0 / std::sqrt(var + epsilon));
+    double dmean = 0, dvar = 0;  // the definition, in double on the dequantized row
+    for (int i = 0; i < width; ++i) dmean += (x[row * width + i] - zx) * double{sx} / width;
+    for (int i = 0; i < width; ++i) dvar += std::pow((x[row * width + i] - zx) * double{sx} - dmean, 2) / width;
+    for (int i = 0; i < width; ++i) {
+      const float v = (static_cast<float>(x[row * width + i] - zx) - m) * a * scale[i] + bias[i];
+      expected.push_back(SpecRoundToInt8(v / sy, zy));
+      const double exact = ((x[row * width + i] - zx) * double{sx} - dmean) / std::sqrt(dvar + epsilon) * scale[i] + bias[i];
+      EXPECT_NEAR(got[row * width + i], std::clamp(exact / sy + zy, -128.0, 127.0), 1.0) << "row " << row << ", " << i;
+    }
+  }
+  ExpectEqualInt8(got, expected);
+}
+
+TEST(Normalize, Int8RefusesStatisticsOutputs) {
+  ModelBuilder mb;
+  const int tx = mb.Input("x", schema::DataType_INT8, {2, 4}, PerTensor(0.1f, 0));
+  const int ts = mb.Constant("scale", schema::DataType_FLOAT32, {4}, std::vector<float>(4, 1.0f));
+  const int ty = mb.Tensor("y", schema::DataType_INT8, {2, 4}, PerTensor(0.1f, 0));
+  const int tm = mb.Tensor("mean", schema::DataType_FLOAT32, {2, 1});
+  const int ti = mb.Tensor("inv", schema::DataType_FLOAT32, {2, 1});
+  schema::NormalizeOptionsT o;
+  o.axes = {-1};
+  mb.Op(schema::OpCode_NORMALIZE, {tx, ts}, {ty, tm, ti}, o);
+  for (int t : {ty, tm, ti}) mb.Output(t);
+  const RunResult r = RunModel(mb.Build(), {std::vector<uint8_t>(8)});
+  EXPECT_EQ(r.status, KITE_ERROR_MODEL_UNSUPPORTED);
+  EXPECT_NE(r.error.find("float only"), std::string::npos) << r.error;
 }
 
 TEST(Normalize, RefusesBadOptionsAndShapes) {

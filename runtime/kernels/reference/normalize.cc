@@ -2,12 +2,20 @@
 // InstanceNormalization): y = (x - mean) / sqrt(var + epsilon) * scale + bias,
 // the mean and the (biased) variance over NormalizeOptions.axes, scale and
 // bias broadcast to x numpy-style. Optional outputs 1 and 2 receive the mean
-// and 1 / sqrt(var + epsilon), the reduced axes kept as 1. Float only: the
+// and 1 / sqrt(var + epsilon), the reduced axes kept as 1. Float: the
 // statistics accumulate in double, as a sum over the reduced elements could
 // otherwise lose float's precision on long rows.
+//
+// int8 (x and y per tensor, scale and bias float32, one output): with
+// d = qx - zx, the sums S = sum d and Q = sum d^2 are exact integers (int64),
+//   mean = S / n,  var = (Q / n - mean^2) * sx^2     (double)
+//   m = (float) mean,  a = sx * (float) (1 / sqrt(var + epsilon))
+//   v = (d - m) * a * scale [+ bias]                  (float, in this order)
+//   qy = RoundClampToInt8(v / sy, zy)
 #include <inttypes.h>
 #include <math.h>
 
+#include "core/quantization.h"
 #include "kernels/kernel_util.h"
 #include "kernels/reference/reference_kernels.h"
 #include "kernels/strided_copy.h"
@@ -48,6 +56,9 @@ struct NormalizeState {
   double count;
   float epsilon;
   bool has_bias, has_stats;
+  // int8
+  float x_scale, y_scale;
+  int32_t x_zero_point, y_zero_point;
 };
 
 void InvokeFloat(const Node& node, const Tensor* tensors) {
@@ -82,6 +93,33 @@ void InvokeFloat(const Node& node, const Tensor* tensors) {
   });
 }
 
+void InvokeInt8(const Node& node, const Tensor* tensors) {
+  const NormalizeState& s = *static_cast<const NormalizeState*>(node.state);
+  const int8_t* x = node.input(tensors, 0).As<int8_t>();
+  const float* scale = node.input(tensors, 1).As<float>();
+  const float* bias = s.has_bias ? node.input(tensors, 2).As<float>() : nullptr;
+  int8_t* y = node.output(tensors, 0).As<int8_t>();
+  const int32_t zx = s.x_zero_point;
+  ForEach(s.kept, [&](int64_t xb, int64_t sb, int64_t bb) {
+    int64_t sum = 0, squares = 0;
+    ForEach(s.reduced, [&](int64_t xr, int64_t, int64_t) {
+      const int64_t d = int64_t{x[xb + xr]} - zx;
+      sum += d;
+      squares += d * d;
+    });
+    const double mean = static_cast<double>(sum) / s.count;
+    const double sx = s.x_scale;
+    const double var = (static_cast<double>(squares) / s.count - mean * mean) * (sx * sx);
+    const float m = static_cast<float>(mean);
+    const float a = s.x_scale * static_cast<float>(1.0 / sqrt((var > 0.0 ? var : 0.0) + s.epsilon));
+    ForEach(s.reduced, [&](int64_t xr, int64_t sr, int64_t br) {
+      float v = (static_cast<float>(int32_t{x[xb + xr]} - zx) - m) * a * scale[sb + sr];
+      if (bias != nullptr) v += bias[bb + br];
+      y[xb + xr] = RoundClampToInt8(v / s.y_scale, s.y_zero_point, kInt8Min, kInt8Max);
+    });
+  });
+}
+
 // Input i's strides broadcast against the output's KITE_MAX_RANK dims; fails
 // when its shape does not broadcast to x's.
 kite_status BroadcastStrides(PrepareContext& ctx, int32_t i, const Shape& x, int64_t strides[KITE_MAX_RANK]) {
@@ -111,9 +149,17 @@ kite_status PrepareNormalize(PrepareContext& ctx) {
     return ctx.Fail(KITE_ERROR_MODEL_INVALID, "epsilon must be finite and >= 0");
   }
   const Tensor& x = ctx.input(0);
-  if (x.dtype != KITE_FLOAT32) return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32");
+  if (x.dtype != KITE_FLOAT32 && x.dtype != KITE_INT8) return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "input must be float32 or int8");
+  const bool int8 = x.dtype == KITE_INT8;
+  if (int8 && node.num_outputs != 1) {
+    return ctx.Fail(KITE_ERROR_MODEL_UNSUPPORTED, "int8: the mean and deviation outputs are float only");
+  }
   const Tensor& y = ctx.output(0);
-  KITE_RETURN_IF_ERROR(CheckDtype(ctx, y, KITE_FLOAT32, "output"));
+  KITE_RETURN_IF_ERROR(CheckDtype(ctx, y, x.dtype, "output"));
+  if (int8) {
+    KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, x, "input"));
+    KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, y, "output"));
+  }
   KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, y, x.shape, "output"));
   const int32_t rank = x.shape.rank;
   bool reduced[KITE_MAX_RANK];
@@ -149,9 +195,13 @@ kite_status PrepareNormalize(PrepareContext& ctx) {
     KITE_RETURN_IF_ERROR(CheckDtype(ctx, ctx.output(i), KITE_FLOAT32, i == 1 ? "mean output" : "inverse deviation output"));
     KITE_RETURN_IF_ERROR(CheckShapeEquals(ctx, ctx.output(i), stats_shape, i == 1 ? "mean output" : "inverse deviation output"));
   }
+  s->x_scale = x.scale;
+  s->y_scale = y.scale;
+  s->x_zero_point = x.zero_point;
+  s->y_zero_point = y.zero_point;
   node.state = s;
-  node.invoke = InvokeFloat;
-  node.kernel_name = "reference/normalize_float32";
+  node.invoke = int8 ? InvokeInt8 : InvokeFloat;
+  node.kernel_name = int8 ? "reference/normalize_int8" : "reference/normalize_float32";
   return KITE_OK;
 }
 
