@@ -375,6 +375,13 @@ void QdqWriter::EmitNode(const Node& n) {
     if (axis < 0) axis += rank;
     if (g_.opset < 13 && axis != rank - 1) throw ConversionError(n, "--emit-qdq: a pre-opset-13 Softmax over several axes");
     SetInt(AddNode("Softmax", n.name, {read(0)}, {out}), "axis", axis);
+  } else if (op == "Gelu") {
+    // Kite's fused GELU (opset 20's Gelu), written as the ONNX ops it came from, in float.
+    AddNode("Mul", n.name + "/scale", {read(0), FloatConstant(n.name + "/inv_sqrt2", {}, {0.70710678f})}, {out + "/scaled"});
+    AddNode("Erf", n.name + "/erf", {out + "/scaled"}, {out + "/erf"});
+    AddNode("Add", n.name + "/add", {out + "/erf", FloatConstant(n.name + "/one", {}, {1.0f})}, {out + "/1+erf"});
+    AddNode("Mul", n.name + "/product", {read(0), out + "/1+erf"}, {out + "/product"});
+    AddNode("Mul", n.name, {out + "/product", FloatConstant(n.name + "/half", {}, {0.5f})}, {out});
   } else if (op == "ArgMax" || op == "ArgMin") {
     onnx::NodeProto* node = AddNode(op, n.name, {read(0)}, {out});
     SetInt(node, "axis", n.Int("axis", 0));

@@ -385,6 +385,8 @@ const std::vector<OpRule>& ElementwiseOps() {
       {"Round", InferSameShape, FoldUnaryOf<RoundOf>, LowerUnary<schema::OpCode_ROUND>},
       {"Sign", InferSameShape, FoldUnaryOf<SignOf>, LowerUnary<schema::OpCode_SIGN>},
       {"Erf", InferSameShape, nullptr, LowerUnary<schema::OpCode_ERF>},
+      // Not an ONNX op before opset 20: the fused form of an exported GELU (passes/fuse.cc).
+      {"Gelu", InferSameShape, nullptr, LowerUnary<schema::OpCode_GELU>},
       {"Sin", InferSameShape, nullptr, LowerUnary<schema::OpCode_SIN>},
       {"Cos", InferSameShape, nullptr, LowerUnary<schema::OpCode_COS>},
       {"Tan", InferSameShape, nullptr, LowerUnary<schema::OpCode_TAN>},

@@ -28,6 +28,7 @@ inline bool IsElementwiseUnary(schema::OpCode opcode) {
     case schema::OpCode_ROUND:
     case schema::OpCode_SIGN:
     case schema::OpCode_ERF:
+    case schema::OpCode_GELU:
     case schema::OpCode_SIN:
     case schema::OpCode_COS:
     case schema::OpCode_SOFTPLUS:

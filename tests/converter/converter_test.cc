@@ -258,6 +258,54 @@ TEST(Converter, PaddleHardSwishBecomesOneOp) {
     }
   }
 }
+// The GELU that PyTorch exports (x / sqrt(2), Erf, + 1, * x, * 0.5), and the
+// forms with x * (1 / sqrt(2)) and with 0.5 applied to x first, become one
+// GELU op with GELU's values; with another constant (here 0.6 instead of
+// 0.5) the ops stay as written.
+TEST(Converter, ExportedGeluBecomesOneOp) {
+  struct Case {
+    const char* scale_op;
+    float scale, half;
+    bool half_first, fused;
+  };
+  for (const Case c : {Case{"Div", std::sqrt(2.0f), 0.5f, false, true}, Case{"Mul", 1.0f / std::sqrt(2.0f), 0.5f, true, true},
+                       Case{"Div", std::sqrt(2.0f), 0.6f, false, false}}) {
+    SCOPED_TRACE(std::string(c.scale_op) + (c.half_first ? ", half first" : "") + ", half " + std::to_string(c.half));
+    OnnxBuilder b;
+    b.Input("x", {1, 16});
+    b.Initializer("scale", {}, {c.scale});
+    b.Initializer("one", {}, {1.0f});
+    b.Initializer("half", {}, {c.half});
+    b.Node(c.scale_op, {"x", "scale"}, {"scaled"});
+    b.Node("Erf", {"scaled"}, {"erf"});
+    b.Node("Add", {"one", "erf"}, {"shifted"});
+    if (c.half_first) {
+      b.Node("Mul", {"x", "half"}, {"halved"});
+      b.Node("Mul", {"shifted", "halved"}, {"y"});
+    } else {
+      b.Node("Mul", {"x", "shifted"}, {"product"});
+      b.Node("Mul", {"product", "half"}, {"y"});
+    }
+    b.Output("y");
+    const auto bytes = converter::ConvertOnnx(b.Save(KITE_TEST_WORK_DIR, "gelu.onnx"), {}, nullptr);
+    const schema::ModelT m = Unpack(bytes);
+    if (c.fused) {
+      ASSERT_EQ(m.operators.size(), 1u);
+      EXPECT_EQ(m.operators[0]->opcode, schema::OpCode_GELU);
+    } else {
+      EXPECT_GT(m.operators.size(), 1u);
+      for (const auto& op : m.operators) EXPECT_NE(op->opcode, schema::OpCode_GELU);
+    }
+    std::vector<float> x(16);
+    for (int i = 0; i < 16; ++i) x[i] = static_cast<float>(i) * 0.5f - 4.0f;
+    const auto y = RunFirstOutput(bytes, x);
+    ASSERT_EQ(y.size(), x.size());
+    for (int i = 0; i < 16; ++i) {
+      EXPECT_NEAR(y[i], c.half * x[i] * (1.0 + std::erf(x[i] / std::sqrt(2.0))), 1e-5) << "x = " << x[i];
+    }
+  }
+}
+
 // 1-D Conv and MaxPool ([N, C, L]) run as 2-D ones on [N, C, 1, L]: the
 // same result as the 2-D model written out by hand (whose ops the ONNX
 // conformance data checks), and no Transpose between the 1-D layers (the

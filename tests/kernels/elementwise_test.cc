@@ -497,6 +497,8 @@ INSTANTIATE_TEST_SUITE_P(
         UnaryCase{schema::OpCode_ROUND, [](float x) { return std::nearbyint(x); }, "Round"},
         UnaryCase{schema::OpCode_SIGN, [](float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : 0.0f; }, "Sign"},
         UnaryCase{schema::OpCode_ERF, [](float x) { return std::erf(x); }, "Erf"},
+        // Kite's specification (schemas/kite.fbs): erf of x times 1/sqrt(2) in float.
+        UnaryCase{schema::OpCode_GELU, [](float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678f)); }, "Gelu"},
         UnaryCase{schema::OpCode_SIN, [](float x) { return std::sin(x); }, "Sin"},
         UnaryCase{schema::OpCode_COS, [](float x) { return std::cos(x); }, "Cos"},
         UnaryCase{schema::OpCode_TAN, [](float x) { return std::tan(x); }, "Tan"},

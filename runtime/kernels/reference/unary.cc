@@ -1,5 +1,5 @@
 // Element-wise functions of one input: Relu, Clip, Sigmoid, HardSigmoid,
-// HardSwish, Tanh, LeakyRelu, Sqrt and the functions of ONNX's unary ops
+// HardSwish, Tanh, LeakyRelu, Sqrt, GELU and the functions of ONNX's unary ops
 // (Exp ... ThresholdedRelu, Not, schemas/kite.fbs). Float applies the function; int8 looks every
 // value up in a 256-entry table built at prepare from the same float function
 // (BuildInt8Table), which is the int8 specification of these ops. int16
@@ -57,6 +57,7 @@ float Ceil(float x, const void*) { return ceilf(x); }
 float Round(float x, const void*) { return nearbyintf(x); }
 float Sign(float x, const void*) { return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x; }
 float Erf(float x, const void*) { return erff(x); }
+float Gelu(float x, const void*) { return 0.5f * x * (1.0f + erff(x * 0.70710678f)); }
 float Sin(float x, const void*) { return sinf(x); }
 float Cos(float x, const void*) { return cosf(x); }
 float Tan(float x, const void*) { return tanf(x); }
@@ -103,6 +104,7 @@ ScalarFunction PlainFunction(schema::OpCode opcode) {
     case schema::OpCode_ROUND: return Round;
     case schema::OpCode_SIGN: return Sign;
     case schema::OpCode_ERF: return Erf;
+    case schema::OpCode_GELU: return Gelu;
     case schema::OpCode_SIN: return Sin;
     case schema::OpCode_COS: return Cos;
     case schema::OpCode_TAN: return Tan;
