@@ -52,6 +52,14 @@ class OnnxBuilder {
     for (int64_t d : dims) t->add_dims(d);
     for (int64_t v : values) t->add_int32_data(static_cast<int32_t>(v));
   }
+  // An int64 initializer of any shape ({} for a scalar).
+  void Int64Initializer(const std::string& name, const std::vector<int64_t>& dims, const std::vector<int64_t>& values) {
+    auto* t = graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    for (int64_t d : dims) t->add_dims(d);
+    for (int64_t v : values) t->add_int64_data(v);
+  }
   void IntInitializer(const std::string& name, const std::vector<int64_t>& values) {
     auto* t = graph()->add_initializer();
     t->set_name(name);
