@@ -68,6 +68,7 @@ PrepareFn LookupPrepare(schema::OpCode opcode, KernelSet set) {
   if (set != KernelSet::kReference) {
     switch (opcode) {
       case OpCode::OpCode_QUANTIZE: return optimized::PrepareQuantize;
+      case OpCode::OpCode_BATCH_MATMUL: return optimized::PrepareBatchMatMul;
       case OpCode::OpCode_DEQUANTIZE: return optimized::PrepareDequantize;
       case OpCode::OpCode_RESIZE: return optimized::PrepareResize;
       case OpCode::OpCode_CONCAT: return optimized::PrepareConcatInt8;

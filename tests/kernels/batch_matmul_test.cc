@@ -96,6 +96,25 @@ TEST(BatchMatMul, BroadcastsBatchDimensions) {
   const auto expected = t.Expected<float, double>(
       a, b, [](float x, float y) { return double{x} * y; }, [](double acc) { return acc; });
   ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-6, 1e-6);
+  EXPECT_EQ(r.kernels[0], TestKernelSet() == KernelSet::kReference ? "reference/batch_matmul_float32"
+                                                                    : "optimized/batch_matmul_float32");
+}
+
+// A vision transformer's attention sizes (4 heads, 50 tokens of 64): the
+// optimized kernel sums in float along the row, the reference in double.
+TEST(BatchMatMul, Float32AttentionShapes) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  for (const auto& [a_shape, b_shape] : {std::make_pair(std::vector<int32_t>{1, 4, 50, 64}, std::vector<int32_t>{1, 4, 64, 50}),
+                                         std::make_pair(std::vector<int32_t>{1, 4, 50, 50}, std::vector<int32_t>{1, 4, 50, 64})}) {
+    const BatchMatMulTester t(a_shape, b_shape);
+    const auto a = rng.Floats(t.a_size()), b = rng.Floats(t.b_size());
+    const RunResult r = t.Run(schema::DataType_FLOAT32, AsBytes(a), AsBytes(b));
+    ASSERT_EQ(r.status, KITE_OK) << r.error;
+    const auto expected = t.Expected<float, double>(
+        a, b, [](float x, float y) { return double{x} * y; }, [](double acc) { return acc; });
+    ExpectNearAll(FromBytes<float>(r.outputs[0]), expected, 1e-5, 1e-5);
+  }
 }
 
 // Attention's shapes (heads as a batch dimension, K^T broadcast over a batch
@@ -123,6 +142,7 @@ TEST(BatchMatMul, Int8MatchesTheSpecification) {
         [&](int64_t acc) { return SpecRoundToInt8(static_cast<float>(acc) * scale, zy); });
     const auto got = FromBytes<int8_t>(r.outputs[0]);
     ExpectEqualInt8(got, expected);
+    EXPECT_EQ(r.kernels[0], TestKernelSet() == KernelSet::kReference ? "reference/batch_matmul_int8" : "optimized/batch_matmul_int8");
     // Mostly inside the range, or the case tests only the clamp.
     int saturated = 0;
     for (int8_t v : got) saturated += v == -128 || v == 127;

@@ -75,6 +75,8 @@ kite_status PrepareMaxPoolInt8(PrepareContext& ctx);
 // variant (kernels/int8/lut.h). UseFastInt8Table takes over a node
 // reference::PrepareUnary has just prepared.
 kite_status PrepareUnaryInt8(PrepareContext& ctx);
+// BatchMatMul, float and int8 (batch_matmul.cc), on the reference's checked state.
+kite_status PrepareBatchMatMul(PrepareContext& ctx);
 kite_status UseFastInt8Table(PrepareContext& ctx);
 // Transpose (float32 and int8) whose innermost dimensions form a 2-D
 // transpose, in tiles (otherwise: the reference's strided copies).

@@ -9,42 +9,18 @@
 #include "core/quantization.h"
 
 #include "kernels/kernel_util.h"
+#include "kernels/reference/batch_matmul_state.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace kite {
 namespace reference {
 namespace {
 
-constexpr int32_t kMaxBatchRank = KITE_MAX_RANK - 2;
+constexpr int32_t kMaxBatchRank = kBatchMatMulMaxBatchRank;
 
 // An int32 accumulator of (a - a_zp)(b - b_zp) stays exact for this many
 // products (each at most 255 * 255 in magnitude).
 constexpr int32_t kMaxInt8Depth = 32768;
-
-struct BatchMatMulState {
-  int32_t batch_dims[kMaxBatchRank];  // output batch shape, right-aligned, leading 1s
-  int64_t a_batch_strides[kMaxBatchRank];
-  int64_t b_batch_strides[kMaxBatchRank];
-  int32_t m, k, n;
-  // int8: one output row's accumulators (this interpreter's), and the requantization.
-  int32_t* row;
-  float scale;
-  int32_t a_zero_point, b_zero_point, y_zero_point;
-};
-
-// Calls matrix(pa, pb) for each output matrix in order, with its operands.
-template <typename T, typename MatrixFn>
-void ForEachMatrix(const BatchMatMulState& s, const T* a, const T* b, MatrixFn matrix) {
-  for (int32_t i0 = 0; i0 < s.batch_dims[0]; ++i0)
-    for (int32_t i1 = 0; i1 < s.batch_dims[1]; ++i1)
-      for (int32_t i2 = 0; i2 < s.batch_dims[2]; ++i2)
-        for (int32_t i3 = 0; i3 < s.batch_dims[3]; ++i3) {
-          matrix(a + i0 * s.a_batch_strides[0] + i1 * s.a_batch_strides[1] + i2 * s.a_batch_strides[2] +
-                     i3 * s.a_batch_strides[3],
-                 b + i0 * s.b_batch_strides[0] + i1 * s.b_batch_strides[1] + i2 * s.b_batch_strides[2] +
-                     i3 * s.b_batch_strides[3]);
-        }
-}
 
 void InvokeFloat(const Node& node, const Tensor* tensors) {
   const BatchMatMulState& s = *static_cast<const BatchMatMulState*>(node.state);
