@@ -115,6 +115,7 @@ Attribute ConvertAttribute(const onnx::AttributeProto& a) {
     case onnx::AttributeProto::STRING: out.kind = Attribute::kString; out.s = a.s(); break;
     case onnx::AttributeProto::INTS: out.kind = Attribute::kInts; out.ints.assign(a.ints().begin(), a.ints().end()); break;
     case onnx::AttributeProto::FLOATS: out.kind = Attribute::kFloats; out.floats.assign(a.floats().begin(), a.floats().end()); break;
+    case onnx::AttributeProto::STRINGS: out.kind = Attribute::kStrings; out.strings.assign(a.strings().begin(), a.strings().end()); break;
     case onnx::AttributeProto::TENSOR:
       out.kind = Attribute::kTensor;
       out.tensor = std::make_shared<Value>(ValueFromTensor(a.t()));

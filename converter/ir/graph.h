@@ -50,12 +50,13 @@ struct Value {
 };
 
 struct Attribute {
-  enum Kind { kNone, kInt, kFloat, kString, kInts, kFloats, kTensor } kind = kNone;
+  enum Kind { kNone, kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor } kind = kNone;
   int64_t i = 0;
   float f = 0;
   std::string s;
   std::vector<int64_t> ints;
   std::vector<float> floats;
+  std::vector<std::string> strings;  // kStrings (a recurrent op's activations)
   // kTensor: the tensor as a constant value (ConstantOfShape's `value`).
   std::shared_ptr<Value> tensor;
 };

@@ -43,7 +43,9 @@ void FoldConstantsAndInferShapes(Graph& graph) {
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     if (graph.nodes[i].removed) continue;
     // Node i is then the first of its replacement.
-    if (!LiftOneDimensionalWindow(graph, static_cast<int>(i))) SplitThreeDimensionalWindow(graph, static_cast<int>(i));
+    if (!LiftOneDimensionalWindow(graph, static_cast<int>(i)) && !SplitThreeDimensionalWindow(graph, static_cast<int>(i))) {
+      UnrollRecurrent(graph, static_cast<int>(i));
+    }
     Node& node = graph.nodes[i];
     if (FoldNode(graph, static_cast<int>(i))) {
       node.removed = true;

@@ -24,6 +24,12 @@ bool LiftOneDimensionalWindow(Graph& graph, int n);
 // node of the replacement. False (nothing changed) for any other node.
 bool SplitThreeDimensionalWindow(Graph& graph, int n);
 
+// RNN, GRU and LSTM (input shape known) unrolled over their sequence into
+// MatMul, Add, activations and the state updates (passes/recurrent.cc): node
+// `n` is then the first node of the replacement. False for any other node;
+// throws ConversionError naming the node for what Kite cannot unroll.
+bool UnrollRecurrent(Graph& graph, int n);
+
 // Tries to evaluate node `n` on constant inputs; true when its outputs became
 // constants (the node is then removed).
 bool FoldNode(Graph& graph, int n);
