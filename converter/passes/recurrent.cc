@@ -90,8 +90,8 @@ class Unroller {
     return a;
   }
 
-  int Gather(int data, int64_t index, const std::string& suffix, int out = -1) {
-    return Op("Gather", suffix, {data, ScalarIndex(index)}, out, {{"axis", IntAttr(0)}});
+  int Gather(int data, int64_t index, const std::string& suffix, int64_t axis = 0) {
+    return Op("Gather", suffix, {data, ScalarIndex(index)}, -1, {{"axis", IntAttr(axis)}});
   }
   int Transpose(int x, std::vector<int64_t> perm, const std::string& suffix, int out = -1) {
     return Op("Transpose", suffix, {x}, out, {{"perm", IntsAttr(std::move(perm))}});
@@ -164,6 +164,8 @@ int Apply(Unroller& u, const Activation& a, int x, const std::string& suffix) {
 
 enum class Cell { kRnn, kGru, kLstm };
 
+constexpr int64_t kMaxSteps = 16384;
+
 // The node's per-direction pieces, each [rows, ...] of the direction's slice.
 struct Direction {
   int x_proj;       // [seq, batch, gates * H]: X W^T + Wb (+ Rb where it adds)
@@ -182,7 +184,7 @@ void Unroll(Graph& g, int index, Cell cell) {
   const int64_t layout = n.Int("layout", 0);
   const int64_t seq = x.shape[layout == 0 ? 0 : 1], batch = x.shape[layout == 0 ? 1 : 0], input = x.shape[2];
   const int64_t hidden = n.Int("hidden_size", -1);
-  if (hidden < 1) throw ConversionError(n, "hidden_size must be given and positive");
+  if (hidden < 1 || hidden > (int64_t{1} << 24)) throw ConversionError(n, "hidden_size must be given, in [1, 2^24]");
   const std::string direction = n.String("direction", "forward");
   if (direction != "forward" && direction != "reverse" && direction != "bidirectional") {
     throw ConversionError(n, "direction " + direction);
@@ -190,6 +192,29 @@ void Unroll(Graph& g, int index, Cell cell) {
   const int64_t directions = direction == "bidirectional" ? 2 : 1;
   const int64_t gates = cell == Cell::kLstm ? 4 : cell == Cell::kGru ? 3 : 1;
   if (seq < 1) throw ConversionError(n, "an empty sequence");
+  // Each step becomes about 20 ops.
+  if (seq * directions > kMaxSteps) {
+    throw ConversionError(n, "a sequence of " + std::to_string(seq) + " steps: Kite unrolls at most " +
+                                 std::to_string(kMaxSteps) + " (steps x directions)");
+  }
+  const auto expect_shape = [&](size_t slot, const char* what, const Shape64& shape) {
+    if (!n.has_input(slot)) return;
+    const Value& v = g.values[n.inputs[slot]];
+    if (!v.shape_known || v.shape != shape) {
+      throw ConversionError(n, std::string(what) + " has shape " + ShapeString(v.shape) + ", expected " + ShapeString(shape));
+    }
+  };
+  const int64_t gh = gates * hidden;
+  ShapeElements({batch, gh});  // throws past 2^31 elements, as any value does
+  expect_shape(1, "W", {directions, gh, input});
+  expect_shape(2, "R", {directions, gh, hidden});
+  expect_shape(3, "B", {directions, 2 * gh});
+  const Shape64 state = layout == 0 ? Shape64{directions, batch, hidden} : Shape64{batch, directions, hidden};
+  expect_shape(5, "initial_h", state);
+  if (cell == Cell::kLstm) {
+    expect_shape(6, "initial_c", state);
+    expect_shape(7, "P", {directions, 3 * hidden});
+  }
   if (n.has_input(4)) {
     const Value& lens = g.values[n.inputs[4]];
     const bool full = lens.is_constant() && std::all_of(lens.constant->ints.begin(), lens.constant->ints.end(),
@@ -205,7 +230,6 @@ void Unroll(Graph& g, int index, Cell cell) {
                   directions);
   const size_t per_direction = activations.size() / static_cast<size_t>(directions);
   const float clip = n.Float("clip", 0.0f);
-  const int64_t gh = gates * hidden;
 
   Unroller u(g, n);
   const auto clipped = [&](int v, const std::string& suffix) { return clip > 0.0f ? u.Clip(v, clip, suffix + "/clip") : v; };
@@ -236,9 +260,10 @@ void Unroll(Graph& g, int index, Cell cell) {
       dir.x_proj = u.Op("Add", p + "/x_proj_biased", {dir.x_proj, bias});
     }
     const std::vector<float> zeros(static_cast<size_t>(batch * hidden), 0.0f);
-    dir.h0 = n.has_input(5) ? u.Gather(n.inputs[5], d, p + "/h0") : u.Floats(p + "/h0", {batch, hidden}, zeros);
+    const int64_t state_axis = layout == 0 ? 0 : 1;  // initial states: [directions, batch, H] or [batch, directions, H]
+    dir.h0 = n.has_input(5) ? u.Gather(n.inputs[5], d, p + "/h0", state_axis) : u.Floats(p + "/h0", {batch, hidden}, zeros);
     if (cell == Cell::kLstm) {
-      dir.c0 = n.has_input(6) ? u.Gather(n.inputs[6], d, p + "/c0") : u.Floats(p + "/c0", {batch, hidden}, zeros);
+      dir.c0 = n.has_input(6) ? u.Gather(n.inputs[6], d, p + "/c0", state_axis) : u.Floats(p + "/c0", {batch, hidden}, zeros);
       if (n.has_input(7)) dir.peephole = u.Gather(n.inputs[7], d, p + "/p");
     }
     const Activation* f = &activations[per_direction * d];

@@ -409,6 +409,48 @@ TEST(Converter, EdgeAndReflectPadAfterAConv) {
   }
 }
 
+// What the recurrent unrolling cannot do is refused naming the node and the
+// reason: lengths known only at run time, an activation with no ONNX op,
+// weights that do not match hidden_size.
+TEST(Converter, RecurrentOpsRefuseWhatTheyCannotUnroll) {
+  struct Case {
+    const char* what;
+    bool lengths, affine, wrong_weights;
+    const char* message;
+  };
+  for (const Case c : {Case{"sequence_lens as an input", true, false, false, "sequence_lens must be a constant"},
+                       Case{"Affine", false, true, false, "activation Affine is not supported"},
+                       Case{"W for another hidden size", false, false, true, "W has shape [1,16,3], expected [1,12,3]"}}) {
+    SCOPED_TRACE(c.what);
+    OnnxBuilder b;
+    b.Input("x", {5, 2, 3});
+    b.Initializer("W", {1, c.wrong_weights ? 16 : 12, 3}, std::vector<float>(c.wrong_weights ? 48 : 36, 0.1f));
+    b.Initializer("R", {1, 12, 4}, std::vector<float>(48, 0.1f));
+    std::vector<std::string> inputs = {"x", "W", "R"};
+    if (c.lengths) {
+      b.Input("lengths", {2}, onnx::TensorProto::INT32);
+      inputs.insert(inputs.end(), {"", "lengths"});
+    }
+    auto* gru = b.Node("GRU", inputs, {"y"}, "gru");
+    OnnxBuilder::IntAttr(gru, "hidden_size", 4);
+    if (c.affine) {
+      auto* a = gru->add_attribute();
+      a->set_name("activations");
+      a->set_type(onnx::AttributeProto::STRINGS);
+      a->add_strings("Sigmoid");
+      a->add_strings("Affine");
+    }
+    b.Output("y");
+    try {
+      converter::ConvertOnnxBytes(b.Bytes(), {}, nullptr);
+      ADD_FAILURE() << "converted";
+    } catch (const converter::ConversionError& e) {
+      EXPECT_NE(std::string(e.what()).find("node 'gru' (GRU)"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
+    }
+  }
+}
+
 // A 0-d C scaled by beta stays 0-d (the mutation test found beta as a [1]
 // constant making the product [1], which the runtime refused).
 TEST(Converter, GemmScalesAZeroDimensionalBiasInput) {
