@@ -140,8 +140,9 @@ int main(int argc, char** argv) {
   run->add_option("model", run_args.model, ".kite model")->required()->check(CLI::ExistingFile);
   run->add_option("--input", run_args.inputs,
                   "NAME=FILE.npy (repeatable); k samples stacked along the first dimension run one after another; a "
-                  "float32 input also takes float16/64, integer and bool arrays (converted, with a note); a scalar "
-                  "input takes a 0-d array");
+                  "float32 input also takes float16/64, integer and bool arrays, a uint8, int32, int64 or bool input "
+                  "any numeric array whose values are whole numbers it holds (converted, with a note; any other value "
+                  "is an error naming it); a scalar input takes a 0-d array");
   run->add_option("--seed", run_args.seed, "seed for inputs not given as files (uniform in [-1, 1])");
   run->add_option("--output-dir", run_args.output_dir, "folder for one <output name>.npy per graph output")->required();
   run->add_option("--kernels", run_args.kernels,

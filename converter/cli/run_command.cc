@@ -34,6 +34,17 @@ std::string NpyDtype(kite_dtype t) {
   }
 }
 
+const char* TypeName(kite_dtype t) {
+  switch (t) {
+    case KITE_FLOAT32: return "float32";
+    case KITE_UINT8: return "uint8";
+    case KITE_INT32: return "int32";
+    case KITE_INT64: return "int64";
+    case KITE_BOOL: return "bool";
+    default: return "?";
+  }
+}
+
 std::vector<int64_t> Dims(const kite_tensor_info& info) { return std::vector<int64_t>(info.dims, info.dims + info.rank); }
 
 void Check(kite_status status, const std::string& what, const char* message) {
@@ -93,10 +104,12 @@ void RunModel(const RunArgs& args) {
     files.erase(file);
     NpyArray a = ReadNpy(path);
     const std::string expected = NpyDtype(info.dtype);
-    if (a.dtype != expected && info.dtype == KITE_FLOAT32) {
+    if (a.dtype != expected && (info.dtype == KITE_FLOAT32 || info.dtype == KITE_UINT8 || info.dtype == KITE_INT32 ||
+                                info.dtype == KITE_INT64 || info.dtype == KITE_BOOL)) {
       const std::string from = a.dtype;
-      a = converter::ToFloat32(a, path);
-      std::fprintf(stderr, "kite run: %s: converted %s to float32 for input '%s'\n", path.c_str(), from.c_str(), info.name);
+      a = info.dtype == KITE_FLOAT32 ? converter::ToFloat32(a, path) : converter::ToIntegerType(a, expected, path);
+      std::fprintf(stderr, "kite run: %s: converted %s to %s for input '%s'\n", path.c_str(), from.c_str(),
+                   TypeName(info.dtype), info.name);
     }
     if (a.dtype != expected) {
       throw std::runtime_error(path + ": dtype " + a.dtype + ", input '" + info.name + "' expects " + expected);

@@ -1,6 +1,8 @@
 #include "data/npy.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -51,22 +53,26 @@ float HalfToFloat(uint16_t h) {
   return (h & 0x8000) ? -v : v;
 }
 
-template <typename T>
-void Widen(const std::vector<uint8_t>& bytes, std::vector<float>* out) {
+template <typename T, typename Out = float>
+void Widen(const std::vector<uint8_t>& bytes, std::vector<Out>* out) {
   out->resize(bytes.size() / sizeof(T));
   for (size_t i = 0; i < out->size(); ++i) {
     T v;
     std::memcpy(&v, &bytes[i * sizeof(T)], sizeof(T));
-    (*out)[i] = static_cast<float>(v);
+    (*out)[i] = static_cast<Out>(v);
   }
 }
+
+// The type character and size of a little-endian or byte-order-free dtype
+// ("<i4" -> "i4"), or "".
+std::string Kind(const std::string& t) { return t.size() >= 3 && (t[0] == '<' || t[0] == '|') ? t.substr(1) : ""; }
 
 }  // namespace
 
 NpyArray ToFloat32(const NpyArray& a, const std::string& path) {
   std::vector<float> values;
   const std::string& t = a.dtype;
-  const std::string kind = t.size() >= 3 && (t[0] == '<' || t[0] == '|') ? t.substr(1) : "";
+  const std::string kind = Kind(t);
   if (kind == "f4") Widen<float>(a.data, &values);
   else if (kind == "f8") Widen<double>(a.data, &values);
   else if (kind == "f2") {
@@ -89,6 +95,58 @@ NpyArray ToFloat32(const NpyArray& a, const std::string& path) {
   out.shape = a.shape;
   out.data.resize(values.size() * sizeof(float));
   if (!values.empty()) std::memcpy(out.data.data(), values.data(), out.data.size());
+  return out;
+}
+
+NpyArray ToIntegerType(const NpyArray& a, const std::string& to, const std::string& path) {
+  const std::string kind = Kind(a.dtype);
+  const bool to_bool = to == "|b1";
+  // 8-byte integers read as such (a double holds them exactly only below 2^53).
+  std::vector<int64_t> exact;
+  std::vector<double> values;
+  if (kind == "i8") Widen<int64_t, int64_t>(a.data, &exact);
+  else if (kind == "u8") {
+    std::vector<uint64_t> u;
+    Widen<uint64_t, uint64_t>(a.data, &u);
+    for (uint64_t v : u) {
+      if (v > static_cast<uint64_t>(INT64_MAX)) throw std::runtime_error(path + ": the value " + std::to_string(v) + " does not fit " + to);
+      exact.push_back(static_cast<int64_t>(v));
+    }
+  } else {
+    const NpyArray f = ToFloat32(a, path);  // every other dtype is exact in float32 but int32/uint32 past 2^24
+    if (kind == "i4") Widen<int32_t, double>(a.data, &values);
+    else if (kind == "u4") Widen<uint32_t, double>(a.data, &values);
+    else if (kind == "f8") Widen<double, double>(a.data, &values);
+    else Widen<float, double>(f.data, &values);
+  }
+  if (values.empty()) values.assign(exact.begin(), exact.end());
+  double lo = 0, hi = 1;
+  size_t bytes = 1;
+  if (to == "|u1") hi = 255;
+  else if (to == "<i4") lo = -2147483648.0, hi = 2147483647.0, bytes = 4;
+  else if (to == "<i8") lo = -9223372036854775808.0, hi = 9223372036854775807.0, bytes = 8;
+  else if (!to_bool) throw std::runtime_error(path + ": cannot convert to " + to);
+  NpyArray out;
+  out.dtype = to;
+  out.shape = a.shape;
+  out.data.resize(values.size() * bytes);
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i];
+    if (!to_bool && (v != std::floor(v) || v < lo || v > hi)) {
+      char buf[64];
+      std::snprintf(buf, sizeof(buf), "%.9g", v);
+      throw std::runtime_error(path + ": element " + std::to_string(i) + " is " + buf + ", not a value of " + to);
+    }
+    if (to_bool) out.data[i] = v != 0.0 ? 1 : 0;
+    else if (bytes == 1) out.data[i] = static_cast<uint8_t>(v);
+    else if (bytes == 4) {
+      const int32_t x = static_cast<int32_t>(v);
+      std::memcpy(&out.data[i * 4], &x, 4);
+    } else {
+      const int64_t x = exact.empty() ? static_cast<int64_t>(v) : exact[i];
+      std::memcpy(&out.data[i * 8], &x, 8);
+    }
+  }
   return out;
 }
 

@@ -23,6 +23,10 @@ void WriteNpy(const std::string& path, const NpyArray& array);
 // unsigned integers of 1-8 bytes and bool. Throws naming `path` for other
 // dtypes (complex, strings, big-endian).
 NpyArray ToFloat32(const NpyArray& array, const std::string& path);
+// The array's values as "|u1", "<i4", "<i8" or "|b1" (nonzero is true): each
+// must be a whole number the type holds, or it throws naming `path` and the
+// first element that is not (nothing is rounded or wrapped silently).
+NpyArray ToIntegerType(const NpyArray& array, const std::string& to, const std::string& path);
 std::string ShapeText(const std::vector<int64_t>& shape);
 
 // A graph input/output name made safe as a file name: every character outside

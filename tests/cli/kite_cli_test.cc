@@ -100,6 +100,36 @@ TEST(KiteCli, RunConvertsOtherNumericDtypesAndSaysSo) {
   }
 }
 
+// A uint8 input (a camera frame) takes any numeric array of whole numbers in
+// [0, 255], converted with a note; 3.5 or 256 is an error naming the element.
+TEST(KiteCli, RunConvertsWholeNumbersForAUint8InputAndRefusesOthers) {
+  ModelBuilder mb;
+  const int x = mb.Input("frame", schema::DataType_UINT8, {1, 4});
+  const int y = mb.Tensor("pixels", schema::DataType_FLOAT32, {1, 4});
+  mb.Op(schema::OpCode_CAST, {x}, {y});
+  mb.Output(y);
+  const std::string model = Work() + "/uint8_cast.kite";
+  converter::WriteFileAtomically(model, mb.Build().ToVector());
+  const auto run = [&](const std::vector<double>& values, std::string* out) {
+    std::vector<uint8_t> bytes(values.size() * 8);
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    converter::WriteNpy(Work() + "/frame.npy", converter::NpyArray{"<f8", {1, 4}, bytes});
+    return Shell("'" KITE_CLI "' run '" + model + "' --input frame='" + Work() + "/frame.npy' --output-dir '" + Work() + "/frame_out'", out);
+  };
+  std::string out;
+  ASSERT_EQ(run({0, 255, 3, 7}, &out), 0) << out;
+  EXPECT_NE(out.find("converted <f8 to uint8 for input 'frame'"), std::string::npos) << out;
+  const converter::NpyArray p = converter::ReadNpy(Work() + "/frame_out/pixels.npy");
+  ASSERT_EQ(p.data.size(), 16u);
+  std::vector<float> got(4);
+  std::memcpy(got.data(), p.data.data(), 16);
+  EXPECT_EQ(got, (std::vector<float>{0, 255, 3, 7}));
+  EXPECT_NE(run({0, 3.5, 3, 7}, &out), 0);
+  EXPECT_NE(out.find("element 1 is 3.5, not a value of |u1"), std::string::npos) << out;
+  EXPECT_NE(run({0, 1, 256, 7}, &out), 0);
+  EXPECT_NE(out.find("element 2 is 256"), std::string::npos) << out;
+}
+
 // A rank-0 input takes a 0-d array.
 TEST(KiteCli, RunTakesAZeroDimensionalArrayForAScalarInput) {
   ModelBuilder mb;
