@@ -7,7 +7,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "export/qdq_emitter.h"
 #include "ir/shape_util.h"
+#include "ops/op_rule.h"
 #include "writer/model_writer.h"
 
 namespace kite {
@@ -27,7 +29,7 @@ struct ConvQuant {
   float input_scale = 0;                  // the bias scale is input_scale * weight_scales[c]
 };
 
-class QdqWriter {
+class QdqWriter : public QdqEmitter {
  public:
   QdqWriter(const Graph& g, const schema::ModelT& m, bool expose, bool uint8)
       : g_(g), m_(m), expose_(expose), uint8_(uint8) {
@@ -78,30 +80,27 @@ class QdqWriter {
  private:
   bool Quantized(const Value& v) const { return !v.is_constant() && params_.count(v.name) > 0; }
   // The name consumers read `value` under (after QDQ when it is int8 in Kite).
-  std::string Read(int value);
+  std::string Read(int value) override;
   // The name the producer writes `value` under.
-  std::string Written(int value) const {
+  std::string Written(int value) const override {
     const Value& v = g_.values[value];
     return Quantized(v) && output_names_.count(v.name) ? v.name + "/float" : v.name;
   }
   void Produced(int value);
   std::string Initializer(const std::string& name, const std::vector<int64_t>& dims, onnx::TensorProto_DataType type,
                           const void* data, size_t bytes);
-  std::string FloatConstant(const std::string& name, const std::vector<int64_t>& dims, const std::vector<float>& v) {
+  const Graph& graph() const override { return g_; }
+  std::string FloatConstant(const std::string& name, const std::vector<int64_t>& dims, const std::vector<float>& v) override {
     return Initializer(name, dims, onnx::TensorProto_DataType_FLOAT, v.data(), v.size() * 4);
   }
-  std::string IntsConstant(const std::string& name, const std::vector<int64_t>& v) {
+  std::string IntsConstant(const std::string& name, const std::vector<int64_t>& v) override {
     return Initializer(name, {static_cast<int64_t>(v.size())}, onnx::TensorProto_DataType_INT64, v.data(), v.size() * 8);
   }
   onnx::NodeProto* AddNode(const std::string& op, const std::string& name, std::vector<std::string> inputs,
-                           std::vector<std::string> outputs);
-  void SetInts(onnx::NodeProto* n, const std::string& key, const std::vector<int64_t>& v);
-  void SetInt(onnx::NodeProto* n, const std::string& key, int64_t v);
-  void SetFloat(onnx::NodeProto* n, const std::string& key, float v);
-  void SetString(onnx::NodeProto* n, const std::string& key, const std::string& v);
+                           std::vector<std::string> outputs) override;
   void EmitNode(const Node& n);
-  void EmitConv(const Node& n, const std::string& out);
-  void EmitMatMul(const Node& n, const std::string& out);
+  void Conv(const Node& n, const std::string& out) override;
+  void MatMul(const Node& n, const std::string& out) override;
   std::string QuantizedWeights(const Node& n, const Value& w, const ConvQuant& q, int64_t axis);
   std::vector<uint8_t> OnnxLayout(const schema::TensorT& t, const Value& v) const;
 
@@ -142,30 +141,6 @@ onnx::NodeProto* QdqWriter::AddNode(const std::string& op, const std::string& na
   return n;
 }
 
-void QdqWriter::SetInts(onnx::NodeProto* n, const std::string& key, const std::vector<int64_t>& v) {
-  onnx::AttributeProto* a = n->add_attribute();
-  a->set_name(key);
-  a->set_type(onnx::AttributeProto_AttributeType_INTS);
-  for (int64_t x : v) a->add_ints(x);
-}
-void QdqWriter::SetInt(onnx::NodeProto* n, const std::string& key, int64_t v) {
-  onnx::AttributeProto* a = n->add_attribute();
-  a->set_name(key);
-  a->set_type(onnx::AttributeProto_AttributeType_INT);
-  a->set_i(v);
-}
-void QdqWriter::SetFloat(onnx::NodeProto* n, const std::string& key, float v) {
-  onnx::AttributeProto* a = n->add_attribute();
-  a->set_name(key);
-  a->set_type(onnx::AttributeProto_AttributeType_FLOAT);
-  a->set_f(v);
-}
-void QdqWriter::SetString(onnx::NodeProto* n, const std::string& key, const std::string& v) {
-  onnx::AttributeProto* a = n->add_attribute();
-  a->set_name(key);
-  a->set_type(onnx::AttributeProto_AttributeType_STRING);
-  a->set_s(v);
-}
 
 // After the producer: Q -> DQ when Kite holds the value in int8.
 void QdqWriter::Produced(int value) {
@@ -277,7 +252,7 @@ std::string QdqWriter::QuantizedWeights(const Node& n, const Value& w, const Con
 }
 
 
-void QdqWriter::EmitConv(const Node& n, const std::string& out) {
+void QdqWriter::Conv(const Node& n, const std::string& out) {
   const bool transpose = n.op_type == "ConvTranspose";
   auto q = conv_.find(n.name);
   std::vector<std::string> inputs = {Read(n.inputs[0])};
@@ -313,7 +288,7 @@ void QdqWriter::EmitConv(const Node& n, const std::string& out) {
   if (transpose) SetInts(node, "output_padding", n.params.output_padding);
 }
 
-void QdqWriter::EmitMatMul(const Node& n, const std::string& out) {
+void QdqWriter::MatMul(const Node& n, const std::string& out) {
   auto q = conv_.find(n.name);
   if (n.op_type == "Gemm" && (n.Float("alpha", 1.0f) != 1.0f || n.Float("beta", 1.0f) != 1.0f || n.Int("transA", 0) != 0)) {
     throw ConversionError(n, "--emit-qdq writes Gemm only with alpha = beta = 1 and transA = 0");
@@ -331,121 +306,12 @@ void QdqWriter::EmitMatMul(const Node& n, const std::string& out) {
 }
 
 void QdqWriter::EmitNode(const Node& n) {
-  const std::string& op = n.op_type;
   const int out_value = n.outputs.empty() ? -1 : n.outputs[0];
   const bool fused = n.params.activation.has_value();
   const std::string out = fused ? Written(out_value) + "/preact" : Written(out_value);
-  std::vector<std::string> in;
-  const auto read = [&](size_t i) { return Read(n.inputs[i]); };
-  const Shape64& out_shape = g_.values[out_value].shape;
-  if (op == "Conv" || op == "ConvTranspose") {
-    EmitConv(n, out);
-  } else if (op == "MatMul" || op == "Gemm") {
-    EmitMatMul(n, out);
-  } else if (op == "MaxPool" || op == "AveragePool") {
-    onnx::NodeProto* node = AddNode(op, n.name, {read(0)}, {out});
-    SetInts(node, "kernel_shape", n.Ints("kernel_shape"));
-    SetInts(node, "strides", n.params.strides);
-    SetInts(node, "pads", n.params.pads);
-    if (op == "AveragePool") SetInt(node, "count_include_pad", n.Int("count_include_pad", 0));
-  } else if (op == "GlobalAveragePool" || op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "HardSwish" ||
-             op == "Sqrt") {
-    AddNode(op, n.name, {read(0)}, {out});
-  } else if (op == "HardSigmoid" || op == "LeakyRelu") {
-    onnx::NodeProto* node = AddNode(op, n.name, {read(0)}, {out});
-    SetFloat(node, "alpha", n.Float("alpha", op == "HardSigmoid" ? 0.2f : 0.01f));
-    if (op == "HardSigmoid") SetFloat(node, "beta", n.Float("beta", 0.5f));
-  } else if (op == "Clip") {
-    AddNode("Clip", n.name, {read(0), FloatConstant(n.name + "/min", {}, {n.params.min}), FloatConstant(n.name + "/max", {}, {n.params.max})},
-            {out});
-  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "PRelu") {
-    AddNode(op, n.name, {read(0), read(1)}, {out});
-  } else if (op == "Equal") {
-    AddNode("Equal", n.name, {read(0), read(1)}, {out + "/bool"});
-    SetInt(AddNode("Cast", n.name + "/cast", {out + "/bool"}, {out}), "to", onnx::TensorProto_DataType_FLOAT);
-  } else if (op == "Pow") {
-    const Value& e = g_.values[n.inputs[1]];
-    const float exponent = e.constant->floats.empty() ? static_cast<float>(e.constant->ints[0]) : e.constant->floats[0];
-    if (exponent == 2.0f) AddNode("Mul", n.name, {read(0), read(0)}, {out});
-    else if (exponent == 0.5f) AddNode("Sqrt", n.name, {read(0)}, {out});
-    else AddNode("Identity", n.name, {read(0)}, {out});
-  } else if (op == "Softmax") {
-    const int64_t rank = static_cast<int64_t>(out_shape.size());
-    int64_t axis = n.Int("axis", g_.opset >= 13 ? -1 : 1);
-    if (axis < 0) axis += rank;
-    if (g_.opset < 13 && axis != rank - 1) throw ConversionError(n, "--emit-qdq: a pre-opset-13 Softmax over several axes");
-    SetInt(AddNode("Softmax", n.name, {read(0)}, {out}), "axis", axis);
-  } else if (op == "Gelu") {
-    // Kite's fused GELU (opset 20's Gelu), written as the ONNX ops it came from, in float.
-    AddNode("Mul", n.name + "/scale", {read(0), FloatConstant(n.name + "/inv_sqrt2", {}, {0.70710678f})}, {out + "/scaled"});
-    AddNode("Erf", n.name + "/erf", {out + "/scaled"}, {out + "/erf"});
-    AddNode("Add", n.name + "/add", {out + "/erf", FloatConstant(n.name + "/one", {}, {1.0f})}, {out + "/1+erf"});
-    AddNode("Mul", n.name + "/product", {read(0), out + "/1+erf"}, {out + "/product"});
-    AddNode("Mul", n.name, {out + "/product", FloatConstant(n.name + "/half", {}, {0.5f})}, {out});
-  } else if (op == "ArgMax" || op == "ArgMin") {
-    onnx::NodeProto* node = AddNode(op, n.name, {read(0)}, {out});
-    SetInt(node, "axis", n.Int("axis", 0));
-    SetInt(node, "keepdims", n.Int("keepdims", 1));
-    SetInt(node, "select_last_index", n.Int("select_last_index", 0));
-  } else if (op == "Gather" || op == "GatherElements") {
-    SetInt(AddNode(op, n.name, {read(0), read(1)}, {out}), "axis", n.Int("axis", 0));
-  } else if (op == "Transpose") {
-    SetInts(AddNode("Transpose", n.name, {read(0)}, {out}), "perm", n.Ints("perm"));
-  } else if (op == "Concat") {
-    for (size_t i = 0; i < n.inputs.size(); ++i) in.push_back(read(i));
-    SetInt(AddNode("Concat", n.name, in, {out}), "axis", n.Int("axis", 0));
-  } else if (op == "Split") {
-    int64_t axis = n.Int("axis", 0);
-    if (axis < 0) axis += static_cast<int64_t>(g_.values[n.inputs[0]].shape.size());
-    std::vector<int64_t> sizes;
-    std::vector<std::string> outs;
-    for (int o : n.outputs) {
-      sizes.push_back(g_.values[o].shape[axis]);
-      outs.push_back(Written(o));
-    }
-    SetInt(AddNode("Split", n.name, {read(0), IntsConstant(n.name + "/split", sizes)}, outs), "axis", axis);
-  } else if (op == "Slice") {
-    const auto& begin = n.params.begin;
-    const auto& step = n.params.step;
-    std::vector<int64_t> ends, axes;
-    for (size_t d = 0; d < begin.size(); ++d) {
-      const int64_t end = begin[d] + out_shape[d] * step[d];
-      ends.push_back(end < 0 ? INT64_MIN : end);  // a negative end would count from the back
-      axes.push_back(static_cast<int64_t>(d));
-    }
-    AddNode("Slice", n.name, {read(0), IntsConstant(n.name + "/starts", begin), IntsConstant(n.name + "/ends", ends),
-                              IntsConstant(n.name + "/axes", axes), IntsConstant(n.name + "/steps", step)}, {out});
-  } else if (op == "Pad") {
-    AddNode("Pad", n.name, {read(0), IntsConstant(n.name + "/pads", n.params.pads),
-                            FloatConstant(n.name + "/value", {}, {n.params.value})}, {out});
-  } else if (op == "Resize" || op == "Upsample") {
-    onnx::NodeProto* node = AddNode("Resize", n.name, {read(0), "", "", IntsConstant(n.name + "/sizes", out_shape)}, {out});
-    const bool legacy = op == "Upsample" || g_.opset < 11;
-    const std::string mode = n.String("mode", "nearest");
-    SetString(node, "mode", mode == "bilinear" ? "linear" : mode);
-    SetString(node, "coordinate_transformation_mode", legacy ? "asymmetric" : n.String("coordinate_transformation_mode", "half_pixel"));
-    SetString(node, "nearest_mode", legacy ? "floor" : n.String("nearest_mode", "round_prefer_floor"));
-  } else if (op == "ReduceMean") {
-    onnx::NodeProto* node = AddNode("ReduceMean", n.name, {read(0)}, {out});
-    SetInts(node, "axes", n.params.axes);
-    SetInt(node, "keepdims", n.Int("keepdims", 1));
-  } else if (op == "LayerNormalization") {
-    if (n.outputs.size() > 1) throw ConversionError(n, "--emit-qdq cannot write LayerNormalization's mean and deviation outputs");
-    for (size_t i = 0; i < n.inputs.size(); ++i) in.push_back(read(i));
-    onnx::NodeProto* node = AddNode(op, n.name, in, {out});
-    SetInt(node, "axis", n.Int("axis", -1));
-    SetFloat(node, "epsilon", n.Float("epsilon", 1e-5f));
-  } else if (op == "InstanceNormalization") {
-    SetFloat(AddNode(op, n.name, {read(0), read(1), read(2)}, {out}), "epsilon", n.Float("epsilon", 1e-5f));
-  } else if (op == "BatchNormalization") {
-    for (size_t i = 0; i < 5; ++i) in.push_back(read(i));
-    SetFloat(AddNode(op, n.name, in, {out}), "epsilon", n.Float("epsilon", 1e-5f));
-  } else if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" || op == "Identity" ||
-             op == "Dropout" || op == "Cast") {
-    AddNode("Reshape", n.name, {read(0), IntsConstant(n.name + "/shape", out_shape)}, {out});
-  } else {
-    throw ConversionError(n, "--emit-qdq cannot write operator " + op);
-  }
+  const OpRule* rule = FindOpRule(n.op_type);
+  if (rule == nullptr || rule->export_qdq == nullptr) throw ConversionError(n, "--emit-qdq cannot write operator " + n.op_type);
+  rule->export_qdq(*this, n, out);
   if (fused) {
     const auto [lo, hi] = *n.params.activation;
     if (lo == 0.0f && std::isinf(hi)) {

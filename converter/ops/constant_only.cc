@@ -94,10 +94,10 @@ bool FoldRange(Graph& g, Node& n) {
 
 const std::vector<OpRule>& ConstantOnlyOps() {
   static const std::vector<OpRule> rules = {
-      {"Shape", nullptr, FoldShape, nullptr, /*fold_checks_inputs=*/true},
-      {"Size", nullptr, FoldSize, nullptr, /*fold_checks_inputs=*/true},
-      {"ConstantOfShape", nullptr, FoldConstantOfShape, nullptr, /*fold_checks_inputs=*/true},
-      {"EyeLike", nullptr, FoldEyeLike, nullptr, /*fold_checks_inputs=*/true},
+      {"Shape", nullptr, FoldShape, nullptr, nullptr, /*fold_checks_inputs=*/true},
+      {"Size", nullptr, FoldSize, nullptr, nullptr, /*fold_checks_inputs=*/true},
+      {"ConstantOfShape", nullptr, FoldConstantOfShape, nullptr, nullptr, /*fold_checks_inputs=*/true},
+      {"EyeLike", nullptr, FoldEyeLike, nullptr, nullptr, /*fold_checks_inputs=*/true},
       {"Range", nullptr, FoldRange, nullptr},
   };
   return rules;

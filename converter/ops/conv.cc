@@ -2,6 +2,7 @@
 // CONV_TRANSPOSE_2D in NHWC with [out, kh, kw, in / groups] weights.
 #include <utility>
 
+#include "export/qdq_emitter.h"
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
 #include "ops/op_support.h"
@@ -131,12 +132,15 @@ void LowerConv(Lowering& l, const Node& n) {
   }
 }
 
+// The int8 weights and bias as Kite rounded them (the export's own).
+void ExportConv(QdqEmitter& q, const Node& n, const std::string& out) { q.Conv(n, out); }
+
 }  // namespace
 
 const std::vector<OpRule>& ConvOps() {
   static const std::vector<OpRule> rules = {
-      {"Conv", InferConv, nullptr, LowerConv<false>},
-      {"ConvTranspose", InferConvTranspose, nullptr, LowerConv<true>},
+      {"Conv", InferConv, nullptr, LowerConv<false>, ExportConv},
+      {"ConvTranspose", InferConvTranspose, nullptr, LowerConv<true>, ExportConv},
   };
   return rules;
 }

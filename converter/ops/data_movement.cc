@@ -3,6 +3,7 @@
 // DepthToSpace and SpaceToDepth, and Trilu (a triangle kept, the rest zeroed).
 #include <algorithm>
 
+#include "export/qdq_emitter.h"
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
 #include "ops/op_support.h"
@@ -530,22 +531,65 @@ void LowerBlockRearrangement(Lowering& l, const Node& n) {
          Lowering::Options(schema::ReshapeOptionsT{}));
 }
 
+void ExportTranspose(QdqEmitter& q, const Node& n, const std::string& out) {
+  QdqEmitter::SetInts(q.AddNode("Transpose", n.name, {q.Read(n.inputs[0])}, {out}), "perm", n.Ints("perm"));
+}
+
+void ExportConcat(QdqEmitter& q, const Node& n, const std::string& out) {
+  std::vector<std::string> in;
+  for (int v : n.inputs) in.push_back(q.Read(v));
+  QdqEmitter::SetInt(q.AddNode("Concat", n.name, in, {out}), "axis", n.Int("axis", 0));
+}
+
+// Every output under the name its readers use: `out` is the first's.
+void ExportSplit(QdqEmitter& q, const Node& n, const std::string& out) {
+  const Graph& g = q.graph();
+  int64_t axis = n.Int("axis", 0);
+  if (axis < 0) axis += static_cast<int64_t>(g.values[n.inputs[0]].shape.size());
+  std::vector<int64_t> sizes;
+  std::vector<std::string> outs;
+  for (size_t i = 0; i < n.outputs.size(); ++i) {
+    sizes.push_back(g.values[n.outputs[i]].shape[axis]);
+    outs.push_back(i == 0 ? out : q.Written(n.outputs[i]));
+  }
+  QdqEmitter::SetInt(q.AddNode("Split", n.name, {q.Read(n.inputs[0]), q.IntsConstant(n.name + "/split", sizes)}, outs), "axis", axis);
+}
+
+void ExportSlice(QdqEmitter& q, const Node& n, const std::string& out) {
+  const Shape64& out_shape = q.graph().values[n.outputs[0]].shape;
+  const auto& begin = n.params.begin;
+  const auto& step = n.params.step;
+  std::vector<int64_t> ends, axes;
+  for (size_t d = 0; d < begin.size(); ++d) {
+    const int64_t end = begin[d] + out_shape[d] * step[d];
+    ends.push_back(end < 0 ? INT64_MIN : end);  // a negative end would count from the back
+    axes.push_back(static_cast<int64_t>(d));
+  }
+  q.AddNode("Slice", n.name, {q.Read(n.inputs[0]), q.IntsConstant(n.name + "/starts", begin), q.IntsConstant(n.name + "/ends", ends),
+                              q.IntsConstant(n.name + "/axes", axes), q.IntsConstant(n.name + "/steps", step)}, {out});
+}
+
+void ExportPad(QdqEmitter& q, const Node& n, const std::string& out) {
+  q.AddNode("Pad", n.name, {q.Read(n.inputs[0]), q.IntsConstant(n.name + "/pads", n.params.pads),
+                            q.FloatConstant(n.name + "/value", {}, {n.params.value})}, {out});
+}
+
 }  // namespace
 
 const std::vector<OpRule>& DataMovementOps() {
   static const std::vector<OpRule> rules = {
-      {"Reshape", InferReshape, FoldReshape, LowerAsReshape},
-      {"Flatten", InferFlatten, FoldReshape, LowerAsReshape},
+      {"Reshape", InferReshape, FoldReshape, LowerAsReshape, ExportAsReshape},
+      {"Flatten", InferFlatten, FoldReshape, LowerAsReshape, ExportAsReshape},
       {"Trilu", InferTrilu, nullptr, LowerTrilu},
       {"DepthToSpace", InferDepthToSpace, nullptr, LowerBlockRearrangement},
       {"SpaceToDepth", InferSpaceToDepth, nullptr, LowerBlockRearrangement},
-      {"Squeeze", InferSqueeze, FoldReshape, LowerSizeOneReshape},
-      {"Unsqueeze", InferUnsqueeze, FoldReshape, LowerSizeOneReshape},
-      {"Transpose", InferTranspose, FoldTranspose, LowerTranspose},
-      {"Concat", InferConcat, FoldConcat, LowerConcat},
-      {"Split", InferSplit, FoldSplit, LowerSplit},
-      {"Slice", InferSlice, FoldSlice, LowerSlice},
-      {"Pad", InferPad, nullptr, LowerPad},
+      {"Squeeze", InferSqueeze, FoldReshape, LowerSizeOneReshape, ExportAsReshape},
+      {"Unsqueeze", InferUnsqueeze, FoldReshape, LowerSizeOneReshape, ExportAsReshape},
+      {"Transpose", InferTranspose, FoldTranspose, LowerTranspose, ExportTranspose},
+      {"Concat", InferConcat, FoldConcat, LowerConcat, ExportConcat},
+      {"Split", InferSplit, FoldSplit, LowerSplit, ExportSplit},
+      {"Slice", InferSlice, FoldSlice, LowerSlice, ExportSlice},
+      {"Pad", InferPad, nullptr, LowerPad, ExportPad},
   };
   return rules;
 }

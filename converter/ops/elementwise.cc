@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "export/qdq_emitter.h"
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
 #include "ops/op_support.h"
@@ -340,26 +341,64 @@ void LowerChain(Lowering& l, const Node& n) {
 }
 void LowerMean(Lowering& l, const Node& n) { LowerVariadic(l, n, schema::OpCode_ADD, true); }
 
+void ExportClip(QdqEmitter& q, const Node& n, const std::string& out) {
+  q.AddNode("Clip", n.name, {q.Read(n.inputs[0]), q.FloatConstant(n.name + "/min", {}, {n.params.min}),
+                             q.FloatConstant(n.name + "/max", {}, {n.params.max})}, {out});
+}
+
+void ExportAlphaBeta(QdqEmitter& q, const Node& n, const std::string& out) {
+  const bool hard_sigmoid = n.op_type == "HardSigmoid";
+  onnx::NodeProto* node = q.AddNode(n.op_type, n.name, {q.Read(n.inputs[0])}, {out});
+  QdqEmitter::SetFloat(node, "alpha", n.Float("alpha", hard_sigmoid ? 0.2f : 0.01f));
+  if (hard_sigmoid) QdqEmitter::SetFloat(node, "beta", n.Float("beta", 0.5f));
+}
+
+// Kite's Equal has a float output (0 or 1): ONNX's bool, cast.
+void ExportEqual(QdqEmitter& q, const Node& n, const std::string& out) {
+  q.AddNode("Equal", n.name, {q.Read(n.inputs[0]), q.Read(n.inputs[1])}, {out + "/bool"});
+  QdqEmitter::SetInt(q.AddNode("Cast", n.name + "/cast", {out + "/bool"}, {out}), "to", onnx::TensorProto_DataType_FLOAT);
+}
+
+// The exponents Kite quantizes (IsSimpleExponent): x * x, sqrt(x), x.
+void ExportPow(QdqEmitter& q, const Node& n, const std::string& out) {
+  const Value& e = q.graph().values[n.inputs[1]];
+  const float exponent = e.constant->floats.empty() ? static_cast<float>(e.constant->ints[0]) : e.constant->floats[0];
+  const std::string x = q.Read(n.inputs[0]);
+  if (exponent == 2.0f) q.AddNode("Mul", n.name, {x, x}, {out});
+  else if (exponent == 0.5f) q.AddNode("Sqrt", n.name, {x}, {out});
+  else q.AddNode("Identity", n.name, {x}, {out});
+}
+
+// Kite's fused GELU (opset 20's Gelu), written as the ONNX ops it came from, in float.
+void ExportGelu(QdqEmitter& q, const Node& n, const std::string& out) {
+  const std::string x = q.Read(n.inputs[0]);
+  q.AddNode("Mul", n.name + "/scale", {x, q.FloatConstant(n.name + "/inv_sqrt2", {}, {0.70710678f})}, {out + "/scaled"});
+  q.AddNode("Erf", n.name + "/erf", {out + "/scaled"}, {out + "/erf"});
+  q.AddNode("Add", n.name + "/add", {out + "/erf", q.FloatConstant(n.name + "/one", {}, {1.0f})}, {out + "/1+erf"});
+  q.AddNode("Mul", n.name + "/product", {x, out + "/1+erf"}, {out + "/product"});
+  q.AddNode("Mul", n.name, {out + "/product", q.FloatConstant(n.name + "/half", {}, {0.5f})}, {out});
+}
+
 }  // namespace
 
 const std::vector<OpRule>& ElementwiseOps() {
   static const std::vector<OpRule> rules = {
-      {"Relu", InferSameShape, FoldUnaryOf<ReluOf>, LowerUnary<schema::OpCode_RELU>},
-      {"Sigmoid", InferSameShape, FoldUnaryOf<SigmoidOf>, LowerUnary<schema::OpCode_SIGMOID>},
-      {"Tanh", InferSameShape, FoldUnaryOf<TanhOf>, LowerUnary<schema::OpCode_TANH>},
-      {"HardSwish", InferSameShape, nullptr, LowerUnary<schema::OpCode_HARD_SWISH>},
-      {"Sqrt", InferSameShape, FoldUnaryOf<SqrtOf>, LowerUnary<schema::OpCode_SQRT>},
-      {"Clip", InferClip, nullptr, LowerClip},
-      {"HardSigmoid", InferSameShape, nullptr, LowerHardSigmoid},
-      {"LeakyRelu", InferSameShape, nullptr, LowerLeakyRelu},
-      {"Identity", InferSameShape, FoldCopy, LowerAsReshape},
-      {"Dropout", InferDropout, FoldCopy, LowerAsReshape},
-      {"Cast", InferCast, FoldCast, LowerCast},
-      {"Add", InferBinary, FoldBinaryOf<AddOf>, LowerBinaryOp<schema::OpCode_ADD>},
-      {"Sub", InferBinary, FoldBinaryOf<SubOf>, LowerBinaryOp<schema::OpCode_SUB>},
-      {"Mul", InferBinary, FoldBinaryOf<MulOf>, LowerBinaryOp<schema::OpCode_MUL>},
-      {"Div", InferBinary, FoldBinaryOf<DivOf>, LowerDiv},
-      {"Equal", InferBinary, FoldBinaryOf<EqualOf, true>, LowerBinaryOp<schema::OpCode_EQUAL>},
+      {"Relu", InferSameShape, FoldUnaryOf<ReluOf>, LowerUnary<schema::OpCode_RELU>, ExportSameOp},
+      {"Sigmoid", InferSameShape, FoldUnaryOf<SigmoidOf>, LowerUnary<schema::OpCode_SIGMOID>, ExportSameOp},
+      {"Tanh", InferSameShape, FoldUnaryOf<TanhOf>, LowerUnary<schema::OpCode_TANH>, ExportSameOp},
+      {"HardSwish", InferSameShape, nullptr, LowerUnary<schema::OpCode_HARD_SWISH>, ExportSameOp},
+      {"Sqrt", InferSameShape, FoldUnaryOf<SqrtOf>, LowerUnary<schema::OpCode_SQRT>, ExportSameOp},
+      {"Clip", InferClip, nullptr, LowerClip, ExportClip},
+      {"HardSigmoid", InferSameShape, nullptr, LowerHardSigmoid, ExportAlphaBeta},
+      {"LeakyRelu", InferSameShape, nullptr, LowerLeakyRelu, ExportAlphaBeta},
+      {"Identity", InferSameShape, FoldCopy, LowerAsReshape, ExportAsReshape},
+      {"Dropout", InferDropout, FoldCopy, LowerAsReshape, ExportAsReshape},
+      {"Cast", InferCast, FoldCast, LowerCast, ExportAsReshape},
+      {"Add", InferBinary, FoldBinaryOf<AddOf>, LowerBinaryOp<schema::OpCode_ADD>, ExportSameOp},
+      {"Sub", InferBinary, FoldBinaryOf<SubOf>, LowerBinaryOp<schema::OpCode_SUB>, ExportSameOp},
+      {"Mul", InferBinary, FoldBinaryOf<MulOf>, LowerBinaryOp<schema::OpCode_MUL>, ExportSameOp},
+      {"Div", InferBinary, FoldBinaryOf<DivOf>, LowerDiv, ExportSameOp},
+      {"Equal", InferBinary, FoldBinaryOf<EqualOf, true>, LowerBinaryOp<schema::OpCode_EQUAL>, ExportEqual},
       {"Less", InferBinary, FoldBinaryOf<LessOf, true>, LowerBinaryOp<schema::OpCode_LESS>},
       {"LessOrEqual", InferBinary, FoldBinaryOf<LessOrEqualOf, true>, LowerBinaryOp<schema::OpCode_LESS_EQUAL>},
       {"Greater", InferBinary, FoldBinaryOf<GreaterOf, true>, LowerBinaryOp<schema::OpCode_GREATER>},
@@ -368,8 +407,8 @@ const std::vector<OpRule>& ElementwiseOps() {
       {"Or", InferBinary, FoldBinaryOf<OrOf, true>, LowerBinaryOp<schema::OpCode_OR>},
       {"Xor", InferBinary, FoldBinaryOf<XorOf, true>, LowerBinaryOp<schema::OpCode_XOR>},
       {"Not", InferNot, FoldUnaryOf<NotOf>, LowerUnary<schema::OpCode_NOT>},
-      {"Pow", InferPow, FoldBinaryOf<PowOf>, LowerPow},
-      {"PRelu", InferPRelu, nullptr, LowerBinaryOp<schema::OpCode_PRELU>},
+      {"Pow", InferPow, FoldBinaryOf<PowOf>, LowerPow, ExportPow},
+      {"PRelu", InferPRelu, nullptr, LowerBinaryOp<schema::OpCode_PRELU>, ExportSameOp},
       {"Mod", InferMod, FoldMod, LowerMod},
       {"Max", InferVariadic, FoldBinaryOf<MaxOf>, LowerChain<schema::OpCode_MAXIMUM>},
       {"Min", InferVariadic, FoldBinaryOf<MinOf>, LowerChain<schema::OpCode_MINIMUM>},
@@ -386,7 +425,7 @@ const std::vector<OpRule>& ElementwiseOps() {
       {"Sign", InferSameShape, FoldUnaryOf<SignOf>, LowerUnary<schema::OpCode_SIGN>},
       {"Erf", InferSameShape, nullptr, LowerUnary<schema::OpCode_ERF>},
       // Not an ONNX op before opset 20: the fused form of an exported GELU (passes/fuse.cc).
-      {"Gelu", InferSameShape, nullptr, LowerUnary<schema::OpCode_GELU>},
+      {"Gelu", InferSameShape, nullptr, LowerUnary<schema::OpCode_GELU>, ExportGelu},
       {"Sin", InferSameShape, nullptr, LowerUnary<schema::OpCode_SIN>},
       {"Cos", InferSameShape, nullptr, LowerUnary<schema::OpCode_COS>},
       {"Tan", InferSameShape, nullptr, LowerUnary<schema::OpCode_TAN>},

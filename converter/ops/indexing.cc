@@ -2,6 +2,7 @@
 // Gather (an embedding lookup, a token picked from a sequence),
 // GatherElements, Where (a mask's choice), Expand (broadcasting to a shape),
 // Tile, and CumSum (position ids from a mask).
+#include "export/qdq_emitter.h"
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
 #include "ops/op_support.h"
@@ -238,14 +239,18 @@ void LowerExpand(Lowering& l, const Node& n) {
   LowerBinary(l, n, schema::OpCode_ADD, n.inputs[0], zeros, n.outputs[0], {-INFINITY, INFINITY});
 }
 
+void ExportGather(QdqEmitter& q, const Node& n, const std::string& out) {
+  QdqEmitter::SetInt(q.AddNode(n.op_type, n.name, {q.Read(n.inputs[0]), q.Read(n.inputs[1])}, {out}), "axis", n.Int("axis", 0));
+}
+
 }  // namespace
 
 const std::vector<OpRule>& IndexingOps() {
   static const std::vector<OpRule> rules = {
-      {"Gather", InferGather, FoldGather, LowerGather},
+      {"Gather", InferGather, FoldGather, LowerGather, ExportGather},
       {"Where", InferWhere, FoldWhere, LowerWhere},
       {"Expand", InferExpand, FoldExpand, LowerExpand},
-      {"GatherElements", InferGatherElements, nullptr, LowerGatherElements},
+      {"GatherElements", InferGatherElements, nullptr, LowerGatherElements, ExportGather},
       {"Tile", InferTile, FoldTile, LowerTile},
       {"CumSum", InferCumSum, nullptr, LowerCumSum},
   };

@@ -3,6 +3,7 @@
 // two computed operands (attention), BATCH_MATMUL with numpy broadcasting;
 // any other Gemm (computed B or C, transA) a BATCH_MATMUL of the operands
 // in transposed layouts, then alpha and beta * C as Mul and Add.
+#include "export/qdq_emitter.h"
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
 #include "ops/op_support.h"
@@ -141,12 +142,14 @@ void LowerMatMul(Lowering& l, const Node& n) {
          n.outputs[0], IdentityPerm(l.value(n.outputs[0]).shape.size()));
 }
 
+void ExportMatMul(QdqEmitter& q, const Node& n, const std::string& out) { q.MatMul(n, out); }
+
 }  // namespace
 
 const std::vector<OpRule>& MatMulOps() {
   static const std::vector<OpRule> rules = {
-      {"MatMul", InferMatMul, nullptr, LowerMatMul},
-      {"Gemm", InferMatMul, nullptr, LowerMatMul},
+      {"MatMul", InferMatMul, nullptr, LowerMatMul, ExportMatMul},
+      {"Gemm", InferMatMul, nullptr, LowerMatMul, ExportMatMul},
   };
   return rules;
 }

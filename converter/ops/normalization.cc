@@ -3,6 +3,7 @@
 // and LogSoftmax.
 #include <cmath>
 
+#include "export/qdq_emitter.h"
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
 #include "ops/op_support.h"
@@ -174,14 +175,34 @@ void LowerSoftmax(Lowering& l, const Node& n) {
          Lowering::Options(schema::ReshapeOptionsT{}));
 }
 
+// BatchNormalization (where a pass did not fold it), LayerNormalization and
+// InstanceNormalization with their inputs and epsilon.
+void ExportNormalization(QdqEmitter& q, const Node& n, const std::string& out) {
+  if (n.outputs.size() > 1) throw ConversionError(n, "--emit-qdq cannot write the mean and deviation outputs");
+  std::vector<std::string> in;
+  for (int v : n.inputs) in.push_back(v >= 0 ? q.Read(v) : "");
+  onnx::NodeProto* node = q.AddNode(n.op_type, n.name, in, {out});
+  if (n.op_type == "LayerNormalization") QdqEmitter::SetInt(node, "axis", n.Int("axis", -1));
+  QdqEmitter::SetFloat(node, "epsilon", n.Float("epsilon", 1e-5f));
+}
+
+void ExportSoftmax(QdqEmitter& q, const Node& n, const std::string& out) {
+  const int64_t rank = static_cast<int64_t>(q.graph().values[n.outputs[0]].shape.size());
+  const int64_t opset = q.graph().opset;
+  int64_t axis = n.Int("axis", opset >= 13 ? -1 : 1);
+  if (axis < 0) axis += rank;
+  if (opset < 13 && axis != rank - 1) throw ConversionError(n, "--emit-qdq: a pre-opset-13 Softmax over several axes");
+  QdqEmitter::SetInt(q.AddNode("Softmax", n.name, {q.Read(n.inputs[0])}, {out}), "axis", axis);
+}
+
 }  // namespace
 
 const std::vector<OpRule>& NormalizationOps() {
   static const std::vector<OpRule> rules = {
-      {"BatchNormalization", InferSameShape, nullptr, LowerBatchNorm},
-      {"LayerNormalization", InferLayerNorm, nullptr, LowerLayerNorm},
-      {"InstanceNormalization", InferInstanceNorm, nullptr, LowerInstanceNorm},
-      {"Softmax", InferSameShape, nullptr, LowerSoftmax<schema::OpCode_SOFTMAX>},
+      {"BatchNormalization", InferSameShape, nullptr, LowerBatchNorm, ExportNormalization},
+      {"LayerNormalization", InferLayerNorm, nullptr, LowerLayerNorm, ExportNormalization},
+      {"InstanceNormalization", InferInstanceNorm, nullptr, LowerInstanceNorm, ExportNormalization},
+      {"Softmax", InferSameShape, nullptr, LowerSoftmax<schema::OpCode_SOFTMAX>, ExportSoftmax},
       {"LogSoftmax", InferSameShape, nullptr, LowerSoftmax<schema::OpCode_LOG_SOFTMAX>},
   };
   return rules;

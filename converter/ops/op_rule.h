@@ -1,6 +1,6 @@
 // One ONNX operator as the converter treats it, in one place: how its
 // outputs' types and shapes follow from its inputs, how it is evaluated on
-// constants, and which Kite operators it becomes. Every op the converter
+// constants, which Kite operators it becomes, and how `--emit-qdq` writes it. Every op the converter
 // accepts has one entry in its family's file (ops/*.cc); an op without one is
 // refused by name. Adding an op is adding its entry and its functions there.
 #ifndef KITE_CONVERTER_OPS_OP_RULE_H_
@@ -15,6 +15,7 @@ namespace kite {
 namespace converter {
 
 class Lowering;
+class QdqEmitter;
 
 struct OpRule {
   const char* op_type;
@@ -29,6 +30,10 @@ struct OpRule {
   // Emits the node's Kite operators. nullptr: the op never reaches lowering
   // (folded, or rewritten by a pass).
   void (*lower)(Lowering& l, const Node& n);
+  // Writes the node into the QDQ ONNX export (export/qdq_emitter.h), its
+  // output named `out`; the export adds a fused activation and the output's
+  // QuantizeLinear/DequantizeLinear. nullptr: --emit-qdq refuses the op.
+  void (*export_qdq)(QdqEmitter& q, const Node& n, const std::string& out) = nullptr;
   bool fold_checks_inputs = false;
 };
 

@@ -1,6 +1,7 @@
 // MaxPool, AveragePool and GlobalAveragePool over 2-D NCHW inputs (1-D ones
 // are lifted to 2-D: passes/lift_1d.cc): Kite's pools run in NHWC.
 // GlobalMaxPool of any rank is a REDUCE_MAX.
+#include "export/qdq_emitter.h"
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
 #include "ops/op_support.h"
@@ -67,13 +68,21 @@ void LowerGlobalMaxPool(Lowering& l, const Node& n) {
   l.Emit(n, schema::OpCode_REDUCE_MAX, {l.Tensor(n.inputs[0], perm)}, n.outputs[0], perm, Lowering::Options(o));
 }
 
+void ExportPool(QdqEmitter& q, const Node& n, const std::string& out) {
+  onnx::NodeProto* node = q.AddNode(n.op_type, n.name, {q.Read(n.inputs[0])}, {out});
+  QdqEmitter::SetInts(node, "kernel_shape", n.Ints("kernel_shape"));
+  QdqEmitter::SetInts(node, "strides", n.params.strides);
+  QdqEmitter::SetInts(node, "pads", n.params.pads);
+  if (n.op_type == "AveragePool") QdqEmitter::SetInt(node, "count_include_pad", n.Int("count_include_pad", 0));
+}
+
 }  // namespace
 
 const std::vector<OpRule>& PoolOps() {
   static const std::vector<OpRule> rules = {
-      {"MaxPool", InferPool, nullptr, LowerPool},
-      {"AveragePool", InferPool, nullptr, LowerPool},
-      {"GlobalAveragePool", InferGlobalAveragePool, nullptr, LowerGlobalAveragePool},
+      {"MaxPool", InferPool, nullptr, LowerPool, ExportPool},
+      {"AveragePool", InferPool, nullptr, LowerPool, ExportPool},
+      {"GlobalAveragePool", InferGlobalAveragePool, nullptr, LowerGlobalAveragePool, ExportSameOp},
       {"GlobalMaxPool", InferGlobalMaxPool, nullptr, LowerGlobalMaxPool},
   };
   return rules;

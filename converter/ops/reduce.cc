@@ -2,6 +2,7 @@
 // float (their int8 form is not specified); ArgMax and ArgMin.
 #include <algorithm>
 
+#include "export/qdq_emitter.h"
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
 #include "ops/op_support.h"
@@ -73,13 +74,26 @@ void LowerArg(Lowering& l, const Node& n) {
          keep ? layout : IdentityPerm(l.value(n.outputs[0]).shape.size()), Lowering::Options(o), schema::DataType_INT64);
 }
 
+void ExportArg(QdqEmitter& q, const Node& n, const std::string& out) {
+  onnx::NodeProto* node = q.AddNode(n.op_type, n.name, {q.Read(n.inputs[0])}, {out});
+  QdqEmitter::SetInt(node, "axis", n.Int("axis", 0));
+  QdqEmitter::SetInt(node, "keepdims", n.Int("keepdims", 1));
+  QdqEmitter::SetInt(node, "select_last_index", n.Int("select_last_index", 0));
+}
+
+void ExportReduceMean(QdqEmitter& q, const Node& n, const std::string& out) {
+  onnx::NodeProto* node = q.AddNode("ReduceMean", n.name, {q.Read(n.inputs[0])}, {out});
+  QdqEmitter::SetInts(node, "axes", n.params.axes);
+  QdqEmitter::SetInt(node, "keepdims", n.Int("keepdims", 1));
+}
+
 }  // namespace
 
 const std::vector<OpRule>& ReduceOps() {
   static const std::vector<OpRule> rules = {
-      {"ArgMax", InferArg, nullptr, LowerArg<schema::OpCode_ARG_MAX>},
-      {"ArgMin", InferArg, nullptr, LowerArg<schema::OpCode_ARG_MIN>},
-      {"ReduceMean", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_MEAN>},
+      {"ArgMax", InferArg, nullptr, LowerArg<schema::OpCode_ARG_MAX>, ExportArg},
+      {"ArgMin", InferArg, nullptr, LowerArg<schema::OpCode_ARG_MIN>, ExportArg},
+      {"ReduceMean", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_MEAN>, ExportReduceMean},
       {"ReduceMax", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_MAX>},
       {"ReduceMin", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_MIN>},
       {"ReduceSum", InferReduce, nullptr, LowerReduce<schema::OpCode_REDUCE_SUM>},

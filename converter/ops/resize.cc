@@ -1,6 +1,7 @@
 // Resize and Upsample of H and W (nearest or bilinear), in NHWC.
 #include <cmath>
 
+#include "export/qdq_emitter.h"
 #include "lower/lowering.h"
 #include "ops/op_rule.h"
 #include "ops/op_support.h"
@@ -66,12 +67,24 @@ void LowerResize(Lowering& l, const Node& n) {
   l.Emit(n, schema::OpCode_RESIZE, {l.Tensor(n.inputs[0], kNhwc)}, n.outputs[0], kNhwc, Lowering::Options(o));
 }
 
+// Resize to the inferred sizes, with the attributes lowering read.
+void ExportResize(QdqEmitter& q, const Node& n, const std::string& out) {
+  const Shape64& out_shape = q.graph().values[n.outputs[0]].shape;
+  onnx::NodeProto* node = q.AddNode("Resize", n.name, {q.Read(n.inputs[0]), "", "", q.IntsConstant(n.name + "/sizes", out_shape)}, {out});
+  const bool legacy = n.op_type == "Upsample" || q.graph().opset < 11;
+  const std::string mode = n.String("mode", "nearest");
+  QdqEmitter::SetString(node, "mode", mode == "bilinear" ? "linear" : mode);
+  QdqEmitter::SetString(node, "coordinate_transformation_mode",
+                        legacy ? "asymmetric" : n.String("coordinate_transformation_mode", "half_pixel"));
+  QdqEmitter::SetString(node, "nearest_mode", legacy ? "floor" : n.String("nearest_mode", "round_prefer_floor"));
+}
+
 }  // namespace
 
 const std::vector<OpRule>& ResizeOps() {
   static const std::vector<OpRule> rules = {
-      {"Resize", InferResize, nullptr, LowerResize},
-      {"Upsample", InferResize, nullptr, LowerResize},
+      {"Resize", InferResize, nullptr, LowerResize, ExportResize},
+      {"Upsample", InferResize, nullptr, LowerResize, ExportResize},
   };
   return rules;
 }
