@@ -8,6 +8,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "quantize/op_quantization.h"
+
 namespace kite {
 namespace converter {
 namespace {
@@ -101,10 +103,6 @@ std::vector<bool> DiscreteOutputs(const schema::Model& m) {
     discrete.push_back(compares);
   }
   return discrete;
-}
-
-bool IsConvFamily(schema::OpCode op) {
-  return op == schema::OpCode_CONV_2D || op == schema::OpCode_CONV_TRANSPOSE_2D || op == schema::OpCode_FULLY_CONNECTED;
 }
 
 const flatbuffers::Vector<uint8_t>* ConstantData(const schema::Model& m, int32_t t) {

@@ -5,8 +5,9 @@
 #include <numeric>
 
 #include "analysis/op_cost.h"
-#include "core/op_kinds.h"
 #include "analysis/rounding_simulation.h"
+#include "core/op_kinds.h"
+#include "quantize/op_quantization.h"
 
 namespace kite {
 namespace converter {
@@ -55,7 +56,7 @@ bool IsMove(schema::OpCode op) {
 bool Has16x8Kernel(const TracedRun& run, const schema::Operator* op) {
   const schema::OpCode c = op->opcode();
   if (!HasInt16Kernel(c)) return false;
-  if (c != schema::OpCode_CONV_2D && c != schema::OpCode_CONV_TRANSPOSE_2D && c != schema::OpCode_FULLY_CONNECTED) return true;
+  if (!IsConvFamily(c)) return true;
   return op->inputs()->size() > 1 && op->inputs()->Get(1) >= 0 && run.interpreter().tensor(op->inputs()->Get(1)).is_constant;
 }
 

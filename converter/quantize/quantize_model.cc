@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/op_kinds.h"
+#include "quantize/op_quantization.h"
 #include "ir/graph.h"
 
 namespace kite {
@@ -15,49 +16,6 @@ namespace converter {
 namespace {
 
 using schema::OpCode;
-
-// Ops whose int8 output takes its input's parameters (the kernels require it
-// or the values cannot leave the input's range).
-bool PassesParamsThrough(OpCode op) {
-  switch (op) {
-    case schema::OpCode_RESHAPE:
-    case schema::OpCode_TRANSPOSE:
-    case schema::OpCode_SLICE:
-    case schema::OpCode_SPLIT:
-    case schema::OpCode_PAD:
-    case schema::OpCode_MAX_POOL_2D:
-    case schema::OpCode_TRILU:
-    case schema::OpCode_GATHER:
-    case schema::OpCode_GATHER_ELEMENTS:
-    case schema::OpCode_RESIZE: return true;
-    default: return false;
-  }
-}
-
-// Inputs an int8 op reads unquantized: Gather's indices (int32, int64 or
-// whole float32 numbers), LayerNorm's scale and bias (float32).
-bool ReadsUnquantized(OpCode op, size_t slot) {
-  if (op == schema::OpCode_NORMALIZE) return slot == 1 || slot == 2;
-  return slot == 1 && (op == schema::OpCode_GATHER || op == schema::OpCode_GATHER_ELEMENTS);
-}
-
-// Ops whose outputs are indices (int64) whatever their input's type.
-bool HasIndexOutputs(OpCode op) { return op == schema::OpCode_ARG_MAX || op == schema::OpCode_ARG_MIN; }
-
-bool FixedOutputRange(OpCode op, Range* range) {
-  switch (op) {
-    case schema::OpCode_SIGMOID:
-    case schema::OpCode_HARD_SIGMOID:
-    case schema::OpCode_SOFTMAX:
-    case schema::OpCode_EQUAL: *range = {0.0f, 1.0f}; return true;
-    case schema::OpCode_TANH: *range = {-1.0f, 1.0f}; return true;
-    default: return false;
-  }
-}
-
-bool IsConvFamily(OpCode op) {
-  return op == schema::OpCode_CONV_2D || op == schema::OpCode_CONV_TRANSPOSE_2D || op == schema::OpCode_FULLY_CONNECTED;
-}
 
 std::vector<float> FloatData(const schema::ModelT& m, const schema::TensorT& t) {
   const std::vector<uint8_t>& bytes = m.buffers[t.buffer]->data;
