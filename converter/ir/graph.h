@@ -59,6 +59,26 @@ struct Attribute {
   std::vector<std::string> strings;  // kStrings (a recurrent op's activations)
   // kTensor: the tensor as a constant value (ConstantOfShape's `value`).
   std::shared_ptr<Value> tensor;
+
+  // For the nodes passes write.
+  static Attribute OfInt(int64_t v) {
+    Attribute a;
+    a.kind = kInt;
+    a.i = v;
+    return a;
+  }
+  static Attribute OfInts(std::vector<int64_t> v) {
+    Attribute a;
+    a.kind = kInts;
+    a.ints = std::move(v);
+    return a;
+  }
+  static Attribute OfFloat(float v) {
+    Attribute a;
+    a.kind = kFloat;
+    a.f = v;
+    return a;
+  }
 };
 
 // What shape inference resolves from a node's attributes and parameter

@@ -13,6 +13,7 @@
 // (and HardSigmoid, LeakyRelu, Elu, ThresholdedRelu with activation_alpha and
 // beta): Affine and ScaledTanh, which are no ONNX ops; and opsets before 7.
 #include <algorithm>
+#include <map>
 #include <string>
 
 #include "ops/op_support.h"
@@ -41,13 +42,16 @@ class Unroller {
     v.constant = ConstantData{{}, values};
     return g_.AddValue(std::move(v));
   }
+  // One constant per index, shared by every Gather of it.
   int ScalarIndex(int64_t i) {
+    auto it = indices_.find(i);
+    if (it != indices_.end()) return it->second;
     Value v;
     v.name = n_.name + "/index" + std::to_string(i);
     v.type = ElementType::kInt64;
     v.shape_known = true;
     v.constant = ConstantData{{}, {i}};
-    return g_.AddValue(std::move(v));
+    return indices_[i] = g_.AddValue(std::move(v));
   }
   int Floats(const std::string& suffix, const Shape64& shape, std::vector<float> values) {
     Value v;
@@ -71,30 +75,12 @@ class Unroller {
     nodes_.push_back(std::move(node));
     return out;
   }
-  static Attribute IntAttr(int64_t v) {
-    Attribute a;
-    a.kind = Attribute::kInt;
-    a.i = v;
-    return a;
-  }
-  static Attribute IntsAttr(std::vector<int64_t> v) {
-    Attribute a;
-    a.kind = Attribute::kInts;
-    a.ints = std::move(v);
-    return a;
-  }
-  static Attribute FloatAttr(float v) {
-    Attribute a;
-    a.kind = Attribute::kFloat;
-    a.f = v;
-    return a;
-  }
 
   int Gather(int data, int64_t index, const std::string& suffix, int64_t axis = 0) {
-    return Op("Gather", suffix, {data, ScalarIndex(index)}, -1, {{"axis", IntAttr(axis)}});
+    return Op("Gather", suffix, {data, ScalarIndex(index)}, -1, {{"axis", Attribute::OfInt(axis)}});
   }
   int Transpose(int x, std::vector<int64_t> perm, const std::string& suffix, int out = -1) {
-    return Op("Transpose", suffix, {x}, out, {{"perm", IntsAttr(std::move(perm))}});
+    return Op("Transpose", suffix, {x}, out, {{"perm", Attribute::OfInts(std::move(perm))}});
   }
   int Reshape(int x, const std::vector<int64_t>& shape, const std::string& suffix, int out = -1) {
     return Op("Reshape", suffix, {x, Ints(suffix + "/shape", shape)}, out);
@@ -102,12 +88,13 @@ class Unroller {
   // x[..., begin:end] along `axis`, written for the model's opset.
   int Slice(int x, int64_t axis, int64_t begin, int64_t end, const std::string& suffix) {
     if (g_.opset < 10) {
-      return Op("Slice", suffix, {x}, -1, {{"axes", IntsAttr({axis})}, {"starts", IntsAttr({begin})}, {"ends", IntsAttr({end})}});
+      return Op("Slice", suffix, {x}, -1,
+                {{"axes", Attribute::OfInts({axis})}, {"starts", Attribute::OfInts({begin})}, {"ends", Attribute::OfInts({end})}});
     }
     return Op("Slice", suffix, {x, Ints(suffix + "/starts", {begin}), Ints(suffix + "/ends", {end}), Ints(suffix + "/axes", {axis})});
   }
   int Clip(int x, float bound, const std::string& suffix) {
-    if (g_.opset < 11) return Op("Clip", suffix, {x}, -1, {{"min", FloatAttr(-bound)}, {"max", FloatAttr(bound)}});
+    if (g_.opset < 11) return Op("Clip", suffix, {x}, -1, {{"min", Attribute::OfFloat(-bound)}, {"max", Attribute::OfFloat(bound)}});
     return Op("Clip", suffix, {x, Floats(suffix + "/min", {}, {-bound}), Floats(suffix + "/max", {}, {bound})});
   }
 
@@ -117,6 +104,7 @@ class Unroller {
   Graph& g_;
   const Node& n_;
   std::vector<Node> nodes_;
+  std::map<int64_t, int> indices_;
 };
 
 // An activation function by ONNX name, with its alpha and beta where it takes them.
@@ -157,8 +145,8 @@ std::vector<Activation> Activations(const Node& n, const std::vector<std::string
 
 int Apply(Unroller& u, const Activation& a, int x, const std::string& suffix) {
   std::map<std::string, Attribute> attributes;
-  if (a.alpha) attributes["alpha"] = Unroller::FloatAttr(*a.alpha);
-  if (a.beta) attributes["beta"] = Unroller::FloatAttr(*a.beta);
+  if (a.alpha) attributes["alpha"] = Attribute::OfFloat(*a.alpha);
+  if (a.beta) attributes["beta"] = Attribute::OfFloat(*a.beta);
   return u.Op(a.op, suffix, {x}, -1, attributes);
 }
 
@@ -253,7 +241,7 @@ void Unroll(Graph& g, int index, Cell cell) {
         const int rb_zr = u.Slice(rb, 0, 0, 2 * hidden, p + "/rb_zr");
         dir.r_bias = u.Slice(rb, 0, 2 * hidden, gh, p + "/rb_h");
         const int zeros = u.Floats(p + "/zeros_h", {hidden}, std::vector<float>(static_cast<size_t>(hidden), 0.0f));
-        bias = u.Op("Add", p + "/bias", {wb, u.Op("Concat", p + "/rb_zr0", {rb_zr, zeros}, -1, {{"axis", Unroller::IntAttr(0)}})});
+        bias = u.Op("Add", p + "/bias", {wb, u.Op("Concat", p + "/rb_zr0", {rb_zr, zeros}, -1, {{"axis", Attribute::OfInt(0)}})});
       } else {
         bias = u.Op("Add", p + "/bias", {wb, rb});
       }
@@ -326,7 +314,7 @@ void Unroll(Graph& g, int index, Cell cell) {
     std::vector<int> parts;
     for (size_t k = 0; k < states.size(); ++k) parts.push_back(u.Reshape(states[k], each, suffix + std::to_string(k)));
     if (parts.size() == 1) return u.Op("Identity", suffix, {parts[0]}, out);
-    return u.Op("Concat", suffix, parts, out, {{"axis", Unroller::IntAttr(0)}});
+    return u.Op("Concat", suffix, parts, out, {{"axis", Attribute::OfInt(0)}});
   };
   if (y_out >= 0) {
     // Each step's H as [1, batch, H] in (t, d) order, then [seq, directions, batch, H].
@@ -341,7 +329,6 @@ void Unroll(Graph& g, int index, Cell cell) {
   };
   if (yh_out >= 0) final_state(last_h, "y_h", yh_out);
   if (yc_out >= 0) final_state(last_c, "y_c", yc_out);
-  if (u.nodes().empty()) throw ConversionError(n, "computes nothing");
   g.ReplaceNode(index, u.nodes());
 }
 

@@ -24,20 +24,6 @@ namespace kite {
 namespace converter {
 namespace {
 
-Attribute Ints(std::vector<int64_t> v) {
-  Attribute a;
-  a.kind = Attribute::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-
-Attribute Int(int64_t v) {
-  Attribute a;
-  a.kind = Attribute::kInt;
-  a.i = v;
-  return a;
-}
-
 int IntConstant(Graph& g, const std::string& name, const Shape64& shape) {
   Value v;
   v.name = name;
@@ -75,14 +61,14 @@ Node Pool2d(const Node& n, const std::string& name, int first, int second) {
   }
   const auto pick = [&](const char* key, int64_t fallback, int64_t unit) {
     const std::vector<int64_t> v = n.Ints(key, std::vector<int64_t>(3, fallback));
-    return Ints({first >= 0 ? v.at(first) : unit, second >= 0 ? v.at(second) : unit});
+    return Attribute::OfInts({first >= 0 ? v.at(first) : unit, second >= 0 ? v.at(second) : unit});
   };
   p.attributes["kernel_shape"] = pick("kernel_shape", 1, 1);
   p.attributes["strides"] = pick("strides", 1, 1);
   p.attributes["dilations"] = pick("dilations", 1, 1);
   const std::vector<int64_t> pads = n.Ints("pads", std::vector<int64_t>(6, 0));
   const auto pad = [&](int axis, int end) { return axis >= 0 ? pads.at(axis + 3 * end) : 0; };
-  p.attributes["pads"] = Ints({pad(first, 0), pad(second, 0), pad(first, 1), pad(second, 1)});
+  p.attributes["pads"] = Attribute::OfInts({pad(first, 0), pad(second, 0), pad(first, 1), pad(second, 1)});
   return p;
 }
 
@@ -166,7 +152,7 @@ bool SplitConv(Graph& g, int index) {
   if (pads[0] + pads[3] > 0) {  // zeros before and after along D
     source = NewValue(g, n.name + "/depth_padded", x.type);
     Node pad = Make("Pad", n.name + "/pad_depth", {n.inputs[0]}, {source});
-    pad.attributes["pads"] = Ints({0, 0, pads[0], 0, 0, 0, 0, pads[3], 0, 0});
+    pad.attributes["pads"] = Attribute::OfInts({0, 0, pads[0], 0, 0, 0, 0, pads[3], 0, 0});
     replacement.push_back(pad);
   }
   // One slice per (group, tap): [N, C/g, D', H, W].
@@ -185,11 +171,11 @@ bool SplitConv(Graph& g, int index) {
     }
   const int stacked = NewValue(g, n.name + "/taps", x.type);
   Node concat = Make("Concat", n.name + "/taps", pieces, {stacked});
-  concat.attributes["axis"] = Int(1);
+  concat.attributes["axis"] = Attribute::OfInt(1);
   replacement.push_back(concat);
   const int depth_first = NewValue(g, n.name + "/depth_first", x.type);
   Node to_batch = Make("Transpose", n.name + "/depth_first", {stacked}, {depth_first});
-  to_batch.attributes["perm"] = Ints({0, 2, 1, 3, 4});
+  to_batch.attributes["perm"] = Attribute::OfInts({0, 2, 1, 3, 4});
   replacement.push_back(to_batch);
   const int planes = NewValue(g, n.name + "/planes", x.type);
   replacement.push_back(Reshape(g, n.name + "/planes", depth_first, {batch * od, kd * channels, x.shape[3], x.shape[4]}, planes));
@@ -209,11 +195,11 @@ bool SplitConv(Graph& g, int index) {
         }
   Node conv = Make("Conv", n.name + "/2d", {planes, g.AddValue(std::move(w2))}, {NewValue(g, n.name + "/2d", x.type)});
   if (n.has_input(2)) conv.inputs.push_back(n.inputs[2]);
-  conv.attributes["strides"] = Ints({strides[1], strides[2]});
-  conv.attributes["dilations"] = Ints({dilations[1], dilations[2]});
-  conv.attributes["pads"] = Ints({pads[1], pads[2], pads[4], pads[5]});
-  conv.attributes["kernel_shape"] = Ints({w.shape[3], w.shape[4]});
-  conv.attributes["group"] = Int(groups);
+  conv.attributes["strides"] = Attribute::OfInts({strides[1], strides[2]});
+  conv.attributes["dilations"] = Attribute::OfInts({dilations[1], dilations[2]});
+  conv.attributes["pads"] = Attribute::OfInts({pads[1], pads[2], pads[4], pads[5]});
+  conv.attributes["kernel_shape"] = Attribute::OfInts({w.shape[3], w.shape[4]});
+  conv.attributes["group"] = Attribute::OfInt(groups);
   replacement.push_back(conv);
   // [N*D', M, H', W'] -> [N, D', M, H', W'] -> [N, M, D', H', W'].
   Node probe = conv;
@@ -221,7 +207,7 @@ bool SplitConv(Graph& g, int index) {
   const int unbatched = NewValue(g, n.name + "/unbatched", x.type);
   replacement.push_back(Reshape(g, n.name + "/unbatched", conv.outputs[0], {batch, od, out_channels, oh, ow}, unbatched));
   Node back = Make("Transpose", n.name + "/channels_first", {unbatched}, {n.outputs[0]});
-  back.attributes["perm"] = Ints({0, 2, 1, 3, 4});
+  back.attributes["perm"] = Attribute::OfInts({0, 2, 1, 3, 4});
   replacement.push_back(back);
   g.ReplaceNode(index, replacement);
   return true;

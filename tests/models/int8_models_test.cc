@@ -409,14 +409,22 @@ TEST(Int8Table, DISABLED_NineModelsFiveMethods) {
   std::fclose(out);
 }
 
-// Converts a small model to int8 (calibrated on `samples`, no search) with a
-// QDQ export, runs ONNX Runtime on `evaluation`, and feeds each Kite op of
-// kind `opcode` ONNX Runtime's input codes: a difference is that kernel's.
-// Returns the ops checked; each must be within 1 LSB and at least
-// `identical` of its codes equal to ONNX Runtime's.
-int CheckInt8OpAgainstOnnxRuntime(const std::string& work, const std::string& onnx, const std::string& input,
-                                  const std::vector<int64_t>& shape, const std::vector<std::vector<float>>& samples,
-                                  const std::vector<float>& evaluation, schema::OpCode opcode, double identical) {
+// Saves the small model `b` as NAME.onnx, converts it to int8 (calibrated on
+// 8 inputs uniform in [lo, hi] from `random`, no search) with a QDQ export,
+// runs ONNX Runtime on a 9th, and feeds each Kite op of kind `opcode` ONNX
+// Runtime's input codes: a difference is that kernel's. Returns the ops
+// checked; each must be within 1 LSB and at least `identical` of its codes
+// equal to ONNX Runtime's.
+int CheckInt8OpAgainstOnnxRuntime(const std::string& name, OnnxBuilder& b, const std::string& input,
+                                  const std::vector<int64_t>& shape, Random& random, float lo, float hi,
+                                  schema::OpCode opcode, double identical) {
+  const std::string work = Work(name);
+  const std::string onnx = b.Save(work, name + ".onnx");
+  size_t elements = 1;
+  for (int64_t d : shape) elements *= static_cast<size_t>(d);
+  std::vector<std::vector<float>> samples;
+  for (int i = 0; i < 8; ++i) samples.push_back(random.Floats(elements, lo, hi));
+  const std::vector<float> evaluation = random.Floats(elements, lo, hi);
   WriteSamples(work + "/calibration.npy", shape, samples);
   WriteSamples(work + "/evaluation.npy", shape, {evaluation});
   converter::ConvertOptions options;
@@ -519,12 +527,8 @@ TEST(Int8Ops, MatMulOfTwoActivationsMatchesOnnxRuntime) {
   OnnxBuilder::IntsAttr(b.Node("Transpose", {"o"}, {"ot"}, "o_t"), "perm", {0, 2, 1, 3});
   b.Node("Reshape", {"ot", "out_shape"}, {"y"}, "merge");
   b.Output("y");
-  const std::string work = Work("attention");
-  std::vector<std::vector<float>> samples;
-  for (int i = 0; i < 8; ++i) samples.push_back(random.Floats(tokens * width, -2.0f, 2.0f));
-  EXPECT_EQ(CheckInt8OpAgainstOnnxRuntime(work, b.Save(work, "attention.onnx"), "x", {1, tokens, width}, samples,
-                                          random.Floats(tokens * width, -2.0f, 2.0f), schema::OpCode_BATCH_MATMUL, 0.999),
-            2);
+  EXPECT_EQ(CheckInt8OpAgainstOnnxRuntime("attention", b, "x", {1, tokens, width}, random, -2.0f, 2.0f,
+                                          schema::OpCode_BATCH_MATMUL, 0.999), 2);
 }
 
 // PRelu between convs, its slope per channel (a face-recognition net's
@@ -543,12 +547,8 @@ TEST(Int8Ops, PReluMatchesOnnxRuntime) {
   b.Node("PRelu", {"c1", "slope"}, {"p"}, "prelu");
   b.Node("Conv", {"p", "w2"}, {"y"}, "conv2");
   b.Output("y");
-  const std::string work = Work("prelu");
-  std::vector<std::vector<float>> samples;
-  for (int i = 0; i < 8; ++i) samples.push_back(random.Floats(3 * 16 * 16, -1.0f, 1.0f));
-  EXPECT_EQ(CheckInt8OpAgainstOnnxRuntime(work, b.Save(work, "prelu.onnx"), "x", {1, 3, 16, 16}, samples,
-                                          random.Floats(3 * 16 * 16, -1.0f, 1.0f), schema::OpCode_PRELU, 0.999),
-            1);
+  EXPECT_EQ(CheckInt8OpAgainstOnnxRuntime("prelu", b, "x", {1, 3, 16, 16}, random, -1.0f, 1.0f,
+                                          schema::OpCode_PRELU, 0.999), 1);
 }
 
 // Gather picking channels between convs: it moves int8 codes by indices
@@ -566,12 +566,8 @@ TEST(Int8Ops, GatherMatchesOnnxRuntime) {
   OnnxBuilder::IntAttr(b.Node("Gather", {"c1", "channels"}, {"g"}, "pick"), "axis", 1);
   b.Node("Conv", {"g", "w2"}, {"y"}, "conv2");
   b.Output("y");
-  const std::string work = Work("gather");
-  std::vector<std::vector<float>> samples;
-  for (int i = 0; i < 8; ++i) samples.push_back(random.Floats(3 * 16 * 16, -1.0f, 1.0f));
-  EXPECT_EQ(CheckInt8OpAgainstOnnxRuntime(work, b.Save(work, "gather.onnx"), "x", {1, 3, 16, 16}, samples,
-                                          random.Floats(3 * 16 * 16, -1.0f, 1.0f), schema::OpCode_GATHER, 1.0),
-            1);
+  EXPECT_EQ(CheckInt8OpAgainstOnnxRuntime("gather", b, "x", {1, 3, 16, 16}, random, -1.0f, 1.0f,
+                                          schema::OpCode_GATHER, 1.0), 1);
 }
 
 // A transformer's LayerNorm between two projections (opset 17's
@@ -594,12 +590,8 @@ TEST(Int8Ops, LayerNormMatchesOnnxRuntime) {
   OnnxBuilder::IntAttr(b.Node("LayerNormalization", {"h", "gamma", "beta"}, {"n"}, "norm"), "axis", -1);
   b.Node("MatMul", {"n", "w2"}, {"y"}, "head");
   b.Output("y");
-  const std::string work = Work("layer_norm");
-  std::vector<std::vector<float>> samples;
-  for (int i = 0; i < 8; ++i) samples.push_back(random.Floats(tokens * width, -2.0f, 2.0f));
-  EXPECT_EQ(CheckInt8OpAgainstOnnxRuntime(work, b.Save(work, "layer_norm.onnx"), "x", {1, tokens, width}, samples,
-                                          random.Floats(tokens * width, -2.0f, 2.0f), schema::OpCode_NORMALIZE, 0.99),
-            1);
+  EXPECT_EQ(CheckInt8OpAgainstOnnxRuntime("layer_norm", b, "x", {1, tokens, width}, random, -2.0f, 2.0f,
+                                          schema::OpCode_NORMALIZE, 0.99), 1);
 }
 
 // A transformer MLP's GELU as PyTorch exports it (five ops), which Kite
@@ -626,12 +618,8 @@ TEST(Int8Ops, GeluMatchesOnnxRuntime) {
   b.Node("Mul", {"product", "half"}, {"g"}, "gelu");
   b.Node("MatMul", {"g", "w2"}, {"y"}, "fc2");
   b.Output("y");
-  const std::string work = Work("gelu");
-  std::vector<std::vector<float>> samples;
-  for (int i = 0; i < 8; ++i) samples.push_back(random.Floats(tokens * width, -2.0f, 2.0f));
-  EXPECT_EQ(CheckInt8OpAgainstOnnxRuntime(work, b.Save(work, "gelu.onnx"), "x", {1, tokens, width}, samples,
-                                          random.Floats(tokens * width, -2.0f, 2.0f), schema::OpCode_GELU, 0.999),
-            1);
+  EXPECT_EQ(CheckInt8OpAgainstOnnxRuntime("gelu", b, "x", {1, tokens, width}, random, -2.0f, 2.0f,
+                                          schema::OpCode_GELU, 0.999), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Npm, Int8Models, ::testing::ValuesIn(QuickCases()),

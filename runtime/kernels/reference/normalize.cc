@@ -8,7 +8,7 @@
 //
 // int8 (x and y per tensor, scale and bias float32, one output): with
 // d = qx - zx, the sums S = sum d and Q = sum d^2 are exact integers (int64),
-//   mean = S / n,  var = (Q / n - mean^2) * sx^2     (double)
+//   mean = S / n,  var = max(0, Q / n - mean^2) * sx^2   (double)
 //   m = (float) mean,  a = sx * (float) (1 / sqrt(var + epsilon))
 //   v = (d - m) * a * scale [+ bias]                  (float, in this order)
 //   qy = RoundClampToInt8(v / sy, zy)
