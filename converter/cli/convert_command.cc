@@ -55,6 +55,13 @@ converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
   q.quantize.keep_float.insert(args.keep_float.begin(), args.keep_float.end());
   q.quantize.int16_ops.insert(args.int16_nodes.begin(), args.int16_nodes.end());
   q.mixed_precision.use_16x8 = args.mixed_16x8 && q.emit_qdq.empty();  // QDQ ONNX has no 16x8
+  if (args.cost_model == "host") {
+    q.mixed_precision.cost_model = converter::HostCostModel();
+  } else if (args.cost_model == "int8-dot" || args.cost_model == "avx2") {
+    q.mixed_precision.cost_model = args.cost_model == "avx2" ? converter::CostModel::kAvx2 : converter::CostModel::kInt8Dot;
+  } else {
+    throw std::runtime_error("--cost-model " + args.cost_model + ": expected host, int8-dot or avx2");
+  }
   if (q.calibration.empty() && q.calibration_arrays.empty()) {
     throw std::runtime_error("--quantize " + args.quantize + " needs --calibration");
   }
@@ -98,19 +105,31 @@ void ConvertModel(const ConvertArgs& args) {
   const auto& mp = r.mixed_precision;
   const auto& q = options.quantization;
   if (q.quantize.all_int16) {
-    std::printf("mixed precision: simulated worst output SQNR %.1f dB 16x8 -> %.1f dB (target %.1f) with %zu nodes in "
+    std::printf("mixed precision (%s prices): simulated worst output SQNR %.1f dB 16x8 -> %.1f dB (target %.1f) with %zu nodes in "
                 "float for their int8 weights (%.1f%% of the MACs, budget %.0f%%), adding an estimated %.0f%% of the "
                 "all-int8 time (budget %.0f%%)\n",
-                mp.all_int8_db, mp.chosen_db, q.target_sqnr_db, mp.weights_kept,
-                mp.model_macs ? 100.0 * mp.float_macs / mp.model_macs : 0.0, 100.0 * q.mixed_precision.max_float_mac_share,
+                converter::CostModelName(mp.cost_model), mp.all_int8_db, mp.chosen_db, q.target_sqnr_db,
+                mp.weights_kept, mp.model_macs ? 100.0 * mp.float_macs / mp.model_macs : 0.0, 100.0 * q.mixed_precision.max_float_mac_share,
                 100.0 * mp.estimated_slowdown, 100.0 * q.mixed_precision.max_slowdown);
     return;
   }
-  std::printf("mixed precision: simulated worst output SQNR %.1f dB all-int8 -> %.1f dB (target %.1f) with %zu nodes "
+  if (mp.started_from_16x8) {
+    std::printf("mixed precision (%s prices): the whole 16x8 model fits the budget, the search starts there: "
+                "simulated worst output SQNR %.1f dB all-int8, %.1f dB 16x8 -> %.1f dB (target %.1f); %zu nodes in "
+                "16x8 (%.1f%% of the MACs), %zu in float (%d convs, %.1f%% of the MACs, budget %.0f%%), estimated time "
+                "%+.0f%% against all-int8 (budget +%.0f%%)\n",
+                converter::CostModelName(mp.cost_model), mp.all_int8_db, mp.all_16x8_db, mp.chosen_db,
+                q.target_sqnr_db, mp.int16_nodes.size(), mp.model_macs ? 100.0 * mp.int16_macs / mp.model_macs : 0.0,
+                mp.float_nodes.size(), mp.weights_kept, mp.model_macs ? 100.0 * mp.float_macs / mp.model_macs : 0.0,
+                100.0 * q.mixed_precision.max_float_mac_share, 100.0 * mp.estimated_slowdown,
+                100.0 * q.mixed_precision.max_slowdown);
+    return;
+  }
+  std::printf("mixed precision (%s prices): simulated worst output SQNR %.1f dB all-int8 -> %.1f dB (target %.1f) with %zu nodes "
               "in 16x8 (%.1f%% of the MACs) and %zu in float (%.1f%% of the MACs, budget %.0f%%), estimated %.0f%% "
               "slower (budget %.0f%%), %d int8 activations promoted\n",
-              mp.all_int8_db, mp.chosen_db, q.target_sqnr_db, mp.int16_nodes.size(),
-              mp.model_macs ? 100.0 * mp.int16_macs / mp.model_macs : 0.0, mp.float_nodes.size(),
+              converter::CostModelName(mp.cost_model), mp.all_int8_db, mp.chosen_db, q.target_sqnr_db,
+              mp.int16_nodes.size(), mp.model_macs ? 100.0 * mp.int16_macs / mp.model_macs : 0.0, mp.float_nodes.size(),
               mp.model_macs ? 100.0 * mp.float_macs / mp.model_macs : 0.0, 100.0 * q.mixed_precision.max_float_mac_share,
               100.0 * mp.estimated_slowdown, 100.0 * q.mixed_precision.max_slowdown, mp.activations_kept);
 }

@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
   convert->add_option("--quantize", convert_args.quantize,
                       "int8: post-training quantization calibrated on --calibration, with the ops whose int8 rounding "
                       "costs the most promoted to 16x8 or float within a time budget (--target-sqnr; 0 turns the "
-                      "search off); 16x8: int16 activations (symmetric, the calibrated range widened 4x) and int8 weights "
+                      "search off), or, where the whole 16x8 model fits that budget (--cost-model avx2: CPUs without "
+                      "int8 dot products), every op with a 16x8 kernel in 16x8 and the worst rest in float; 16x8: int16 activations (symmetric, the calibrated range widened 4x) and int8 weights "
                       "wherever an op has a 16x8 kernel (Conv, ConvTranspose, Gemm/MatMul with constant weights, "
                       "Add/Sub/Mul, element-wise functions), float where it has none, and the convs whose int8 weights "
                       "cost the most in float (--target-sqnr) (default: none, float32)")
@@ -120,10 +121,18 @@ int main(int argc, char** argv) {
                       "mixed precision: at most this share of the model's MACs in float (default 0.1)")
       ->check(CLI::Range(0.0, 1.0));
   convert->add_option("--max-slowdown", q.mixed_precision.max_slowdown,
-                      "mixed precision: at most this much slower than all-int8, by Kite's fixed cost model (a float MAC "
-                      "10 int8 MACs; a 16x8 MAC 3 in a one-group conv or FC, 10.5 in a depthwise conv), not a "
-                      "timing, so the choice does not depend on the machine or its load (default 0.15)")
+                      "mixed precision: at most this much slower than all-int8, by the fixed cost model of "
+                      "--cost-model, not a timing, so the choice does not depend on the machine's load; where the "
+                      "whole 16x8 model fits, the search starts from it (default 0.15)")
       ->check(CLI::Range(0.0, 100.0));
+  convert->add_option("--cost-model", convert_args.cost_model,
+                      "mixed precision: the CPUs --max-slowdown is priced for: int8-dot (the int8 engine has dot-product "
+                      "instructions, AVX-512 VNNI, AVX-VNNI, AMX or Arm dotprod, and any CPU without a 16x8 GEMM: a "
+                      "float MAC costs 10 int8 MACs, a 16x8 MAC 3 in a one-group conv or FC, 10.5 in a depthwise "
+                      "conv), avx2 (x86 without VNNI, where int8 and 16x8 both multiply int16 pairs: a float MAC costs 2.5 int8 MACs, a 16x8 MAC 0.85 in a one-group conv or FC, 1.3 in a depthwise conv), "
+                      "or host: this machine's (the file then depends on it; name one for another target) "
+                      "(default: host)")
+      ->check(CLI::IsMember({"host", "int8-dot", "avx2"}));
   convert->add_option("--search-samples", q.mixed_precision_samples,
                       "mixed precision: judge on this many calibration samples, evenly spaced (default 2); the ranking "
                       "costs one float run per int8 activation (on the first), each of ~24 judgements one run per sample")

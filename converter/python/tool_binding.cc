@@ -40,7 +40,10 @@ nlohmann::json ConvertReportJson(const converter::ConvertReport& r, const cli::C
                  {"float", floats}};
     if (r.mixed_precision_ran) {
       const converter::MixedPrecisionChoice& mp = r.mixed_precision;
-      j["mixed_precision"] = {{"all_int8_db", mp.all_int8_db},
+      j["mixed_precision"] = {{"cost_model", converter::CostModelName(mp.cost_model)},
+                              {"started_from_16x8", mp.started_from_16x8},
+                              {"all_16x8_db", mp.all_16x8_db},
+                              {"all_int8_db", mp.all_int8_db},
                               {"chosen_db", mp.chosen_db},
                               {"float_nodes", mp.float_nodes},
                               {"int16_nodes", mp.int16_nodes},
@@ -61,7 +64,7 @@ py::object Convert(const py::object& onnx_path, const py::object& output_path, c
                    const py::object& emit_qdq, const std::string& qdq_activations, bool per_tensor, double percentile,
                    const std::string& weight_rounding, bool equalize, bool bias_correction, bool pack,
                    const py::object& target_sqnr, bool mixed_16x8, double max_float_macs, double max_slowdown,
-                   size_t search_samples, const py::object& max_samples, const py::object& mean, const py::object& std,
+                   const std::string& cost_model, size_t search_samples, const py::object& max_samples, const py::object& mean, const py::object& std,
                    float alpha, const py::object& layout, const py::object& resize, bool plan) {
   cli::ConvertArgs args;
   args.model = PathOf(onnx_path);
@@ -81,6 +84,7 @@ py::object Convert(const py::object& onnx_path, const py::object& output_path, c
   args.bias_correction = bias_correction;
   args.pack = pack;
   args.mixed_16x8 = mixed_16x8;
+  args.cost_model = cost_model;
   converter::QuantizationSettings& q = args.q;
   q.images = ImageOptions(mean, std, alpha, layout, resize);
   if (!calibration.is_none()) {
@@ -147,7 +151,7 @@ The other options are `kite convert`'s (see `kite convert --help`):
 input_shapes={name: shape}, method, keep_float and int16 (ONNX node names),
 emit_qdq (a path), qdq_activations, per_tensor, percentile, weight_rounding,
 equalize, bias_correction, pack, target_sqnr, mixed_16x8, max_float_macs,
-max_slowdown, search_samples, max_samples, plan.
+max_slowdown, cost_model ("host", "int8-dot" or "avx2"), search_samples, max_samples, plan.
 Raises kite.Error naming the node and op the converter cannot handle.)doc",
         py::arg("onnx_path"), py::arg("output_path"), py::kw_only(), py::arg("input_shapes") = py::none(),
         py::arg("quantize") = py::none(), py::arg("calibration") = py::none(), py::arg("method") = "auto",
@@ -156,7 +160,7 @@ Raises kite.Error naming the node and op the converter cannot handle.)doc",
         py::arg("percentile") = 99.99, py::arg("weight_rounding") = "data", py::arg("equalize") = true,
         py::arg("bias_correction") = true, py::arg("pack") = true, py::arg("target_sqnr") = py::none(),
         py::arg("mixed_16x8") = true, py::arg("max_float_macs") = 0.1, py::arg("max_slowdown") = 0.15,
-        py::arg("search_samples") = 2, py::arg("max_samples") = py::none(), py::arg("mean") = py::none(),
+        py::arg("cost_model") = "host", py::arg("search_samples") = 2, py::arg("max_samples") = py::none(), py::arg("mean") = py::none(),
         py::arg("std") = py::none(), py::arg("alpha") = 1.0f, py::arg("layout") = py::none(),
         py::arg("resize") = py::none(), py::arg("plan") = true);
 

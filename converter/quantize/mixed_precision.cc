@@ -2,39 +2,54 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 #include "analysis/op_cost.h"
 #include "analysis/rounding_simulation.h"
 #include "core/op_kinds.h"
+#include "kernels/int8/ukernels.h"
 #include "quantize/op_quantization.h"
 
 namespace kite {
 namespace converter {
 namespace {
 
-// The cost model of the latency budget, in the time of one int8 MAC, from
-// kite bench's per-op times on an AMX Xeon: a float MAC costs 10 (XNNPACK's
-// float convs 9-35 GMAC/s against the int8 engine's 100-480 on PP-OCR det
-// and M-LSD-large-320), an element an op writes 10 in int8 and 30 in float,
-// and the Quantize/Dequantize at a float region's edges about 25 more per
-// element: 40 extra per element an op moved to float writes.
-constexpr double kFloatMacTime = 10.0;
-constexpr double kInt8ElementTime = 10.0;
-constexpr double kFloatElementExtraTime = 40.0;
-// 16x8 over int8, fitted to kite bench of PP-OCR rec (--mixed-16x8
-// --max-slowdown 0.8: 48.6M MACs of one-group convs and FC, 23.6M of
-// depthwise convs and 10.5M elements written by the other int16 ops) on an
-// AVX-512 AMD EPYC, against the same ops' int8 engine rates: a one-group
-// conv or FC MAC costs 2 more (the 16x8 GEMM's vpdpwssd against vpdpbusd), a
-// depthwise one 9.5 more (Kite's portable 16x8 loops), an int16 element 30
-// more. The choice is made for the file, not for this build. (Fitted before
-// 16x8 depthwise convs ran in runs of pixels, 1.7x faster on PP-OCR det on
-// AVX2, and before transposed convs with kernel = stride ran as GEMMs: to
-// refit on an AVX-512 machine.)
-constexpr double kInt16DenseMacExtraTime = 2.0;
-constexpr double kInt16DepthwiseMacExtraTime = 9.5;
-constexpr double kInt16ElementExtraTime = 30.0;
+// The cost model of the latency budget, in the time of one int8 MAC.
+struct Prices {
+  double float_mac;                  // a MAC in float
+  double int8_element;               // an element an int8 op writes
+  double float_element_extra;        // more per element an op moved to float writes (its Quantize/Dequantize)
+  double int16_dense_mac_extra;      // more per MAC of a one-group conv or FC in 16x8
+  double int16_depthwise_mac_extra;  // more per MAC of a depthwise (grouped) conv in 16x8
+  double int16_element_extra;        // more per element a 16x8 op writes
+};
+
+// From kite bench's per-op times on an AMX Xeon: a float MAC costs 10
+// (XNNPACK's float convs 9-35 GMAC/s against the int8 engine's 100-480 on
+// PP-OCR det and M-LSD-large-320), an element an op writes 10 in int8 and 30
+// in float, and the Quantize/Dequantize at a float region's edges about 25
+// more per element: 40 extra. 16x8 fitted to kite bench of PP-OCR rec
+// (--mixed-16x8 --max-slowdown 0.8: 48.6M MACs of one-group convs and FC,
+// 23.6M of depthwise convs and 10.5M elements written by the other int16
+// ops) on an AVX-512 AMD EPYC, against the same ops' int8 engine rates: a
+// one-group conv or FC MAC costs 2 more (the 16x8 GEMM's vpdpwssd against
+// vpdpbusd), a depthwise one 9.5 more (Kite's portable 16x8 loops), an int16
+// element 30 more. (Fitted before 16x8 depthwise convs ran in runs of
+// pixels, 1.7x faster on PP-OCR det on AVX2, and before transposed convs
+// with kernel = stride ran as GEMMs: to refit on an AVX-512 machine.)
+constexpr Prices kInt8DotPrices = {10.0, 10.0, 40.0, 2.0, 9.5, 30.0};
+// From kite bench's per-op times (--runs 15) of PP-OCR det, rec, M-LSD-large-320
+// and BlazeFace-back, each all-int8, all-16x8 and float, on an AVX2 AMD EPYC
+// (Zen 3), in units of the int8 engine's dense conv MAC (0.023-0.034 ns
+// there; no VNNI: vpmaddubsw and vpmaddwd): XNNPACK's float convs 2.0-2.5
+// of them; the 16x8 GEMM 0.13-0.31 fewer (0.15; vpmaddwd alone); a 16x8
+// depthwise MAC about 0.5 more; an int16 element about 5 more (-2 to +7);
+// an element in float about as an int8 one, plus its share of a float
+// region's Quantize/Dequantize (~15).
+constexpr Prices kAvx2Prices = {2.5, 10.0, 10.0, -0.15, 0.3, 3.0};
+
+const Prices& PricesOf(CostModel model) { return model == CostModel::kAvx2 ? kAvx2Prices : kInt8DotPrices; }
 
 bool IsGroupedConv(const schema::Operator& op) {
   const auto* o = op.options_as_Conv2DOptions();
@@ -100,6 +115,7 @@ class Search {
   // pass, for what 16x8 did not fix).
   void Pass(bool to_float);
   MixedPrecisionChoice Finish();
+  bool started_from_16x8() const { return start_16x8_; }
 
  private:
   // Each point's rounding where the ops run at `level`: a point whose ops
@@ -133,6 +149,8 @@ class Search {
   // The choice so far.
   std::vector<int> level_;
   std::vector<R> rounding_;
+  bool start_16x8_ = false;           // every op with a 16x8 kernel begins in 16x8
+  std::vector<R> all_int8_rounding_;  // started from 16x8 within int8: the all-int8 model's, to report
   MixedPrecisionChoice choice_;
   double spent_time_ = 0;
 };
@@ -154,6 +172,8 @@ Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats,
   const TracedRun& run = sim.int8_run();
   const schema::Model& m = run.model();
   const size_t n = m.operators()->size();
+  const Prices& prices = PricesOf(options.cost_model);
+  choice_.cost_model = options.cost_model;
   macs_.resize(n);
   time_16x8_.resize(n);
   time_float_.resize(n);
@@ -166,10 +186,10 @@ Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats,
     choice_.model_macs += macs_[i];
     const double elements = static_cast<double>(run.interpreter().tensor(op->outputs()->Get(0)).elements());
     has_16x8_[i] = (options.use_16x8 || options.from_16x8) && Has16x8Kernel(run, op);
-    const double mac_extra = IsGroupedConv(*op) ? kInt16DepthwiseMacExtraTime : kInt16DenseMacExtraTime;
-    time_16x8_[i] = mac_extra * static_cast<double>(macs_[i]) + kInt16ElementExtraTime * elements;
-    time_float_[i] = (kFloatMacTime - 1) * static_cast<double>(macs_[i]) + kFloatElementExtraTime * elements;
-    model_time_ += static_cast<double>(macs_[i]) + kInt8ElementTime * elements;
+    const double mac_extra = IsGroupedConv(*op) ? prices.int16_depthwise_mac_extra : prices.int16_dense_mac_extra;
+    time_16x8_[i] = mac_extra * static_cast<double>(macs_[i]) + prices.int16_element_extra * elements;
+    time_float_[i] = (prices.float_mac - 1) * static_cast<double>(macs_[i]) + prices.float_element_extra * elements;
+    model_time_ += static_cast<double>(macs_[i]) + prices.int8_element * elements;
     for (int32_t t : *op->inputs()) {
       if (t >= 0) readers[t].push_back(static_cast<int32_t>(i));
     }
@@ -178,19 +198,37 @@ Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats,
   for (const RoundingPoint& p : points) needs_.push_back(OpsToPromote(run, p, readers));
   activations_ = points.size();
   for (const WeightRounding& w : sim.weight_ops()) needs_.push_back({w.op_int8});
+  // The whole 16x8 model, as the quantizer's all_int16 makes it (op order:
+  // a move follows its input).
+  std::vector<int> all_16x8(n, kInt8Level);
+  uint64_t all_16x8_float_macs = 0;
+  double all_16x8_time = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const schema::Operator* op = m.operators()->Get(i);
+    if (!IsInt8Op(run, op)) continue;
+    const int32_t in = op->inputs()->size() > 0 ? op->inputs()->Get(0) : -1;
+    const bool follows = MovesInt16(op->opcode()) && in >= 0 && producer[in] >= 0 && all_16x8[producer[in]] == k16x8Level;
+    all_16x8[i] = has_16x8_[i] || follows ? k16x8Level : kFloatLevel;
+    all_16x8_time += all_16x8[i] == k16x8Level ? time_16x8_[i] : time_float_[i];
+    if (all_16x8[i] == kFloatLevel) all_16x8_float_macs += macs_[i];
+  }
   level_.assign(n, kInt8Level);
-  if (options.from_16x8) {
-    // As the quantizer's all_int16 (op order: a move follows its input).
-    for (uint32_t i = 0; i < n; ++i) {
-      const schema::Operator* op = m.operators()->Get(i);
-      if (!IsInt8Op(run, op)) continue;
-      const int32_t in = op->inputs()->size() > 0 ? op->inputs()->Get(0) : -1;
-      const bool follows = MovesInt16(op->opcode()) && in >= 0 && producer[in] >= 0 && level_[producer[in]] == k16x8Level;
-      level_[i] = has_16x8_[i] || follows ? k16x8Level : kFloatLevel;
+  // From --quantize 16x8 the budgets count from the 16x8 model; from int8,
+  // the whole 16x8 model is the start where it fits them.
+  start_16x8_ = options.from_16x8 ||
+                (options.use_16x8 && all_16x8_time <= options.max_slowdown * model_time_ &&
+                 static_cast<double>(all_16x8_float_macs) <= options.max_float_mac_share * static_cast<double>(choice_.model_macs));
+  if (start_16x8_) {
+    if (!options.from_16x8) all_int8_rounding_ = RoundingAt(level_);
+    level_ = all_16x8;
+    if (!options.from_16x8) {
+      spent_time_ = all_16x8_time;
+      choice_.float_macs = all_16x8_float_macs;
+      choice_.started_from_16x8 = true;
     }
   }
   rounding_ = RoundingAt(level_);
-  total_ = (options.from_16x8 ? needs_.size() - activations_ : needs_.size()) + 1;
+  total_ = (options.from_16x8 ? needs_.size() - activations_ : needs_.size()) + (choice_.started_from_16x8 ? 2 : 1);
 }
 
 std::vector<R> Search::RoundingAt(const std::vector<int>& level) const {
@@ -235,13 +273,15 @@ void Search::Rank() {
   const std::vector<int> all_float(level_.size(), kFloatLevel);
   alone_.resize(needs_.size());
   for (size_t p = 0; p < points; ++p) {
-    // From 16x8, activations stay where they are: not candidates.
-    if (options_.from_16x8) {
+    // From --quantize 16x8, activations stay where they are: not candidates.
+    // From the whole 16x8 model within int8, each ranks by its 16x8
+    // rounding, for the pass to float.
+    if (options_.from_16x8 || rounding_[p] == R::kExact) {
       alone_[p] = INFINITY;
       continue;
     }
     std::vector<R> rounding(points, R::kExact);
-    rounding[p] = R::kInt8;
+    rounding[p] = rounding_[p];
     alone_[p] = Simulate(rounding, all_float, 1);
   }
   const std::vector<WeightRounding>& weight_ops = sim_.weight_ops();
@@ -251,6 +291,10 @@ void Search::Rank() {
     alone_[points + w] = Simulate(std::vector<R>(points, R::kExact), level, 1);
   }
   choice_.all_int8_db = choice_.chosen_db = Simulate(rounding_, level_, inputs_.size());
+  if (choice_.started_from_16x8) {
+    choice_.all_16x8_db = choice_.chosen_db;
+    choice_.all_int8_db = Simulate(all_int8_rounding_, std::vector<int>(level_.size(), kInt8Level), inputs_.size());
+  }
   order_.resize(needs_.size());
   std::iota(order_.begin(), order_.end(), 0);
   std::stable_sort(order_.begin(), order_.end(), [&](size_t a, size_t b) { return alone_[a] < alone_[b]; });
@@ -323,6 +367,13 @@ MixedPrecisionChoice Search::Finish() {
 
 }  // namespace
 
+const char* CostModelName(CostModel model) { return model == CostModel::kAvx2 ? "avx2" : "int8-dot"; }
+
+CostModel HostCostModel() {
+  // The AVX2 variant is the best only where x86 has no VNNI and no AMX.
+  return std::strcmp(int8::BestUkernels()->name, "avx2") == 0 ? CostModel::kAvx2 : CostModel::kInt8Dot;
+}
+
 MixedPrecisionChoice ChooseFloatOps(const std::vector<uint8_t>& float_bytes, const std::vector<uint8_t>& int8_bytes,
                                     const std::vector<RangeObserver>& stats,
                                     const std::function<std::vector<std::vector<float>>(size_t)>& sample, size_t samples,
@@ -331,7 +382,7 @@ MixedPrecisionChoice ChooseFloatOps(const std::vector<uint8_t>& float_bytes, con
   Search search(sim, stats, options, progress);
   for (size_t s = 0; s < samples; ++s) search.AddSample(sample(s));
   search.Rank();
-  if (options.use_16x8 && !options.from_16x8) search.Pass(false);
+  if (options.use_16x8 && !search.started_from_16x8()) search.Pass(false);
   search.Pass(true);  // what 16x8 left below the target, and, without 16x8, everything
   return search.Finish();
 }

@@ -15,6 +15,13 @@
 // simulated worst output SQNR on all samples, every op below float with its
 // int8 weights, does not fall. It stops at the target or when the budgets
 // (float MACs, estimated slowdown) are spent.
+//
+// The slowdown is estimated by a fixed cost model of the CPU class the file
+// is for (CostModel), not by timing: the same inputs and class give the same
+// file on every machine whose float kernels agree. Where the whole 16x8 model
+// fits the budget (CPUs whose int8 engine has no dot-product instructions,
+// on which 16x8 keeps pace with int8), the int8 search starts from it, as
+// from_16x8 does.
 #ifndef KITE_CONVERTER_QUANTIZE_MIXED_PRECISION_H_
 #define KITE_CONVERTER_QUANTIZE_MIXED_PRECISION_H_
 
@@ -29,13 +36,30 @@
 namespace kite {
 namespace converter {
 
+// The CPU classes the latency budget is priced for: how fast 16x8 and float
+// ops run against the int8 engine differs by class.
+enum class CostModel {
+  // The int8 engine has dot-product instructions (AVX-512 VNNI, AVX-VNNI,
+  // AMX, Arm dotprod), 3x or more the 16x8 GEMM's rate; also every target
+  // without a 16x8 GEMM (the other Arm cores, microcontrollers: Kite's
+  // portable 16x8 loops).
+  kInt8Dot,
+  // x86 with AVX2 and no VNNI: the int8 engine and the 16x8 GEMM both
+  // multiply int16 pairs (vpmaddwd), at the same pace.
+  kAvx2,
+};
+const char* CostModelName(CostModel model);
+// The class of the CPU this process runs on (its int8 engine's variant).
+CostModel HostCostModel();
+
 struct MixedPrecisionOptions {
   double target_sqnr_db = 30.0;
   double max_float_mac_share = 0.10;  // of the model's MACs
-  // Of the all-int8 model's estimated time, by a fixed cost model (float MACs
-  // and elements against int8 ones, mixed_precision.cc): the same file on
-  // every machine.
+  // Of the all-int8 model's estimated time, by the fixed cost model of
+  // `cost_model` (float and 16x8 MACs and elements against int8 ones,
+  // mixed_precision.cc): the same file on every machine.
   double max_slowdown = 0.15;
+  CostModel cost_model = CostModel::kInt8Dot;  // kite convert's default: HostCostModel()
   // Promote convs/FCs and element-wise ops to 16x8 first (kite convert's
   // default; off here, for callers that name their choice).
   bool use_16x8 = false;
@@ -54,6 +78,9 @@ struct MixedPrecisionChoice {
   uint64_t float_macs = 0;            // MACs of the ops the choice adds to float
   uint64_t int16_macs = 0;            // MACs of the ops it runs in 16x8
   double estimated_slowdown = 0;      // by the cost model, as a share of the all-int8 time
+  CostModel cost_model = CostModel::kInt8Dot;  // what the estimate is priced for
+  bool started_from_16x8 = false;     // the whole 16x8 model fit the budget: the search began there
+  double all_16x8_db = 0;             // simulated, the whole 16x8 model (when it began there)
   int activations_kept = 0;           // in 16x8 or exact
   int weights_kept = 0;               // convs/FCs in float: their weights exact
 };

@@ -14,6 +14,7 @@
 #include "data/image_input.h"
 #include "data/npy.h"
 #include "kite/kite.h"
+#include "quantize/mixed_precision.h"
 #include "support/model_builder.h"
 #include "support/onnx_builder.h"
 #include "support/test_util.h"
@@ -34,6 +35,13 @@ int Shell(const std::string& command, std::string* output) {
   ss << f.rdbuf();
   *output = ss.str();
   return status;
+}
+
+std::string FileBytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
 }
 
 std::string WriteReluModel() {
@@ -320,7 +328,7 @@ TEST(KiteCli, ConvertInt8FromImagesThenCompareLayerByLayer) {
   // --target-sqnr: the mixed-precision search runs and says what it chose.
   ASSERT_EQ(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/image_conv_mixed.kite' --quantize int8 --calibration '" +
                       images + "' --mean 0.5 --std 0.5 --target-sqnr 60 --max-float-macs 0.5 --search-samples 2", &out), 0) << out;
-  EXPECT_NE(out.find("mixed precision: simulated worst output SQNR"), std::string::npos) << out;
+  EXPECT_NE(out.find("mixed precision ("), std::string::npos) << out;
   EXPECT_NE(out.find("(target 60.0)"), std::string::npos) << out;
 
   // --int16: conv1 runs in 16x8, kite inspect says so; the QDQ export
@@ -373,8 +381,22 @@ TEST(KiteCli, Int8SearchesForMixedPrecisionByDefault) {
   const std::string base = "'" KITE_CLI "' convert '" + onnx + "' --calibration '" + images + "' --mean 0.5 --std 0.5 -o '" + Work();
   std::string out;
   ASSERT_EQ(Shell(base + "/search_default.kite' --quantize int8", &out), 0) << out;
-  EXPECT_NE(out.find("mixed precision: simulated worst output SQNR"), std::string::npos) << out;
+  const std::string host = converter::CostModelName(converter::HostCostModel());
+  EXPECT_NE(out.find("mixed precision (" + host + " prices): "), std::string::npos) << "priced for this machine: " << out;
   EXPECT_NE(out.find("(target 30.0)"), std::string::npos) << out;
+  // Priced for CPUs with int8 dot products, 16x8 costs 3x int8 and the
+  // search starts from int8; for AVX2, where it keeps pace, from 16x8.
+  ASSERT_EQ(Shell(base + "/search_dot.kite' --quantize int8 --cost-model int8-dot", &out), 0) << out;
+  EXPECT_NE(out.find("mixed precision (int8-dot prices): simulated worst output SQNR"), std::string::npos) << out;
+  ASSERT_EQ(Shell(base + "/search_avx2.kite' --quantize int8 --cost-model avx2", &out), 0) << out;
+  EXPECT_NE(out.find("mixed precision (avx2 prices): the whole 16x8 model fits the budget"), std::string::npos) << out;
+  std::string same;
+  ASSERT_EQ(Shell(base + "/search_host.kite' --quantize int8 --cost-model " + host, &same), 0) << same;
+  const std::string default_bytes = FileBytes(Work() + "/search_default.kite");
+  EXPECT_FALSE(default_bytes.empty());
+  EXPECT_EQ(default_bytes, FileBytes(Work() + "/search_host.kite")) << "host is " << host;
+  EXPECT_NE(Shell(base + "/e.kite' --quantize int8 --cost-model avx512", &out), 0);
+  EXPECT_NE(out.find("--cost-model"), std::string::npos) << out;
   ASSERT_EQ(Shell(base + "/search_off.kite' --quantize int8 --target-sqnr 0", &out), 0) << out;
   EXPECT_EQ(out.find("mixed precision:"), std::string::npos) << out;
   ASSERT_EQ(Shell(base + "/search_16x8.kite' --quantize 16x8", &out), 0) << out;

@@ -183,6 +183,55 @@ TEST(MixedPrecision, From16x8TheConvWhoseWeightsRoundBadlyRunsInFloat) {
   }
 }
 
+// Priced for AVX2 (the 16x8 GEMM keeps pace with the int8 engine), the
+// whole 16x8 model fits the budget and the int8 search starts from it; 16x8
+// cannot hold conv_b's clash either, so the search goes on to float for it.
+// Priced for int8 dot products (16x8 ~3x int8), the same budget starts from
+// int8.
+TEST(MixedPrecision, PricedForAvx2TheSearchStartsFromThe16x8Model) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const Case c = Make(seed);
+  converter::ConvertOptions o = Int8(c, 30, 0.1, 0.15);
+  o.quantization.mixed_precision.cost_model = converter::CostModel::kAvx2;
+  converter::ConvertReport r;
+  const std::vector<uint8_t> mixed = converter::ConvertOnnx(c.onnx, o, &r);
+  ASSERT_TRUE(r.mixed_precision_ran);
+  const converter::MixedPrecisionChoice& mp = r.mixed_precision;
+  EXPECT_TRUE(mp.started_from_16x8);
+  EXPECT_TRUE(mp.int16_nodes.count("conv_a")) << "the rest of the model stays 16x8";
+  EXPECT_EQ(mp.float_nodes, std::set<std::string>{"conv_b"}) << "16x8 does not hold the clash: on to float";
+  EXPECT_LT(mp.all_int8_db, 15.0);
+  EXPECT_LT(mp.all_16x8_db, 30.0) << "the net should defeat 16x8";
+  EXPECT_GE(mp.chosen_db, 30.0);
+  EXPECT_LE(mp.estimated_slowdown, 0.15);
+  EXPECT_LE(mp.float_macs, mp.model_macs / 10);
+  EXPECT_GE(SqnrOnInput(c, mixed), 30.0) << "the converted model itself, not only the simulation";
+
+  o.quantization.mixed_precision.cost_model = converter::CostModel::kInt8Dot;
+  o.quantization.mixed_precision.max_slowdown = 1.0;  // 16x8 everywhere costs 2-3x here
+  converter::ConvertOnnx(c.onnx, o, &r);
+  EXPECT_FALSE(r.mixed_precision.started_from_16x8);
+  EXPECT_GT(r.mixed_precision.estimated_slowdown, 0.2) << "conv_b in float, by the int8-dot prices";
+}
+
+// Started from the 16x8 model, int8's search gives --quantize 16x8's file
+// where both budgets allow the same choice: conv_w in float for its weights.
+TEST(MixedPrecision, StartedFrom16x8TheInt8SearchGivesThe16x8File) {
+  const uint32_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const Case c = Make(seed, WeightClashNet);
+  converter::ConvertOptions o = Int8(c, 30, 0.5, 10.0);  // conv_w: 20% of the MACs
+  o.quantization.quantize.method = converter::RangeMethod::kMinMax;  // auto would keep conv_w in float
+  o.quantization.mixed_precision.cost_model = converter::CostModel::kAvx2;
+  converter::ConvertReport r;
+  const std::vector<uint8_t> from_int8 = converter::ConvertOnnx(c.onnx, o, &r);
+  ASSERT_TRUE(r.mixed_precision.started_from_16x8);
+  EXPECT_EQ(r.mixed_precision.float_nodes, std::set<std::string>{"conv_w"});
+  o.quantization.quantize.all_int16 = true;
+  EXPECT_EQ(from_int8, converter::ConvertOnnx(c.onnx, o, nullptr));
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace kite

@@ -58,6 +58,15 @@ def test_int8_searches_by_default_and_16x8_is_every_op(tmp_path):
     mixed = searched["mixed_precision"]
     assert mixed["model_macs"] > 0 and mixed["estimated_slowdown"] <= 0.15 + 1e-9
     assert mixed["float_macs"] <= 0.1 * mixed["model_macs"]
+    assert mixed["cost_model"] in ("int8-dot", "avx2")  # priced for this machine
+    # Priced for AVX2, where 16x8 keeps pace with int8, the search starts
+    # from the whole 16x8 model.
+    avx2 = kite.convert(onnx, tmp_path / "avx2.kite", quantize="int8", calibration=samples, cost_model="avx2")
+    assert avx2["mixed_precision"]["cost_model"] == "avx2"
+    assert avx2["mixed_precision"]["started_from_16x8"]
+    assert avx2["int8"]["int16_ops"] > searched["int8"]["int16_ops"] or mixed["cost_model"] == "avx2"
+    with pytest.raises(kite.Error, match="--cost-model"):
+        kite.convert(onnx, tmp_path / "bad.kite", quantize="int8", calibration=samples, cost_model="avx512")
 
     plain = kite.convert(onnx, tmp_path / "plain.kite", quantize="int8", calibration=samples, target_sqnr=0)
     assert "mixed_precision" not in plain
