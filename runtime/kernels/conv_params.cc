@@ -31,10 +31,10 @@ kite_status CheckConvQuantization(PrepareContext& ctx, const Tensor& input, cons
     if (bias != nullptr) KITE_RETURN_IF_ERROR(CheckDtype(ctx, *bias, KITE_FLOAT32, "bias"));
     return CheckDtype(ctx, output, KITE_FLOAT32, "output");
   }
-  // int8, or 16x8: int16 activations with int8 weights.
+  // int8, or 16x8: int16 activations with int8 weights (16x16: int16 weights).
   const kite_dtype activations = input.dtype == KITE_INT16 ? KITE_INT16 : KITE_INT8;
   KITE_RETURN_IF_ERROR(CheckDtype(ctx, input, activations, "input"));
-  KITE_RETURN_IF_ERROR(CheckDtype(ctx, weights, KITE_INT8, "weights"));
+  if (activations != KITE_INT16 || weights.dtype != KITE_INT16) KITE_RETURN_IF_ERROR(CheckDtype(ctx, weights, KITE_INT8, "weights"));
   KITE_RETURN_IF_ERROR(CheckDtype(ctx, output, activations, "output"));
   if (bias != nullptr) KITE_RETURN_IF_ERROR(CheckDtype(ctx, *bias, activations == KITE_INT16 ? KITE_INT64 : KITE_INT32, "bias"));
   KITE_RETURN_IF_ERROR(CheckPerTensor(ctx, input, "input"));
@@ -46,7 +46,7 @@ kite_status CheckConvQuantization(PrepareContext& ctx, const Tensor& input, cons
                     weights.channel_count, weights.quantized_dimension, out_channels);
   }
   if (weights.zero_point != 0) {
-    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "int8 weights must be symmetric (zero point %" PRId32 ")",
+    return ctx.Fail(KITE_ERROR_MODEL_INVALID, "integer weights must be symmetric (zero point %" PRId32 ")",
                     weights.zero_point);
   }
   return KITE_OK;

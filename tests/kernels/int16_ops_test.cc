@@ -1,5 +1,5 @@
 // The 16x8 scheme beyond Conv2D's shapes (conv2d_test.cc): FullyConnected,
-// ConvTranspose2D, an accumulator that int32 could not hold,
+// ConvTranspose2D, int16 weights (16x16), an accumulator that int32 could not hold,
 // Quantize/Dequantize to and from int16, Add and Mul, the ops
 // that move int16 values, and the refusals (an op without a 16x8 kernel, an
 // int16 tensor with a zero point).
@@ -199,6 +199,92 @@ TEST(Int16x8, AccumulatorBeyondInt32) {
   ASSERT_GT(acc, int64_t{INT32_MAX});
   const int16_t expected = SpecRoundToInt16(static_cast<float>(acc) * (si * ws / so));
   ExpectEveryDenseRun(mb.Build(), x, "conv2d_16x8", {expected, static_cast<int16_t>(-expected)});
+}
+
+// 16x16: Conv2D (one group and depthwise), FullyConnected and
+// ConvTranspose2D with int16 weights over their whole range, against the
+// definition (int64 sums of int16 x int16 products, the 16x8 finish). The
+// optimized kernels say they decline and run the reference's sums.
+TEST(Int16x16, ConvsAndFullyConnectedTakeInt16Weights) {
+  SCOPED_TRACE("seed " + std::to_string(TestSeed()));
+  Random rng(TestSeed());
+  const int h = 5, w_ = 6, c = 7, k = 3;
+  const auto x = RandomInt16s(rng, h * w_ * c);
+  const float si = 1e-4f, so = 4.0f;
+  struct Case {
+    const char* name;
+    schema::OpCode op;
+    int out_c, groups;
+  };
+  for (const Case& t : {Case{"conv2d", schema::OpCode_CONV_2D, 4, 1}, Case{"conv2d", schema::OpCode_CONV_2D, c, c},
+                        Case{"conv_transpose2d", schema::OpCode_CONV_TRANSPOSE_2D, 5, 1},
+                        Case{"fully_connected", schema::OpCode_FULLY_CONNECTED, 9, 1}}) {
+    SCOPED_TRACE(std::string(t.name) + (t.groups > 1 ? " depthwise" : ""));
+    const bool fc = t.op == schema::OpCode_FULLY_CONNECTED;
+    const int group_in = c / t.groups, taps = fc ? c : k * k * group_in;
+    std::vector<int16_t> w = RandomInt16s(rng, static_cast<size_t>(t.out_c) * taps);
+    for (int16_t& v : w) v = v == -32768 ? int16_t{-32767} : v;
+    w[0] = 32767;
+    std::vector<float> ws(t.out_c);
+    for (float& v : ws) v = rng.Uniform(1e-5f, 1e-4f);
+    const auto b32 = rng.Int32s(t.out_c, -3000000, 3000000);
+    std::vector<int64_t> b(b32.begin(), b32.end());
+    b[0] = int64_t{5} << 33;
+    ModelBuilder mb;
+    const std::vector<int32_t> x_shape = fc ? std::vector<int32_t>{h * w_, c} : std::vector<int32_t>{1, h, w_, c};
+    const int in = mb.Input("x", schema::DataType_INT16, x_shape, PerTensor(si, 0));
+    const std::vector<int32_t> w_shape = fc ? std::vector<int32_t>{t.out_c, c} : std::vector<int32_t>{t.out_c, k, k, group_in};
+    const int wt = mb.Constant("w", schema::DataType_INT16, w_shape, w, Quant{ws, std::vector<int64_t>(ws.size(), 0), 0});
+    const int bt = mb.Constant("b", schema::DataType_INT64, {t.out_c}, b);
+    const std::vector<int32_t> y_shape = fc ? std::vector<int32_t>{h * w_, t.out_c} : std::vector<int32_t>{1, h, w_, t.out_c};
+    const int out = mb.Tensor("y", schema::DataType_INT16, y_shape, PerTensor(so, 0));
+    // Stride 1 and padding 1: the output keeps the input's height and width
+    // (the transposed conv's taps gather from oy + 1 - ky).
+    if (t.op == schema::OpCode_CONV_2D) {
+      schema::Conv2DOptionsT o;
+      o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = 1;
+      o.groups = t.groups;
+      mb.Op(t.op, {in, wt, bt}, {out}, o);
+    } else if (t.op == schema::OpCode_CONV_TRANSPOSE_2D) {
+      schema::ConvTranspose2DOptionsT o;
+      o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = 1;
+      mb.Op(t.op, {in, wt, bt}, {out}, o);
+    } else {
+      mb.Op(t.op, {in, wt, bt}, {out});
+    }
+    mb.Output(out);
+    std::vector<int16_t> expected;
+    for (int p = 0; p < h * w_; ++p) {
+      const int oy = p / w_, ox = p % w_;
+      for (int oc = 0; oc < t.out_c; ++oc) {
+        int64_t acc = b[oc];
+        if (fc) {
+          for (int i = 0; i < c; ++i) acc += int64_t{x[p * c + i]} * w[oc * c + i];
+        } else {
+          const int g = oc / (t.out_c / t.groups);
+          for (int ky = 0; ky < k; ++ky) {
+            for (int kx = 0; kx < k; ++kx) {
+              const bool transposed = t.op == schema::OpCode_CONV_TRANSPOSE_2D;
+              const int iy = transposed ? oy + 1 - ky : oy - 1 + ky, ix = transposed ? ox + 1 - kx : ox - 1 + kx;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w_) continue;
+              for (int i = 0; i < group_in; ++i) {
+                acc += int64_t{x[(iy * w_ + ix) * c + g * group_in + i]} * w[((oc * k + ky) * k + kx) * group_in + i];
+              }
+            }
+          }
+        }
+        expected.push_back(SpecRoundToInt16(static_cast<float>(acc) * (si * ws[oc] / so)));
+      }
+    }
+    const AlignedBytes model = mb.Build();
+    const BothKernelSets runs = RunOnBothKernelSets(model, {AsBytes(x)});
+    for (const RunResult* r : {&runs.reference, &runs.optimized}) {
+      ASSERT_EQ(r->status, KITE_OK) << r->error;
+      EXPECT_EQ(r->kernels[0], std::string("reference/") + t.name + "_16x16");
+      ExpectEqualInt16(FromBytes<int16_t>(r->outputs[0]), expected);
+    }
+    EXPECT_EQ(runs.optimized.declined[0], "16x16: int16 weights run the reference");
+  }
 }
 
 // 1200 inputs at the extremes of int16 and int8 in one row: beyond int32

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* The newest .kite format revision this runtime reads (Model.version). */
-#define KITE_FORMAT_VERSION 8u
+#define KITE_FORMAT_VERSION 9u
 /* Tensors have at most this many dimensions. */
 #define KITE_MAX_RANK 6
 /* A caller-provided arena must start at a multiple of this many bytes. */

@@ -1,8 +1,9 @@
 // 16x8 Conv2D (one group, or depthwise with one output per channel),
 // ConvTranspose2D (one group) and FullyConnected: int16 input and output,
-// int8 weights, int64 bias. A transposed conv is the same dot per output
-// pixel: its weights [out][kh][kw][in] against the input pixels its taps
-// reach (reference/conv_transpose2d.cc's gather), zeros where none. The
+// int8 weights, int64 bias (int16 weights, 16x16, run the reference for
+// now). A transposed conv is the same dot per output pixel: its weights
+// [out][kh][kw][in] against the input pixels its taps reach
+// (reference/conv_transpose2d.cc's gather), zeros where none. The
 // reference (kernels/reference/conv2d.cc) sums int64 products one output at a
 // time. Here a one-group conv or FC runs as a GEMM: where the int8 engine's
 // variant for this CPU has a 16x8 GEMM (int8/ukernels.h: x86's vpmaddwd and
@@ -39,6 +40,8 @@ constexpr int32_t kPaddedChunk = 448;    // a multiple of kPatchPad, at most kMa
 // 24 -> 1 channel 2x2 head, 640x640: 22 ms in the GEMM, 17 in the loops, 11
 // in the reference).
 constexpr int32_t kMinTransposedChannels = 8;
+// 16x16 (int16 weights): the reference's int64 sums, for now.
+constexpr const char* kInt16WeightsDecline = "16x16: int16 weights run the reference";
 
 
 }  // namespace
@@ -461,6 +464,10 @@ kite_status PrepareConv2D16x8(PrepareContext& ctx) {
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
   const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2];
   const bool depthwise = o->groups() > 1 && o->groups() == in_c && out_c == in_c;
+  if (w.dtype == KITE_INT16) {
+    ctx.Decline(kInt16WeightsDecline);
+    return reference::PrepareConv2D(ctx);
+  }
   if (x.dtype != KITE_INT16 || (o->groups() != 1 && !depthwise) || (depthwise && !w.is_constant)) {
     ctx.Decline("16x8: a grouped conv that is not depthwise, or a depthwise one with variable weights");
     return reference::PrepareConv2D(ctx);
@@ -507,6 +514,10 @@ kite_status PrepareConvTranspose2D16x8(PrepareContext& ctx) {
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
   const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2];
   const Tensor& y = ctx.output(0);
+  if (w.dtype == KITE_INT16) {
+    ctx.Decline(kInt16WeightsDecline);
+    return reference::PrepareConvTranspose2D(ctx);
+  }
   const int8::Ukernels* uk = ChooseGemm(ctx);
   const bool blocks = x.dtype == KITE_INT16 && o->groups() == 1 && uk != nullptr && w.is_constant &&
                       kh == o->stride_h() && kw == o->stride_w() && o->dilation_h() == 1 && o->dilation_w() == 1 &&
@@ -548,6 +559,10 @@ kite_status PrepareFullyConnected16x8(PrepareContext& ctx) {
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
   const Tensor& y = ctx.output(0);
   if (x.dtype != KITE_INT16) return reference::PrepareFullyConnected(ctx);
+  if (w.dtype == KITE_INT16) {
+    ctx.Decline(kInt16WeightsDecline);
+    return reference::PrepareFullyConnected(ctx);
+  }
   const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
   const int64_t rows = x.elements() / in_c;
   if (rows > INT32_MAX || in_c > INT32_MAX - kPatchPad) return reference::PrepareFullyConnected(ctx);

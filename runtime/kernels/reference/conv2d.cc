@@ -1,7 +1,8 @@
 // Conv2D, NHWC, weights [out, kh, kw, in / groups]. Groups cover depthwise
 // (groups == in channels). Padding is explicit; padded taps contribute zero
 // (in int8: the input zero point, so (x - zero_point) = 0). 16x8: int16
-// input and output (zero point 0), int8 weights, int64 bias and accumulator.
+// input and output (zero point 0), int8 weights, int64 bias and accumulator;
+// 16x16: the same with int16 weights.
 #include <math.h>
 
 #include "kernels/conv_params.h"
@@ -78,10 +79,11 @@ struct Int8Finish {
   int8_t Output(int32_t acc, int32_t c) const { return FinishInt8(t, acc, bias, c); }
 };
 
+template <typename W>
 struct Int16Finish {
   const OutputTransform& t;
   const int64_t* bias;
-  static int64_t Product(int16_t x, int8_t w) { return int64_t{x} * w; }
+  static int64_t Product(int16_t x, W w) { return int64_t{x} * w; }
   int16_t Output(int64_t acc, int32_t c) const { return FinishInt16(t, acc, bias, c); }
 };
 
@@ -99,11 +101,12 @@ void InvokeInt8(const Node& node, const Tensor* tensors) {
                                             Int8Finish{s.transform, bias, node.input(tensors, kInput).zero_point});
 }
 
+template <typename W>
 void InvokeInt16(const Node& node, const Tensor* tensors) {
   const ConvState& s = *static_cast<const ConvState*>(node.state);
   const int64_t* bias =
       node.has_input(kBias) ? node.input(tensors, kBias).As<int64_t>() : nullptr;
-  ConvLoop<int16_t, int8_t, int16_t, int64_t>(node, tensors, Int16Finish{s.transform, bias});
+  ConvLoop<int16_t, W, int16_t, int64_t>(node, tensors, Int16Finish<W>{s.transform, bias});
 }
 
 }  // namespace
@@ -162,8 +165,11 @@ kite_status PrepareConv2D(PrepareContext& ctx) {
   if (x.dtype == KITE_INT8) {
     node.invoke = InvokeInt8;
     node.kernel_name = "reference/conv2d_int8";
+  } else if (x.dtype == KITE_INT16 && w.dtype == KITE_INT16) {
+    node.invoke = InvokeInt16<int16_t>;
+    node.kernel_name = "reference/conv2d_16x16";
   } else if (x.dtype == KITE_INT16) {
-    node.invoke = InvokeInt16;
+    node.invoke = InvokeInt16<int8_t>;
     node.kernel_name = "reference/conv2d_16x8";
   } else {
     node.invoke = InvokeFloat;

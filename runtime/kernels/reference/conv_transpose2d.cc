@@ -90,12 +90,13 @@ void InvokeInt8(const Node& node, const Tensor* tensors) {
       [&](int32_t acc, int32_t c) { return FinishInt8(t, acc, bias, c); });
 }
 
+template <typename W>
 void InvokeInt16(const Node& node, const Tensor* tensors) {
   const OutputTransform& t = static_cast<const DeconvState*>(node.state)->transform;
   const int64_t* bias =
       node.has_input(kBias) ? node.input(tensors, kBias).As<int64_t>() : nullptr;
-  DeconvLoop<int16_t, int8_t, int64_t>(
-      node, tensors, [](int16_t x, int8_t w) { return int64_t{x} * w; },
+  DeconvLoop<int16_t, W, int64_t>(
+      node, tensors, [](int16_t x, W w) { return int64_t{x} * w; },
       [&](int64_t acc, int32_t c) { return FinishInt16(t, acc, bias, c); });
 }
 
@@ -152,10 +153,19 @@ kite_status PrepareConvTranspose2D(PrepareContext& ctx) {
                                               o->activation_max(), &s->transform));
   Node& node = ctx.node();
   node.state = s;
-  node.invoke = x.dtype == KITE_INT8 ? InvokeInt8 : x.dtype == KITE_INT16 ? InvokeInt16 : InvokeFloat;
-  node.kernel_name = x.dtype == KITE_INT8    ? "reference/conv_transpose2d_int8"
-                     : x.dtype == KITE_INT16 ? "reference/conv_transpose2d_16x8"
-                                             : "reference/conv_transpose2d_float32";
+  if (x.dtype == KITE_INT8) {
+    node.invoke = InvokeInt8;
+    node.kernel_name = "reference/conv_transpose2d_int8";
+  } else if (x.dtype == KITE_INT16 && w.dtype == KITE_INT16) {
+    node.invoke = InvokeInt16<int16_t>;
+    node.kernel_name = "reference/conv_transpose2d_16x16";
+  } else if (x.dtype == KITE_INT16) {
+    node.invoke = InvokeInt16<int8_t>;
+    node.kernel_name = "reference/conv_transpose2d_16x8";
+  } else {
+    node.invoke = InvokeFloat;
+    node.kernel_name = "reference/conv_transpose2d_float32";
+  }
   return KITE_OK;
 }
 

@@ -39,7 +39,7 @@ void InvokeFloat(const Node& node, const Tensor* tensors) {
 
 // The integer paths: Acc accumulates Product(x, w) (zero point removed) per
 // output; Finish adds the bias (int32, 16x8: int64) and requantizes.
-template <typename T, typename Acc, typename Bias, typename Product, typename Finish>
+template <typename T, typename W, typename Acc, typename Bias, typename Product, typename Finish>
 void QuantizedLoop(const Node& node, const Tensor* tensors, Product product, Finish finish) {
   const OutputTransform& t = static_cast<const FullyConnectedState*>(node.state)->transform;
   const Tensor& x = node.input(tensors, kInput);
@@ -48,7 +48,7 @@ void QuantizedLoop(const Node& node, const Tensor* tensors, Product product, Fin
   const int32_t out_c = w.shape.dims[0], in_c = w.shape.dims[1];
   const int64_t rows = x.elements() / in_c;
   const T* in = x.As<T>();
-  const int8_t* weights = w.As<int8_t>();
+  const W* weights = w.As<W>();
   T* out = node.output(tensors, 0).As<T>();
   for (int64_t r = 0; r < rows; ++r) {
     for (int32_t o = 0; o < out_c; ++o) {
@@ -61,13 +61,14 @@ void QuantizedLoop(const Node& node, const Tensor* tensors, Product product, Fin
 
 void InvokeInt8(const Node& node, const Tensor* tensors) {
   const int32_t zero_point = node.input(tensors, kInput).zero_point;
-  QuantizedLoop<int8_t, int32_t, int32_t>(
+  QuantizedLoop<int8_t, int8_t, int32_t, int32_t>(
       node, tensors, [zero_point](int8_t x, int8_t w) { return (int32_t{x} - zero_point) * int32_t{w}; }, FinishInt8);
 }
 
+template <typename W>
 void InvokeInt16(const Node& node, const Tensor* tensors) {
-  QuantizedLoop<int16_t, int64_t, int64_t>(
-      node, tensors, [](int16_t x, int8_t w) { return int64_t{x} * w; }, FinishInt16);
+  QuantizedLoop<int16_t, W, int64_t, int64_t>(
+      node, tensors, [](int16_t x, W w) { return int64_t{x} * w; }, FinishInt16);
 }
 
 }  // namespace
@@ -120,8 +121,8 @@ kite_status PrepareFullyConnected(PrepareContext& ctx) {
       node.kernel_name = "reference/fully_connected_int8";
       break;
     case KITE_INT16:
-      node.invoke = InvokeInt16;
-      node.kernel_name = "reference/fully_connected_16x8";
+      node.invoke = w.dtype == KITE_INT16 ? InvokeInt16<int16_t> : InvokeInt16<int8_t>;
+      node.kernel_name = w.dtype == KITE_INT16 ? "reference/fully_connected_16x16" : "reference/fully_connected_16x8";
       break;
     default:
       node.invoke = InvokeFloat;
