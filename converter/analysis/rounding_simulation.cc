@@ -118,7 +118,7 @@ std::vector<float> Scales(const schema::Tensor& t) {
   return {q->scale()->begin(), q->scale()->end()};
 }
 
-// Constant t of the int8 model (int8 weights, int32 or int64 bias)
+// Constant t of the int8 model (int8 or int16 weights, int32 or int64 bias)
 // dequantized with `scales`: one for all, or one per row of dimension 0.
 std::vector<float> Dequantized(const schema::Model& m, int32_t t, const std::vector<float>& scales) {
   const schema::Tensor& tensor = *m.tensors()->Get(t);
@@ -127,6 +127,7 @@ std::vector<float> Dequantized(const schema::Model& m, int32_t t, const std::vec
   size_t width = 0;
   switch (tensor.type()) {
     case schema::DataType_INT8: width = 1; break;
+    case schema::DataType_INT16: width = 2; break;
     case schema::DataType_INT32: width = 4; break;
     case schema::DataType_INT64: width = 8; break;
     default: return {};
@@ -139,6 +140,10 @@ std::vector<float> Dequantized(const schema::Model& m, int32_t t, const std::vec
     double x = 0;
     if (width == 1) {
       x = static_cast<int8_t>(*at);
+    } else if (width == 2) {
+      int16_t w;
+      std::memcpy(&w, at, 2);
+      x = w;
     } else if (width == 4) {
       int32_t w;
       std::memcpy(&w, at, 4);

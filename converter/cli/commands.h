@@ -28,7 +28,7 @@ struct ConvertArgs {
   std::string weight_rounding = "data";  // or "nearest"
   std::string qdq_activations = "int8";  // or "uint8"
   std::string cost_model = "host";       // or "int8-dot", "avx2" (quantize/mixed_precision.h)
-  std::vector<std::string> keep_float, int16_nodes;  // ONNX node names
+  std::vector<std::string> keep_float, int16_nodes, int16_weight_nodes;  // ONNX node names
   bool equalize = true, bias_correction = true, pack = true, mixed_16x8 = true;
   // --target-sqnr as given; --quantize int8 without it searches for
   // kDefaultTargetSqnrDb.

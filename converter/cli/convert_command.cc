@@ -35,8 +35,9 @@ converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
   converter::QuantizationSettings q = args.q;
   if (args.quantize == "none") {
     if (!q.calibration.empty() || !q.calibration_arrays.empty() || !args.keep_float.empty() ||
-        !args.int16_nodes.empty() || !q.emit_qdq.empty() || args.target_sqnr) {
-      throw std::runtime_error("--calibration, --keep-float, --int16, --emit-qdq and --target-sqnr need --quantize int8 or 16x8");
+        !args.int16_nodes.empty() || !args.int16_weight_nodes.empty() || !q.emit_qdq.empty() || args.target_sqnr) {
+      throw std::runtime_error(
+          "--calibration, --keep-float, --int16, --int16-weights, --emit-qdq and --target-sqnr need --quantize int8 or 16x8");
     }
     return options;
   }
@@ -54,6 +55,7 @@ converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
   q.quantize.method = converter::ParseRangeMethod(args.method);
   q.quantize.keep_float.insert(args.keep_float.begin(), args.keep_float.end());
   q.quantize.int16_ops.insert(args.int16_nodes.begin(), args.int16_nodes.end());
+  q.quantize.int16_weight_ops.insert(args.int16_weight_nodes.begin(), args.int16_weight_nodes.end());
   q.mixed_precision.use_16x8 = args.mixed_16x8 && q.emit_qdq.empty();  // QDQ ONNX has no 16x8
   if (args.cost_model == "host") {
     q.mixed_precision.cost_model = converter::HostCostModel();
@@ -96,10 +98,10 @@ void ConvertModel(const ConvertArgs& args) {
   if (!options.quantization.int8 && r.qdq_pairs == 0) return;
   const auto& qr = r.quantization;
   const std::string method = r.qdq_pairs > 0 ? "QDQ model's" : args.method;
-  std::printf("%s (%s ranges, calibrated on %s): %d int8 ops (%d with packed weights, %d in 16x8), %d float ops, "
-              "%d quantize, %d dequantize\n",
-              args.quantize == "16x8" ? "16x8" : "int8", method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.packed_ops, qr.int16_ops, qr.float_ops,
-              qr.quantize_ops, qr.dequantize_ops);
+  std::printf("%s (%s ranges, calibrated on %s): %d int8 ops (%d with packed weights, %d in 16x8, %d of those 16x16), "
+              "%d float ops, %d quantize, %d dequantize\n",
+              args.quantize == "16x8" ? "16x8" : "int8", method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.packed_ops,
+              qr.int16_ops, qr.int16_weight_ops, qr.float_ops, qr.quantize_ops, qr.dequantize_ops);
   for (const auto& f : qr.kept_float) std::printf("  float: %s (%s): %s\n", f.node.c_str(), f.op.c_str(), f.reason.c_str());
   if (!r.mixed_precision_ran) return;
   const auto& mp = r.mixed_precision;

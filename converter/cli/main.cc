@@ -84,6 +84,10 @@ int main(int argc, char** argv) {
                       "run this ONNX node in 16x8: int16 activations (symmetric, the calibrated range widened 4x), int8 "
                       "weights; a Conv, ConvTranspose or Gemm/MatMul with constant weights, Add/Sub/Mul or an element-wise function; "
                       "others run in float (repeatable)");
+  convert->add_option("--int16-weights", convert_args.int16_weight_nodes,
+                      "run this Conv, ConvTranspose or Gemm/MatMul (constant weights) in 16x16: as --int16, with int16 "
+                      "weights (12-bit levels, rounded as int8 weights are) instead of int8; Kite's kernels run them with "
+                      "the reference's sums for now, far slower than 16x8 (repeatable)");
   convert->add_option("--emit-qdq", q.emit_qdq,
                       "also write the int8 model as a QDQ ONNX model (QuantizeLinear/DequantizeLinear), which ONNX "
                       "Runtime runs with exactly Kite's quantization. A QDQ model given as input converts to int8 with "

@@ -33,6 +33,7 @@ nlohmann::json ConvertReportJson(const converter::ConvertReport& r, const cli::C
                  {"int8_ops", q.int8_ops},
                  {"packed_ops", q.packed_ops},
                  {"int16_ops", q.int16_ops},
+                 {"int16_weight_ops", q.int16_weight_ops},
                  {"float_ops", q.float_ops},
                  {"quantize_ops", q.quantize_ops},
                  {"dequantize_ops", q.dequantize_ops},
@@ -61,6 +62,7 @@ nlohmann::json ConvertReportJson(const converter::ConvertReport& r, const cli::C
 py::object Convert(const py::object& onnx_path, const py::object& output_path, const py::object& input_shapes,
                    const py::object& quantize, const py::object& calibration, const std::string& method,
                    const std::vector<std::string>& keep_float, const std::vector<std::string>& int16,
+                   const std::vector<std::string>& int16_weights,
                    const py::object& emit_qdq, const std::string& qdq_activations, bool per_tensor, double percentile,
                    const std::string& weight_rounding, bool equalize, bool bias_correction, bool pack,
                    const py::object& target_sqnr, bool mixed_16x8, double max_float_macs, double max_slowdown,
@@ -80,6 +82,7 @@ py::object Convert(const py::object& onnx_path, const py::object& output_path, c
   args.qdq_activations = qdq_activations;
   args.keep_float = keep_float;
   args.int16_nodes = int16;
+  args.int16_weight_nodes = int16_weights;
   args.equalize = equalize;
   args.bias_correction = bias_correction;
   args.pack = pack;
@@ -148,7 +151,7 @@ calibration: an ndarray (a one-input model's samples, stacked along the first
 dimension), a dict {input name: ndarray}, or a path (.npy file, folder of
 NAME.npy, folder of images; mean/std/alpha/layout/resize preprocess images).
 The other options are `kite convert`'s (see `kite convert --help`):
-input_shapes={name: shape}, method, keep_float and int16 (ONNX node names),
+input_shapes={name: shape}, method, keep_float, int16 and int16_weights (ONNX node names),
 emit_qdq (a path), qdq_activations, per_tensor, percentile, weight_rounding,
 equalize, bias_correction, pack, target_sqnr, mixed_16x8, max_float_macs,
 max_slowdown, cost_model ("host", "int8-dot" or "avx2"), search_samples, max_samples, plan.
@@ -156,6 +159,7 @@ Raises kite.Error naming the node and op the converter cannot handle.)doc",
         py::arg("onnx_path"), py::arg("output_path"), py::kw_only(), py::arg("input_shapes") = py::none(),
         py::arg("quantize") = py::none(), py::arg("calibration") = py::none(), py::arg("method") = "auto",
         py::arg("keep_float") = std::vector<std::string>(), py::arg("int16") = std::vector<std::string>(),
+        py::arg("int16_weights") = std::vector<std::string>(),
         py::arg("emit_qdq") = py::none(), py::arg("qdq_activations") = "int8", py::arg("per_tensor") = false,
         py::arg("percentile") = 99.99, py::arg("weight_rounding") = "data", py::arg("equalize") = true,
         py::arg("bias_correction") = true, py::arg("pack") = true, py::arg("target_sqnr") = py::none(),

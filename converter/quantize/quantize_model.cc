@@ -64,7 +64,8 @@ class Quantizer {
   int32_t Int16Constant(int32_t t);
   void Compact();
   void CorrectBias(schema::OperatorT& op, int32_t float_input, int32_t float_weights);
-  bool RoundedWithData(const std::vector<float>& w, const std::vector<float>& scales, std::vector<int8_t>* q);
+  bool RoundedWithData(const std::vector<float>& w, const std::vector<float>& scales, int32_t max_level,
+                       std::vector<int16_t>* q);
 
   schema::ModelT& m_;
   const std::vector<RangeObserver>& stats_;
@@ -84,11 +85,13 @@ class Quantizer {
   size_t op_index_ = 0;         // the float model's op being quantized
   int32_t op_float_input_ = -1;  // and its float input tensor
   QuantizeReport report_;
+  std::set<std::string> int16_weight_nodes_;  // the ops given int16 weights
 };
 
 // The op's weights rounded by weight_rounding.h where calibration gave its
 // taps' moments; false (nothing written) otherwise.
-bool Quantizer::RoundedWithData(const std::vector<float>& w, const std::vector<float>& scales, std::vector<int8_t>* q) {
+bool Quantizer::RoundedWithData(const std::vector<float>& w, const std::vector<float>& scales, int32_t max_level,
+                                std::vector<int16_t>* q) {
   if (!o_.round_weights_with_data || o_.tap_moments == nullptr || op_index_ >= o_.tap_moments->size()) return false;
   const TapMoments& m = (*o_.tap_moments)[op_index_];
   if (m.empty() || scales.empty() || w.size() % scales.size() != 0 || w.size() / scales.size() != static_cast<size_t>(m.taps)) {
@@ -116,9 +119,10 @@ bool Quantizer::RoundedWithData(const std::vector<float>& w, const std::vector<f
   std::unique_ptr<DataRounding> shared;
   if (!per_row) shared = std::make_unique<DataRounding>(m.Covariance(0, tap_means(0), 2.0 * taps), m.taps);
   for (size_t r = 0; r < rows; ++r) {
-    std::vector<int8_t> levels =
-        per_row ? DataRounding(m.Covariance(static_cast<int32_t>(r), tap_means(r), 2.0 * taps), m.taps).Round(&w[r * taps], scales[r])
-                : shared->Round(&w[r * taps], scales[r]);
+    std::vector<int16_t> levels =
+        per_row ? DataRounding(m.Covariance(static_cast<int32_t>(r), tap_means(r), 2.0 * taps), m.taps)
+                      .RoundLevels(&w[r * taps], scales[r], max_level)
+                : shared->RoundLevels(&w[r * taps], scales[r], max_level);
     std::copy(levels.begin(), levels.end(), q->begin() + static_cast<std::ptrdiff_t>(r * taps));
   }
   return true;
@@ -250,7 +254,8 @@ void Quantizer::ChooseInt16Ops() {
   for (size_t i = 0; i < m_.operators.size(); ++i) {
     const schema::OperatorT& op = *m_.operators[i];
     if (!int8_op_[i]) continue;
-    if (o_.int16_ops.count(op.source_node) || (o_.all_int16 && !MovesInt16(op.opcode))) {
+    if (o_.int16_ops.count(op.source_node) || o_.int16_weight_ops.count(op.source_node) ||
+        (o_.all_int16 && !MovesInt16(op.opcode))) {
       const bool weights = op.inputs.size() > 1 && op.inputs[1] >= 0 && IsConstant(op.inputs[1]);
       if (HasInt16Kernel(op.opcode) && (weights || !IsConvFamily(op.opcode))) {
         int16_op_[i] = true;
@@ -390,7 +395,11 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
     SetQuant(out, scales, std::vector<int64_t>(scales.size(), 0), 0);
     return out;
   }
-  const int kind = weights ? 1 : 0;
+  // 16x16: int16 weights for a 16x8 op named in int16_weight_ops.
+  const bool wide_weights = weights && m_.tensors[op.inputs[0]]->type == schema::DataType_INT16 &&
+                            o_.int16_weight_ops.count(op.source_node) > 0;
+  const int32_t max_level = wide_weights ? kInt16WeightLevel : 127;
+  const int kind = wide_weights ? 3 : weights ? 1 : 0;  // 2: Int16Constant's
   auto cached = quantized_constants_.find({t, kind});
   if (cached != quantized_constants_.end()) {
     if (weights) {
@@ -399,13 +408,17 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
     }
     return cached->second;
   }
-  std::vector<int8_t> q(v.size());
-  const int32_t out = NewTensor(src.name + "/int8", schema::DataType_INT8, src.shape);
+  std::vector<int16_t> q(v.size());
+  const int32_t out = NewTensor(src.name + (wide_weights ? "/int16" : "/int8"),
+                                wide_weights ? schema::DataType_INT16 : schema::DataType_INT8, src.shape);
   if (weights) {
     const int64_t channels = src.shape.empty() ? 1 : src.shape[0];
     auto given = o_.weight_scales.find(src.name);
     std::vector<float> scales = given != o_.weight_scales.end() ? given->second
                                                                  : SymmetricWeightScales(v, channels, o_.per_tensor_weights);
+    if (wide_weights && given == o_.weight_scales.end()) {
+      for (float& sc : scales) sc = sc * 127.0f / static_cast<float>(kInt16WeightLevel);
+    }
     // The int32 bias is b / (in_scale * w_scale[c]): a channel whose weights
     // are ~0 but whose bias is not would overflow it. Keep |bias| <= 2^30 by
     // raising such a channel's weight scale (its weights round to ~0 anyway).
@@ -420,10 +433,11 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
       }
     }
     const size_t per_channel = v.size() / static_cast<size_t>(channels);
-    if (given != o_.weight_scales.end() || !RoundedWithData(v, scales, &q)) {
+    if (given != o_.weight_scales.end() || !RoundedWithData(v, scales, max_level, &q)) {
+      const float top = static_cast<float>(max_level);
       for (size_t i = 0; i < v.size(); ++i) {
         const float s = scales.size() == 1 ? scales[0] : scales[i / per_channel];
-        q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(v[i] / s), -127.0f, 127.0f));
+        q[i] = static_cast<int16_t>(std::clamp(std::nearbyint(v[i] / s), -top, top));
       }
     }
     SetQuant(out, scales, {}, 0);  // symmetric: no zero points stored
@@ -431,11 +445,12 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
   } else {
     const AffineParams p = *Calibrated(t, false);  // a constant always has a range
     for (size_t i = 0; i < v.size(); ++i) {
-      q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(v[i] / p.scale) + p.zero_point, -128.0f, 127.0f));
+      q[i] = static_cast<int16_t>(std::clamp(std::nearbyint(v[i] / p.scale) + p.zero_point, -128.0f, 127.0f));
     }
     SetQuant(out, {p.scale}, {p.zero_point}, 0);
   }
-  m_.buffers.push_back(BufferOf(q));
+  m_.buffers.push_back(wide_weights ? BufferOf(q) : BufferOf(std::vector<int8_t>(q.begin(), q.end())));
+  if (wide_weights) int16_weight_nodes_.insert(op.source_node);
   m_.tensors[out]->buffer = static_cast<uint32_t>(m_.buffers.size() - 1);
   quantized_constants_[{t, kind}] = out;
   return out;
@@ -466,7 +481,14 @@ void Quantizer::CorrectBias(schema::OperatorT& op, int32_t float_input, int32_t 
   const std::vector<double>& mean = stats_[float_input].channel_means();
   const schema::TensorT& wq = *m_.tensors[op.inputs[1]];
   const std::vector<float> w = FloatData(m_, *m_.tensors[float_weights]);
-  const int8_t* q = reinterpret_cast<const int8_t*>(m_.buffers[wq.buffer]->data.data());
+  const uint8_t* q_bytes = m_.buffers[wq.buffer]->data.data();
+  const bool wide_weights = wq.type == schema::DataType_INT16;
+  const auto q = [&](int64_t i) -> double {
+    if (!wide_weights) return static_cast<int8_t>(q_bytes[i]);
+    int16_t v;
+    std::memcpy(&v, q_bytes + 2 * i, 2);
+    return v;
+  };
   const int64_t out = wq.shape[0];
   const int64_t per_out = static_cast<int64_t>(w.size()) / out;
   const int64_t in_per_group = wq.shape.back();
@@ -478,7 +500,7 @@ void Quantizer::CorrectBias(schema::OperatorT& op, int32_t float_input, int32_t 
     const float s = wq.quantization->scale.size() == 1 ? wq.quantization->scale[0] : wq.quantization->scale[o];
     const int64_t first_channel = (o / outs_per_group) * in_per_group;
     for (int64_t k = 0; k < per_out; ++k) {
-      const double e = static_cast<double>(q[o * per_out + k]) * s - w[o * per_out + k];
+      const double e = q(o * per_out + k) * s - w[o * per_out + k];
       shift[o] += e * mean[first_channel + k % in_per_group];
     }
   }
@@ -581,7 +603,10 @@ QuantizeReport Quantizer::Run() {
   if (o_.method == RangeMethod::kAuto) {
     for (size_t i = 0; i < n; ++i) {
       const schema::OperatorT& op = *m_.operators[i];
-      if (!int8_op_[i] || !IsConvFamily(op.opcode) || !near_output_[op.outputs[0]]) continue;
+      if (!int8_op_[i] || !IsConvFamily(op.opcode) || !near_output_[op.outputs[0]] ||
+          o_.int16_weight_ops.count(op.source_node)) {
+        continue;  // (16x16 named: the user's choice)
+      }
       int8_op_[i] = false;
       report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode), "auto: computes a graph output"});
     }
@@ -707,6 +732,13 @@ QuantizeReport Quantizer::Run() {
     }
   }
   m_.operators = std::move(ops);
+  for (const std::string& name : o_.int16_weight_ops) {
+    if (!int16_weight_nodes_.count(name)) {
+      throw ConversionError("--int16-weights " + name +
+                            ": no Conv, ConvTranspose or Gemm/MatMul with constant weights of that name runs in 16x8");
+    }
+  }
+  report_.int16_weight_ops = static_cast<int>(int16_weight_nodes_.size());
   // Kernels take an int32 (16x8: int64) bias as is (its scale is in_scale * w_scale by
   // construction): its quantization parameters would only cost bytes.
   for (auto& t : m_.tensors) {

@@ -53,6 +53,10 @@ struct QuantizeOptions {
   std::set<std::string> keep_float;  // ONNX node names to run in float
   std::set<std::string> mixed_precision_float;  // the same, chosen by the mixed-precision search
   std::set<std::string> int16_ops;  // ONNX node names to run in 16x8 (int16 activations)
+  // Convs/FCs to run in 16x16: 16x8 with int16 weights of kInt16WeightLevel
+  // levels each side (named here, they run 16x8 whether or not int16_ops
+  // names them).
+  std::set<std::string> int16_weight_ops;
   // Every op with a 16x8 kernel in 16x8, the others in float (kite convert
   // --quantize 16x8), as if each were named in int16_ops.
   bool all_int16 = false;
@@ -66,6 +70,11 @@ struct QuantizeOptions {
   std::map<std::string, std::vector<float>> weight_scales;
 };
 
+// 16x16's weight levels each side of zero: 12 bits, whose rounding error is
+// 24 dB below int8's, and with int16 activations a pair of products stays
+// below 2^28, so a SIMD kernel can sum 8 pairs in int32 before carrying.
+constexpr int32_t kInt16WeightLevel = 2047;
+
 struct FloatOp {
   std::string node;
   std::string op;
@@ -75,6 +84,7 @@ struct FloatOp {
 struct QuantizeReport {
   int int8_ops = 0;  // int8 and 16x8
   int int16_ops = 0;  // of those, 16x8
+  int int16_weight_ops = 0;  // of those, 16x16 (int16 weights)
   int float_ops = 0;  // excluding the inserted Quantize/Dequantize
   int quantize_ops = 0;
   int dequantize_ops = 0;

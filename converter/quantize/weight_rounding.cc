@@ -10,7 +10,6 @@ namespace {
 
 constexpr int64_t kMaxPixelsPerRun = 16384;
 
-int8_t Level(double x) { return static_cast<int8_t>(std::clamp(std::nearbyint(x), -127.0, 127.0)); }
 
 // Up to `limit` of `pixels` output pixels, spread over rows and columns: a
 // fixed stride through a row-major map would keep the same few columns
@@ -246,7 +245,7 @@ DataRounding::DataRounding(std::vector<double> h, int32_t taps) : h_(std::move(h
   if (!Cholesky(damped, n, &l) || !Cholesky(InverseFromCholesky(l, n), n, &u_)) u_.clear();
 }
 
-double DataRounding::Objective(const float* w, const std::vector<int8_t>& q, float scale) const {
+double DataRounding::Objective(const float* w, const std::vector<int16_t>& q, float scale) const {
   const int32_t n = n_;
   std::vector<double> e(n);
   for (int32_t i = 0; i < n; ++i) e[i] = q[i] * static_cast<double>(scale) - w[i];
@@ -259,31 +258,32 @@ double DataRounding::Objective(const float* w, const std::vector<int8_t>& q, flo
   return f;
 }
 
-std::vector<int8_t> DataRounding::Round(const float* w, float scale) const {
+std::vector<int16_t> DataRounding::RoundLevels(const float* w, float scale, int32_t max_level) const {
   const int32_t n = n_;
-  std::vector<int8_t> q(n);
-  for (int32_t i = 0; i < n; ++i) q[i] = Level(w[i] / scale);
+  const double top = max_level;
+  std::vector<int16_t> q(n);
+  for (int32_t i = 0; i < n; ++i) q[i] = static_cast<int16_t>(std::clamp(std::nearbyint(static_cast<double>(w[i] / scale)), -top, top));
   if (h_.empty() || !(scale > 0)) return q;
   // Each weight rounds down or up, never further (AdaRound's constraint):
   // taps the calibration barely varies (a constant alpha channel, padding)
   // leave directions H cannot see, and unbounded moves along them trade a
   // small in-sample gain for a large error elsewhere (M-LSD's first conv:
   // 43.9 -> 25.9 dB).
-  std::vector<int8_t> down(n), up(n);
+  std::vector<int16_t> down(n), up(n);
   for (int32_t i = 0; i < n; ++i) {
-    down[i] = static_cast<int8_t>(std::clamp(std::floor(w[i] / static_cast<double>(scale)), -127.0, 127.0));
-    up[i] = static_cast<int8_t>(std::clamp(std::ceil(w[i] / static_cast<double>(scale)), -127.0, 127.0));
+    down[i] = static_cast<int16_t>(std::clamp(std::floor(w[i] / static_cast<double>(scale)), -top, top));
+    up[i] = static_cast<int16_t>(std::clamp(std::ceil(w[i] / static_cast<double>(scale)), -top, top));
   }
   const auto bounded = [&](int32_t i, double level) {
-    return static_cast<int8_t>(std::clamp(std::nearbyint(level), static_cast<double>(down[i]), static_cast<double>(up[i])));
+    return static_cast<int16_t>(std::clamp(std::nearbyint(level), static_cast<double>(down[i]), static_cast<double>(up[i])));
   };
-  const std::vector<int8_t> nearest = q;
+  const std::vector<int16_t> nearest = q;
   const double nearest_error = Objective(w, q, scale);
   const double s = scale;
   if (!u_.empty()) {
     // Each rounding's error, pushed onto the taps not yet rounded.
     std::vector<double> rest(w, w + n);
-    std::vector<int8_t> feedback(n);
+    std::vector<int16_t> feedback(n);
     for (int32_t j = 0; j < n; ++j) {
       feedback[j] = bounded(j, rest[j] / s);
       const double err = (rest[j] - feedback[j] * s) / u_[j * n + j];
@@ -304,7 +304,7 @@ std::vector<int8_t> DataRounding::Round(const float* w, float scale) const {
         // f(e + d s u_j) - f(e) = 2 d s g_j + s^2 H_jj.
         const double change = 2.0 * d * s * g[j] + s * s * h_[j * n + j];
         if (!(change < -1e-6 * s * s * h_[j * n + j])) continue;  // beyond g's rounding drift
-        q[j] = static_cast<int8_t>(q[j] + d);
+        q[j] = static_cast<int16_t>(q[j] + d);
         for (int32_t i = 0; i < n; ++i) g[i] += d * s * h_[i * n + j];
         moved = true;
         break;
@@ -314,6 +314,11 @@ std::vector<int8_t> DataRounding::Round(const float* w, float scale) const {
   }
   // Recomputed, not trusted to the running sums: never worse than nearest.
   return Objective(w, q, scale) <= nearest_error ? q : nearest;
+}
+
+std::vector<int8_t> DataRounding::Round(const float* w, float scale) const {
+  const std::vector<int16_t> q = RoundLevels(w, scale, 127);
+  return std::vector<int8_t>(q.begin(), q.end());
 }
 
 std::vector<int8_t> RoundWithData(const float* w, int32_t taps, float scale, const std::vector<double>& h) {

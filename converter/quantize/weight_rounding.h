@@ -76,16 +76,18 @@ void AddDenseMoments(const schema::Conv2DOptions* options, const float* input, c
                      int32_t input_rank, const float* weights, int32_t out_channels, int32_t kernel_h, int32_t kernel_w,
                      const float* bias, float act_min, float act_max, TapMoments* m);
 
-// Chooses int8 levels (within ±127) minimizing e^T H e for any weights over
+// Chooses int8 levels (within ±127; RoundLevels: any bound) minimizing e^T H e for any weights over
 // the same taps: H (taps x taps, symmetric, positive semi-definite) is
 // factored once for GPTQ's error feedback.
 class DataRounding {
  public:
   DataRounding(std::vector<double> h, int32_t taps);
   std::vector<int8_t> Round(const float* w, float scale) const;
+  // The same within +-max_level (16x16's int16 weights: wider levels).
+  std::vector<int16_t> RoundLevels(const float* w, float scale, int32_t max_level) const;
 
  private:
-  double Objective(const float* w, const std::vector<int8_t>& q, float scale) const;
+  double Objective(const float* w, const std::vector<int16_t>& q, float scale) const;
   std::vector<double> h_;
   int32_t n_;
   std::vector<double> u_;  // the lower factor of (damped H)^-1; empty: no error feedback

@@ -421,6 +421,11 @@ TEST(KiteCli, QuantizationOptionsErrors) {
   EXPECT_NE(out.find("--quantize 16x8 needs --calibration"), std::string::npos) << out;
   EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize 16x8 --calibration x --int16 conv1", &out), 0);
   EXPECT_NE(out.find("--quantize 16x8 takes every op with a 16x8 kernel"), std::string::npos) << out;
+  EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --int16-weights conv1", &out), 0);
+  EXPECT_NE(out.find("need --quantize int8"), std::string::npos) << out;
+  EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize int8 --calibration '" +
+                      WriteImageFolder() + "' --int16-weights no_such_node", &out), 0);
+  EXPECT_NE(out.find("--int16-weights no_such_node: no Conv"), std::string::npos) << out;
   EXPECT_NE(Shell("'" KITE_CLI "' convert '" + onnx + "' -o '" + Work() + "/e.kite' --quantize int8 --calibration x --method kl", &out), 0);
   const std::string empty = Work() + "/empty_calibration";
   std::system(("mkdir -p '" + empty + "'").c_str());
