@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/int8/ukernels.h"
 #include "support/test_util.h"
 
 namespace kite {
@@ -201,89 +202,139 @@ TEST(Int16x8, AccumulatorBeyondInt32) {
   ExpectEveryDenseRun(mb.Build(), x, "conv2d_16x8", {expected, static_cast<int16_t>(-expected)});
 }
 
+// A 16x16 op (int16 weights) with `largest` the weights' largest magnitude:
+// one-group ops run the variant's SIMD 16x16 GEMM where it has one, the
+// reference elsewhere; depthwise ones Kite's loops where `taps` sums of
+// products fit int32.
+std::string Expected16x16Kernel(const int8::Ukernels* v, const std::string& op, bool depthwise, int taps, int largest) {
+  if (depthwise) {
+    return int64_t{taps} * 32768 * largest <= INT32_MAX ? "optimized/depthwise_conv2d_16x16" : "reference/conv2d_16x16";
+  }
+  return v->gemm16x16 != nullptr ? std::string(v->gemm16x16_name) : "reference/" + op + "_16x16";
+}
+
 // 16x16: Conv2D (one group and depthwise), FullyConnected and
-// ConvTranspose2D with int16 weights over their whole range, against the
-// definition (int64 sums of int16 x int16 products, the 16x8 finish). The
-// optimized kernels say they decline and run the reference's sums.
+// ConvTranspose2D with int16 weights against the definition (int64 sums of
+// int16 x int16 products, the 16x8 finish), on every kernel: weights of 12
+// bits (the converter's: 16 pairs per int32 sum, so the 1x1 conv's 200
+// channels and the 3x3 conv's 63 taps take several), and over the whole
+// range (one pair per sum; depthwise then runs the reference). Inputs at
+// the extremes of int16 in a third of the draws.
 TEST(Int16x16, ConvsAndFullyConnectedTakeInt16Weights) {
   SCOPED_TRACE("seed " + std::to_string(TestSeed()));
   Random rng(TestSeed());
-  const int h = 5, w_ = 6, c = 7, k = 3;
-  const auto x = RandomInt16s(rng, h * w_ * c);
-  const float si = 1e-4f, so = 4.0f;
+  const int h = 5, w_ = 6, c = 7;
+  const float si = 1e-4f, so = 16.0f;
   struct Case {
     const char* name;
     schema::OpCode op;
-    int out_c, groups;
+    int in_c, out_c, groups, k;
   };
-  for (const Case& t : {Case{"conv2d", schema::OpCode_CONV_2D, 4, 1}, Case{"conv2d", schema::OpCode_CONV_2D, c, c},
-                        Case{"conv_transpose2d", schema::OpCode_CONV_TRANSPOSE_2D, 5, 1},
-                        Case{"fully_connected", schema::OpCode_FULLY_CONNECTED, 9, 1}}) {
-    SCOPED_TRACE(std::string(t.name) + (t.groups > 1 ? " depthwise" : ""));
-    const bool fc = t.op == schema::OpCode_FULLY_CONNECTED;
-    const int group_in = c / t.groups, taps = fc ? c : k * k * group_in;
-    std::vector<int16_t> w = RandomInt16s(rng, static_cast<size_t>(t.out_c) * taps);
-    for (int16_t& v : w) v = v == -32768 ? int16_t{-32767} : v;
-    w[0] = 32767;
-    std::vector<float> ws(t.out_c);
-    for (float& v : ws) v = rng.Uniform(1e-5f, 1e-4f);
-    const auto b32 = rng.Int32s(t.out_c, -3000000, 3000000);
-    std::vector<int64_t> b(b32.begin(), b32.end());
-    b[0] = int64_t{5} << 33;
-    ModelBuilder mb;
-    const std::vector<int32_t> x_shape = fc ? std::vector<int32_t>{h * w_, c} : std::vector<int32_t>{1, h, w_, c};
-    const int in = mb.Input("x", schema::DataType_INT16, x_shape, PerTensor(si, 0));
-    const std::vector<int32_t> w_shape = fc ? std::vector<int32_t>{t.out_c, c} : std::vector<int32_t>{t.out_c, k, k, group_in};
-    const int wt = mb.Constant("w", schema::DataType_INT16, w_shape, w, Quant{ws, std::vector<int64_t>(ws.size(), 0), 0});
-    const int bt = mb.Constant("b", schema::DataType_INT64, {t.out_c}, b);
-    const std::vector<int32_t> y_shape = fc ? std::vector<int32_t>{h * w_, t.out_c} : std::vector<int32_t>{1, h, w_, t.out_c};
-    const int out = mb.Tensor("y", schema::DataType_INT16, y_shape, PerTensor(so, 0));
-    // Stride 1 and padding 1: the output keeps the input's height and width
-    // (the transposed conv's taps gather from oy + 1 - ky).
-    if (t.op == schema::OpCode_CONV_2D) {
-      schema::Conv2DOptionsT o;
-      o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = 1;
-      o.groups = t.groups;
-      mb.Op(t.op, {in, wt, bt}, {out}, o);
-    } else if (t.op == schema::OpCode_CONV_TRANSPOSE_2D) {
-      schema::ConvTranspose2DOptionsT o;
-      o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = 1;
-      mb.Op(t.op, {in, wt, bt}, {out}, o);
-    } else {
-      mb.Op(t.op, {in, wt, bt}, {out});
-    }
-    mb.Output(out);
-    std::vector<int16_t> expected;
-    for (int p = 0; p < h * w_; ++p) {
-      const int oy = p / w_, ox = p % w_;
-      for (int oc = 0; oc < t.out_c; ++oc) {
-        int64_t acc = b[oc];
-        if (fc) {
-          for (int i = 0; i < c; ++i) acc += int64_t{x[p * c + i]} * w[oc * c + i];
-        } else {
+  for (const int largest : {2047, 32767}) {
+    for (const Case& t : {Case{"conv2d", schema::OpCode_CONV_2D, c, 20, 1, 3}, Case{"conv2d", schema::OpCode_CONV_2D, 200, 3, 1, 1},
+                          Case{"conv2d", schema::OpCode_CONV_2D, c, c, c, 3},
+                          Case{"conv_transpose2d", schema::OpCode_CONV_TRANSPOSE_2D, c, 5, 1, 3},
+                          Case{"fully_connected", schema::OpCode_FULLY_CONNECTED, 40, 9, 1, 1}}) {
+      const bool fc = t.op == schema::OpCode_FULLY_CONNECTED, depthwise = t.groups > 1;
+      SCOPED_TRACE(std::string(t.name) + (depthwise ? " depthwise" : "") + ", " + std::to_string(t.in_c) +
+                   " input channels, weights up to " + std::to_string(largest));
+      const int group_in = t.in_c / t.groups, taps = t.k * t.k * group_in, pad = t.k / 2;
+      std::vector<int16_t> x = RandomInt16s(rng, static_cast<size_t>(h) * w_ * t.in_c);
+      if (rng.Int(0, 2) == 0) {
+        for (int16_t& v : x) v = v < 0 ? int16_t{-32768} : int16_t{32767};
+      }
+      std::vector<int16_t> w(static_cast<size_t>(t.out_c) * taps);
+      for (int16_t& v : w) v = static_cast<int16_t>(rng.Int(-largest, largest));
+      w[0] = static_cast<int16_t>(-largest);
+      std::vector<float> ws(t.out_c);
+      for (float& v : ws) v = rng.Uniform(1e-5f, 1e-4f);
+      const auto b32 = rng.Int32s(t.out_c, -3000000, 3000000);
+      std::vector<int64_t> b(b32.begin(), b32.end());
+      b[0] = int64_t{5} << 33;
+      ModelBuilder mb;
+      const std::vector<int32_t> x_shape = fc ? std::vector<int32_t>{h * w_, t.in_c} : std::vector<int32_t>{1, h, w_, t.in_c};
+      const int in = mb.Input("x", schema::DataType_INT16, x_shape, PerTensor(si, 0));
+      const std::vector<int32_t> w_shape =
+          fc ? std::vector<int32_t>{t.out_c, t.in_c} : std::vector<int32_t>{t.out_c, t.k, t.k, group_in};
+      const int wt = mb.Constant("w", schema::DataType_INT16, w_shape, w, Quant{ws, std::vector<int64_t>(ws.size(), 0), 0});
+      const int bt = mb.Constant("b", schema::DataType_INT64, {t.out_c}, b);
+      const std::vector<int32_t> y_shape = fc ? std::vector<int32_t>{h * w_, t.out_c} : std::vector<int32_t>{1, h, w_, t.out_c};
+      const int out = mb.Tensor("y", schema::DataType_INT16, y_shape, PerTensor(so, 0));
+      // Stride 1, padding k / 2: the output keeps the input's height and
+      // width (the transposed conv's taps gather from oy + pad - ky).
+      if (t.op == schema::OpCode_CONV_2D) {
+        schema::Conv2DOptionsT o;
+        o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = pad;
+        o.groups = t.groups;
+        mb.Op(t.op, {in, wt, bt}, {out}, o);
+      } else if (t.op == schema::OpCode_CONV_TRANSPOSE_2D) {
+        schema::ConvTranspose2DOptionsT o;
+        o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = pad;
+        mb.Op(t.op, {in, wt, bt}, {out}, o);
+      } else {
+        mb.Op(t.op, {in, wt, bt}, {out});
+      }
+      mb.Output(out);
+      std::vector<int16_t> expected;
+      for (int p = 0; p < h * w_; ++p) {
+        const int oy = p / w_, ox = p % w_;
+        for (int oc = 0; oc < t.out_c; ++oc) {
+          int64_t acc = b[oc];
           const int g = oc / (t.out_c / t.groups);
-          for (int ky = 0; ky < k; ++ky) {
-            for (int kx = 0; kx < k; ++kx) {
+          for (int ky = 0; ky < t.k; ++ky) {
+            for (int kx = 0; kx < t.k; ++kx) {
               const bool transposed = t.op == schema::OpCode_CONV_TRANSPOSE_2D;
-              const int iy = transposed ? oy + 1 - ky : oy - 1 + ky, ix = transposed ? ox + 1 - kx : ox - 1 + kx;
+              const int iy = transposed ? oy + pad - ky : oy - pad + ky, ix = transposed ? ox + pad - kx : ox - pad + kx;
               if (iy < 0 || iy >= h || ix < 0 || ix >= w_) continue;
               for (int i = 0; i < group_in; ++i) {
-                acc += int64_t{x[(iy * w_ + ix) * c + g * group_in + i]} * w[((oc * k + ky) * k + kx) * group_in + i];
+                acc += int64_t{x[(iy * w_ + ix) * t.in_c + g * group_in + i]} * w[((oc * t.k + ky) * t.k + kx) * group_in + i];
               }
             }
           }
+          expected.push_back(SpecRoundToInt16(static_cast<float>(acc) * (si * ws[oc] / so)));
         }
-        expected.push_back(SpecRoundToInt16(static_cast<float>(acc) * (si * ws[oc] / so)));
+      }
+      const auto runs = RunEveryInt8Variant(mb.Build(), {AsBytes(x)}, "reference/" + std::string(t.name) + "_16x16",
+                                            [&](const int8::Ukernels* v) {
+                                              return Expected16x16Kernel(v, t.name, depthwise, t.k * t.k, largest);
+                                            });
+      for (const Int16x8Run& run : runs) {
+        SCOPED_TRACE("variant " + run.variant);
+        ASSERT_EQ(run.result.status, KITE_OK) << run.result.error;
+        EXPECT_EQ(run.result.kernels[0], run.expected_kernel);
+        ExpectEqualInt16(FromBytes<int16_t>(run.result.outputs[0]), expected);
       }
     }
-    const AlignedBytes model = mb.Build();
-    const BothKernelSets runs = RunOnBothKernelSets(model, {AsBytes(x)});
-    for (const RunResult* r : {&runs.reference, &runs.optimized}) {
-      ASSERT_EQ(r->status, KITE_OK) << r->error;
-      EXPECT_EQ(r->kernels[0], std::string("reference/") + t.name + "_16x16");
-      ExpectEqualInt16(FromBytes<int16_t>(r->outputs[0]), expected);
-    }
-    EXPECT_EQ(runs.optimized.declined[0], "16x16: int16 weights run the reference");
+  }
+}
+
+// 16x16 at the limits: every product 2^15 x 2047 of one sign, 1000 of them
+// in a row (6.7e10): the GEMM's int32 sums of 16 pairs (2.15e9) just fit,
+// one pair more would wrap.
+TEST(Int16x16, LongRowAtTheLimitsSumsExactly) {
+  const int in_c = 1000, out_c = 2;
+  const std::vector<int16_t> x(2 * in_c, -32768);
+  std::vector<int16_t> w(out_c * in_c, -2047);
+  for (int i = in_c; i < out_c * in_c; ++i) w[i] = 2047;
+  const float si = 1e-4f, ws = 1e-4f, so = 1e-1f;
+  ModelBuilder mb;
+  const int in = mb.Input("x", schema::DataType_INT16, {2, in_c}, PerTensor(si, 0));
+  const int wt = mb.Constant("w", schema::DataType_INT16, {out_c, in_c}, w, PerTensor(ws, 0));
+  const int out = mb.Tensor("y", schema::DataType_INT16, {2, out_c}, PerTensor(so, 0));
+  mb.Op(schema::OpCode_FULLY_CONNECTED, {in, wt}, {out});
+  mb.Output(out);
+  const int64_t acc = int64_t{in_c} * 32768 * 2047;
+  const int16_t expected = SpecRoundToInt16(static_cast<float>(acc) * (si * ws / so));
+  ASSERT_GT(expected, 0);
+  ASSERT_LT(expected, 32767) << "the output should not clamp";
+  const auto runs = RunEveryInt8Variant(mb.Build(), {AsBytes(x)}, "reference/fully_connected_16x16",
+                                        [](const int8::Ukernels* v) { return Expected16x16Kernel(v, "fully_connected", false, 0, 2047); });
+  for (const Int16x8Run& run : runs) {
+    SCOPED_TRACE("variant " + run.variant);
+    ASSERT_EQ(run.result.status, KITE_OK) << run.result.error;
+    EXPECT_EQ(run.result.kernels[0], run.expected_kernel);
+    ExpectEqualInt16(FromBytes<int16_t>(run.result.outputs[0]), {expected, static_cast<int16_t>(-expected), expected,
+                                                                   static_cast<int16_t>(-expected)});
   }
 }
 

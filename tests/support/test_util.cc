@@ -24,8 +24,15 @@ RunResult RunModel(const AlignedBytes& bytes, const std::vector<std::vector<uint
 
 std::vector<Int16x8Run> RunDense16x8(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs,
                                      const std::string& reference, const std::string& portable) {
+  return RunEveryInt8Variant(model, inputs, reference, [&](const int8::Ukernels* v) {
+    return v->gemm16x8 != nullptr ? std::string(v->gemm16x8_name) : portable;
+  });
+}
+
+std::vector<Int16x8Run> RunEveryInt8Variant(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs,
+                                            const std::string& reference,
+                                            const std::function<std::string(const int8::Ukernels*)>& kernel_of) {
   if (TestKernelSet() == KernelSet::kReference) return {{"reference", reference, RunModel(model, inputs)}};
-  auto kernel_of = [&](const int8::Ukernels* v) { return v->gemm16x8 != nullptr ? v->gemm16x8_name : portable; };
   std::vector<Int16x8Run> runs = {{"default", kernel_of(int8::BestUkernels()), RunModel(model, inputs)}};
   const int8::Ukernels* variants[int8::kMaxUkernels];
   const size_t count = int8::AvailableUkernels(variants);

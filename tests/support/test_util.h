@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -83,6 +84,11 @@ struct Int16x8Run {
 };
 std::vector<Int16x8Run> RunDense16x8(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs,
                                      const std::string& reference, const std::string& portable);
+// The same runs for any op: `kernel_of(variant)` names the kernel each
+// (and the default choice) must report.
+std::vector<Int16x8Run> RunEveryInt8Variant(const AlignedBytes& model, const std::vector<std::vector<uint8_t>>& inputs,
+                                            const std::string& reference,
+                                            const std::function<std::string(const int8::Ukernels*)>& kernel_of);
 
 // The model run once on each kernel set, for
 // tests that hold an optimized kernel to the reference bit for bit.

@@ -67,6 +67,11 @@ using Gemm16x8Fn = void (*)(size_t mr, size_t k2, const int16_t* a, size_t a_str
                             size_t block_stride, size_t blocks, int32_t* acc, size_t acc_stride);
 constexpr size_t kGemm16x8MaxPairs = 255;  // 255 x 2 x 2^22 < 2^31
 constexpr size_t kGemm16x8Channels = 16;
+// The same with int16 weights (16x16), packed [k2][16][2] int16 and
+// `block_stride` elements apart: the caller bounds k2 by its weights'
+// largest magnitude so that no int32 sum wraps.
+using Gemm16x16Fn = void (*)(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int16_t* w,
+                             size_t block_stride, size_t blocks, int32_t* acc, size_t acc_stride);
 
 struct Ukernels {
   const char* name;  // e.g. "avx512vnni"; kernel names are "int8/qc8-igemm-8x32c4-avx512vnni"
@@ -78,7 +83,9 @@ struct Ukernels {
   bool simd;        // false for the portable C variant
   const char* gemm16x8_name;  // null with gemm16x8: Kite's portable 16x8 loops serve
   Gemm16x8Fn gemm16x8;
-  size_t gemm16x8_mr;
+  size_t gemm16x8_mr;  // also gemm16x16's
+  const char* gemm16x16_name;  // null with gemm16x16: the reference serves
+  Gemm16x16Fn gemm16x16;
 };
 
 // The 16x8 GEMMs the x86 variants share (ukernels_16x8_*.cc).
@@ -87,6 +94,10 @@ void Gemm16x8Avx2(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const
                   size_t blocks, int32_t* acc, size_t acc_stride);
 void Gemm16x8Avx512Vnni(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, size_t block_stride,
                         size_t blocks, int32_t* acc, size_t acc_stride);
+void Gemm16x16Avx2(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int16_t* w, size_t block_stride,
+                   size_t blocks, int32_t* acc, size_t acc_stride);
+void Gemm16x16Avx512Vnni(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int16_t* w,
+                         size_t block_stride, size_t blocks, int32_t* acc, size_t acc_stride);
 constexpr size_t kGemm16x8Avx2Mr = 4;
 constexpr size_t kGemm16x8Avx512Mr = 8;
 #endif

@@ -5,7 +5,8 @@
 // int16 (a channel's two weights side by side), and vpdpwssd against the
 // row's pair broadcast adds both products into the channel's int32 lane.
 // vpdpwssd wraps (it is not the saturating vpdpwssds); the caller keeps the
-// sums short enough that nothing wraps (kGemm16x8MaxPairs).
+// sums short enough that nothing wraps (kGemm16x8MaxPairs). 16x16: the same
+// with int16 weights loaded as they are.
 #include "kernels/int8/ukernels_avx512_intrinsics.h"
 #include <string.h>
 
@@ -29,10 +30,18 @@ inline __m512i Dpwssd(__m512i sum, __m512i x, __m512i w) {
 #endif
 }
 
+// A pair's weights for a block's 16 channels as one zmm of int16: int8
+// widened, or int16 as they are.
+inline __m512i LoadPair(const int8_t* w) {
+  return _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w)));
+}
+
+inline __m512i LoadPair(const int16_t* w) { return _mm512_loadu_si512(w); }
+
 // Whole blocks of 16 channels: one, or two per k step (kNb), whose weights
-// are `block_stride` bytes apart.
-template <int kNb>
-void Tile(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, size_t block_stride, int32_t* acc,
+// are `block_stride` elements apart.
+template <int kNb, typename W>
+void Tile(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const W* w, size_t block_stride, int32_t* acc,
           size_t acc_stride) {
   constexpr size_t kMr = kGemm16x8Avx512Mr;
   const int16_t* rows[kMr];
@@ -43,10 +52,7 @@ void Tile(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t*
   }
   for (size_t p = 0; p < k2; ++p) {
     __m512i wv[kNb];
-    for (int b = 0; b < kNb; ++b) {
-      wv[b] = _mm512_cvtepi8_epi16(
-          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + b * block_stride + p * 2 * kGemm16x8Channels)));
-    }
+    for (int b = 0; b < kNb; ++b) wv[b] = LoadPair(w + b * block_stride + p * 2 * kGemm16x8Channels);
     for (size_t m = 0; m < kMr; ++m) {
       int32_t pair;
       memcpy(&pair, rows[m] + 2 * p, sizeof(pair));
@@ -63,6 +69,15 @@ void Tile(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t*
 
 void Gemm16x8Avx512Vnni(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, size_t block_stride,
                         size_t blocks, int32_t* acc, size_t acc_stride) {
+  size_t b = 0;
+  for (; b + 2 <= blocks; b += 2) {
+    Tile<2>(mr, k2, a, a_stride, w + b * block_stride, block_stride, acc + b * kGemm16x8Channels, acc_stride);
+  }
+  if (b < blocks) Tile<1>(mr, k2, a, a_stride, w + b * block_stride, block_stride, acc + b * kGemm16x8Channels, acc_stride);
+}
+
+void Gemm16x16Avx512Vnni(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int16_t* w,
+                         size_t block_stride, size_t blocks, int32_t* acc, size_t acc_stride) {
   size_t b = 0;
   for (; b + 2 <= blocks; b += 2) {
     Tile<2>(mr, k2, a, a_stride, w + b * block_stride, block_stride, acc + b * kGemm16x8Channels, acc_stride);

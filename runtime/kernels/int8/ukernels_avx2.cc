@@ -56,7 +56,7 @@ void Igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, c
 
 const Ukernels kAvx2Ukernels = {
     "avx2", "int8/qc8-igemm-2x16c4-avx2", "int8/qc8-dwconv-4x16-avx2", Igemm, kMr, avx2::Dwconv<false>, true,
-    "int8/qs16x8-gemm-4x16c2-avx2", Gemm16x8Avx2, kGemm16x8Avx2Mr,
+    "int8/qs16x8-gemm-4x16c2-avx2", Gemm16x8Avx2, kGemm16x8Avx2Mr, "int8/qs16x16-gemm-4x16c2-avx2", Gemm16x16Avx2,
 };
 
 }  // namespace int8

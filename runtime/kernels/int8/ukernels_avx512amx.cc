@@ -204,6 +204,7 @@ void Dwconv(size_t pixels, size_t channels, const DwconvTaps& taps, const uint8_
 const Ukernels kAvx512AmxUkernels = {
     "avx512amx", "int8/qc8-igemm-32x32c4-avx512amx", "int8/qc8-dwconv-4x32-avx512vnni", Igemm, kMr, Dwconv, true,
     "int8/qs16x8-gemm-8x32c2-avx512vnni", Gemm16x8Avx512Vnni, kGemm16x8Avx512Mr,
+    "int8/qs16x16-gemm-8x32c2-avx512vnni", Gemm16x16Avx512Vnni,
 };
 
 }  // namespace int8

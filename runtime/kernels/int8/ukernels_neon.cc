@@ -54,7 +54,7 @@ void Igemm(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t* const* a, c
 
 const Ukernels kNeonUkernels = {
     "neon", "int8/qc8-igemm-2x16c4-neon", "int8/qc8-dwconv-1x32-neon", Igemm, kMr, neon::Dwconv, true,
-    nullptr, nullptr, 0,
+    nullptr, nullptr, 0, nullptr, nullptr,
 };
 
 }  // namespace int8

@@ -65,7 +65,7 @@ void DwconvScalar(size_t pixels, size_t channels, const DwconvTaps& taps, const 
 
 const Ukernels kScalarUkernels = {
     "scalar", "int8/qc8-igemm-4x16c4-scalar", "int8/qc8-dwconv-1x32-scalar", IgemmScalar, kMr, DwconvScalar, false,
-    nullptr, nullptr, 0,
+    nullptr, nullptr, 0, nullptr, nullptr,
 };
 
 }  // namespace int8

@@ -1,11 +1,10 @@
 // 16x8 Conv2D (one group, or depthwise with one output per channel),
 // ConvTranspose2D (one group) and FullyConnected: int16 input and output,
-// int8 weights, int64 bias (int16 weights, 16x16, run the reference for
-// now). A transposed conv is the same dot per output pixel: its weights
-// [out][kh][kw][in] against the input pixels its taps reach
-// (reference/conv_transpose2d.cc's gather), zeros where none. The
-// reference (kernels/reference/conv2d.cc) sums int64 products one output at a
-// time. Here a one-group conv or FC runs as a GEMM: where the int8 engine's
+// int8 weights (16x16: int16 ones), int64 bias. A transposed conv is the
+// same dot per output pixel: its weights [out][kh][kw][in] against the input
+// pixels its taps reach (reference/conv_transpose2d.cc's gather), zeros where
+// none. The reference (kernels/reference/conv2d.cc) sums int64 products one
+// output at a time. Here a one-group conv or FC runs as a GEMM: where the int8 engine's
 // variant for this CPU has a 16x8 GEMM (int8/ukernels.h: x86's vpmaddwd and
 // vpdpwssd), tiles of output pixels' patches against blocks of 16 output
 // channels whose weights prepare packs into the arena; elsewhere (and with
@@ -15,7 +14,9 @@
 // and carried in int64. Integer sums do not depend on order, and the finish
 // is the reference's FinishInt16 (bias added with wrap-around, converted to
 // float, scaled, clamped) rounded by the 1.5 * 2^23 addition, which equals
-// lrintf on the clamped range: bit-exact.
+// lrintf on the clamped range: bit-exact. 16x16 (int16 weights) runs on the
+// SIMD GEMM only (and depthwise), with int32 sums as long as 2^15 x the
+// weights' largest magnitude allows (16 pairs for 12-bit weights).
 #include <math.h>
 #include <string.h>
 
@@ -40,8 +41,10 @@ constexpr int32_t kPaddedChunk = 448;    // a multiple of kPatchPad, at most kMa
 // 24 -> 1 channel 2x2 head, 640x640: 22 ms in the GEMM, 17 in the loops, 11
 // in the reference).
 constexpr int32_t kMinTransposedChannels = 8;
-// 16x16 (int16 weights): the reference's int64 sums, for now.
-constexpr const char* kInt16WeightsDecline = "16x16: int16 weights run the reference";
+// 16x16 (int16 weights) off the SIMD GEMM or the depthwise loops' int32 sums:
+// the reference's int64 sums.
+constexpr const char* kInt16WeightsDecline =
+    "16x16: int16 weights need constant weights, one group (the SIMD 16x16 GEMM) or depthwise with sums that fit int32";
 
 
 }  // namespace
@@ -213,6 +216,25 @@ void DenseConv(const Conv16x8State& s, int32_t batch, const int16_t* in, const i
   }
 }
 
+// sums[i] += acc[i]: a piece of the GEMM's int32 sums carried in int64 (every
+// 16 pairs with 12-bit int16 weights: vectorized for the host's ISA).
+KITE_VECTOR_CLONES void CarryInt32(const int32_t* acc, size_t n, int64_t* sums) {
+  for (size_t i = 0; i < n; ++i) sums[i] += acc[i];
+}
+
+// The SIMD GEMM of pairs [p0, p0 + pairs) of `mr` rows (a: pair p0's) into
+// s.tile_acc: int8 weights (gemm16x8) or int16 ones (gemm16x16).
+inline void GemmPairs(const Conv16x8State& s, size_t mr, size_t p0, size_t pairs, const int16_t* a, size_t a_stride,
+                      size_t block_stride, size_t blocks) {
+  constexpr size_t kBlock = int8::kGemm16x8Channels;
+  const size_t stride = static_cast<size_t>(s.acc_stride);
+  if (s.packed16 != nullptr) {
+    s.uk->gemm16x16(mr, pairs, a, a_stride, s.packed16 + p0 * 2 * kBlock, block_stride, blocks, s.tile_acc, stride);
+  } else {
+    s.uk->gemm16x8(mr, pairs, a, a_stride, s.packed + p0 * 2 * kBlock, block_stride, blocks, s.tile_acc, stride);
+  }
+}
+
 // The SIMD GEMM of `mr` rows (row m at a + m * a_stride, 2 x k2 values)
 // against every block of output channels into the rows of s.tile_acc (or,
 // in pieces, s.tile_sums), then each row's finish over all its channels at
@@ -221,17 +243,16 @@ void GemmTile(const Conv16x8State& s, size_t mr, const int16_t* a, size_t a_stri
               int16_t* out) {
   constexpr size_t kBlock = int8::kGemm16x8Channels;
   const size_t k2 = static_cast<size_t>(s.k2), stride = static_cast<size_t>(s.acc_stride);
-  const size_t block_stride = k2 * 2 * kBlock, blocks = stride / kBlock;
-  if (k2 <= int8::kGemm16x8MaxPairs) {
-    s.uk->gemm16x8(mr, k2, a, a_stride, s.packed, block_stride, blocks, s.tile_acc, stride);
+  const size_t block_stride = k2 * 2 * kBlock, blocks = stride / kBlock, max_pairs = static_cast<size_t>(s.max_pairs);
+  if (k2 <= max_pairs) {
+    GemmPairs(s, mr, 0, k2, a, a_stride, block_stride, blocks);
     for (size_t m = 0; m < mr; ++m) FinishSums(s, s.tile_acc + m * stride, bias, 0, s.out_c, out + m * s.out_c);
     return;
   }
   for (size_t i = 0; i < mr * stride; ++i) s.tile_sums[i] = 0;
-  for (size_t p0 = 0; p0 < k2; p0 += int8::kGemm16x8MaxPairs) {
-    const size_t pairs = k2 - p0 < int8::kGemm16x8MaxPairs ? k2 - p0 : int8::kGemm16x8MaxPairs;
-    s.uk->gemm16x8(mr, pairs, a + 2 * p0, a_stride, s.packed + p0 * 2 * kBlock, block_stride, blocks, s.tile_acc, stride);
-    for (size_t i = 0; i < mr * stride; ++i) s.tile_sums[i] += s.tile_acc[i];
+  for (size_t p0 = 0; p0 < k2; p0 += max_pairs) {
+    GemmPairs(s, mr, p0, k2 - p0 < max_pairs ? k2 - p0 : max_pairs, a + 2 * p0, a_stride, block_stride, blocks);
+    CarryInt32(s.tile_acc, mr * stride, s.tile_sums);
   }
   for (size_t m = 0; m < mr; ++m) FinishRow(s.transform, s.tile_sums + m * stride, bias, 0, s.out_c, out + m * s.out_c);
 }
@@ -278,7 +299,7 @@ void BlockTransposedConv(const Conv16x8State& s, int32_t batch, const int16_t* i
       a = s.tile;
       a_stride = 2 * k2;
     }
-    s.uk->gemm16x8(mr, k2, a, a_stride, s.packed, k2 * 2 * kBlock, stride / kBlock, s.tile_acc, stride);
+    GemmPairs(s, mr, 0, k2, a, a_stride, k2 * 2 * kBlock, stride / kBlock);
     for (size_t m = 0; m < mr; ++m) {
       const int64_t p = p0 + static_cast<int64_t>(m), n = p / plane;
       const int64_t iy = p % plane / s.in_w, ix = p % s.in_w;
@@ -342,44 +363,57 @@ void InvokeFullyConnected(const Node& node, const Tensor* tensors) {
 // The 16x8 GEMM of the int8 engine's variant: the one the interpreter named,
 // or the best for this CPU; null with portable kernels or where the variant
 // has none.
-const int8::Ukernels* ChooseGemm(PrepareContext& ctx) {
+const int8::Ukernels* ChooseGemm(PrepareContext& ctx, bool int16_weights) {
   if (ctx.kernels() == KernelSet::kPortable && ctx.int8_ukernels() == nullptr) return nullptr;
   const int8::Ukernels* uk = ctx.int8_ukernels() != nullptr ? ctx.int8_ukernels() : int8::BestUkernels();
+  if (int16_weights) return uk->gemm16x16 != nullptr ? uk : nullptr;
   return uk->gemm16x8 != nullptr ? uk : nullptr;
+}
+
+// 16x16: 2^15 x the weights' largest magnitude (2^15 x 2^15 for -32768).
+int64_t MaxInt16Product(const Tensor& w) {
+  const int16_t* v = w.As<int16_t>();
+  int32_t largest = 0;
+  for (int64_t i = 0; i < w.elements(); ++i) largest = v[i] < 0 ? (-v[i] > largest ? -v[i] : largest) : (v[i] > largest ? v[i] : largest);
+  return int64_t{32768} * (largest > 0 ? largest : 1);
 }
 
 // The SIMD GEMM's arena: the weights packed [block][k2][16][2] (a copy of
 // the int8 weights, rounded up to whole pairs and blocks) and the tile. The
 // GEMM's `channels` x `k` weights: weight(c, t) (BlockTransposedConv's
 // differ from the stored order).
-template <typename Weight>
+template <typename P, typename Weight>
 kite_status PrepareGemm(PrepareContext& ctx, const int8::Ukernels* uk, int64_t channels, int64_t k, Weight weight,
                         Conv16x8State* s) {
   constexpr int64_t kBlock = int8::kGemm16x8Channels;
   const int64_t k2 = (k + 1) / 2;
   const int64_t blocks = (channels + kBlock - 1) / kBlock, mr = static_cast<int64_t>(uk->gemm16x8_mr);
-  const bool in_pieces = k2 > static_cast<int64_t>(int8::kGemm16x8MaxPairs);
-  int8_t* packed = ctx.AllocateArray<int8_t>(static_cast<size_t>(blocks * k2 * 2 * kBlock));
+  const bool in_pieces = k2 > int64_t{s->max_pairs};
+  P* packed = ctx.AllocateArray<P>(static_cast<size_t>(blocks * k2 * 2 * kBlock));
   s->tile = ctx.AllocateArray<int16_t>(static_cast<size_t>(mr * 2 * k2));
   s->tile_acc = ctx.AllocateArray<int32_t>(static_cast<size_t>(mr * blocks * kBlock));
   s->tile_sums = in_pieces ? ctx.AllocateArray<int64_t>(static_cast<size_t>(mr * blocks * kBlock)) : nullptr;
   if (packed == nullptr || s->tile == nullptr || s->tile_acc == nullptr || (in_pieces && s->tile_sums == nullptr)) {
     return ctx.OutOfArena();
   }
-  int8_t* dst = packed;
+  P* dst = packed;
   for (int64_t b = 0; b < blocks; ++b) {
     for (int64_t p = 0; p < k2; ++p) {
       for (int64_t j = 0; j < kBlock; ++j) {
         const int64_t c = b * kBlock + j;
         for (int64_t e = 0; e < 2; ++e) {
-          *dst++ = c < channels && 2 * p + e < k ? weight(c, 2 * p + e) : int8_t{0};
+          *dst++ = c < channels && 2 * p + e < k ? weight(c, 2 * p + e) : P{0};
         }
       }
     }
   }
   memset(s->tile, 0, static_cast<size_t>(mr * 2 * k2) * sizeof(int16_t));  // the odd tap's partner stays 0
   s->uk = uk;
-  s->packed = packed;
+  if constexpr (sizeof(P) == 2) {
+    s->packed16 = packed;
+  } else {
+    s->packed = packed;
+  }
   s->k2 = static_cast<int32_t>(k2);
   s->acc_stride = static_cast<int32_t>(blocks * kBlock);
   s->direct = k % 2 == 0 && s->kernel_h == 1 && s->kernel_w == 1 && s->stride_h == 1 && s->stride_w == 1 &&
@@ -387,11 +421,12 @@ kite_status PrepareGemm(PrepareContext& ctx, const int8::Ukernels* uk, int64_t c
   return KITE_OK;
 }
 
-// bias32 where `terms` products (each at most 2^22 in magnitude) plus any
-// bias value fit in int32: a constant bias, or none (zeros).
+// bias32 where `terms` products (each at most s->max_product in magnitude)
+// plus any bias value fit in int32: a constant bias, or none (zeros).
 kite_status PrepareInt32Bias(PrepareContext& ctx, const Tensor* bias, int64_t terms, Conv16x8State* s) {
   if (bias != nullptr && !bias->is_constant) return KITE_OK;
-  const int64_t room = int64_t{INT32_MAX} - terms * (int64_t{1} << 22);
+  const int64_t room = int64_t{INT32_MAX} - terms * s->max_product;
+  if (room < 0) return KITE_OK;
   const int64_t* b = bias != nullptr ? bias->As<int64_t>() : nullptr;
   for (int32_t c = 0; b != nullptr && c < s->out_c; ++c) {
     if (b[c] > room || b[c] < -room) return KITE_OK;
@@ -403,15 +438,44 @@ kite_status PrepareInt32Bias(PrepareContext& ctx, const Tensor* bias, int64_t te
   return KITE_OK;
 }
 
+// The products' bound and the GEMM's pairs per int32 sum, from the weights.
+void SetWeightBounds(const Tensor& w, Conv16x8State* s) {
+  if (w.dtype == KITE_INT16) {
+    s->max_product = MaxInt16Product(w);
+    s->max_pairs = static_cast<int32_t>(int64_t{INT32_MAX} / (2 * s->max_product));
+  } else {
+    s->max_product = int64_t{1} << 22;
+    s->max_pairs = static_cast<int32_t>(int8::kGemm16x8MaxPairs);
+  }
+}
+
+// Whether Kite runs this op's int16 weights (16x16): constant, a SIMD 16x16
+// GEMM for a one-group conv or FC (`taps_per_sum` 0) or, depthwise, int32
+// sums of `taps_per_sum` products that cannot wrap; else the reference does.
+bool RunsInt16Weights(PrepareContext& ctx, const Tensor& w, int64_t taps_per_sum) {
+  if (!w.is_constant) return false;
+  const int64_t product = MaxInt16Product(w);
+  if (taps_per_sum > 0) return taps_per_sum * product <= INT32_MAX;
+  return 2 * product <= INT32_MAX && ChooseGemm(ctx, true) != nullptr;
+}
+
 // One group's scratch: the SIMD GEMM's where there is one and the weights
 // are constant; else the loops' output-channel sums and zero-padded patch.
 kite_status AllocateDenseScratch(PrepareContext& ctx, const Tensor& w, const Tensor* bias, Conv16x8State* s) {
-  const int8::Ukernels* uk = ChooseGemm(ctx);
+  const bool int16_weights = w.dtype == KITE_INT16;
+  const int8::Ukernels* uk = ChooseGemm(ctx, int16_weights);
   if (uk != nullptr && w.is_constant) {
-    const int8_t* weights = w.As<int8_t>();
     const int64_t k = int64_t{s->kernel_h} * s->kernel_w * s->in_c;
-    KITE_RETURN_IF_ERROR(PrepareGemm(ctx, uk, s->out_c, k, [&](int64_t c, int64_t t) { return weights[c * k + t]; }, s));
-    // The GEMM's sums are int32 up to kGemm16x8MaxPairs pairs, in pieces beyond.
+    if (int16_weights) {
+      const int16_t* weights = w.As<int16_t>();
+      KITE_RETURN_IF_ERROR(
+          PrepareGemm<int16_t>(ctx, uk, s->out_c, k, [&](int64_t c, int64_t t) { return weights[c * k + t]; }, s));
+    } else {
+      const int8_t* weights = w.As<int8_t>();
+      KITE_RETURN_IF_ERROR(
+          PrepareGemm<int8_t>(ctx, uk, s->out_c, k, [&](int64_t c, int64_t t) { return weights[c * k + t]; }, s));
+    }
+    // The GEMM's sums are int32 up to s->max_pairs pairs, in pieces beyond.
     if (s->tile_sums != nullptr) return KITE_OK;
     return PrepareInt32Bias(ctx, bias, int64_t{s->kernel_h} * s->kernel_w * s->in_c, s);
   }
@@ -450,6 +514,7 @@ kite_status AllocateWindowState(PrepareContext& ctx, const Options& o, Conv16x8S
   s->dilation_w = o.dilation_w();
   s->pad_top = o.pad_top();
   s->pad_left = o.pad_left();
+  SetWeightBounds(w, s);
   *state = s;
   return PrepareOutputTransform(ctx, x, w, bias, y, s->out_c, o.activation_min(), o.activation_max(), &s->transform);
 }
@@ -464,7 +529,8 @@ kite_status PrepareConv2D16x8(PrepareContext& ctx) {
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
   const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2];
   const bool depthwise = o->groups() > 1 && o->groups() == in_c && out_c == in_c;
-  if (w.dtype == KITE_INT16) {
+  if (w.dtype == KITE_INT16 && (x.dtype != KITE_INT16 || (o->groups() != 1 && !depthwise) ||
+                                !RunsInt16Weights(ctx, w, depthwise ? int64_t{kh} * kw : 0))) {
     ctx.Decline(kInt16WeightsDecline);
     return reference::PrepareConv2D(ctx);
   }
@@ -487,9 +553,11 @@ kite_status PrepareConv2D16x8(PrepareContext& ctx) {
     const int64_t taps = int64_t{kh} * kw;
     int16_t* t = ctx.AllocateArray<int16_t>(static_cast<size_t>(taps * in_c));
     if (t == nullptr) return ctx.OutOfArena();
-    const int8_t* src = w.As<int8_t>();
     for (int32_t c = 0; c < in_c; ++c) {
-      for (int64_t k = 0; k < taps; ++k) t[k * in_c + c] = src[c * taps + k];
+      for (int64_t k = 0; k < taps; ++k) {
+        const int64_t i = c * taps + k;
+        t[k * in_c + c] = w.dtype == KITE_INT16 ? w.As<int16_t>()[i] : int16_t{w.As<int8_t>()[i]};
+      }
     }
     s->depthwise_weights = t;
     KITE_RETURN_IF_ERROR(PrepareDepthwiseRuns(ctx, o->stride_w(), s));
@@ -500,8 +568,9 @@ kite_status PrepareConv2D16x8(PrepareContext& ctx) {
   Node& node = ctx.node();
   node.state = s;
   node.invoke = InvokeConv;
-  node.kernel_name = depthwise   ? "optimized/depthwise_conv2d_16x8"
-                     : s->uk != nullptr ? s->uk->gemm16x8_name
+  const bool wide = w.dtype == KITE_INT16;
+  node.kernel_name = depthwise          ? (wide ? "optimized/depthwise_conv2d_16x16" : "optimized/depthwise_conv2d_16x8")
+                     : s->uk != nullptr ? (wide ? s->uk->gemm16x16_name : s->uk->gemm16x8_name)
                                         : "optimized/conv2d_16x8";
   return KITE_OK;
 }
@@ -514,17 +583,19 @@ kite_status PrepareConvTranspose2D16x8(PrepareContext& ctx) {
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
   const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2];
   const Tensor& y = ctx.output(0);
-  if (w.dtype == KITE_INT16) {
+  const bool wide = w.dtype == KITE_INT16;
+  if (wide && (x.dtype != KITE_INT16 || o->groups() != 1 || !RunsInt16Weights(ctx, w, 0))) {
     ctx.Decline(kInt16WeightsDecline);
     return reference::PrepareConvTranspose2D(ctx);
   }
-  const int8::Ukernels* uk = ChooseGemm(ctx);
+  const int8::Ukernels* uk = ChooseGemm(ctx, wide);
+  const int64_t max_pairs = wide ? int64_t{INT32_MAX} / (2 * MaxInt16Product(w)) : int64_t{int8::kGemm16x8MaxPairs};
   const bool blocks = x.dtype == KITE_INT16 && o->groups() == 1 && uk != nullptr && w.is_constant &&
                       kh == o->stride_h() && kw == o->stride_w() && o->dilation_h() == 1 && o->dilation_w() == 1 &&
                       o->pad_top() == 0 && o->pad_left() == 0 && y.shape.dims[1] == x.shape.dims[1] * kh &&
-                      y.shape.dims[2] == x.shape.dims[2] * kw && in_c <= 2 * int64_t{int8::kGemm16x8MaxPairs} &&
+                      y.shape.dims[2] == x.shape.dims[2] * kw && in_c <= 2 * max_pairs &&
                       int64_t{kh} * kw * out_c <= INT32_MAX;
-  if (!blocks && (x.dtype != KITE_INT16 || o->groups() != 1 || out_c < kMinTransposedChannels ||
+  if (!blocks && (x.dtype != KITE_INT16 || o->groups() != 1 || (out_c < kMinTransposedChannels && !wide) ||
                   int64_t{kh} * kw * in_c > INT32_MAX - kPatchPad)) {
     ctx.Decline("16x8 transposed conv: one group and at least 8 output channels, or a kernel equal to its stride");
     return reference::PrepareConvTranspose2D(ctx);
@@ -534,10 +605,15 @@ kite_status PrepareConvTranspose2D16x8(PrepareContext& ctx) {
   s->transposed = true;
   if (blocks) {
     // The GEMM's channel (ky, kx, c) is weight [c][ky][kx][t].
-    const int8_t* weights = w.As<int8_t>();
     const int64_t taps = int64_t{kh} * kw;
-    const auto weight = [&](int64_t v, int64_t t) { return weights[((v % out_c) * taps + v / out_c) * in_c + t]; };
-    KITE_RETURN_IF_ERROR(PrepareGemm(ctx, uk, taps * out_c, in_c, weight, s));
+    const auto at = [&](int64_t v, int64_t t) { return ((v % out_c) * taps + v / out_c) * in_c + t; };
+    if (wide) {
+      const int16_t* weights = w.As<int16_t>();
+      KITE_RETURN_IF_ERROR(PrepareGemm<int16_t>(ctx, uk, taps * out_c, in_c, [&](int64_t v, int64_t t) { return weights[at(v, t)]; }, s));
+    } else {
+      const int8_t* weights = w.As<int8_t>();
+      KITE_RETURN_IF_ERROR(PrepareGemm<int8_t>(ctx, uk, taps * out_c, in_c, [&](int64_t v, int64_t t) { return weights[at(v, t)]; }, s));
+    }
     s->blocks = true;
     s->direct = in_c % 2 == 0;
     KITE_RETURN_IF_ERROR(PrepareInt32Bias(ctx, bias, in_c, s));
@@ -547,7 +623,7 @@ kite_status PrepareConvTranspose2D16x8(PrepareContext& ctx) {
   Node& node = ctx.node();
   node.state = s;
   node.invoke = InvokeConv;
-  node.kernel_name = s->uk != nullptr ? s->uk->gemm16x8_name : "optimized/conv_transpose2d_16x8";
+  node.kernel_name = s->uk == nullptr ? "optimized/conv_transpose2d_16x8" : wide ? s->uk->gemm16x16_name : s->uk->gemm16x8_name;
   return KITE_OK;
 }
 
@@ -559,7 +635,8 @@ kite_status PrepareFullyConnected16x8(PrepareContext& ctx) {
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
   const Tensor& y = ctx.output(0);
   if (x.dtype != KITE_INT16) return reference::PrepareFullyConnected(ctx);
-  if (w.dtype == KITE_INT16) {
+  const bool wide = w.dtype == KITE_INT16;
+  if (wide && !RunsInt16Weights(ctx, w, 0)) {
     ctx.Decline(kInt16WeightsDecline);
     return reference::PrepareFullyConnected(ctx);
   }
@@ -575,13 +652,14 @@ kite_status PrepareFullyConnected16x8(PrepareContext& ctx) {
   s->in_c = in_c;
   s->out_c = out_c;
   s->kernel_h = s->kernel_w = s->stride_h = s->stride_w = s->dilation_h = s->dilation_w = 1;
+  SetWeightBounds(w, s);
   KITE_RETURN_IF_ERROR(PrepareOutputTransform(ctx, x, w, bias, y, out_c, o != nullptr ? o->activation_min() : -INFINITY,
                                               o != nullptr ? o->activation_max() : INFINITY, &s->transform));
   KITE_RETURN_IF_ERROR(AllocateDenseScratch(ctx, w, bias, s));
   Node& node = ctx.node();
   node.state = s;
   node.invoke = InvokeFullyConnected;
-  node.kernel_name = s->uk != nullptr ? s->uk->gemm16x8_name : "optimized/fully_connected_16x8";
+  node.kernel_name = s->uk == nullptr ? "optimized/fully_connected_16x8" : wide ? s->uk->gemm16x16_name : s->uk->gemm16x8_name;
   return KITE_OK;
 }
 

@@ -24,7 +24,7 @@ struct Conv16x8State {
   // A transposed conv whose kernel is its stride (no padding, no dilation):
   // a 1x1 conv of kh * kw * out_c outputs per input pixel (BlockTransposedConv).
   bool blocks;
-  const int16_t* depthwise_weights;  // depthwise: [tap][channel], widened to int16
+  const int16_t* depthwise_weights;  // depthwise: [tap][channel], int16 (int8 ones widened)
   // Depthwise with stride 1 along W and at most kDepthwiseBlock channels:
   // each tap's weights repeated run_pixels times, [tap][run_pixels x channel]
   // (DepthwiseRun); else null.
@@ -47,6 +47,14 @@ struct Conv16x8State {
   // even k).
   const int8::Ukernels* uk;
   const int8_t* packed;
+  // 16x16 (int16 weights): the weights packed as int16 (then `packed` is
+  // null), through uk->gemm16x16.
+  const int16_t* packed16;
+  // The largest product's magnitude (2^22 with int8 weights; 2^15 x the
+  // largest |w| with int16 ones), and the pairs per GEMM call whose int32
+  // sums cannot wrap (kGemm16x8MaxPairs with int8 weights).
+  int64_t max_product;
+  int32_t max_pairs;
   int32_t k2;
   int32_t acc_stride;
   bool direct;
