@@ -14,8 +14,8 @@ namespace cli {
 constexpr double kDefaultTargetSqnrDb = 30.0;
 
 converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
-  if (args.quantize != "none" && args.quantize != "int8" && args.quantize != "16x8") {
-    throw std::runtime_error("--quantize " + args.quantize + ": expected none, int8 or 16x8");
+  if (args.quantize != "none" && args.quantize != "int8" && args.quantize != "16x8" && args.quantize != "16x16") {
+    throw std::runtime_error("--quantize " + args.quantize + ": expected none, int8, 16x8 or 16x16");
   }
   if (args.weight_rounding != "data" && args.weight_rounding != "nearest") {
     throw std::runtime_error("--weight-rounding " + args.weight_rounding + ": expected data or nearest");
@@ -41,11 +41,17 @@ converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
     }
     return options;
   }
-  if (args.quantize == "16x8" && !args.int16_nodes.empty()) {
-    throw std::runtime_error("--int16 chooses ops for 16x8 within --quantize int8; --quantize 16x8 takes every op with a 16x8 kernel");
+  if ((args.quantize == "16x8" || args.quantize == "16x16") && !args.int16_nodes.empty()) {
+    throw std::runtime_error("--int16 chooses ops for 16x8 within --quantize int8; --quantize " + args.quantize +
+                             " takes every op with a 16x8 kernel");
+  }
+  if (args.quantize == "16x16" && args.target_sqnr.value_or(0.0) > 0) {
+    throw std::runtime_error("--target-sqnr: --quantize 16x16 runs no mixed-precision search (every conv already has "
+                             "int16 weights); use --quantize 16x8 or int8");
   }
   q.int8 = true;
-  q.quantize.all_int16 = args.quantize == "16x8";
+  q.quantize.all_int16 = args.quantize == "16x8" || args.quantize == "16x16";
+  q.quantize.all_int16_weights = args.quantize == "16x16";
   q.equalize = args.equalize;
   q.quantize.bias_correction = args.bias_correction;
   q.quantize.round_weights_with_data = args.weight_rounding == "data";
@@ -70,7 +76,7 @@ converter::ConvertOptions ConvertOptionsOf(const ConvertArgs& args) {
   if (!q.calibration.empty() && !q.calibration_arrays.empty()) {
     throw std::runtime_error("calibration comes from files or from arrays, not both");
   }
-  q.target_sqnr_db = args.target_sqnr.value_or(kDefaultTargetSqnrDb);
+  q.target_sqnr_db = args.quantize == "16x16" ? 0.0 : args.target_sqnr.value_or(kDefaultTargetSqnrDb);
   if (q.target_sqnr_db < 0) throw std::runtime_error("--target-sqnr must be >= 0");
   if (q.mixed_precision_samples < 1) throw std::runtime_error("--search-samples must be >= 1");
   if (!(q.mixed_precision.max_float_mac_share >= 0 && q.mixed_precision.max_float_mac_share <= 1)) {
@@ -100,7 +106,7 @@ void ConvertModel(const ConvertArgs& args) {
   const std::string method = r.qdq_pairs > 0 ? "QDQ model's" : args.method;
   std::printf("%s (%s ranges, calibrated on %s): %d int8 ops (%d with packed weights, %d in 16x8, %d of those 16x16), "
               "%d float ops, %d quantize, %d dequantize\n",
-              args.quantize == "16x8" ? "16x8" : "int8", method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.packed_ops,
+              args.quantize.c_str(), method.c_str(), r.calibration.c_str(), qr.int8_ops, qr.packed_ops,
               qr.int16_ops, qr.int16_weight_ops, qr.float_ops, qr.quantize_ops, qr.dequantize_ops);
   for (const auto& f : qr.kept_float) std::printf("  float: %s (%s): %s\n", f.node.c_str(), f.op.c_str(), f.reason.c_str());
   if (!r.mixed_precision_ran) return;

@@ -146,6 +146,7 @@ quantize="int8" searches for mixed precision by default (target_sqnr 30 dB,
 16x8 before float, within max_float_macs and max_slowdown); target_sqnr=0
 gives every op that can be int8 in int8. quantize="16x8" searches too, for
 the convs whose int8 weights to keep in float; target_sqnr=0: none.
+quantize="16x16" is 16x8 with int16 weights in every conv and Gemm/MatMul, no search.
 
 calibration: an ndarray (a one-input model's samples, stacked along the first
 dimension), a dict {input name: ndarray}, or a path (.npy file, folder of

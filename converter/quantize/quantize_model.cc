@@ -397,7 +397,7 @@ int32_t Quantizer::QuantizedConstant(int32_t t, const schema::OperatorT& op, siz
   }
   // 16x16: int16 weights for a 16x8 op named in int16_weight_ops.
   const bool wide_weights = weights && m_.tensors[op.inputs[0]]->type == schema::DataType_INT16 &&
-                            o_.int16_weight_ops.count(op.source_node) > 0;
+                            (o_.all_int16_weights || o_.int16_weight_ops.count(op.source_node) > 0);
   const int32_t max_level = wide_weights ? kInt16WeightLevel : 127;
   const int kind = wide_weights ? 3 : weights ? 1 : 0;  // 2: Int16Constant's
   auto cached = quantized_constants_.find({t, kind});

@@ -57,6 +57,9 @@ struct QuantizeOptions {
   // levels each side (named here, they run 16x8 whether or not int16_ops
   // names them).
   std::set<std::string> int16_weight_ops;
+  // Every 16x8 conv/FC with constant weights in 16x16 (kite convert
+  // --quantize 16x16, with all_int16).
+  bool all_int16_weights = false;
   // Every op with a 16x8 kernel in 16x8, the others in float (kite convert
   // --quantize 16x8), as if each were named in int16_ops.
   bool all_int16 = false;

@@ -404,6 +404,13 @@ TEST(KiteCli, Int8SearchesForMixedPrecisionByDefault) {
   EXPECT_NE(out.find("in float for their int8 weights"), std::string::npos) << out;
   ASSERT_EQ(Shell(base + "/search_16x8_off.kite' --quantize 16x8 --target-sqnr 0", &out), 0) << out;
   EXPECT_EQ(out.find("mixed precision:"), std::string::npos) << out;
+  // --quantize 16x16: int16 weights in every conv, no search.
+  ASSERT_EQ(Shell(base + "/all_16x16.kite' --quantize 16x16", &out), 0) << out;
+  EXPECT_EQ(out.find("mixed precision:"), std::string::npos) << out;
+  EXPECT_EQ(out.find(", 0 of those 16x16)"), std::string::npos) << out;
+  EXPECT_NE(out.find("of those 16x16)"), std::string::npos) << out;
+  EXPECT_NE(Shell(base + "/e.kite' --quantize 16x16 --target-sqnr 30", &out), 0);
+  EXPECT_NE(out.find("--quantize 16x16 runs no mixed-precision search"), std::string::npos) << out;
   EXPECT_NE(Shell(base + "/e.kite' --quantize 16x8 --int16 conv1", &out), 0);
   EXPECT_NE(out.find("--quantize 16x8 takes every op with a 16x8 kernel"), std::string::npos) << out;
 }
