@@ -401,31 +401,37 @@ INSTANTIATE_TEST_SUITE_P(PlainInt8, Int8Accuracy, ::testing::ValuesIn(Cases(true
 // reads the title); estimated -7% to +15% of the all-int8 time. Guards:
 // those less a margin (at most the 30 dB target), and the answers. M-LSD
 // large-512 is left out (257 s of CI's time; README has its numbers).
-struct Avx2Guard {
+struct ModelGuard {
   const char* model;
   Task task;
   bool text_lines;
-  double min_db;
-  bool heavy;
+  double min_db;  // the answer is guarded too
+  bool heavy;     // not in sanitizer builds
 };
 
+// `guards`' cases, each set by `mode`.
+template <size_t N, typename Mode>
+std::vector<AccuracyCase> GuardedCases(const ModelGuard (&guards)[N], Mode mode) {
+  std::vector<AccuracyCase> cases;
+  for (const ModelGuard& g : guards) {
+#ifdef KITE_SANITIZED_BUILD
+    if (g.heavy) continue;
+#endif
+    AccuracyCase c{g.model, g.task, g.text_lines, g.min_db, true};
+    mode(&c);
+    cases.push_back(c);
+  }
+  return cases;
+}
+
 std::vector<AccuracyCase> Avx2Cases() {
-  const Avx2Guard guards[] = {
+  const ModelGuard guards[] = {
       {"BlazeFaceFront", Task::kFaces, false, 30.0, false}, {"BlazeFaceBack", Task::kFaces, false, 27.0, false},
       {"MlsdTiny320", Task::kLineCentres, false, 23.5, false}, {"PpOcrCls", Task::kTextClass, true, 30.0, false},
       {"MlsdLarge320", Task::kLineCentres, false, 24.0, true}, {"MlsdTiny512", Task::kLineCentres, false, 23.5, true},
       {"PpOcrDet", Task::kTextMask, false, 23.0, true},    {"PpOcrRec", Task::kTextString, true, 30.0, true},
   };
-  std::vector<AccuracyCase> cases;
-  for (const Avx2Guard& g : guards) {
-#ifdef KITE_SANITIZED_BUILD
-    if (g.heavy) continue;
-#endif
-    AccuracyCase c{g.model, g.task, g.text_lines, g.min_db, true};
-    c.cost_model = "avx2";
-    cases.push_back(c);
-  }
-  return cases;
+  return GuardedCases(guards, [](AccuracyCase* c) { c->cost_model = "avx2"; });
 }
 
 INSTANTIATE_TEST_SUITE_P(DefaultAvx2, Int8Accuracy, ::testing::ValuesIn(Avx2Cases()), CaseName);
@@ -479,22 +485,13 @@ INSTANTIATE_TEST_SUITE_P(All16x8, Int8Accuracy, ::testing::ValuesIn(All16x8Cases
 // tiny-512; F1 0.98-1.0), 98.4 (cls), 35.7 (det, mask IoU 0.996), 49.1 (rec).
 // Guards: the 30 dB target and the answers.
 std::vector<AccuracyCase> All16x16Cases() {
-  const Avx2Guard guards[] = {
+  const ModelGuard guards[] = {
       {"BlazeFaceFront", Task::kFaces, false, 30, false}, {"BlazeFaceBack", Task::kFaces, false, 30, false},
       {"MlsdTiny320", Task::kLineCentres, false, 30, false}, {"PpOcrCls", Task::kTextClass, true, 30, false},
       {"MlsdLarge320", Task::kLineCentres, false, 30, true}, {"MlsdTiny512", Task::kLineCentres, false, 30, true},
       {"PpOcrDet", Task::kTextMask, false, 30, true},    {"PpOcrRec", Task::kTextString, true, 30, true},
   };
-  std::vector<AccuracyCase> cases;
-  for (const Avx2Guard& g : guards) {
-#ifdef KITE_SANITIZED_BUILD
-    if (g.heavy) continue;
-#endif
-    AccuracyCase c{g.model, g.task, g.text_lines, g.min_db, true};
-    c.all_16x16 = true;
-    cases.push_back(c);
-  }
-  return cases;
+  return GuardedCases(guards, [](AccuracyCase* c) { c->all_16x16 = true; });
 }
 
 INSTANTIATE_TEST_SUITE_P(All16x16, Int8Accuracy, ::testing::ValuesIn(All16x16Cases()), CaseName);
