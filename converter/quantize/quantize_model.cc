@@ -591,7 +591,9 @@ QuantizeReport Quantizer::Run() {
     int8_op_[i] = HasInt8Kernel(op.opcode) && float_io && !keep && !mixed && !table && !stats;
     if (!int8_op_[i]) {
       report_.kept_float.push_back({op.source_node, schema::EnumNameOpCode(op.opcode),
-                                    keep ? "--keep-float" : mixed ? "mixed precision (--target-sqnr)"
+                                    keep                             ? "--keep-float"
+                                    : mixed && !HasInt16Kernel(op.opcode) ? "mixed precision (--target-sqnr): no 16x8 kernel"
+                                    : mixed                           ? "mixed precision (--target-sqnr)"
                                     : !float_io ? "non-float inputs" : table ? "gathers from a constant" : "no int8 kernel"});
     }
   }
