@@ -65,6 +65,9 @@ def test_int8_searches_by_default_and_16x8_is_every_op(tmp_path):
     assert avx2["mixed_precision"]["cost_model"] == "avx2"
     assert avx2["mixed_precision"]["started_from_16x8"]
     assert avx2["int8"]["int16_ops"] > searched["int8"]["int16_ops"] or mixed["cost_model"] == "avx2"
+    # quantize="16x16": int16 weights in every conv, no search.
+    wide = kite.convert(onnx, tmp_path / "16x16.kite", quantize="16x16", calibration=samples)
+    assert wide["int8"]["int16_weight_ops"] > 0 and "mixed_precision" not in wide
     with pytest.raises(kite.Error, match="--cost-model"):
         kite.convert(onnx, tmp_path / "bad.kite", quantize="int8", calibration=samples, cost_model="avx512")
 
