@@ -44,9 +44,9 @@ constexpr Prices kInt8DotPrices = {10.0, 10.0, 40.0, 2.0, 9.5, 30.0};
 // (Zen 3), in units of the int8 engine's dense conv MAC (0.023-0.034 ns
 // there; no VNNI: vpmaddubsw and vpmaddwd): XNNPACK's float convs 2.0-2.5
 // of them; the 16x8 GEMM 0.13-0.31 fewer (0.15; vpmaddwd alone); a 16x8
-// depthwise MAC about 0.5 more; an int16 element about 5 more (-2 to +7);
-// an element in float about as an int8 one, plus its share of a float
-// region's Quantize/Dequantize (~15).
+// depthwise MAC 0.3 more (-0.2 to +0.7 by model); an int16 element 3 more
+// (-2 to +7); an element in float about as an int8 one, plus its share of a
+// float region's Quantize/Dequantize (~10).
 constexpr Prices kAvx2Prices = {2.5, 10.0, 10.0, -0.15, 0.3, 3.0};
 
 const Prices& PricesOf(CostModel model) { return model == CostModel::kAvx2 ? kAvx2Prices : kInt8DotPrices; }
@@ -150,7 +150,6 @@ class Search {
   std::vector<int> level_;
   std::vector<R> rounding_;
   bool start_16x8_ = false;           // every op with a 16x8 kernel begins in 16x8
-  std::vector<R> all_int8_rounding_;  // started from 16x8 within int8: the all-int8 model's, to report
   MixedPrecisionChoice choice_;
   double spent_time_ = 0;
 };
@@ -218,14 +217,11 @@ Search::Search(RoundingSimulation& sim, const std::vector<RangeObserver>& stats,
   start_16x8_ = options.from_16x8 ||
                 (options.use_16x8 && all_16x8_time <= options.max_slowdown * model_time_ &&
                  static_cast<double>(all_16x8_float_macs) <= options.max_float_mac_share * static_cast<double>(choice_.model_macs));
-  if (start_16x8_) {
-    if (!options.from_16x8) all_int8_rounding_ = RoundingAt(level_);
-    level_ = all_16x8;
-    if (!options.from_16x8) {
-      spent_time_ = all_16x8_time;
-      choice_.float_macs = all_16x8_float_macs;
-      choice_.started_from_16x8 = true;
-    }
+  if (start_16x8_) level_ = all_16x8;
+  if (start_16x8_ && !options.from_16x8) {
+    spent_time_ = all_16x8_time;
+    choice_.float_macs = all_16x8_float_macs;
+    choice_.started_from_16x8 = true;
   }
   rounding_ = RoundingAt(level_);
   total_ = (options.from_16x8 ? needs_.size() - activations_ : needs_.size()) + (choice_.started_from_16x8 ? 2 : 1);
@@ -293,7 +289,8 @@ void Search::Rank() {
   choice_.all_int8_db = choice_.chosen_db = Simulate(rounding_, level_, inputs_.size());
   if (choice_.started_from_16x8) {
     choice_.all_16x8_db = choice_.chosen_db;
-    choice_.all_int8_db = Simulate(all_int8_rounding_, std::vector<int>(level_.size(), kInt8Level), inputs_.size());
+    choice_.all_int8_db = Simulate(std::vector<R>(activations_, R::kInt8), std::vector<int>(level_.size(), kInt8Level),
+                                   inputs_.size());
   }
   order_.resize(needs_.size());
   std::iota(order_.begin(), order_.end(), 0);

@@ -74,8 +74,9 @@ struct QuantizeOptions {
 };
 
 // 16x16's weight levels each side of zero: 12 bits, whose rounding error is
-// 24 dB below int8's, and with int16 activations a pair of products stays
-// below 2^28, so a SIMD kernel can sum 8 pairs in int32 before carrying.
+// 24 dB below int8's; with int16 activations a pair of products stays below
+// 2^27, so the SIMD GEMM sums 16 pairs in int32 before carrying (11 bits
+// would double that, but left PP-OCR det at 30.6 dB against 35.7).
 constexpr int32_t kInt16WeightLevel = 2047;
 
 struct FloatOp {

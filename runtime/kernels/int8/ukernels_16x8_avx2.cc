@@ -53,20 +53,24 @@ void Block(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const W* w, 
   }
 }
 
-}  // namespace
-
-void Gemm16x8Avx2(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, size_t block_stride,
-                  size_t blocks, int32_t* acc, size_t acc_stride) {
+template <typename W>
+void Blocks(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const W* w, size_t block_stride, size_t blocks,
+            int32_t* acc, size_t acc_stride) {
   for (size_t b = 0; b < blocks; ++b) {
     Block(mr, k2, a, a_stride, w + b * block_stride, acc + b * kGemm16x8Channels, acc_stride);
   }
 }
 
+}  // namespace
+
+void Gemm16x8Avx2(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, size_t block_stride,
+                  size_t blocks, int32_t* acc, size_t acc_stride) {
+  Blocks(mr, k2, a, a_stride, w, block_stride, blocks, acc, acc_stride);
+}
+
 void Gemm16x16Avx2(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int16_t* w, size_t block_stride,
                    size_t blocks, int32_t* acc, size_t acc_stride) {
-  for (size_t b = 0; b < blocks; ++b) {
-    Block(mr, k2, a, a_stride, w + b * block_stride, acc + b * kGemm16x8Channels, acc_stride);
-  }
+  Blocks(mr, k2, a, a_stride, w, block_stride, blocks, acc, acc_stride);
 }
 
 }  // namespace int8

@@ -65,10 +65,10 @@ void Tile(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const W* w, s
   }
 }
 
-}  // namespace
-
-void Gemm16x8Avx512Vnni(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, size_t block_stride,
-                        size_t blocks, int32_t* acc, size_t acc_stride) {
+// Two blocks per tile, the last one alone.
+template <typename W>
+void Tiles(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const W* w, size_t block_stride, size_t blocks,
+           int32_t* acc, size_t acc_stride) {
   size_t b = 0;
   for (; b + 2 <= blocks; b += 2) {
     Tile<2>(mr, k2, a, a_stride, w + b * block_stride, block_stride, acc + b * kGemm16x8Channels, acc_stride);
@@ -76,13 +76,16 @@ void Gemm16x8Avx512Vnni(size_t mr, size_t k2, const int16_t* a, size_t a_stride,
   if (b < blocks) Tile<1>(mr, k2, a, a_stride, w + b * block_stride, block_stride, acc + b * kGemm16x8Channels, acc_stride);
 }
 
+}  // namespace
+
+void Gemm16x8Avx512Vnni(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int8_t* w, size_t block_stride,
+                        size_t blocks, int32_t* acc, size_t acc_stride) {
+  Tiles(mr, k2, a, a_stride, w, block_stride, blocks, acc, acc_stride);
+}
+
 void Gemm16x16Avx512Vnni(size_t mr, size_t k2, const int16_t* a, size_t a_stride, const int16_t* w,
                          size_t block_stride, size_t blocks, int32_t* acc, size_t acc_stride) {
-  size_t b = 0;
-  for (; b + 2 <= blocks; b += 2) {
-    Tile<2>(mr, k2, a, a_stride, w + b * block_stride, block_stride, acc + b * kGemm16x8Channels, acc_stride);
-  }
-  if (b < blocks) Tile<1>(mr, k2, a, a_stride, w + b * block_stride, block_stride, acc + b * kGemm16x8Channels, acc_stride);
+  Tiles(mr, k2, a, a_stride, w, block_stride, blocks, acc, acc_stride);
 }
 
 }  // namespace int8

@@ -4,9 +4,9 @@
 // same dot per output pixel: its weights [out][kh][kw][in] against the input
 // pixels its taps reach (reference/conv_transpose2d.cc's gather), zeros where
 // none. The reference (kernels/reference/conv2d.cc) sums int64 products one
-// output at a time. Here a one-group conv or FC runs as a GEMM: where the int8 engine's
-// variant for this CPU has a 16x8 GEMM (int8/ukernels.h: x86's vpmaddwd and
-// vpdpwssd), tiles of output pixels' patches against blocks of 16 output
+// output at a time. Here a one-group conv or FC runs as a GEMM: where the
+// int8 engine's variant for this CPU has a 16x8 GEMM (int8/ukernels.h: x86's
+// vpmaddwd and vpdpwssd), tiles of output pixels' patches against blocks of 16 output
 // channels whose weights prepare packs into the arena; elsewhere (and with
 // portable kernels) vectorizable loops over a patch's contiguous taps, four
 // weight rows per pass. A product is at most 2^15 x 2^7 = 2^22 in magnitude,
@@ -370,13 +370,26 @@ const int8::Ukernels* ChooseGemm(PrepareContext& ctx, bool int16_weights) {
   return uk->gemm16x8 != nullptr ? uk : nullptr;
 }
 
-// 16x16: 2^15 x the weights' largest magnitude (2^15 x 2^15 for -32768).
-int64_t MaxInt16Product(const Tensor& w) {
+// The largest product's magnitude (2^22 with int8 weights; 2^15 x the
+// largest |w| with int16 ones, 2^15 x 2^15 for -32768), and the pairs per
+// GEMM call whose int32 sums cannot wrap (0: not even one).
+struct WeightBounds {
+  int64_t max_product;
+  int32_t max_pairs;
+};
+
+WeightBounds BoundsOf(const Tensor& w) {
+  if (w.dtype != KITE_INT16) return {int64_t{1} << 22, static_cast<int32_t>(int8::kGemm16x8MaxPairs)};
   const int16_t* v = w.As<int16_t>();
-  int32_t largest = 0;
-  for (int64_t i = 0; i < w.elements(); ++i) largest = v[i] < 0 ? (-v[i] > largest ? -v[i] : largest) : (v[i] > largest ? v[i] : largest);
-  return int64_t{32768} * (largest > 0 ? largest : 1);
+  int32_t largest = 1;
+  for (int64_t i = 0; i < w.elements(); ++i) {
+    const int32_t magnitude = v[i] < 0 ? -int32_t{v[i]} : v[i];
+    largest = magnitude > largest ? magnitude : largest;
+  }
+  const int64_t product = int64_t{32768} * largest;
+  return {product, static_cast<int32_t>(int64_t{INT32_MAX} / (2 * product))};
 }
+
 
 // The SIMD GEMM's arena: the weights packed [block][k2][16][2] (a copy of
 // the int8 weights, rounded up to whole pairs and blocks) and the tile. The
@@ -421,6 +434,19 @@ kite_status PrepareGemm(PrepareContext& ctx, const int8::Ukernels* uk, int64_t c
   return KITE_OK;
 }
 
+// The GEMM's packed weights from `w` (int8, or 16x16's int16): weight(c, t)
+// is w's element at(c, t).
+template <typename At>
+kite_status PrepareGemmOf(PrepareContext& ctx, const int8::Ukernels* uk, const Tensor& w, int64_t channels, int64_t k,
+                          At at, Conv16x8State* s) {
+  if (w.dtype == KITE_INT16) {
+    const int16_t* v = w.As<int16_t>();
+    return PrepareGemm<int16_t>(ctx, uk, channels, k, [&](int64_t c, int64_t t) { return v[at(c, t)]; }, s);
+  }
+  const int8_t* v = w.As<int8_t>();
+  return PrepareGemm<int8_t>(ctx, uk, channels, k, [&](int64_t c, int64_t t) { return v[at(c, t)]; }, s);
+}
+
 // bias32 where `terms` products (each at most s->max_product in magnitude)
 // plus any bias value fit in int32: a constant bias, or none (zeros).
 kite_status PrepareInt32Bias(PrepareContext& ctx, const Tensor* bias, int64_t terms, Conv16x8State* s) {
@@ -438,43 +464,27 @@ kite_status PrepareInt32Bias(PrepareContext& ctx, const Tensor* bias, int64_t te
   return KITE_OK;
 }
 
-// The products' bound and the GEMM's pairs per int32 sum, from the weights.
-void SetWeightBounds(const Tensor& w, Conv16x8State* s) {
-  if (w.dtype == KITE_INT16) {
-    s->max_product = MaxInt16Product(w);
-    s->max_pairs = static_cast<int32_t>(int64_t{INT32_MAX} / (2 * s->max_product));
-  } else {
-    s->max_product = int64_t{1} << 22;
-    s->max_pairs = static_cast<int32_t>(int8::kGemm16x8MaxPairs);
-  }
+void SetWeightBounds(const WeightBounds& b, Conv16x8State* s) {
+  s->max_product = b.max_product;
+  s->max_pairs = b.max_pairs;
 }
 
 // Whether Kite runs this op's int16 weights (16x16): constant, a SIMD 16x16
 // GEMM for a one-group conv or FC (`taps_per_sum` 0) or, depthwise, int32
 // sums of `taps_per_sum` products that cannot wrap; else the reference does.
-bool RunsInt16Weights(PrepareContext& ctx, const Tensor& w, int64_t taps_per_sum) {
+bool RunsInt16Weights(PrepareContext& ctx, const Tensor& w, const WeightBounds& b, int64_t taps_per_sum) {
   if (!w.is_constant) return false;
-  const int64_t product = MaxInt16Product(w);
-  if (taps_per_sum > 0) return taps_per_sum * product <= INT32_MAX;
-  return 2 * product <= INT32_MAX && ChooseGemm(ctx, true) != nullptr;
+  if (taps_per_sum > 0) return taps_per_sum * b.max_product <= INT32_MAX;
+  return b.max_pairs >= 1 && ChooseGemm(ctx, true) != nullptr;
 }
 
 // One group's scratch: the SIMD GEMM's where there is one and the weights
 // are constant; else the loops' output-channel sums and zero-padded patch.
 kite_status AllocateDenseScratch(PrepareContext& ctx, const Tensor& w, const Tensor* bias, Conv16x8State* s) {
-  const bool int16_weights = w.dtype == KITE_INT16;
-  const int8::Ukernels* uk = ChooseGemm(ctx, int16_weights);
+  const int8::Ukernels* uk = ChooseGemm(ctx, w.dtype == KITE_INT16);
   if (uk != nullptr && w.is_constant) {
     const int64_t k = int64_t{s->kernel_h} * s->kernel_w * s->in_c;
-    if (int16_weights) {
-      const int16_t* weights = w.As<int16_t>();
-      KITE_RETURN_IF_ERROR(
-          PrepareGemm<int16_t>(ctx, uk, s->out_c, k, [&](int64_t c, int64_t t) { return weights[c * k + t]; }, s));
-    } else {
-      const int8_t* weights = w.As<int8_t>();
-      KITE_RETURN_IF_ERROR(
-          PrepareGemm<int8_t>(ctx, uk, s->out_c, k, [&](int64_t c, int64_t t) { return weights[c * k + t]; }, s));
-    }
+    KITE_RETURN_IF_ERROR(PrepareGemmOf(ctx, uk, w, s->out_c, k, [&](int64_t c, int64_t t) { return c * k + t; }, s));
     // The GEMM's sums are int32 up to s->max_pairs pairs, in pieces beyond.
     if (s->tile_sums != nullptr) return KITE_OK;
     return PrepareInt32Bias(ctx, bias, int64_t{s->kernel_h} * s->kernel_w * s->in_c, s);
@@ -492,7 +502,7 @@ kite_status AllocateDenseScratch(PrepareContext& ctx, const Tensor& w, const Ten
 // and output, the [out][kh][kw][in] weights and the options (Conv2DOptions
 // and ConvTranspose2DOptions name them alike), and the output transform.
 template <typename Options>
-kite_status AllocateWindowState(PrepareContext& ctx, const Options& o, Conv16x8State** state) {
+kite_status AllocateWindowState(PrepareContext& ctx, const Options& o, const WeightBounds& bounds, Conv16x8State** state) {
   const Tensor& x = ctx.input(kInput);
   const Tensor& w = ctx.input(kWeights);
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
@@ -514,7 +524,7 @@ kite_status AllocateWindowState(PrepareContext& ctx, const Options& o, Conv16x8S
   s->dilation_w = o.dilation_w();
   s->pad_top = o.pad_top();
   s->pad_left = o.pad_left();
-  SetWeightBounds(w, s);
+  SetWeightBounds(bounds, s);
   *state = s;
   return PrepareOutputTransform(ctx, x, w, bias, y, s->out_c, o.activation_min(), o.activation_max(), &s->transform);
 }
@@ -529,8 +539,9 @@ kite_status PrepareConv2D16x8(PrepareContext& ctx) {
   const Tensor* bias = ctx.node().has_input(kBias) ? &ctx.input(kBias) : nullptr;
   const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2];
   const bool depthwise = o->groups() > 1 && o->groups() == in_c && out_c == in_c;
+  const WeightBounds bounds = BoundsOf(w);
   if (w.dtype == KITE_INT16 && (x.dtype != KITE_INT16 || (o->groups() != 1 && !depthwise) ||
-                                !RunsInt16Weights(ctx, w, depthwise ? int64_t{kh} * kw : 0))) {
+                                !RunsInt16Weights(ctx, w, bounds, depthwise ? int64_t{kh} * kw : 0))) {
     ctx.Decline(kInt16WeightsDecline);
     return reference::PrepareConv2D(ctx);
   }
@@ -547,7 +558,7 @@ kite_status PrepareConv2D16x8(PrepareContext& ctx) {
     return reference::PrepareConv2D(ctx);
   }
   Conv16x8State* s = nullptr;
-  KITE_RETURN_IF_ERROR(AllocateWindowState(ctx, *o, &s));
+  KITE_RETURN_IF_ERROR(AllocateWindowState(ctx, *o, bounds, &s));
   if (depthwise) {
     // [channel][tap] -> [tap][channel], so a tap's channels are contiguous.
     const int64_t taps = int64_t{kh} * kw;
@@ -584,16 +595,16 @@ kite_status PrepareConvTranspose2D16x8(PrepareContext& ctx) {
   const int32_t in_c = x.shape.dims[3], out_c = w.shape.dims[0], kh = w.shape.dims[1], kw = w.shape.dims[2];
   const Tensor& y = ctx.output(0);
   const bool wide = w.dtype == KITE_INT16;
-  if (wide && (x.dtype != KITE_INT16 || o->groups() != 1 || !RunsInt16Weights(ctx, w, 0))) {
+  const WeightBounds bounds = BoundsOf(w);
+  if (wide && (x.dtype != KITE_INT16 || o->groups() != 1 || !RunsInt16Weights(ctx, w, bounds, 0))) {
     ctx.Decline(kInt16WeightsDecline);
     return reference::PrepareConvTranspose2D(ctx);
   }
   const int8::Ukernels* uk = ChooseGemm(ctx, wide);
-  const int64_t max_pairs = wide ? int64_t{INT32_MAX} / (2 * MaxInt16Product(w)) : int64_t{int8::kGemm16x8MaxPairs};
   const bool blocks = x.dtype == KITE_INT16 && o->groups() == 1 && uk != nullptr && w.is_constant &&
                       kh == o->stride_h() && kw == o->stride_w() && o->dilation_h() == 1 && o->dilation_w() == 1 &&
                       o->pad_top() == 0 && o->pad_left() == 0 && y.shape.dims[1] == x.shape.dims[1] * kh &&
-                      y.shape.dims[2] == x.shape.dims[2] * kw && in_c <= 2 * max_pairs &&
+                      y.shape.dims[2] == x.shape.dims[2] * kw && in_c <= 2 * int64_t{bounds.max_pairs} &&
                       int64_t{kh} * kw * out_c <= INT32_MAX;
   if (!blocks && (x.dtype != KITE_INT16 || o->groups() != 1 || (out_c < kMinTransposedChannels && !wide) ||
                   int64_t{kh} * kw * in_c > INT32_MAX - kPatchPad)) {
@@ -601,19 +612,13 @@ kite_status PrepareConvTranspose2D16x8(PrepareContext& ctx) {
     return reference::PrepareConvTranspose2D(ctx);
   }
   Conv16x8State* s = nullptr;
-  KITE_RETURN_IF_ERROR(AllocateWindowState(ctx, *o, &s));
+  KITE_RETURN_IF_ERROR(AllocateWindowState(ctx, *o, bounds, &s));
   s->transposed = true;
   if (blocks) {
     // The GEMM's channel (ky, kx, c) is weight [c][ky][kx][t].
     const int64_t taps = int64_t{kh} * kw;
     const auto at = [&](int64_t v, int64_t t) { return ((v % out_c) * taps + v / out_c) * in_c + t; };
-    if (wide) {
-      const int16_t* weights = w.As<int16_t>();
-      KITE_RETURN_IF_ERROR(PrepareGemm<int16_t>(ctx, uk, taps * out_c, in_c, [&](int64_t v, int64_t t) { return weights[at(v, t)]; }, s));
-    } else {
-      const int8_t* weights = w.As<int8_t>();
-      KITE_RETURN_IF_ERROR(PrepareGemm<int8_t>(ctx, uk, taps * out_c, in_c, [&](int64_t v, int64_t t) { return weights[at(v, t)]; }, s));
-    }
+    KITE_RETURN_IF_ERROR(PrepareGemmOf(ctx, uk, w, taps * out_c, in_c, at, s));
     s->blocks = true;
     s->direct = in_c % 2 == 0;
     KITE_RETURN_IF_ERROR(PrepareInt32Bias(ctx, bias, in_c, s));
@@ -636,7 +641,8 @@ kite_status PrepareFullyConnected16x8(PrepareContext& ctx) {
   const Tensor& y = ctx.output(0);
   if (x.dtype != KITE_INT16) return reference::PrepareFullyConnected(ctx);
   const bool wide = w.dtype == KITE_INT16;
-  if (wide && !RunsInt16Weights(ctx, w, 0)) {
+  const WeightBounds bounds = BoundsOf(w);
+  if (wide && !RunsInt16Weights(ctx, w, bounds, 0)) {
     ctx.Decline(kInt16WeightsDecline);
     return reference::PrepareFullyConnected(ctx);
   }
@@ -652,7 +658,7 @@ kite_status PrepareFullyConnected16x8(PrepareContext& ctx) {
   s->in_c = in_c;
   s->out_c = out_c;
   s->kernel_h = s->kernel_w = s->stride_h = s->stride_w = s->dilation_h = s->dilation_w = 1;
-  SetWeightBounds(w, s);
+  SetWeightBounds(bounds, s);
   KITE_RETURN_IF_ERROR(PrepareOutputTransform(ctx, x, w, bias, y, out_c, o != nullptr ? o->activation_min() : -INFINITY,
                                               o != nullptr ? o->activation_max() : INFINITY, &s->transform));
   KITE_RETURN_IF_ERROR(AllocateDenseScratch(ctx, w, bias, s));

@@ -52,7 +52,8 @@ struct Conv16x8State {
   const int16_t* packed16;
   // The largest product's magnitude (2^22 with int8 weights; 2^15 x the
   // largest |w| with int16 ones), and the pairs per GEMM call whose int32
-  // sums cannot wrap (kGemm16x8MaxPairs with int8 weights).
+  // sums cannot wrap (kGemm16x8MaxPairs with int8 weights): conv_16x8.cc's
+  // WeightBounds.
   int64_t max_product;
   int32_t max_pairs;
   int32_t k2;
